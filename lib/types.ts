@@ -1,0 +1,26 @@
+/**
+ * Contracts between the parts of the kit. Shapes: B batch, D embedding dim, C classes,
+ * H/W image size. Labels are int32, 0-based.
+ */
+import type { tf } from './tf';
+
+/** A trainable embedding network (backbone + head). Owns its variables. */
+export interface EmbeddingModel {
+  readonly embeddingDim: number;
+  /** images [B, H, W, 3] float32, normalised -> unit embeddings [B, D] */
+  embed(images: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  /** parameter groups of the official recipe: backbone (pretrained) and head ("last_layer") */
+  variableGroups(): { backbone: tf.Variable[]; head: tf.Variable[] };
+  /** named tensors to checkpoint (variables and frozen statistics) */
+  namedWeights(): Map<string, tf.Tensor>;
+  dispose(): void;
+}
+
+/** A metric-learning loss: (embeddings [B, D], labels [B]) -> scalar. Proxy losses own proxies. */
+export interface MetricLoss {
+  readonly name: string;
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
+  /** variables the loss learns (proxies); empty for pair losses */
+  readonly trainableVariables: tf.Variable[];
+  dispose(): void;
+}
