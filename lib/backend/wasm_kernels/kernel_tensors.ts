@@ -1,0 +1,29 @@
+/**
+ * Helpers for kernels that are composed from other kernels of the active backend.
+ *
+ * A kernelFunc receives TensorInfo inputs (the engine passes its Tensors). Composing ops
+ * through the engine inside `tf.tidy` keeps every intermediate on the wasm heap and frees it
+ * when the kernel returns; the engine does not tape ops run inside a kernel (kernelDepth > 0),
+ * so gradients see only the outer kernel. A kernel may return a Tensor: the engine keeps it
+ * as the output as is (engine.ts, `outInfo.rank != null`).
+ *
+ * tfjs is imported directly here, not through lib/tf.ts: lib/backend/select.ts imports this
+ * folder, so going through lib/tf.ts would be a circular import.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The Tensor behind kernel input `name`; a new handle (freed by the enclosing tidy) if it is a
+ * bare TensorInfo. Throws naming the kernel and input when it is missing.
+ */
+export function asTensor(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.Tensor {
+  const info = inputs[name];
+  if (info == null) throw new Error(`wasm kernel ${kernel}: input '${name}' is missing (got ${Object.keys(inputs).join(', ') || 'none'})`);
+  if (info instanceof tf.Tensor) return info;
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** Throws a clear error naming the kernel when a condition on its inputs fails. */
+export function check(cond: boolean, kernel: string, message: () => string): void {
+  if (!cond) throw new Error(`wasm kernel ${kernel}: ${message()}`);
+}

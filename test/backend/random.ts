@@ -1,0 +1,27 @@
+/** Seeded uniform numbers for tests (mulberry32), so every backend sees the same inputs. */
+export function seededUniform(seed: number): (n: number, lo?: number, hi?: number) => Float32Array {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n, lo = -1, hi = 1) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
+    return out;
+  };
+}
+
+/** Largest |a - b| / max(1, |b|) over two equal-length arrays (relative above 1, absolute below). */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxRelDiff: lengths differ (${a.length} vs ${b.length})`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}
