@@ -1,0 +1,67 @@
+/**
+ * SEE's HeadSwitch (trainer/models/model.py): backbone body, then the embedding head. Implements
+ * the kit's EmbeddingModel; the features before the head stay available through `features`.
+ */
+import { tf } from '../tf';
+import type { EmbeddingModel } from '../types';
+import { createBackbone, type Backbone, type BackboneOptions } from './backbone';
+import { EmbeddingHead } from './head';
+
+export interface ModelOptions extends BackboneOptions {
+  embeddingDim: number;
+  /** LayerNorm (no affine) before the head's Linear; SEE default true */
+  lastNorm?: boolean;
+  /** a .safetensors file to load strictly; 'pretrained' = the entry's file in data/weights/ */
+  weights?: string;
+}
+
+export class BackboneEmbeddingModel implements EmbeddingModel {
+  readonly embeddingDim: number;
+
+  constructor(readonly backbone: Backbone, readonly head: EmbeddingHead) {
+    if (head.featureDim !== backbone.featureDim) {
+      throw new Error(`head expects ${head.featureDim}-d features, backbone ${backbone.entry.name} gives ${backbone.featureDim}`);
+    }
+    this.embeddingDim = head.embeddingDim;
+  }
+
+  /** Backbone features before the head: [B, featureDim]. */
+  features(images: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    return this.backbone.features(images, training);
+  }
+
+  embed(images: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    return tf.tidy(() => this.head.apply(this.backbone.features(images, training))); // [B, E]
+  }
+
+  variableGroups(): { backbone: tf.Variable[]; head: tf.Variable[] } {
+    return { backbone: this.backbone.trainableVariables(), head: this.head.variables() };
+  }
+
+  /** 'body.<torch key>' (tfjs layout, statistics included), 'last_layer.kernel' [D, E], 'last_layer.bias'. */
+  namedWeights(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const [k, v] of this.backbone.params.named()) out.set(`body.${k}`, v);
+    out.set('last_layer.kernel', this.head.kernel);
+    out.set('last_layer.bias', this.head.bias);
+    return out;
+  }
+
+  dispose(): void {
+    this.backbone.dispose();
+    this.head.dispose();
+  }
+}
+
+/** Builds backbone + head by registry name; loads weights strictly when `weights` is given. */
+export function createEmbeddingModel(name: string, options: ModelOptions): BackboneEmbeddingModel {
+  const backbone = createBackbone(name, options);
+  try {
+    if (options.weights) backbone.loadWeights(options.weights === 'pretrained' ? undefined : options.weights);
+  } catch (err) {
+    backbone.dispose();
+    throw err;
+  }
+  const head = new EmbeddingHead(backbone.featureDim, options.embeddingDim, { lastNorm: options.lastNorm, seed: options.seed });
+  return new BackboneEmbeddingModel(backbone, head);
+}

@@ -1,0 +1,101 @@
+/**
+ * ResNet with Bottleneck blocks in torchvision's layout (torchvision/models/resnet.py, v1.5:
+ * stride in the 3x3 conv), as SEE's models/resnet.py wraps it: BatchNorm statistics frozen and
+ * features = AdaptiveAvgPool2d(1) + AdaptiveMaxPool2d(1) of the last stage (2048-d for ResNet-50).
+ * Widths and depths are configurable so tiny variants run this very code in tests.
+ */
+import { tf } from '../tf';
+import { batchNormFrozen } from './batch_norm';
+import { conv2dTorch, maxPool2dTorch } from './conv';
+import type { ParamSpec, ParamStore } from './params';
+
+export interface ResNetConfig {
+  /** channels of the 7x7 stem (64) */
+  stemWidth: number;
+  /** planes of each stage (64, 128, 256, 512); a stage outputs planes * 4 channels */
+  planes: number[];
+  /** blocks per stage (3, 4, 6, 3 for ResNet-50) */
+  depths: number[];
+}
+
+export const RESNET50: ResNetConfig = { stemWidth: 64, planes: [64, 128, 256, 512], depths: [3, 4, 6, 3] };
+const EXPANSION = 4;
+
+/** Feature dimension: last stage planes * 4. */
+export function resnetFeatureDim(cfg: ResNetConfig): number {
+  return cfg.planes[cfg.planes.length - 1] * EXPANSION;
+}
+
+function convSpec(key: string, out: number, inp: number, k: number): ParamSpec {
+  return { key, torchShape: [out, inp, k, k], transform: 'conv_oihw_to_hwio', init: { kind: 'normal', std: Math.sqrt(2 / (inp * k * k)) }, role: 'weight' };
+}
+
+function bnSpecs(prefix: string, c: number): ParamSpec[] {
+  return [
+    { key: `${prefix}.weight`, torchShape: [c], transform: 'none', init: { kind: 'ones' }, role: 'weight' },
+    { key: `${prefix}.bias`, torchShape: [c], transform: 'none', init: { kind: 'zeros' }, role: 'weight' },
+    { key: `${prefix}.running_mean`, torchShape: [c], transform: 'none', init: { kind: 'zeros' }, role: 'statistic' },
+    { key: `${prefix}.running_var`, torchShape: [c], transform: 'none', init: { kind: 'ones' }, role: 'statistic' },
+  ];
+}
+
+interface BlockShape { prefix: string; inp: number; width: number; out: number; stride: number; downsample: boolean }
+
+function blockShapes(cfg: ResNetConfig): BlockShape[] {
+  const blocks: BlockShape[] = [];
+  let inp = cfg.stemWidth;
+  cfg.planes.forEach((planes, s) => {
+    for (let i = 0; i < cfg.depths[s]; i++) {
+      const stride = i === 0 && s > 0 ? 2 : 1;
+      const out = planes * EXPANSION;
+      blocks.push({ prefix: `layer${s + 1}.${i}`, inp, width: planes, out, stride, downsample: i === 0 && (stride !== 1 || inp !== out) });
+      inp = out;
+    }
+  });
+  return blocks;
+}
+
+/** Every tensor of the torchvision state dict this model uses, fc excluded. */
+export function resnetSpecs(cfg: ResNetConfig): ParamSpec[] {
+  const specs: ParamSpec[] = [convSpec('conv1.weight', cfg.stemWidth, 3, 7), ...bnSpecs('bn1', cfg.stemWidth)];
+  for (const b of blockShapes(cfg)) {
+    specs.push(convSpec(`${b.prefix}.conv1.weight`, b.width, b.inp, 1), ...bnSpecs(`${b.prefix}.bn1`, b.width));
+    specs.push(convSpec(`${b.prefix}.conv2.weight`, b.width, b.width, 3), ...bnSpecs(`${b.prefix}.bn2`, b.width));
+    specs.push(convSpec(`${b.prefix}.conv3.weight`, b.out, b.width, 1), ...bnSpecs(`${b.prefix}.bn3`, b.out));
+    if (b.downsample) specs.push(convSpec(`${b.prefix}.downsample.0.weight`, b.out, b.inp, 1), ...bnSpecs(`${b.prefix}.downsample.1`, b.out));
+  }
+  return specs;
+}
+
+function bn(p: ParamStore, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
+  const g = (n: string): tf.Tensor1D => p.get(`${prefix}.${n}`) as tf.Tensor1D;
+  return batchNormFrozen(x, g('running_mean'), g('running_var'), g('weight'), g('bias'));
+}
+
+function conv(p: ParamStore, key: string, x: tf.Tensor4D, stride: number, padding: number): tf.Tensor4D {
+  return conv2dTorch(x, p.get(key) as tf.Tensor4D, null, stride, padding);
+}
+
+/** Last-stage feature map [B, h, w, C] of NHWC images [B, H, W, 3]. */
+export const resnetFeatureMap = tf.op({
+  resnetFeatureMap_(p: ParamStore, cfg: ResNetConfig, images: tf.Tensor4D): tf.Tensor4D {
+    let x = tf.relu(bn(p, 'bn1', conv(p, 'conv1.weight', images, 2, 3))); // [B, H/2, W/2, stem]
+    x = maxPool2dTorch(x, 3, 2, 1); // [B, H/4, W/4, stem]
+    for (const b of blockShapes(cfg)) {
+      let y = tf.relu(bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0))); // [B, h, w, width]
+      y = tf.relu(bn(p, `${b.prefix}.bn2`, conv(p, `${b.prefix}.conv2.weight`, y, b.stride, 1))); // [B, h/s, w/s, width]
+      y = bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0)); // [B, h/s, w/s, out]
+      const identity = b.downsample ? bn(p, `${b.prefix}.downsample.1`, conv(p, `${b.prefix}.downsample.0.weight`, x, b.stride, 0)) : x;
+      x = tf.relu(tf.add(y, identity)) as tf.Tensor4D; // [B, h/s, w/s, out]
+    }
+    return x;
+  },
+});
+
+/** SEE's ResNet features: global average pool + global max pool of the last stage -> [B, C]. */
+export const resnetFeatures = tf.op({
+  resnetFeatures_(p: ParamStore, cfg: ResNetConfig, images: tf.Tensor4D): tf.Tensor2D {
+    const fmap = resnetFeatureMap(p, cfg, images); // [B, h, w, C]
+    return tf.add(tf.mean(fmap, [1, 2]), tf.max(fmap, [1, 2])); // [B, C]
+  },
+});
