@@ -117,7 +117,7 @@ test('d/dfilter of conv2d on wasm matches finite differences of a float64 loop c
     const w = u(c.f.reduce((a, b) => a * b));
     const r = u(c.x[0] * oh * ow * c.f[3]);
     const before = tf.memory().numTensors;
-    const g = tf.tidy(() => tf.grad((wt: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, c.x), wt, c.s, c.pad), tf.tensor4d(r, [c.x[0], oh, ow, c.f[3]]))))(tf.tensor4d(w, c.f)));
+    const g = tf.tidy(() => tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, c.x), wt as tf.Tensor4D, c.s, c.pad), tf.tensor4d(r, [c.x[0], oh, ow, c.f[3]]))))(tf.tensor4d(w, c.f)));
     const got = (await g.data()) as Float32Array;
     g.dispose();
     assert.equal(tf.memory().numTensors, before);

@@ -31,7 +31,7 @@ function loopSum(x: ArrayLike<number>, c: Case): Float64Array {
 async function segmentSum(backend: 'wasm' | 'cpu', c: Case, x: Float32Array | Int32Array): Promise<{ data: Float32Array | Int32Array; shape: number[]; dtype: string }> {
   await initBackend(backend, { quiet: true });
   const before = tf.memory().numTensors;
-  const out = tf.tidy(() => tf.unsortedSegmentSum(tf.tensor(x, c.xShape, c.dtype), tf.tensor(c.ids, c.idsShape, 'int32'), c.numSegments));
+  const out = tf.tidy(() => tf.unsortedSegmentSum(tf.tensor(x, c.xShape, c.dtype), tf.tensor(c.ids, c.idsShape, 'int32') as tf.Tensor as tf.Tensor1D, c.numSegments));
   const data = (await out.data()) as Float32Array | Int32Array;
   const res = { data, shape: out.shape, dtype: out.dtype };
   out.dispose();
