@@ -1,0 +1,165 @@
+/**
+ * Spherical Embedding Expansion of a whole batch at once (SEE, Le & Woo, PAKDD 2024, Sec. 3;
+ * official `SphericalExpansion.one2many_expansion`, which loops over samples in Python).
+ *
+ * For a selected sample with unit embedding z and unit proxy w: M = (z.w) w, r = z - M,
+ * u1 = r/|r|, basis [w, u1, g1..gn] by classical Gram-Schmidt of [w, u1, noise_1..noise_n];
+ * the n+1 simplex points are M + |r| * (coefficients @ [u1, g1..gn]); the first (z) is dropped.
+ *
+ * Batched: V = [w, u1, noise/|noise|] per sample [S, n+2, d]; one Gram matmul [S, n+2, n+2];
+ * Cholesky and the small coefficient algebra in float64 on the CPU; one matmul
+ * [S, n, n+2] x [S, n+2, d] gives every synthetic point. Synchronous (dataSync), usable in a tape.
+ */
+import { tf } from '../tf';
+import { l2Normalize } from '../losses/l2_normalize';
+import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
+import { inverseCholeskyFactor } from './orthonormal';
+import type { SeededRandom } from './random';
+import type { SelectionPlan } from './schedule';
+import { selectForExpansion } from './selection';
+import { assertFiniteRows, assertRank2, readLabels } from './validation';
+
+/** residual norms at or below this are treated as "on the proxy": the sample is not expanded */
+export const ZERO_RESIDUAL = 1e-6;
+
+export interface ExpansionOptions {
+  /** synthetic points per expanded sample */
+  n: number;
+  plan: SelectionPlan;
+  /** plan 0: cosine threshold; plan 1: fraction of the batch */
+  threshold: number;
+  /** 'simplex' (default) or the random sum-zero ablation */
+  coefficients?: 'simplex' | 'random';
+  /** [B, n, d] standard-normal draws (row b used only if b is expanded), to reproduce a run */
+  noise?: tf.Tensor3D;
+  /** the draws' source when `noise` is absent (also feeds random coefficients) */
+  random?: SeededRandom;
+}
+
+export interface ExpansionResult {
+  /** [S*n, d] unit synthetic embeddings, n per expanded sample, in batch order */
+  points: tf.Tensor2D;
+  /** [S*n] int32, each copied from its anchor */
+  labels: tf.Tensor1D;
+  /** the same labels on the CPU */
+  pointLabels: Int32Array;
+  /** [B] cos(z_i, w_{y_i}) */
+  scores: Float32Array;
+  /** [B] chosen by the plan */
+  selected: boolean[];
+  /** [B] selected and with a non-zero residual (actually expanded) */
+  expanded: boolean[];
+  /** [B] |z_i - (z_i.w) w| */
+  residualNorms: Float32Array;
+}
+
+function checkOptions(o: ExpansionOptions, b: number, d: number, where: string): void {
+  if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`${where}: n must be an integer >= 1, got ${o.n}`);
+  if (d < o.n + 2) {
+    throw new Error(`${where}: embedding dimension d=${d} is smaller than n+2=${o.n + 2} (n=${o.n} expansions need d >= n+2)`);
+  }
+  if (o.noise) {
+    const s = o.noise.shape;
+    if (o.noise.rank !== 3 || s[0] !== b || s[1] !== o.n || s[2] !== d) {
+      throw new Error(`${where}: noise must have shape [${b}, ${o.n}, ${d}], got [${s.join(', ')}]`);
+    }
+  } else if (!o.random) {
+    throw new Error(`${where}: give either noise [B, n, d] or a SeededRandom`);
+  }
+  if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
+}
+
+/** cos to own proxy and residual norm for every sample, read to the CPU. */
+function scoresAndResiduals(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D): Float32Array {
+  return tf.tidy(() => {
+    const z = l2Normalize(x); // [B, d]
+    const w = l2Normalize(tf.gather(proxies, labels)); // [B, d]
+    const c = tf.sum(tf.mul(z, w), 1, true); // [B, 1]
+    const r = tf.sub(z, tf.mul(c, w)); // [B, d]
+    const rn = tf.sqrt(tf.sum(tf.square(r), 1, true)); // [B, 1]
+    return tf.concat([c, rn], 1).dataSync() as Float32Array; // [B, 2]
+  });
+}
+
+/** Per-sample [n, n+2] coefficients A with points = A @ V (float32, row-major [S, n, n+2]). */
+function pointCoefficients(gram: Float32Array, cs: number[], rns: number[], n: number,
+  coef: (s: number) => Float64Array[], where: string): Float32Array {
+  const k = n + 2;
+  const out = new Float32Array(cs.length * n * k);
+  for (let s = 0; s < cs.length; s++) {
+    const linv = inverseCholeskyFactor(gram, s * k * k, k, where);
+    const bw = coef(s);
+    for (let p = 0; p < n; p++) {
+      const row = bw[p + 1];
+      const base = (s * n + p) * k;
+      for (let j = 0; j < k; j++) {
+        let v = 0;
+        for (let t = 0; t <= n; t++) v += Math.fround(row[t]) * linv[(t + 1) * k + j];
+        out[base + j] = rns[s] * v + (j === 0 ? cs[s] : 0);
+      }
+    }
+  }
+  return out;
+}
+
+/** Expands the selected samples of a batch. x [B, d] raw, labels [B] int32, proxies [C, d] raw. */
+export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
+  options: ExpansionOptions): ExpansionResult {
+  const where = 'sphericalExpansion';
+  const [b, d] = assertRank2(x, 'embeddings', where);
+  const [numClasses, pd] = assertRank2(proxies, 'proxies', where);
+  if (pd !== d) throw new Error(`${where}: proxies have dimension ${pd}, embeddings ${d}`);
+  checkOptions(options, b, d, where);
+  const lab = readLabels(labels, b, numClasses, where);
+  const cr = scoresAndResiduals(x, proxies, labels);
+  const scores = new Float32Array(b);
+  const residualNorms = new Float32Array(b);
+  for (let i = 0; i < b; i++) { scores[i] = cr[2 * i]; residualNorms[i] = cr[2 * i + 1]; }
+  assertFiniteRows(scores, 'embeddings (or their proxies)', where);
+  const selected = selectForExpansion(scores, options.plan, options.threshold);
+  const expanded = selected.map((sel, i) => sel && residualNorms[i] > ZERO_RESIDUAL);
+  const idx: number[] = [];
+  expanded.forEach((e, i) => { if (e) idx.push(i); });
+  const n = options.n;
+  const pointLabels = new Int32Array(idx.length * n);
+  idx.forEach((i, s) => pointLabels.fill(lab[i], s * n, (s + 1) * n));
+  const labelsOut = tf.tensor1d(pointLabels, 'int32');
+  if (idx.length === 0) return { points: tf.zeros([0, d]), labels: labelsOut, pointLabels, scores, selected, expanded, residualNorms };
+
+  const simplex = options.coefficients === 'random' ? undefined : simplexCoefficients(n);
+  const random = options.random;
+  const noiseData = options.noise ? undefined : random!.fillNormal(new Float32Array(idx.length * n * d));
+  const coefs = simplex ? (): Float64Array[] => simplex : (): Float64Array[] => randomSumZeroCoefficients(n, random!);
+  const points = tf.tidy(() => {
+    const sel = tf.tensor1d(idx, 'int32');
+    const z = l2Normalize(tf.gather(x, sel)); // [S, d]
+    const w = l2Normalize(tf.gather(proxies, tf.gather(labels, sel))); // [S, d]
+    const c = tf.sum(tf.mul(z, w), 1, true); // [S, 1]
+    const r = tf.sub(z, tf.mul(c, w)); // [S, d]
+    const u1 = l2Normalize(r); // [S, d]
+    const g = options.noise ? tf.gather(options.noise, sel) : tf.tensor3d(noiseData!, [idx.length, n, d]); // [S, n, d]
+    const v = tf.concat([tf.expandDims(w, 1), tf.expandDims(u1, 1), l2Normalize(g)], 1) as tf.Tensor3D; // [S, n+2, d]
+    const gram = tf.matMul(v, v, false, true).dataSync() as Float32Array; // [S, n+2, n+2]
+    const a = pointCoefficients(gram, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, coefs, where);
+    const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), v); // [S, n, d]
+    return tf.reshape(p, [idx.length * n, d]) as tf.Tensor2D;
+  });
+  return { points, labels: labelsOut, pointLabels, scores, selected, expanded, residualNorms };
+}
+
+/**
+ * The same expansion as constants for a gradient tape: the forward runs inside a custom-gradient
+ * kernel with no tensor inputs, so nothing it computes is recorded and no gradient flows back to
+ * the embeddings or proxies through the synthetic points (the official `.detach()`).
+ */
+export function constantExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
+  options: ExpansionOptions): ExpansionResult {
+  // the kernel's forward runs in a tidy: only `value` survives, so labels are rebuilt outside
+  let result: ExpansionResult | undefined;
+  const points = tf.customGrad(() => {
+    result = sphericalExpansion(x, labels, proxies, options);
+    return { value: result.points, gradFunc: () => [] };
+  })() as tf.Tensor2D;
+  const r = result!;
+  return { ...r, points, labels: tf.tensor1d(r.pointLabels, 'int32') };
+}

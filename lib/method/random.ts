@@ -1,0 +1,111 @@
+/**
+ * Seeded random source for the expansion (the official code draws `torch.randn` per basis vector).
+ * Uniforms: sfc32 (Chris Doty-Humphrey's small fast counter generator, 128-bit state).
+ * Normals: Marsaglia & Tsang's ziggurat (J. Stat. Software 5(8), 2000), 128 layers, about one
+ * integer draw per normal, so S*n*d draws for a whole batch cost a few milliseconds.
+ */
+
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const M1 = 2147483648.0;
+
+interface ZigguratTables {
+  kn: Uint32Array;
+  wn: Float64Array;
+  fn: Float64Array;
+}
+
+function buildTables(): ZigguratTables {
+  const kn = new Uint32Array(128);
+  const wn = new Float64Array(128);
+  const fn = new Float64Array(128);
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  kn[0] = Math.floor((dn / q) * M1);
+  kn[1] = 0;
+  wn[0] = q / M1;
+  wn[127] = dn / M1;
+  fn[0] = 1.0;
+  fn[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    kn[i + 1] = Math.floor((dn / tn) * M1);
+    tn = dn;
+    fn[i] = Math.exp(-0.5 * dn * dn);
+    wn[i] = dn / M1;
+  }
+  return { kn, wn, fn };
+}
+
+const TABLES = buildTables();
+
+/** A reproducible stream of uniforms and standard normals; the same seed gives the same stream. */
+export class SeededRandom {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    if (!Number.isFinite(seed)) throw new Error(`SeededRandom: seed must be a finite number, got ${seed}`);
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.d = (seed >>> 0) ^ Math.floor(seed / 4294967296);
+    for (let i = 0; i < 15; i++) this.nextUint32();
+  }
+
+  /** uniform 32-bit unsigned integer */
+  nextUint32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** uniform in (0, 1) */
+  uniform(): number {
+    return (this.nextUint32() + 0.5) / 4294967296;
+  }
+
+  /** one standard-normal draw */
+  normal(): number {
+    const { kn, wn } = TABLES;
+    const hz = this.nextUint32() | 0;
+    const iz = hz & 127;
+    if (Math.abs(hz) < kn[iz]) return hz * wn[iz];
+    return this.normalTail(hz, iz);
+  }
+
+  private normalTail(hz0: number, iz0: number): number {
+    const { kn, wn, fn } = TABLES;
+    let hz = hz0;
+    let iz = iz0;
+    for (;;) {
+      const x = hz * wn[iz];
+      if (iz === 0) {
+        let xt: number;
+        let yt: number;
+        do {
+          xt = -Math.log(this.uniform()) / ZIG_R;
+          yt = -Math.log(this.uniform());
+        } while (yt + yt < xt * xt);
+        return hz > 0 ? ZIG_R + xt : -ZIG_R - xt;
+      }
+      if (fn[iz] + this.uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+      hz = this.nextUint32() | 0;
+      iz = hz & 127;
+      if (Math.abs(hz) < kn[iz]) return hz * wn[iz];
+    }
+  }
+
+  /** fills `out` with standard normals and returns it */
+  fillNormal(out: Float32Array): Float32Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    return out;
+  }
+}
