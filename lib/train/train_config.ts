@@ -1,0 +1,65 @@
+/**
+ * The resolved training configuration and its validation. Defaults are the official SEE
+ * De^128 values (see-configs.md section 2a) where a field has one.
+ */
+import { OFFICIAL_ADAMW, type AdamWOptions } from './adamw';
+import { OFFICIAL_CLIP, type GradClip } from './grad_clip';
+import type { LrDecay } from './lr_schedule';
+import { PROXY_LR_SCALE } from './param_groups';
+
+export interface TrainConfig {
+  epochs: number;
+  /** --lr, quoted for a global batch of 180 */
+  lr: number;
+  /** images per optimizer step (all devices together) */
+  globalBatch: number;
+  fcLrScale: number;
+  proxyLrScale: number;
+  /** backbone frozen (lr 0) for epochs < warmupEpochs */
+  warmupEpochs: number;
+  weightDecay: number;
+  adamw: AdamWOptions;
+  lrDecay: LrDecay;
+  clip: GradClip;
+  /** evaluate when epoch % evalFreq == 0 and epoch >= max(warmupEpochs, evalFrom); the last epoch always */
+  evalFreq: number;
+  evalFrom: number;
+  /** write a checkpoint every this many epochs (and after the last) */
+  checkpointEvery: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  epochs: 100,
+  lr: 1e-5,
+  globalBatch: 180,
+  fcLrScale: 1,
+  proxyLrScale: PROXY_LR_SCALE,
+  warmupEpochs: 1,
+  weightDecay: 1e-2,
+  adamw: OFFICIAL_ADAMW,
+  lrDecay: { kind: 'constant' },
+  clip: OFFICIAL_CLIP,
+  evalFreq: 1,
+  evalFrom: 0,
+  checkpointEvery: 1,
+  seed: 0,
+};
+
+/** Throws a clear error naming the first bad field. */
+export function validateTrainConfig(c: TrainConfig, source = 'train config'): TrainConfig {
+  const positiveInt: (keyof TrainConfig)[] = ['epochs', 'globalBatch', 'evalFreq', 'checkpointEvery'];
+  for (const k of positiveInt) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected an integer >= 1`);
+  }
+  const nonNegative: (keyof TrainConfig)[] = ['lr', 'fcLrScale', 'proxyLrScale', 'warmupEpochs', 'weightDecay', 'evalFrom'];
+  for (const k of nonNegative) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected a finite number >= 0`);
+  }
+  if (!Number.isInteger(c.seed)) throw new Error(`${source}: seed=${JSON.stringify(c.seed)}, expected an integer`);
+  if (!['constant', 'cosine', 'step'].includes(c.lrDecay?.kind)) throw new Error(`${source}: lrDecay=${JSON.stringify(c.lrDecay)}, expected kind constant|cosine|step`);
+  if (!['none', 'value', 'norm'].includes(c.clip?.kind)) throw new Error(`${source}: clip=${JSON.stringify(c.clip)}, expected kind none|value|norm`);
+  return c;
+}
