@@ -10,7 +10,7 @@ import { tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import { AdamW } from './adamw';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
-import { hasLossStats, isEpochAware, recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
+import { isEpochAware, isStatefulLoss, lossStepStats, recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
 import { lrMultiplier } from './lr_schedule';
 import { buildParamGroups, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
@@ -91,6 +91,8 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
       globalStep = ckpt.state.globalStep;
       rng.setState(ckpt.state.rng);
       history = (ckpt.state.extra.history as EvalRecord[] | undefined) ?? [];
+      const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
+      if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
       lastGoodEpoch = ckpt.state.epoch;
       runDir.truncateLogAfter(ckpt.state.epoch);
       runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch });
@@ -100,7 +102,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters);
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-      if (isEpochAware(loss)) loss.onEpochStart(epoch, config.epochs);
+      if (isEpochAware(loss)) loss.setEpoch(epoch, config.epochs);
       const epochSeed = rng.nextUint32();
       const epochStart = performance.now();
       let sum = 0;
@@ -130,7 +132,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
         } finally {
           tf.dispose([batch.images, batch.labels]);
         }
-        const stats = hasLossStats(loss) ? loss.lastStats() : {};
+        const stats = lossStepStats(loss, b);
         const { imagesPerSecond, etaSeconds } = meter.record(b);
         sum += value;
         count += 1;
@@ -156,7 +158,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
           epoch,
           globalStep,
           rng: rng.getState(),
-          extra: { history },
+          extra: { history, ...(isStatefulLoss(loss) ? { lossRandomState: loss.getRandomState() } : {}) },
         });
         lastGoodEpoch = epoch;
       }

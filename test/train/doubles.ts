@@ -55,9 +55,20 @@ export class TinyProxyLoss implements MetricLoss {
   readonly proxies: tf.Variable;
   readonly epochsSeen: number[] = [];
   poison = false;
+  /** random state of its own (like SEE's expansion draws): jitters the logit scale each step */
+  private readonly rng: Rng;
 
   constructor(numClasses: number, dim: number, seed: number) {
     this.proxies = tf.variable(tf.randomNormal([numClasses, dim], 0, 1, 'float32', seed));
+    this.rng = new Rng(seed + 1000);
+  }
+
+  getRandomState(): number[] {
+    return this.rng.getState();
+  }
+
+  setRandomState(state: readonly number[]): void {
+    this.rng.setState(state);
   }
 
   get trainableVariables(): tf.Variable[] {
@@ -67,14 +78,14 @@ export class TinyProxyLoss implements MetricLoss {
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
     return tf.tidy(() => {
       const p = tf.div(this.proxies, tf.norm(this.proxies, 2, 1, true)); // [C, D]
-      const logits = tf.mul(tf.matMul(embeddings, p, false, true), 8); // [B, C]
+      const logits = tf.mul(tf.matMul(embeddings, p, false, true), 6 + 4 * this.rng.next()); // [B, C]
       const onehot = tf.oneHot(tf.cast(labels, 'int32'), this.proxies.shape[0]); // [B, C]
       const l = tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
       return this.poison ? (tf.mul(l, NaN) as tf.Scalar) : l;
     });
   }
 
-  onEpochStart(epoch: number): void {
+  setEpoch(epoch: number): void {
     this.epochsSeen.push(epoch);
   }
 

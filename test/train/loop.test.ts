@@ -129,8 +129,8 @@ test('NaN loss stops the run with a clear message; the last good checkpoint is i
   await initBackend('cpu', { quiet: true });
   const o = setup('nan', { config: { ...config, epochs: 3 } });
   const poisonAt = { epoch: 1 };
-  const realHook = o.loss.onEpochStart.bind(o.loss);
-  o.loss.onEpochStart = (e: number): void => { realHook(e); o.loss.poison = e === poisonAt.epoch; };
+  const realHook = o.loss.setEpoch.bind(o.loss);
+  o.loss.setEpoch = (e: number): void => { realHook(e); o.loss.poison = e === poisonAt.epoch; };
   await assert.rejects(train(o), (err: Error) => {
     assert.ok(err instanceof NonFiniteLossError);
     assert.match(err.message, /loss is NaN at epoch 1 step 0/);
