@@ -1,0 +1,43 @@
+/**
+ * Stanford Cars-196 in its native layout (cars_annos.mat + car_ims/), as the official code reads
+ * it (see-configs.md 3a): label = class - 1; classes 0-97 train, 98-195 test; the image path is
+ * the annotation's relative_im_path under the cars196 folder; the official train/test flag is ignored.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { matScalar, matString, parseMat } from './mat_reader';
+import { checkCounts, countClasses, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
+
+export const CARS_LAYOUT = 'cars196/cars_annos.mat\ncars196/car_ims/000001.jpg ... 016185.jpg';
+export const CARS_ORIGIN = 'Cars-196 comes from Stanford (Krause et al. 2013, "car_ims.tgz" and "cars_annos.mat"); unpack car_ims.tgz inside data/cars196.';
+export const CARS_COUNTS = { train: 8054, test: 8131 };
+export const CARS_TRAIN_CLASSES = 98;
+
+/** Reads `<root>/cars196`. `root` defaults to `data`. */
+export function readCars(root = 'data'): DatasetSplit {
+  const dir = join(root, 'cars196');
+  requireDir(dir, 'cars', CARS_LAYOUT, CARS_ORIGIN);
+  const matFile = join(dir, 'cars_annos.mat');
+  requireFile(matFile, 'cars', CARS_LAYOUT, CARS_ORIGIN);
+  requireDir(join(dir, 'car_ims'), 'cars', CARS_LAYOUT, CARS_ORIGIN);
+  const annos = parseMat(readFileSync(matFile), matFile).get('annotations');
+  if (!annos || annos.kind !== 'struct') throw new Error(`${matFile}: no struct array named 'annotations'`);
+  for (const f of ['relative_im_path', 'class']) {
+    if (!annos.fields.includes(f)) throw new Error(`${matFile}: annotations lack the field '${f}' (fields: ${annos.fields.join(', ')})`);
+  }
+  const train: Sample[] = [];
+  const test: Sample[] = [];
+  annos.elements.forEach((a, i) => {
+    const where = `${matFile}: annotations(${i + 1})`;
+    const path = join(dir, matString(a.relative_im_path, `${where}.relative_im_path`));
+    const cls = matScalar(a.class, `${where}.class`);
+    if (!Number.isInteger(cls) || cls < 1) throw new Error(`${where}.class = ${cls}, expected an integer >= 1`);
+    const label = cls - 1;
+    (label < CARS_TRAIN_CLASSES ? train : test).push({ path, label });
+  });
+  return {
+    name: 'cars', train, test,
+    numTrainClasses: countClasses(train), numTestClasses: countClasses(test),
+    notices: checkCounts('cars', { train: train.length, test: test.length }, CARS_COUNTS),
+  };
+}

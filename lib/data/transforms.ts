@@ -1,0 +1,122 @@
+/**
+ * Image transforms of the official recipe, done with sharp (see-configs.md 3b, 3c):
+ * train  = RandomResizedCrop(size, scale, ratio 3/4..4/3, bicubic) + RandomHorizontalFlip + Normalize
+ * eval   = Resize(shorter side -> resizeTo, bicubic) + CenterCrop(size) + Normalize
+ * The crop parameters follow torchvision's `RandomResizedCrop.get_params` (10 attempts, then the
+ * centre-crop fallback) and `Resize`/`CenterCrop` rounding. Grayscale, CMYK and alpha images
+ * become RGB (alpha dropped, as PIL's convert('RGB') does). Output: HWC float32, normalised.
+ */
+import sharp from 'sharp';
+import type { Rng } from './rng';
+
+export interface TransformSpec {
+  mode: 'train' | 'eval';
+  /** output side (224 in the paper; 64 or less for glyphs) */
+  size: number;
+  /** eval: the shorter side before the centre crop (256 for 224) */
+  resizeTo?: number;
+  /** train: RandomResizedCrop area range, (0.08, 1) ResNet, (0.2, 1) ViT family */
+  scale?: [number, number];
+  /** train: aspect ratio range */
+  ratio?: [number, number];
+  /** train: random horizontal flip with probability 1/2 (default true) */
+  hflip?: boolean;
+  /** per-channel mean and std of the backbone's preprocessing, on the 0..1 scale */
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
+export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+
+/** The official train transform for a backbone name (scale (0.2, 1) when it contains vit/deit). */
+export function trainSpec(model: string, size = 224, mean = IMAGENET_MEAN, std = IMAGENET_STD): TransformSpec {
+  const vitFamily = model.includes('vit') || model.includes('deit');
+  return { mode: 'train', size, scale: vitFamily ? [0.2, 1] : [0.08, 1], ratio: [3 / 4, 4 / 3], hflip: true, mean, std };
+}
+
+/** The official eval transform (shorter side size*256/224, then centre crop). */
+export function evalSpec(size = 224, mean = IMAGENET_MEAN, std = IMAGENET_STD): TransformSpec {
+  return { mode: 'eval', size, resizeTo: Math.round((size * 256) / 224), mean, std };
+}
+
+/** Python's round(): halves go to the even neighbour (torchvision's crop arithmetic uses it). */
+export function pyRound(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export interface Crop { left: number; top: number; width: number; height: number }
+
+/** torchvision RandomResizedCrop.get_params on a width x height image. */
+export function randomResizedCropParams(width: number, height: number, scale: [number, number], ratio: [number, number], rng: Rng): Crop {
+  const area = width * height;
+  const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])];
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const targetArea = area * rng.uniform(scale[0], scale[1]);
+    const aspect = Math.exp(rng.uniform(logRatio[0], logRatio[1]));
+    const w = pyRound(Math.sqrt(targetArea * aspect));
+    const h = pyRound(Math.sqrt(targetArea / aspect));
+    if (w > 0 && w <= width && h > 0 && h <= height) {
+      return { top: rng.int(0, height - h + 1), left: rng.int(0, width - w + 1), width: w, height: h };
+    }
+  }
+  // fallback: central crop clamped to the ratio range
+  const inRatio = width / height;
+  let w = width;
+  let h = height;
+  if (inRatio < Math.min(...ratio)) h = pyRound(w / Math.min(...ratio));
+  else if (inRatio > Math.max(...ratio)) { h = height; w = pyRound(h * Math.max(...ratio)); }
+  return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), width: w, height: h };
+}
+
+/** torchvision Resize(shorter side -> s) then CenterCrop(size): resized dims and the crop. */
+export function evalResizeCropParams(width: number, height: number, resizeTo: number, size: number): { width: number; height: number; crop: Crop } {
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  const newLong = Math.floor((resizeTo * long) / short);
+  const [rw, rh] = width <= height ? [resizeTo, newLong] : [newLong, resizeTo];
+  if (rw < size || rh < size) throw new Error(`eval transform: resizeTo ${resizeTo} is smaller than the crop ${size}`);
+  return { width: rw, height: rh, crop: { top: pyRound((rh - size) / 2), left: pyRound((rw - size) / 2), width: size, height: size } };
+}
+
+/**
+ * Decodes one image file (or buffer) and applies `spec`. `rng` drives the train augmentation.
+ * Returns [size, size, 3] HWC float32 normalised values. Errors name `path`.
+ */
+export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: Rng, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
+  try {
+    const meta = await sharp(input, { failOn: 'truncated' }).metadata();
+    if (!meta.width || !meta.height) throw new Error('no image dimensions');
+    let img = sharp(input, { failOn: 'truncated' }).toColourspace('srgb');
+    if (spec.mode === 'train') {
+      if (!rng) throw new Error('train transform needs an rng');
+      const crop = randomResizedCropParams(meta.width, meta.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng);
+      img = img.extract(crop).resize(spec.size, spec.size, { fit: 'fill', kernel: 'cubic' });
+      if ((spec.hflip ?? true) && rng.next() < 0.5) img = img.flop();
+    } else {
+      const p = evalResizeCropParams(meta.width, meta.height, spec.resizeTo ?? spec.size, spec.size);
+      img = img.resize(p.width, p.height, { fit: 'fill', kernel: 'cubic' }).extract(p.crop);
+    }
+    const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== spec.size || info.height !== spec.size) {
+      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${spec.size}x${spec.size}x3`);
+    }
+    return normalise(data, spec.mean, spec.std);
+  } catch (e) {
+    throw new Error(`${path}: cannot decode or transform image (${(e as Error).message}); repair or re-download it, or name it in the loader's skip list`);
+  }
+}
+
+/** uint8 HWC RGB -> float32 (v / 255 - mean) / std */
+export function normalise(rgb: Uint8Array, mean: readonly number[], std: readonly number[]): Float32Array {
+  const out = new Float32Array(rgb.length);
+  const a = [0, 1, 2].map((c) => 1 / (255 * std[c]));
+  const b = [0, 1, 2].map((c) => -mean[c] / std[c]);
+  for (let i = 0; i < rgb.length; i += 3) {
+    out[i] = rgb[i] * a[0] + b[0];
+    out[i + 1] = rgb[i + 1] * a[1] + b[1];
+    out[i + 2] = rgb[i + 2] * a[2] + b[2];
+  }
+  return out;
+}
