@@ -14,6 +14,8 @@ Saves their weights as .safetensors (written by hand: 8-byte little-endian heade
 raw little-endian bytes) and their outputs on fixed inputs into test/fixtures/backbones/.
 
 Run: /usr/bin/python3 scripts/torch_parity.py [out_dir]   (Debian: apt-get install python3-torch python3-torchvision)
+     /usr/bin/python3 scripts/torch_parity.py --check      regenerate in a temporary folder and compare byte for byte
+                                                           with the committed fixtures (exit 1 on any difference)
 """
 import json
 import math
@@ -27,7 +29,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models.resnet import Bottleneck, conv1x1
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'backbones')
+COMMITTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'backbones')
+OUT = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != '--check' else COMMITTED
 
 # ---------------------------------------------------------------- safetensors writer
 
@@ -290,5 +293,21 @@ def main():
     full_size_keys()
 
 
+def check():
+    import filecmp
+    import tempfile
+    global OUT
+    with tempfile.TemporaryDirectory() as tmp:
+        OUT = tmp
+        main()
+        names = sorted(set(os.listdir(tmp)) | set(os.listdir(COMMITTED)))
+        bad = [n for n in names if not (os.path.exists(os.path.join(COMMITTED, n)) and os.path.exists(os.path.join(tmp, n))
+                                        and filecmp.cmp(os.path.join(COMMITTED, n), os.path.join(tmp, n), shallow=False))]
+    print('fixtures differ: ' + ', '.join(bad) if bad else f'fixtures identical ({len(names)} files)')
+    return 1 if bad else 0
+
+
 if __name__ == '__main__':
+    if len(sys.argv) > 1 and sys.argv[1] == '--check':
+        sys.exit(check())
     main()

@@ -8,6 +8,7 @@ export { VIT_SMALL_16, vitSpecs, vitTokens, vitFeatures, type ViTConfig } from '
 export { resamplePosEmbed, bicubicMatrix } from './pos_embed';
 export { EmbeddingHead, type HeadOptions } from './head';
 export { orthogonalMatrix } from './orthogonal';
+export { normalizeImages } from './preprocess';
 export { listBackbones, getBackboneEntry, keyMapOf, WEIGHTS_DIR, type BackboneEntry, type Preprocessing, type Architecture } from './registry';
 export { Backbone, createBackbone, type BackboneOptions } from './backbone';
 export { BackboneEmbeddingModel, createEmbeddingModel, type ModelOptions } from './model';

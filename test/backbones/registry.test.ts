@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { normalizeImages } from '../../lib/backbones/preprocess';
+import { initBackend, tf } from '../../lib/tf';
 import type { NamedArray } from '../../lib/backbones/safetensors';
 import { getBackboneEntry, keyMapOf, listBackbones } from '../../lib/backbones/registry';
 import { resnetFeatureDim } from '../../lib/backbones/resnet';
@@ -30,6 +32,16 @@ describe('registry', () => {
     }
     assert.deepEqual(getBackboneEntry('vit_small_patch16_224.augreg_in21k_ft_in1k').preprocessing.mean, [0.5, 0.5, 0.5]);
     assert.throws(() => getBackboneEntry('resnet51'), /unknown backbone "resnet51"; known: resnet50\.tv_in1k/);
+  });
+
+  it('normalizeImages applies the entry mean and std per channel', async () => {
+    await initBackend('wasm', { quiet: true });
+    const pre = getBackboneEntry('resnet50.tv_in1k').preprocessing;
+    const y = tf.tidy(() => normalizeImages(tf.tensor4d([0, 0.5, 1, 1, 1, 1], [1, 1, 2, 3]), pre));
+    const want = [0, 0.5, 1, 1, 1, 1].map((v, i) => (v - pre.mean[i % 3]) / pre.std[i % 3]);
+    y.dataSync().forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `${v} vs ${want[i]}`));
+    y.dispose();
+    assert.throws(() => tf.tidy(() => normalizeImages(tf.zeros([1, 2, 2, 1]) as tf.Tensor4D, pre)), /expected \[B, H, W, 3\]/);
   });
 
   it('ResNet-50 key map = torchvision resnet50() state dict minus fc and num_batches_tracked', () => {
