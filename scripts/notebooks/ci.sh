@@ -15,7 +15,7 @@ export QUICK=1
 export SEE_BACKEND=${SEE_BACKEND:-wasm}
 start=$(date +%s)
 
-for tool in jupyter python3 tslab; do
+for tool in jupyter tslab; do
   command -v "$tool" >/dev/null || { echo "ci.sh: '$tool' not found (apt-get install jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel chromium; npm ci)"; exit 2; }
 done
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "ci.sh: ${CHROMIUM:-/usr/bin/chromium} not found (apt-get install chromium)"; exit 2; }
@@ -29,9 +29,9 @@ mkdir -p "$OUT/executed" "$OUT/html" "$OUT/screenshots"
 # the project itself as node_modules/see-kit (npm ci's postinstall does this too)
 node --import tsx scripts/notebooks/link_self.ts
 # the tslab kernel from node_modules, registered in a private prefix (nothing system-wide)
-tslab install --python="$(command -v python3)" --binary="$ROOT/node_modules/.bin/tslab" --prefix="$OUT/jupyter" >/dev/null
+tslab install --python="${JUPYTER_PYTHON:-/usr/bin/python3}" --binary="$ROOT/node_modules/.bin/tslab" --prefix="$OUT/jupyter" >/dev/null
 export JUPYTER_PATH="$OUT/jupyter/share/jupyter"
-jupyter kernelspec list | grep -q "$OUT/jupyter" || { echo "ci.sh: tslab kernel not registered under $OUT/jupyter"; exit 2; }
+[ -f "$JUPYTER_PATH/kernels/tslab/kernel.json" ] || { echo "ci.sh: tslab kernel not registered under $JUPYTER_PATH"; exit 2; }
 
 status=0
 echo "== committed notebooks: no outputs, tslab kernel, QUICK switch"

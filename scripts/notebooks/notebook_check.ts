@@ -50,6 +50,13 @@ const ERROR_PATTERNS: RegExp[] = [
   /^(Uncaught )?\w*Error\b[:\s]/m, // "Error: ...", "TypeError: ..."
 ];
 
+/** The line of an error report worth showing (the `Error:` or diagnostic line), at most 240 chars. */
+export function errorExcerpt(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const line = lines.find((l) => /^(Uncaught )?\w*Error\b|^\d+:\d+ - /.test(l)) ?? lines[0] ?? '';
+  return line.length > 240 ? `${line.slice(0, 240)}...` : line;
+}
+
 /** True when a stderr text is an error report rather than a warning. */
 export function looksLikeError(stderr: string): boolean {
   return ERROR_PATTERNS.some((p) => p.test(stderr));
@@ -79,7 +86,7 @@ export function checkExecuted(nb: Notebook): Finding[] {
       if (out.output_type === 'error') {
         findings.push({ cell: n, problem: `error output: ${out.ename ?? ''}: ${out.evalue ?? ''}`.trim() });
       } else if (out.output_type === 'stream' && out.name === 'stderr' && looksLikeError(joinText(out.text))) {
-        findings.push({ cell: n, problem: `error on stderr: ${joinText(out.text).trim().split('\n').slice(0, 3).join(' | ')}` });
+        findings.push({ cell: n, problem: `error on stderr: ${errorExcerpt(joinText(out.text))}` });
       }
     }
     const source = joinText(cell.source);

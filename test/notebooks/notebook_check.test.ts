@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkExecuted, checkSource, looksLikeError, formatFindings, type Notebook, type NotebookCell } from '../../scripts/notebooks/notebook_check';
+import { checkExecuted, checkSource, looksLikeError, formatFindings, errorExcerpt, type Notebook, type NotebookCell } from '../../scripts/notebooks/notebook_check';
 
 const stdout = (text: string) => ({ output_type: 'stream', name: 'stdout', text: [text] });
 const stderr = (text: string) => ({ output_type: 'stream', name: 'stderr', text: [text] });
@@ -78,4 +78,10 @@ test('committed notebooks: stored outputs, execution counts, kernel, QUICK and h
 
 test('findings format as file: cell: problem', () => {
   assert.deepEqual(formatFindings('a.ipynb', [{ cell: 0, problem: 'p' }, { cell: 2, problem: 'q' }]), ['a.ipynb: notebook: p', 'a.ipynb: code cell 2: q']);
+});
+
+test('the error excerpt is the Error line of a long stack, shortened', () => {
+  const stack = `/x/register.cjs:22\n${'x'.repeat(5000)}\n\nError [ERR_X]: Package subpath './package.json' is not defined\n    at f (node:internal/x:1:1)\n`;
+  assert.equal(errorExcerpt(stack), "Error [ERR_X]: Package subpath './package.json' is not defined");
+  assert.equal(errorExcerpt('y'.repeat(300)).length, 243);
 });
