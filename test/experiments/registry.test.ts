@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { PAPER_TABLE } from '../../lib/experiments/paper_table';
+import { getRow, listRows } from '../../lib/experiments/registry';
+import { missingInputs, requireInputs, trainConfigOf } from '../../lib/experiments/row_config';
+import { groupLearningRates } from '../../lib/train/param_groups';
+import { validateTrainConfig } from '../../lib/train/train_config';
+
+const root = mkdtempSync(join(tmpdir(), 'see-exp-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+// transcribed from ../shared/reference/see-configs.md section 1 (SEE rows; CUB, Cars, SOP, In-Shop)
+const SEE_CONFIGS_SECTION_1: [string, number[][]][] = [
+  ['R^512', [[69.3, 79.0, 87.3], [88.5, 93.4, 95.9], [80.3, 91.5, 96.5], [92.8, 98.3, 98.8]]],
+  ['De^128', [[75.1, 84.1, 90.1], [85.7, 91.5, 94.8], [83.0, 93.1, 97.2], [91.2, 98.0, 98.6]]],
+  ['DN^128', [[78.8, 86.5, 91.6], [89.0, 93.6, 96.3], [84.8, 94.1, 97.5], [92.6, 98.6, 99.0]]],
+  ['V^128', [[84.1, 90.2, 93.5], [86.8, 91.7, 95.1], [85.9, 94.7, 97.9], [92.8, 98.6, 99.1]]],
+  ['De^384', [[78.3, 86.5, 91.9], [88.8, 93.7, 96.3], [83.6, 93.4, 97.4], [91.7, 98.1, 98.7]]],
+  ['DN^384', [[81.9, 88.8, 92.9], [91.5, 95.2, 97.3], [85.5, 94.6, 97.9], [93.0, 98.5, 99.1]]],
+  ['V^384', [[85.8, 91.4, 94.6], [88.8, 93.8, 96.4], [86.3, 95.0, 98.2], [93.2, 98.6, 99.1]]],
+];
+
+test('SEE rows carry the paper numbers of see-configs.md section 1 for every dataset', () => {
+  const ds = ['cub', 'cars', 'sop', 'inshop'] as const;
+  const ks = { cub: ['1', '2', '4'], cars: ['1', '2', '4'], sop: ['1', '10', '100'], inshop: ['1', '10', '20'] };
+  for (const [arch, values] of SEE_CONFIGS_SECTION_1) {
+    ds.forEach((d, i) => {
+      const row = listRows({ method: 'SEE', arch, dataset: d })[0];
+      assert.ok(row, `SEE ${arch} ${d}`);
+      assert.deepEqual(ks[d].map((k) => row.paper?.[k]), values[i], `SEE ${arch} ${d}`);
+    });
+  }
+});
+
+test('row counts: 7 backbones x 4 datasets x (SEE, PA) trainable; every other table row cited on 4 datasets', () => {
+  assert.equal(listRows({ status: 'trainable' }).length, 56);
+  assert.equal(PAPER_TABLE.length, 29);
+  assert.equal(listRows({ status: 'cited' }).length, (29 - 7) * 4);
+  for (const id of ['mic-r128-cub', 'xbm-r128-sop', 'htl-b512-inshop', 'irt_r-de128-sop', 'hyp-v384-cars', 'proxyncapp-r512-cub']) {
+    assert.equal(getRow(id).status, 'cited', id);
+  }
+  assert.equal(getRow('xbm-r128-cub').paper?.['1'], null, 'a "-" in the table stays null');
+  assert.equal(getRow('pa-b512-cub').paper?.['1'], 68.4);
+  for (const r of listRows({ method: 'PA', status: 'trainable' })) assert.equal(r.paper, null, r.id);
+});
+
+test('De^128 recipes are the official script values (see-configs.md 2a), with effective lrs by hand', () => {
+  const sop = trainConfigOf(getRow('see-de128-sop'));
+  assert.deepEqual(
+    [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed],
+    [150, 5, 1e-4, 100, 5, 40, 180, 1e-5, 0],
+  );
+  const lrs = groupLearningRates(sop, 5, 1);
+  assert.ok(Math.abs(lrs.head - 1e-3) < 1e-15 && Math.abs(lrs.proxies - 0.1) < 1e-15 && Math.abs(lrs.backbone - 1e-5) < 1e-18);
+  const cub = trainConfigOf(getRow('see-de128-cub'));
+  assert.deepEqual([cub.epochs, cub.warmupEpochs, cub.weightDecay, cub.fcLrScale, cub.evalFreq, cub.evalFrom], [100, 1, 1e-2, 1, 1, 0]);
+  assert.deepEqual(cub.lrDecay, { kind: 'constant' });
+  assert.deepEqual(cub.clip, { kind: 'value', value: 10 });
+  assert.equal(cub.adamw.eps, 1e-4);
+  const inshop = trainConfigOf(getRow('see-de128-inshop'));
+  assert.deepEqual([inshop.epochs, inshop.evalFrom, inshop.fcLrScale], [300, 40, 100]);
+  assert.deepEqual(getRow('see-de128-cars').recipe?.see.value, { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 });
+});
+
+test('every trainable row has a valid config, a backbone, a weight file, a dataset folder and a reason for every value', () => {
+  for (const r of listRows({ status: 'trainable' })) {
+    validateTrainConfig(trainConfigOf(r), r.id);
+    assert.ok(r.backbone && r.weightsFile?.endsWith(`${r.backbone}.safetensors`) && r.datasetFolder, r.id);
+    for (const [k, v] of Object.entries(r.recipe ?? {})) assert.ok(v.reason.length > 10, `${r.id}.${k} has no reason`);
+    if (r.arch !== 'De^128') assert.match(r.recipe!.lr.reason, /no official script|Proxy-Anchor README/, r.id);
+  }
+  assert.deepEqual(trainConfigOf(getRow('see-r512-cub')).lrDecay, { kind: 'step', stepEpochs: 5, gamma: 0.5 });
+  assert.throws(() => trainConfigOf(getRow('hyp-de128-cub')), /cited/);
+});
+
+test('unknown row ids list the valid ones; missing inputs name what to download and where', () => {
+  assert.throws(() => getRow('see-de999-cub'), (e: Error) => /unknown experiment row "see-de999-cub"/.test(e.message) && e.message.includes('see-de128-cub') && e.message.includes('hyp-de128-cub'));
+  const row = getRow('see-de128-cub');
+  const missing = missingInputs(row, root);
+  assert.equal(missing.filter((m) => m.includes(join(root, 'CUB_200_2011')) && m.includes('CUB_200_2011.tgz')).length, 1);
+  mkdirSync(join(root, 'CUB_200_2011'));
+  assert.equal(missingInputs(row, root).some((m) => m.includes('dataset folder')), false);
+  const withWeights = { ...row, weightsFile: join(root, 'w.safetensors') };
+  assert.match(missingInputs(withWeights, root).join('\n'), /weights file .*w\.safetensors is missing: download the pretrained deit_small_distilled/);
+  writeFileSync(join(root, 'w.safetensors'), '');
+  assert.doesNotThrow(() => requireInputs(withWeights, root));
+});
