@@ -53,6 +53,8 @@ export interface TrainOptions {
   progress?: ProgressSink;
   /** log every n-th step to log.jsonl (default 1) */
   logEverySteps?: number;
+  /** what else config.json records beside the train config (row id, backbone, dataset...) */
+  runInfo?: Record<string, unknown>;
 }
 
 /** Evaluation schedule: official rule, plus the last epoch so last-epoch metrics always exist. */
@@ -97,7 +99,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
       runDir.truncateLogAfter(ckpt.state.epoch);
       runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch });
     } else {
-      runDir.writeConfig(config);
+      runDir.writeConfig({ ...opts.runInfo, train: config });
     }
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters);

@@ -81,7 +81,7 @@ test('tiny run end to end: trains, logs, checkpoints, records best and last epoc
   const epochLosses = log.filter((r) => r.kind === 'epoch').map((r) => r.loss as number);
   assert.ok(epochLosses[3] < epochLosses[0], `loss went down: ${epochLosses}`);
   assert.deepEqual(o.runDir.readMetrics(), JSON.parse(JSON.stringify(m)));
-  assert.equal(o.runDir.readConfig<TrainConfig>().epochs, 4);
+  assert.equal(o.runDir.readConfig<{ train: TrainConfig }>().train.epochs, 4);
   assert.deepEqual(readdirSync(o.runDir.path).sort(), ['checkpoint.safetensors', 'config.json', 'log.jsonl', 'metrics.json']);
   const ck = readCheckpoint(o.runDir.checkpointPath);
   assert.equal(ck.state.epoch, 3);

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
+import { parseArgs } from '../../lib/cli/args';
+import { carveValidation } from '../../lib/cli/build_run';
+import { main } from '../../lib/cli/main';
+import { resultRecords } from '../../lib/cli/results_table';
+import { applyOverrides, specFromRow } from '../../lib/cli/run_spec';
+import { tf } from '../../lib/tf';
+import { RunDir } from '../../lib/train/run_dir';
+
+const root = mkdtempSync(join(tmpdir(), 'see-cli-'));
+const runs = join(root, 'runs');
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function capture(): { io: { out: (l: string) => void; err: (l: string) => void }; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l) => out.push(l), err: (l) => err.push(l) }, out, err };
+}
+
+before(async () => {
+  // 8 classes x 3 fonts x 2 variants, 32 px: train classes 0-3 (24 images), test classes 4-7
+  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
+  writeFileSync(join(root, 'tiny.json'), JSON.stringify({
+    name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
+    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
+    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall', 'mapAtR', 'nmi'],
+    train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
+  }));
+});
+
+test('parseArgs: flags, --set repeats, unknown flags named', () => {
+  const p = parseArgs(['train', 'x', '--set', 'a=1', '--set=b=2', '--run-id', 'r', '--help'], { set: 'value', 'run-id': 'value', help: 'switch' });
+  assert.deepEqual(p, { command: 'train', positionals: ['x'], flags: { 'run-id': 'r', help: true }, sets: ['a=1', 'b=2'] });
+  assert.throws(() => parseArgs(['train', '--bogus'], { set: 'value' }), /unknown option --bogus; known: --set/);
+});
+
+test('overrides are type-checked and unknown keys listed', () => {
+  const s = applyOverrides(specFromRow('see-de128-cub'), ['train.epochs=3', 'see.lambda=0.5', 'loss=proxy_anchor']);
+  assert.deepEqual([s.train.epochs, s.see.lambda, s.loss], [3, 0.5, 'proxy_anchor']);
+  assert.throws(() => applyOverrides(s, ['train.epochs=three']), /"train.epochs" is "three" \(string\), expected a number/);
+  assert.throws(() => applyOverrides(s, ['train.epochz=3']), /unknown key "train.epochz"/);
+  assert.throws(() => applyOverrides(s, ['train.epochs=0']), /epochs=0, expected an integer >= 1/);
+});
+
+test('carveValidation moves the last k training classes out', () => {
+  const samples = [0, 0, 1, 1, 2, 2, 3].map((label, i) => ({ path: `${i}`, label }));
+  const c = carveValidation(samples, 2);
+  assert.equal(c.numTrainClasses, 2);
+  assert.deepEqual(c.train.map((s) => s.label), [0, 0, 1, 1]);
+  assert.deepEqual(c.validation.map((s) => s.label), [2, 2, 3]);
+  assert.throws(() => carveValidation(samples, 4), /leaves no training class/);
+});
+
+test('CLI: unknown row lists valid ones; missing data/weights say what to download', async () => {
+  const c = capture();
+  assert.equal(await main(['train', 'see-de999-cub', '--runs-root', runs], c.io), 1);
+  assert.match(c.err.join('\n'), /unknown experiment row "see-de999-cub"\. Trainable rows:\n.*see-de128-cub/);
+  const d = capture();
+  assert.equal(await main(['train', 'see-de128-cub', '--runs-root', runs, '--data-root', join(root, 'nodata'), '--backend', 'cpu'], d.io), 1);
+  assert.match(d.err.join('\n'), /weights file .*deit_small_distilled_patch16_224\.fb_in1k\.safetensors is missing: download https:\/\/huggingface\.co/);
+  assert.match(d.err.join('\n'), /dataset folder .*nodata\/CUB_200_2011 is missing: download CUB_200_2011\.tgz/);
+  const l = capture();
+  assert.equal(await main(['list', '--status', 'cited', '--dataset', 'sop'], l.io), 0);
+  assert.equal(l.out.at(-1), '22 rows');
+});
+
+test('CLI end to end on tiny glyphs: train, resume (finished run), evaluate the checkpoint, table', async () => {
+  const before = tf.memory().numTensors;
+  const t = capture();
+  const code = await main(['train', join(root, 'tiny.json'), '--runs-root', runs, '--run-id', 'tiny', '--backend', 'cpu'], t.io);
+  assert.equal(code, 0, t.err.join('\n'));
+  assert.match(t.out.join('\n'), /backend cpu/);
+  assert.match(t.out.join('\n'), /best epoch \d: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+ {2}MAP@R [\d.]+ {2}NMI [\d.]+/);
+  const dir = new RunDir(join(runs, 'tiny'));
+  assert.deepEqual(readdirSync(dir.path).sort(), ['checkpoint.safetensors', 'config.json', 'log.jsonl', 'metrics.json']);
+  assert.equal(dir.readConfig<{ backbone: string }>().backbone, 'resnet_tiny.test');
+  const r = capture();
+  assert.equal(await main(['train', '--resume', 'tiny', '--runs-root', runs, '--backend', 'cpu'], r.io), 0, r.err.join('\n'));
+  const e = capture();
+  assert.equal(await main(['evaluate', 'tiny', '--runs-root', runs, '--backend', 'cpu'], e.io), 0, e.err.join('\n'));
+  const last = dir.readMetrics<{ last: { test: { recallAtK: Record<string, number> } } }>()!.last.test.recallAtK['1'];
+  assert.match(e.out[0], new RegExp(`checkpoint of epoch 1: R@1 ${(100 * last).toFixed(1)} `), 'evaluating the checkpoint reproduces the last epoch');
+  assert.equal(tf.memory().numTensors, before, 'no tensors left after train and evaluate');
+  // a finished run of a registry row appears beside the paper with the difference
+  const rowRun = new RunDir(join(runs, 'fake-row'));
+  rowRun.writeConfig({ row: 'see-de128-cub', dataset: 'cub', train: {} });
+  const rec = { epoch: 3, test: { recallAtK: { '1': 0.7, '2': 0.8, '4': 0.9, '8': 0.95 } } };
+  rowRun.writeMetrics({ status: 'finished', epochs: 4, best: rec, last: rec, history: [rec], trainSeconds: 1 });
+  const rows = resultRecords(runs);
+  const fake = rows.find((x) => x.run === 'fake-row')!;
+  assert.equal(fake['paper R@1'], 75.1);
+  assert.equal(fake['diff R@1'], -5.1);
+  assert.equal(fake['R@8'], 95);
+  const tb = capture();
+  assert.equal(await main(['table', '--runs-root', runs], tb.io), 0);
+  const lines = tb.out[0].split('\n');
+  assert.match(lines[0], /^run +row +dataset +bestEpoch +lastEpoch +R@1 +last R@1 +paper R@1 +diff R@1 /);
+  assert.match(lines.find((l) => l.startsWith('fake-row'))!, /see-de128-cub +cub +3 +3 +70 +70 +75\.1 +-5\.1 /);
+  assert.ok(lines.some((l) => l.startsWith('tiny ')));
+});
