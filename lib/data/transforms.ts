@@ -7,6 +7,7 @@
  * become RGB (alpha dropped, as PIL's convert('RGB') does). Output: HWC float32, normalised.
  */
 import sharp from 'sharp';
+import { imageSize } from './image_size';
 import type { Rng } from './rng';
 
 export interface TransformSpec {
@@ -86,14 +87,15 @@ export function evalResizeCropParams(width: number, height: number, resizeTo: nu
  */
 export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: Rng, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
   try {
-    const meta = await sharp(input, { failOn: 'truncated' }).metadata();
+    const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, { failOn: 'truncated' }).metadata());
     if (!meta.width || !meta.height) throw new Error('no image dimensions');
+    let flip = false;
     let img = sharp(input, { failOn: 'truncated' }).toColourspace('srgb');
     if (spec.mode === 'train') {
       if (!rng) throw new Error('train transform needs an rng');
       const crop = randomResizedCropParams(meta.width, meta.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng);
       img = img.extract(crop).resize(spec.size, spec.size, { fit: 'fill', kernel: 'cubic' });
-      if ((spec.hflip ?? true) && rng.next() < 0.5) img = img.flop();
+      flip = (spec.hflip ?? true) && rng.next() < 0.5;
     } else {
       const p = evalResizeCropParams(meta.width, meta.height, spec.resizeTo ?? spec.size, spec.size);
       img = img.resize(p.width, p.height, { fit: 'fill', kernel: 'cubic' }).extract(p.crop);
@@ -102,21 +104,37 @@ export async function transformImage(input: string | Buffer, spec: TransformSpec
     if (info.channels !== 3 || info.width !== spec.size || info.height !== spec.size) {
       throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${spec.size}x${spec.size}x3`);
     }
-    return normalise(data, spec.mean, spec.std);
+    return normalise(data, spec.mean, spec.std, flip ? spec.size : 0);
   } catch (e) {
     throw new Error(`${path}: cannot decode or transform image (${(e as Error).message}); repair or re-download it, or name it in the loader's skip list`);
   }
 }
 
-/** uint8 HWC RGB -> float32 (v / 255 - mean) / std */
-export function normalise(rgb: Uint8Array, mean: readonly number[], std: readonly number[]): Float32Array {
+/**
+ * uint8 HWC RGB -> float32 (v / 255 - mean) / std; with `flipWidth` > 0 the rows are also
+ * mirrored (the horizontal flip, done here rather than as a separate libvips pass).
+ */
+export function normalise(rgb: Uint8Array, mean: readonly number[], std: readonly number[], flipWidth = 0): Float32Array {
   const out = new Float32Array(rgb.length);
-  const a = [0, 1, 2].map((c) => 1 / (255 * std[c]));
-  const b = [0, 1, 2].map((c) => -mean[c] / std[c]);
-  for (let i = 0; i < rgb.length; i += 3) {
-    out[i] = rgb[i] * a[0] + b[0];
-    out[i + 1] = rgb[i + 1] * a[1] + b[1];
-    out[i + 2] = rgb[i + 2] * a[2] + b[2];
+  // one 256-entry lookup table per channel
+  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
+  const [l0, l1, l2] = lut;
+  const row = flipWidth * 3;
+  if (!row) {
+    for (let i = 0; i < rgb.length; i += 3) {
+      out[i] = l0[rgb[i]];
+      out[i + 1] = l1[rgb[i + 1]];
+      out[i + 2] = l2[rgb[i + 2]];
+    }
+    return out;
+  }
+  for (let r = 0; r < rgb.length; r += row) {
+    // mirrored within the row: output pixel x takes source pixel (width - 1 - x)
+    for (let x = 0, j = r + row - 3; x < row; x += 3, j -= 3) {
+      out[r + x] = l0[rgb[j]];
+      out[r + x + 1] = l1[rgb[j + 1]];
+      out[r + x + 2] = l2[rgb[j + 2]];
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { imageSize } from '../../lib/data/image_size';
 import { makeRng } from '../../lib/data/rng';
 import { IMAGENET_MEAN, IMAGENET_STD, evalResizeCropParams, evalSpec, pyRound, randomResizedCropParams, trainSpec, transformImage } from '../../lib/data/transforms';
 import { makeJpeg, put, tempDir } from './helpers';
@@ -82,4 +83,26 @@ test('corrupt and truncated files give an error naming the file', async () => {
   const jpg = await makeJpeg(120, 90);
   const cut = put(join(dir, 'cut.jpg'), jpg.subarray(0, Math.floor(jpg.length / 2)));
   await assert.rejects(transformImage(cut, evalSpec(16)), /cut\.jpg: cannot decode/);
+});
+
+test('horizontal flip mirrors each row (crop forced to the whole image by a fixed rng)', async () => {
+  const jpg = await makeJpeg(48, 32, 1);
+  const fixed = { next: () => 0, uniform: (lo: number) => lo, int: (lo: number) => lo };
+  const base = { mode: 'train' as const, size: 24, scale: [1, 1] as [number, number], ratio: [1.5, 1.5] as [number, number], mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
+  const plain = await transformImage(jpg, { ...base, hflip: false }, fixed);
+  const flipped = await transformImage(jpg, { ...base, hflip: true }, fixed);
+  assert.notDeepEqual(plain, flipped);
+  for (let y = 0; y < 24; y++) for (let x = 0; x < 24; x++) for (let c = 0; c < 3; c++) {
+    assert.equal(flipped[(y * 24 + x) * 3 + c], plain[(y * 24 + (23 - x)) * 3 + c]);
+  }
+});
+
+test('imageSize reads JPEG (baseline, progressive) and PNG headers like sharp does', async () => {
+  const raw = await makeJpeg(77, 51);
+  const cases = [raw, await sharp(raw).jpeg({ progressive: true }).toBuffer(), await sharp(raw).png().toBuffer(), await sharp(raw).withMetadata().jpeg().toBuffer()];
+  for (const buf of cases) {
+    const meta = await sharp(buf).metadata();
+    assert.deepEqual(imageSize(buf), { width: meta.width, height: meta.height });
+  }
+  assert.equal(imageSize(Buffer.from('GIF89a....................')), undefined);
 });
