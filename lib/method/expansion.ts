@@ -139,7 +139,7 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
     const u1 = l2Normalize(r); // [S, d]
     const g = options.noise ? tf.gather(options.noise, sel) : tf.tensor3d(noiseData!, [idx.length, n, d]); // [S, n, d]
     const v = tf.concat([tf.expandDims(w, 1), tf.expandDims(u1, 1), l2Normalize(g)], 1) as tf.Tensor3D; // [S, n+2, d]
-    const gram = tf.matMul(v, v, false, true).dataSync() as Float32Array; // [S, n+2, n+2]
+    const gram = tf.matMul(v, tf.transpose(v, [0, 2, 1])).dataSync() as Float32Array; // [S, n+2, n+2]
     const a = pointCoefficients(gram, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, coefs, where);
     const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), v); // [S, n, d]
     return tf.reshape(p, [idx.length * n, d]) as tf.Tensor2D;

@@ -1,0 +1,70 @@
+/**
+ * `npm run bench -- see`: SEE expansion alone, one whole SEE Proxy-Anchor step (expansion, both
+ * losses, gradients for embeddings and proxies) and one plain Proxy-Anchor step, batch 180,
+ * plan 1 with fraction 0.4 (72 anchors expanded), the issue's four (d, classes, n) settings.
+ */
+import { tf } from '../../lib/tf';
+import { sphericalExpansion } from '../../lib/method/expansion';
+import { SeededRandom } from '../../lib/method/random';
+import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
+import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
+import { timeMs, type Benchmark } from './harness';
+
+const SETTINGS: Array<{ d: number; classes: number; n: number; official: { expansion_ms: number; see_ms: number } }> = [
+  { d: 512, classes: 100, n: 16, official: { expansion_ms: 108, see_ms: 111 } },
+  { d: 128, classes: 11318, n: 16, official: { expansion_ms: 55, see_ms: 780 } },
+  { d: 384, classes: 98, n: 16, official: { expansion_ms: 84, see_ms: 114 } },
+  { d: 128, classes: 98, n: 8, official: { expansion_ms: 44, see_ms: 64 } },
+];
+const BATCH = 180;
+const FRACTION = 0.4;
+
+function inputs(d: number, classes: number, random: SeededRandom): { x: tf.Tensor2D; y: tf.Tensor1D; p: tf.Tensor2D } {
+  const xs = random.fillNormal(new Float32Array(BATCH * d));
+  const ps = random.fillNormal(new Float32Array(classes * d));
+  // m-per-class batches as the official sampler: 45 classes x 4 images
+  const labels = new Int32Array(BATCH);
+  for (let i = 0; i < BATCH; i++) labels[i] = Math.floor(i / 4) * Math.max(1, Math.floor(classes / 45)) % classes;
+  return { x: tf.tensor2d(xs, [BATCH, d]), y: tf.tensor1d(labels, 'int32'), p: tf.tensor2d(ps, [classes, d]) };
+}
+
+export const benchmark: Benchmark = {
+  description: 'SEE expansion / SEE Proxy-Anchor step / Proxy-Anchor step, batch 180, plan 1 fraction 0.4',
+  async run(emit) {
+    const random = new SeededRandom(7);
+    for (const s of SETTINGS) {
+      const { x, y, p } = inputs(s.d, s.classes, random);
+      const opts = { n: s.n, plan: 1 as const, threshold: FRACTION, random };
+      const expansion_ms = await timeMs(() => {
+        const e = sphericalExpansion(x, y, p, opts);
+        e.points.dispose();
+        e.labels.dispose();
+      }, 9, 2);
+      const seeStep = (): void => {
+        const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) => {
+          const r = seeProxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D,
+            { ...opts, lambda: 0.1, margin: 0.1, alpha: 32 });
+          r.batchLoss.dispose();
+          r.augLoss.dispose();
+          return r.loss;
+        })([x, p]);
+        gp.dataSync();
+        tf.dispose([gx, gp]);
+      };
+      const paStep = (): void => {
+        const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) => proxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D))([x, p]);
+        gp.dataSync();
+        tf.dispose([gx, gp]);
+      };
+      const see_ms = await timeMs(seeStep, 5, 1);
+      const pa_ms = await timeMs(paStep, 5, 1);
+      emit({
+        d: s.d, classes: s.classes, n: s.n, batch: BATCH, fraction: FRACTION, synthetic: Math.round(BATCH * FRACTION) * s.n,
+        expansion_ms: +expansion_ms.toFixed(2), see_ms: +see_ms.toFixed(2), pa_ms: +pa_ms.toFixed(2),
+        ratio: +(see_ms / pa_ms).toFixed(3),
+        official_expansion_ms: s.official.expansion_ms, official_see_ms: s.official.see_ms,
+      });
+      tf.dispose([x, y, p]);
+    }
+  },
+};
