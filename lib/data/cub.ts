@@ -29,6 +29,9 @@ export function readCub(root = 'data', options: CubOptions = {}): DatasetSplit {
   const numClasses = options.numClasses ?? 200;
   const extensions = options.extensions ?? IMAGE_EXTENSIONS;
   const name = options.name ?? 'cub';
+  if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses % 2 !== 0) {
+    throw new Error(`${name}: numClasses ${numClasses} must be an even integer >= 2 (first half train, second half test)`);
+  }
   const dir = join(root, 'CUB_200_2011', 'images');
   requireDir(dir, name, CUB_LAYOUT, CUB_ORIGIN);
   // ImageFolder sorts class folders by name (Python string order = code point order)

@@ -51,6 +51,18 @@ export const benchmark: Benchmark = {
       const common = { images: N_IMAGES, batch: BATCH, cores: cpus().length, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)', sharpConcurrency: sharp.concurrency() };
       // warm-up (file cache, sharp's libvips init)
       await throughput(samples, sampler.epoch(99).slice(0, 2), trainSpec('resnet50'), 2);
+      // reference: sharp alone (read, decode, fixed crop, bicubic resize to 224, raw RGB), 4 at a time
+      {
+        const t0 = process.hrtime.bigint();
+        let next = 0;
+        await Promise.all(Array.from({ length: 4 }, async () => {
+          while (next < samples.length) {
+            await sharp(samples[next++].path).extract({ left: 60, top: 40, width: 320, height: 280 }).resize(224, 224, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+          }
+        }));
+        const ips = samples.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+        emit({ case: 'sharp_only_crop_resize_224', imagesPerSecond: +ips.toFixed(1), ...common });
+      }
       for (const prefetch of [1, 2, 4]) {
         const ips = await throughput(samples, sampler.epoch(0), trainSpec('resnet50'), prefetch);
         emit({ case: 'cub_like_train_224', prefetch, imagesPerSecond: +ips.toFixed(1), ...common });
