@@ -1,0 +1,63 @@
+/**
+ * ProxyNCA (Movshovitz-Attias et al., ICCV 2017; SEE official `losses.PNCALoss_Angle`) and
+ * ProxyNCA++ (Teh et al., ECCV 2020). With X = s x/|x|, P = s p/|p| and D_ic = |X_i - P_c|^2:
+ *   ProxyNCA:   -log( exp(-D_iy) / sum_{c != y} exp(-D_ic) ), s = 32 by default;
+ *   ProxyNCA++: -log( exp(-D_iy / T) / sum_{c} exp(-D_ic / T) ), s = 1, T = 1/9 by default.
+ * Averaged over the batch; proxies Kaiming normal (fan_out).
+ */
+import { tf } from '../tf';
+import type { MetricLoss } from '../types';
+import { assertRank2, readLabels } from '../method/validation';
+import { crossEntropy, oneHotFloat } from './cross_entropy';
+import { l2Normalize } from './l2_normalize';
+import type { ProxyLossConfig } from './proxy_anchor';
+import { kaimingNormalFanOut, uniqueName } from './proxy_init';
+
+export interface ProxyNcaOptions {
+  /** 'nca' (default) or 'plusplus' (softmax over all proxies with a temperature) */
+  variant?: 'nca' | 'plusplus';
+  scale?: number;
+  temperature?: number;
+}
+
+export class ProxyNcaLoss implements MetricLoss {
+  readonly name: string;
+  readonly proxies: tf.Variable<tf.Rank.R2>;
+  readonly variant: 'nca' | 'plusplus';
+  readonly scale: number;
+  readonly temperature: number;
+
+  constructor(config: ProxyLossConfig & ProxyNcaOptions) {
+    this.variant = config.variant ?? 'nca';
+    this.name = this.variant === 'nca' ? 'proxy_nca' : 'proxy_nca_pp';
+    this.scale = config.scale ?? (this.variant === 'nca' ? 32 : 1);
+    this.temperature = config.temperature ?? (this.variant === 'nca' ? 1 : 1 / 9);
+    if (!(this.temperature > 0)) throw new Error(`ProxyNcaLoss: temperature must be > 0, got ${this.temperature}`);
+    if (this.variant === 'nca' && config.numClasses < 2) throw new Error('ProxyNcaLoss: ProxyNCA needs at least 2 classes');
+    this.proxies = kaimingNormalFanOut(config.numClasses, config.embeddingDim, config.seed ?? 0, uniqueName('pnca_proxies'));
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return [this.proxies];
+  }
+
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    const [b] = assertRank2(embeddings, 'embeddings', 'ProxyNcaLoss');
+    const c = this.proxies.shape[0];
+    readLabels(labels, b, c, 'ProxyNcaLoss');
+    return tf.tidy(() => {
+      const cos = tf.matMul(l2Normalize(embeddings), tf.transpose(l2Normalize(this.proxies))); // [B, C]
+      const dist = tf.mul(tf.sub(1, cos), 2 * this.scale * this.scale); // [B, C] |X - P|^2
+      const logits = tf.div(tf.neg(dist), this.temperature) as tf.Tensor2D; // [B, C]
+      if (this.variant === 'plusplus') return crossEntropy(logits, labels);
+      const oneHot = oneHotFloat(labels, c); // [B, C]
+      const pos = tf.sum(tf.mul(dist, oneHot), 1); // [B]
+      const negLse = tf.logSumExp(tf.sub(logits, tf.mul(oneHot, 1e9)), 1); // [B] over c != y
+      return tf.mean(tf.add(pos, negLse)) as tf.Scalar;
+    });
+  }
+
+  dispose(): void {
+    this.proxies.dispose();
+  }
+}
