@@ -6,7 +6,7 @@
  * u1 = r/|r|, basis [w, u1, g1..gn] by classical Gram-Schmidt of [w, u1, noise_1..noise_n];
  * the n+1 simplex points are M + |r| * (coefficients @ [u1, g1..gn]); the first (z) is dropped.
  *
- * Batched: V = [w, u1, noise/|noise|] per sample [S, n+2, d]; one Gram matmul [S, n+2, n+2];
+ * Batched: V = [w, u1, noise] per sample [S, n+2, d] (assembled on the CPU); one Gram matmul [S, n+2, n+2];
  * Cholesky and the small coefficient algebra in float64 on the CPU; one matmul
  * [S, n, n+2] x [S, n+2, d] gives every synthetic point. Synchronous (dataSync), usable in a tape.
  */
@@ -69,16 +69,57 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
   if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
 }
 
-/** cos to own proxy and residual norm for every sample, read to the CPU. */
-function scoresAndResiduals(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D): Float32Array {
-  return tf.tidy(() => {
+/** [B, 2d+2] on the CPU: unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row. */
+function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D): Float32Array {
+  const [b, d] = x.shape;
+  // tidy returns tensors only: a returned typed array would be walked element by element
+  const tensors = tf.tidy(() => {
     const z = l2Normalize(x); // [B, d]
     const w = l2Normalize(tf.gather(proxies, labels)); // [B, d]
     const c = tf.sum(tf.mul(z, w), 1, true); // [B, 1]
     const r = tf.sub(z, tf.mul(c, w)); // [B, d]
     const rn = tf.sqrt(tf.sum(tf.square(r), 1, true)); // [B, 1]
-    return tf.concat([c, rn], 1).dataSync() as Float32Array; // [B, 2]
+    return [z, w, c, rn];
   });
+  // separate reads: a mixed-width concat is slow on wasm
+  const [z, w, c, rn] = tensors.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(tensors);
+  const out = new Float32Array(b * (2 * d + 2));
+  for (let i = 0; i < b; i++) {
+    const o = i * (2 * d + 2);
+    out.set(z.subarray(i * d, (i + 1) * d), o);
+    out.set(w.subarray(i * d, (i + 1) * d), o + d);
+    out[o + 2 * d] = c[i];
+    out[o + 2 * d + 1] = rn[i];
+  }
+  return out;
+}
+
+/**
+ * V [S, n+2, d] rows w, u1, noise_1..noise_n per expanded sample, and its transpose [S, d, n+2].
+ * The noise is left unnormalised: the Gram-based QR gives the same basis for any row scale.
+ */
+function basisInputs(rows: Float32Array, idx: number[], d: number, n: number, noise: Float32Array | undefined,
+  random: SeededRandom | undefined): { v: Float32Array; vt: Float32Array } {
+  const k = n + 2;
+  const stride = 2 * d + 2;
+  const v = new Float32Array(idx.length * k * d);
+  const vt = new Float32Array(idx.length * k * d);
+  idx.forEach((i, s) => {
+    const o = i * stride;
+    const c = rows[o + 2 * d];
+    const rn = rows[o + 2 * d + 1];
+    const base = s * k * d;
+    for (let t = 0; t < d; t++) {
+      const w = rows[o + d + t];
+      v[base + t] = w;
+      v[base + d + t] = (rows[o + t] - c * w) / rn;
+    }
+    if (noise) v.set(noise.subarray(i * n * d, (i + 1) * n * d), base + 2 * d);
+    else random!.fillNormal(v.subarray(base + 2 * d, base + k * d));
+    for (let j = 0; j < k; j++) for (let t = 0; t < d; t++) vt[base + t * k + j] = v[base + j * d + t];
+  });
+  return { v, vt };
 }
 
 /** Per-sample [n, n+2] coefficients A with points = A @ V (float32, row-major [S, n, n+2]). */
@@ -111,10 +152,11 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   if (pd !== d) throw new Error(`${where}: proxies have dimension ${pd}, embeddings ${d}`);
   checkOptions(options, b, d, where);
   const lab = readLabels(labels, b, numClasses, where);
-  const cr = scoresAndResiduals(x, proxies, labels);
+  const rows = unitRows(x, proxies, labels);
+  const stride = 2 * d + 2;
   const scores = new Float32Array(b);
   const residualNorms = new Float32Array(b);
-  for (let i = 0; i < b; i++) { scores[i] = cr[2 * i]; residualNorms[i] = cr[2 * i + 1]; }
+  for (let i = 0; i < b; i++) { scores[i] = rows[i * stride + 2 * d]; residualNorms[i] = rows[i * stride + 2 * d + 1]; }
   assertFiniteRows(scores, 'embeddings (or their proxies)', where);
   const selected = selectForExpansion(scores, options.plan, options.threshold);
   const expanded = selected.map((sel, i) => sel && residualNorms[i] > ZERO_RESIDUAL);
@@ -128,20 +170,14 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
 
   const simplex = options.coefficients === 'random' ? undefined : simplexCoefficients(n);
   const random = options.random;
-  const noiseData = options.noise ? undefined : random!.fillNormal(new Float32Array(idx.length * n * d));
+  const noise = options.noise ? options.noise.dataSync() as Float32Array : undefined;
+  const { v, vt } = basisInputs(rows, idx, d, n, noise, random);
   const coefs = simplex ? (): Float64Array[] => simplex : (): Float64Array[] => randomSumZeroCoefficients(n, random!);
   const points = tf.tidy(() => {
-    const sel = tf.tensor1d(idx, 'int32');
-    const z = l2Normalize(tf.gather(x, sel)); // [S, d]
-    const w = l2Normalize(tf.gather(proxies, tf.gather(labels, sel))); // [S, d]
-    const c = tf.sum(tf.mul(z, w), 1, true); // [S, 1]
-    const r = tf.sub(z, tf.mul(c, w)); // [S, d]
-    const u1 = l2Normalize(r); // [S, d]
-    const g = options.noise ? tf.gather(options.noise, sel) : tf.tensor3d(noiseData!, [idx.length, n, d]); // [S, n, d]
-    const v = tf.concat([tf.expandDims(w, 1), tf.expandDims(u1, 1), l2Normalize(g)], 1) as tf.Tensor3D; // [S, n+2, d]
-    const gram = tf.matMul(v, tf.transpose(v, [0, 2, 1])).dataSync() as Float32Array; // [S, n+2, n+2]
+    const vT = tf.tensor3d(v, [idx.length, n + 2, d]); // [S, n+2, d]
+    const gram = tf.matMul(vT, tf.tensor3d(vt, [idx.length, d, n + 2])).dataSync() as Float32Array; // [S, n+2, n+2]
     const a = pointCoefficients(gram, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, coefs, where);
-    const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), v); // [S, n, d]
+    const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), vT); // [S, n, d]
     return tf.reshape(p, [idx.length * n, d]) as tf.Tensor2D;
   });
   return { points, labels: labelsOut, pointLabels, scores, selected, expanded, residualNorms };
