@@ -21,7 +21,8 @@ export interface ProxyAnchorOptions {
  * PA on already-normalised rows: xn [N, D] unit, pn [C, D] unit, labels known on the CPU.
  * A custom gradient: dL/dcos_ic = alpha/C * E_ic / (1 + S_c) on negatives and
  * -alpha/|P+| * e_i / (1 + P_{y_i}) at (i, y_i), applied with untransposed matmuls only
- * (tfjs-backend-wasm's transposed matmuls are about ten times slower).
+ * (tfjs-backend-wasm's transposed matmuls are about ten times slower); the per-class factor is
+ * applied to [C, D] operands, so the [N, C] matrix is touched by matmuls and three elementwise ops.
  */
 export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: tf.Tensor2D,
   margin = 0.1, alpha = 32): tf.Scalar {
@@ -40,10 +41,12 @@ export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: t
     const lab = tf.tensor1d(labels, 'int32');
     const local1h = tf.tensor2d(oneHot, [n, u]);
     const logits = tf.fused.matMul({ a: tf.mul(x, alpha), b: tf.transpose(p), bias: tf.fill([numClasses], alpha * margin) }); // [N, C]
-    // int32 then cast: tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype (writes zeros)
-    const negMask = tf.cast(tf.oneHot(lab, numClasses, 0, 1), 'float32'); // [N, C]
-    const e = tf.mul(tf.exp(logits), negMask); // [N, C]
-    const negSum = tf.sum(e, 0); // [C]
+    // positives (i, y_i) set to -1e30 so exp gives 0: one copy of [N, C] instead of a one-hot mask and a product
+    const posIdx = new Int32Array(2 * n);
+    labels.forEach((c, i) => { posIdx[2 * i] = i; posIdx[2 * i + 1] = c; });
+    const masked = tf.tensorScatterUpdate(logits, tf.tensor2d(posIdx, [n, 2], 'int32'), tf.fill([n], -1e30)); // [N, C]
+    const e = tf.exp(masked); // [N, C] exp(alpha (cos + mrg)) on negatives, 0 on positives
+    const negSum = tf.reshape(tf.matMul(tf.ones([1, n]), e), [numClasses]); // [C] column sums (a matmul: far faster than sum on wasm)
     const neg = tf.div(tf.sum(tf.log1p(negSum)), numClasses);
     const py = tf.gather(p, lab); // [N, D]
     const posExp = tf.exp(tf.mul(tf.sub(tf.sum(tf.mul(x, py), 1), margin), -alpha)); // [N]
@@ -54,12 +57,12 @@ export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: t
       value: tf.add(pos, neg) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sp, se, sNeg, sPosExp, sPosSum, spy, slab, s1h] = saved;
-        const colCoef = tf.div(tf.mul(dy, alpha / numClasses), tf.add(sNeg, 1)); // [C]
-        const g = tf.mul(se, tf.reshape(colCoef, [1, numClasses])); // [N, C] dL/dcos on negatives
+        // dL/dcos on negatives is E_ic * colCoef_c; colCoef is folded into the small factors, not the [N, C] matrix
+        const colCoef = tf.reshape(tf.div(tf.mul(dy, alpha / numClasses), tf.add(sNeg, 1)), [numClasses, 1]); // [C, 1]
         const perSample = tf.reshape(tf.matMul(s1h, tf.reshape(sPosSum, [u, 1])), [n]); // [N] P_{y_i}
         const rowCoef = tf.reshape(tf.div(tf.mul(sPosExp, tf.mul(dy, -alpha / u)), tf.add(perSample, 1)), [n, 1]); // [N, 1]
-        const dx = tf.add(tf.matMul(g, sp), tf.mul(rowCoef, spy)); // [N, D]
-        const dpNeg = tf.transpose(tf.matMul(tf.transpose(sx), g)); // [C, D]
+        const dx = tf.add(tf.matMul(se, tf.mul(sp, colCoef)), tf.mul(rowCoef, spy)); // [N, D]
+        const dpNeg = tf.mul(tf.transpose(tf.matMul(tf.transpose(sx), se)), colCoef); // [C, D]
         const dpPos = tf.scatterND(tf.reshape(slab, [n, 1]), tf.mul(rowCoef, sx), [numClasses, dim]); // [C, D]
         return [dx, tf.add(dpNeg, dpPos)];
       },
