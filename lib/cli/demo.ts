@@ -2,7 +2,7 @@
  * `npm run demo`: the kit's main job on the built-in glyphs benchmark. Builds data/glyphs if it
  * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
  * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
- * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (6), DEMO_SEED (0),
+ * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
  * DEMO_OUT (data/runs), SEE_BACKEND (auto).
  */
 import { existsSync } from 'node:fs';
@@ -70,7 +70,7 @@ function envInt(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const epochs = envInt('DEMO_EPOCHS', 6);
+  const epochs = envInt('DEMO_EPOCHS', 5);
   const seed = envInt('DEMO_SEED', 0);
   const outRoot = process.env.DEMO_OUT ? resolve(process.env.DEMO_OUT) : join(ROOT, 'data', 'runs');
   const info = await initBackend(undefined, { quiet: true });
