@@ -6,7 +6,8 @@
  * u1 = r/|r|, basis [w, u1, g1..gn] by classical Gram-Schmidt of [w, u1, noise_1..noise_n];
  * the n+1 simplex points are M + |r| * (coefficients @ [u1, g1..gn]); the first (z) is dropped.
  *
- * Batched: V = [w, u1, noise] per sample [S, n+2, d] (assembled on the CPU); one Gram matmul [S, n+2, n+2];
+ * Batched: V = [w, u1, noise] per sample [S, n+2, d] (assembled on the CPU); the Gram matrices [S, n+2, n+2]
+ * on the CPU (tfjs-backend-wasm's batched matmul is a plain loop, slower than this);
  * Cholesky and the small coefficient algebra in float64 on the CPU; one matmul
  * [S, n, n+2] x [S, n+2, d] gives every synthetic point. Synchronous (dataSync), usable in a tape.
  */
@@ -95,16 +96,42 @@ function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D): Fl
   return out;
 }
 
+/** Gram matrices [S, n+2, n+2] of the rows of v [S, n+2, d] (float64 accumulation, on the CPU). */
+function gramOf(v: Float32Array, s: number, k: number, d: number): Float64Array {
+  const g = new Float64Array(s * k * k);
+  for (let q = 0; q < s; q++) {
+    const base = q * k * d;
+    for (let i = 0; i < k; i++) {
+      const oi = base + i * d;
+      for (let j = 0; j <= i; j++) {
+        const oj = base + j * d;
+        let a0 = 0; let a1 = 0; let a2 = 0; let a3 = 0;
+        let t = 0;
+        for (; t + 3 < d; t += 4) {
+          a0 += v[oi + t] * v[oj + t];
+          a1 += v[oi + t + 1] * v[oj + t + 1];
+          a2 += v[oi + t + 2] * v[oj + t + 2];
+          a3 += v[oi + t + 3] * v[oj + t + 3];
+        }
+        for (; t < d; t++) a0 += v[oi + t] * v[oj + t];
+        const val = a0 + a1 + a2 + a3;
+        g[q * k * k + i * k + j] = val;
+        g[q * k * k + j * k + i] = val;
+      }
+    }
+  }
+  return g;
+}
+
 /**
- * V [S, n+2, d] rows w, u1, noise_1..noise_n per expanded sample, and its transpose [S, d, n+2].
+ * V [S, n+2, d] rows w, u1, noise_1..noise_n per expanded sample.
  * The noise is left unnormalised: the Gram-based QR gives the same basis for any row scale.
  */
 function basisInputs(rows: Float32Array, idx: number[], d: number, n: number, noise: Float32Array | undefined,
-  random: SeededRandom | undefined): { v: Float32Array; vt: Float32Array } {
+  random: SeededRandom | undefined): Float32Array {
   const k = n + 2;
   const stride = 2 * d + 2;
   const v = new Float32Array(idx.length * k * d);
-  const vt = new Float32Array(idx.length * k * d);
   idx.forEach((i, s) => {
     const o = i * stride;
     const c = rows[o + 2 * d];
@@ -117,13 +144,12 @@ function basisInputs(rows: Float32Array, idx: number[], d: number, n: number, no
     }
     if (noise) v.set(noise.subarray(i * n * d, (i + 1) * n * d), base + 2 * d);
     else random!.fillNormal(v.subarray(base + 2 * d, base + k * d));
-    for (let j = 0; j < k; j++) for (let t = 0; t < d; t++) vt[base + t * k + j] = v[base + j * d + t];
   });
-  return { v, vt };
+  return v;
 }
 
 /** Per-sample [n, n+2] coefficients A with points = A @ V (float32, row-major [S, n, n+2]). */
-function pointCoefficients(gram: Float32Array, cs: number[], rns: number[], n: number,
+function pointCoefficients(gram: Float64Array, cs: number[], rns: number[], n: number,
   coef: (s: number) => Float64Array[], where: string): Float32Array {
   const k = n + 2;
   const out = new Float32Array(cs.length * n * k);
@@ -171,13 +197,12 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   const simplex = options.coefficients === 'random' ? undefined : simplexCoefficients(n);
   const random = options.random;
   const noise = options.noise ? options.noise.dataSync() as Float32Array : undefined;
-  const { v, vt } = basisInputs(rows, idx, d, n, noise, random);
   const coefs = simplex ? (): Float64Array[] => simplex : (): Float64Array[] => randomSumZeroCoefficients(n, random!);
+  const v = basisInputs(rows, idx, d, n, noise, random);
+  const gram = gramOf(v, idx.length, n + 2, d); // [S, n+2, n+2]
+  const a = pointCoefficients(gram, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, coefs, where);
   const points = tf.tidy(() => {
-    const vT = tf.tensor3d(v, [idx.length, n + 2, d]); // [S, n+2, d]
-    const gram = tf.matMul(vT, tf.tensor3d(vt, [idx.length, d, n + 2])).dataSync() as Float32Array; // [S, n+2, n+2]
-    const a = pointCoefficients(gram, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, coefs, where);
-    const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), vT); // [S, n, d]
+    const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), tf.tensor3d(v, [idx.length, n + 2, d])); // [S, n, d]
     return tf.reshape(p, [idx.length * n, d]) as tf.Tensor2D;
   });
   return { points, labels: labelsOut, pointLabels, scores, selected, expanded, residualNorms };
