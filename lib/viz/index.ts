@@ -9,3 +9,5 @@ export { newProgress, progressLine, yieldToKernel } from './progress';
 export type { Progress } from './progress';
 export { inNotebook, displayHtml, newDisplaySlot } from './display';
 export type { DisplaySlot } from './display';
+export { imageGridHtml, showImages, batchToPngs } from './images';
+export type { GridImage } from './images';

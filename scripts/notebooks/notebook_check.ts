@@ -63,7 +63,7 @@ export function looksLikeError(stderr: string): boolean {
 }
 
 const DISPLAY_CALL = /\b(show\w*|display\.\w+|console\.(log|table|info)|newProgress)\s*\(/;
-const HTML_CALL = /\b(showPlot|showTable)\s*\(/;
+const HTML_CALL = /\b(showPlot|showTable|showImages)\s*\(/;
 
 function codeCells(nb: Notebook): NotebookCell[] {
   if (!Array.isArray(nb.cells)) throw new Error('notebook JSON has no "cells" array');
@@ -94,7 +94,7 @@ export function checkExecuted(nb: Notebook): Finding[] {
       findings.push({ cell: n, problem: `no output although the cell displays something ("${firstLine(cell)}")` });
     }
     if (HTML_CALL.test(source) && outputs.length > 0 && !outputs.some((o) => o.data?.['text/html'] !== undefined)) {
-      findings.push({ cell: n, problem: `calls showPlot/showTable but has no HTML output ("${firstLine(cell)}")` });
+      findings.push({ cell: n, problem: `calls showPlot/showTable/showImages but has no HTML output ("${firstLine(cell)}")` });
     }
   });
   const lastWithOutput = cells.reduce((last, c, i) => ((c.outputs ?? []).length > 0 ? i + 1 : last), 0);
