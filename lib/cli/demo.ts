@@ -16,6 +16,7 @@ import type { TransformSpec } from '../data/transforms';
 import { ProxyAnchorLoss } from '../losses/proxy_anchor';
 import { SeeProxyAnchorLoss } from '../losses/see_proxy_anchor';
 import { describeBackend, initBackend } from '../tf';
+import type { Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
 import { datasetBatchSource } from '../train/dataset_source';
 import { train } from '../train/loop';
@@ -85,7 +86,10 @@ async function main(): Promise<void> {
   const split = readGlyphs(glyphDir, 400);
   console.log(`glyphs: ${split.train.length} train images of ${split.numTrainClasses} classes; ${split.test.length} test images of ${split.numTestClasses} unseen classes`);
   const config = demoConfig(epochs, seed);
-  const evaluate = datasetEvaluator({ samples: split.test, spec: DEMO_EVAL_SPEC, ks: [1, 2, 4, 8], metrics: ['recall', 'mapAtR', 'nmi'], seed });
+  // curves: Recall@K only; the last epoch adds MAP@R and NMI (k-means is the slow part)
+  const curve = datasetEvaluator({ samples: split.test, spec: DEMO_EVAL_SPEC, ks: [1, 2, 4, 8], metrics: ['recall'], seed });
+  const full = datasetEvaluator({ samples: split.test, spec: DEMO_EVAL_SPEC, ks: [1, 2, 4, 8], metrics: ['recall', 'mapAtR', 'nmi'], seed });
+  const evaluate: Evaluator = (model, epoch) => (epoch === epochs - 1 ? full : curve)(model, epoch);
   const stamp = makeRunId(`demo-seed${seed}`);
   const reports: MethodReport[] = [];
   for (const method of ['proxy_anchor', 'see_proxy_anchor'] as const) {
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
     `${epochs} epochs, global batch 180 (90 classes x 2 images), AdamW lr 1e-3 (proxies 0.1), weight decay 1e-4, gradients clamped to +-10`,
     `backbone ${DEMO_BACKBONE.name} from scratch, ${DEMO_EMBEDDING_DIM}-d embeddings, 32 px inputs; SEE: n=8, lambda=0.2, threshold ramp 0 -> 0.4 (plan 1)`,
     'metrics on the 200 unseen classes, last epoch; one seed: differences of a point or two are within seed-to-seed noise',
+    'SEE\'s loss includes lambda x the Proxy-Anchor loss of its synthetic points, so its loss curve sits above Proxy-Anchor\'s by construction',
     `total time ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   ]));
   console.log(`\nreport: ${reportPath}\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s`);
