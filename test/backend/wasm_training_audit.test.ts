@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
-import { wasmTrainingKernelNames } from '../../lib/backend/wasm_kernels';
+import { trainingGradientNames, wasmTrainingKernelNames } from '../../lib/backend/wasm_kernels';
 import { resnetAudit, vitAudit, type AuditNet } from './audit_nets';
 import { seededUniform, maxRelDiff } from './random';
 
@@ -68,8 +68,10 @@ for (const [net, mustUse] of [
 test('the kit registers the kernels wasm lacked, and wasm now has every kernel the audit nets use', async () => {
   await initBackend('wasm', { quiet: true });
   const added = wasmTrainingKernelNames();
-  for (const k of ['Conv2DBackpropFilter', 'UnsortedSegmentSum']) {
+  for (const k of ['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'Conv2DBackpropInput']) {
     assert.ok(added.includes(k), `${k} is not among the kit's wasm kernels`);
     assert.ok(tf.getKernel(k, 'wasm') != null, `${k} is not registered for wasm`);
   }
+  assert.equal(tf.getKernel('Conv2DBackpropInput', 'wasm')?.setupFunc, undefined, 'the loop Conv2DBackpropInput of tfjs-backend-wasm is still registered');
+  assert.ok(trainingGradientNames().includes('StridedSlice') && tf.getGradient('StridedSlice') != null, 'StridedSlice has no gradient');
 });

@@ -27,3 +27,16 @@ export function asTensor(inputs: tf.NamedTensorInfoMap, name: string, kernel: st
 export function check(cond: boolean, kernel: string, message: () => string): void {
   if (!cond) throw new Error(`wasm kernel ${kernel}: ${message()}`);
 }
+
+/** Inserts `stride - 1` zeros between neighbours along `axis`: length n becomes (n-1)*stride+1. */
+export function insertZeros(t: tf.Tensor, axis: number, stride: number): tf.Tensor {
+  const n = t.shape[axis];
+  if (stride === 1 || n === 0) return t;
+  const spread = tf.expandDims(t, axis + 1); // [..., n, 1, ...]
+  const pads = spread.shape.map((_, i): [number, number] => (i === axis + 1 ? [0, stride - 1] : [0, 0]));
+  const shape = t.shape.slice();
+  shape[axis] = n * stride;
+  const wide = tf.reshape(tf.pad(spread, pads), shape); // [..., n*stride, ...]
+  const size = wide.shape.map((d, i) => (i === axis ? (n - 1) * stride + 1 : d));
+  return tf.slice(wide, wide.shape.map(() => 0), size); // [..., (n-1)*stride+1, ...]
+}
