@@ -12,9 +12,9 @@
  * [S, n, n+2] x [S, n+2, d] gives every synthetic point. Synchronous (dataSync), usable in a tape.
  */
 import { tf } from '../tf';
-import { l2Normalize } from '../losses/l2_normalize';
 import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
 import { inverseCholeskyFactor } from './orthonormal';
+import { expansionKernels } from './kernels';
 import type { SeededRandom } from './random';
 import type { SelectionPlan } from './schedule';
 import { selectForExpansion } from './selection';
@@ -70,103 +70,118 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
   if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
 }
 
-/** [B, 2d+2] on the CPU: unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row. */
-function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D): Float32Array {
+/**
+ * [B, 2d+2] on the CPU: unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row.
+ * One read of the proxies (or of their gathered rows), then plain loops (float64 sums rounded to float32, as l2Normalize's
+ * x / sqrt(sum(x^2) + 1e-12)): cheaper than a chain of small tfjs kernels and their reads.
+ */
+function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D, lab: Int32Array): Float32Array {
   const [b, d] = x.shape;
-  // tidy returns tensors only: a returned typed array would be walked element by element
-  const tensors = tf.tidy(() => {
-    const z = l2Normalize(x); // [B, d]
-    const w = l2Normalize(tf.gather(proxies, labels)); // [B, d]
-    const c = tf.sum(tf.mul(z, w), 1, true); // [B, 1]
-    const r = tf.sub(z, tf.mul(c, w)); // [B, d]
-    const rn = tf.sqrt(tf.sum(tf.square(r), 1, true)); // [B, 1]
-    return [z, w, c, rn];
-  });
-  // separate reads: a mixed-width concat is slow on wasm
-  const [z, w, c, rn] = tensors.map((t) => t.dataSync() as Float32Array);
-  tf.dispose(tensors);
-  const out = new Float32Array(b * (2 * d + 2));
+  const xs = x.dataSync() as Float32Array;
+  // reading every proxy is a plain copy; a gather kernel is a slow per-element loop on wasm, so
+  // gather only when the proxies far outnumber the batch
+  let ps: Float32Array;
+  let row: (i: number) => number;
+  if (proxies.shape[0] <= 128 * b) {
+    ps = proxies.dataSync() as Float32Array;
+    row = (i) => lab[i] * d;
+  } else {
+    const own = tf.gather(proxies, labels); // [B, d]
+    ps = own.dataSync() as Float32Array;
+    own.dispose();
+    row = (i) => i * d;
+  }
+  const stride = 2 * d + 2;
+  const out = new Float32Array(b * stride);
   for (let i = 0; i < b; i++) {
-    const o = i * (2 * d + 2);
-    out.set(z.subarray(i * d, (i + 1) * d), o);
-    out.set(w.subarray(i * d, (i + 1) * d), o + d);
-    out[o + 2 * d] = c[i];
-    out[o + 2 * d + 1] = rn[i];
+    const o = i * stride;
+    const xo = i * d;
+    const po = row(i);
+    let sx = 0; let sp = 0;
+    for (let t = 0; t < d; t++) { sx += xs[xo + t] * xs[xo + t]; sp += ps[po + t] * ps[po + t]; }
+    const nx = Math.fround(Math.sqrt(Math.fround(sx) + 1e-12));
+    const np = Math.fround(Math.sqrt(Math.fround(sp) + 1e-12));
+    let c = 0;
+    for (let t = 0; t < d; t++) {
+      const z = Math.fround(xs[xo + t] / nx);
+      const w = Math.fround(ps[po + t] / np);
+      out[o + t] = z;
+      out[o + d + t] = w;
+      c += z * w;
+    }
+    const cf = Math.fround(c);
+    let rr = 0;
+    for (let t = 0; t < d; t++) {
+      const r = Math.fround(out[o + t] - Math.fround(cf * out[o + d + t]));
+      rr += r * r;
+    }
+    out[o + 2 * d] = cf;
+    out[o + 2 * d + 1] = Math.sqrt(rr);
   }
   return out;
 }
 
-/** Gram matrices [S, n+2, n+2] of the rows of v [S, n+2, d] (float64 accumulation, on the CPU). */
-function gramOf(v: Float32Array, s: number, k: number, d: number): Float64Array {
-  const g = new Float64Array(s * k * k);
-  for (let q = 0; q < s; q++) {
-    const base = q * k * d;
-    for (let i = 0; i < k; i++) {
-      const oi = base + i * d;
-      for (let j = 0; j <= i; j++) {
-        const oj = base + j * d;
-        let a0 = 0; let a1 = 0; let a2 = 0; let a3 = 0;
-        let t = 0;
-        for (; t + 3 < d; t += 4) {
-          a0 += v[oi + t] * v[oj + t];
-          a1 += v[oi + t + 1] * v[oj + t + 1];
-          a2 += v[oi + t + 2] * v[oj + t + 2];
-          a3 += v[oi + t + 3] * v[oj + t + 3];
-        }
-        for (; t < d; t++) a0 += v[oi + t] * v[oj + t];
-        const val = a0 + a1 + a2 + a3;
-        g[q * k * k + i * k + j] = val;
-        g[q * k * k + j * k + i] = val;
-      }
-    }
-  }
-  return g;
+/** the simplex matrix's last column is zero: its last basis vector never contributes */
+function lastColumnZero(rows: Float64Array[]): boolean {
+  return rows.every((r) => r[r.length - 1] === 0);
 }
 
 /**
- * V [S, n+2, d] rows w, u1, noise_1..noise_n per expanded sample.
- * The noise is left unnormalised: the Gram-based QR gives the same basis for any row scale.
+ * Writes V [S, k, dp] into `mem` at float offset `vo`: rows w, u1, noise_1..noise_{k-2} per expanded
+ * sample, zero columns d..dp. The noise is left unnormalised: the Gram-based QR gives the same basis
+ * for any row scale. Injected noise: the first k-2 of its n rows (classical Gram-Schmidt in order:
+ * a basis vector depends only on the rows before it).
  */
-function basisInputs(rows: Float32Array, idx: number[], d: number, n: number, noise: Float32Array | undefined,
-  random: SeededRandom | undefined): Float32Array {
-  const k = n + 2;
+function writeBasisInputs(mem: Float32Array, vo: number, rows: Float32Array, idx: number[], d: number, dp: number,
+  k: number, n: number, noise: Float32Array | undefined, random: SeededRandom | undefined): void {
   const stride = 2 * d + 2;
-  const v = new Float32Array(idx.length * k * d);
-  idx.forEach((i, s) => {
+  const m = k - 2; // noise rows used
+  for (let s = 0; s < idx.length; s++) {
+    const i = idx[s];
     const o = i * stride;
     const c = rows[o + 2 * d];
     const rn = rows[o + 2 * d + 1];
-    const base = s * k * d;
+    const base = vo + s * k * dp;
     for (let t = 0; t < d; t++) {
       const w = rows[o + d + t];
-      v[base + t] = w;
-      v[base + d + t] = (rows[o + t] - c * w) / rn;
+      mem[base + t] = w;
+      mem[base + dp + t] = (rows[o + t] - c * w) / rn;
     }
-    if (noise) v.set(noise.subarray(i * n * d, (i + 1) * n * d), base + 2 * d);
-    else random!.fillNormal(v.subarray(base + 2 * d, base + k * d));
-  });
-  return v;
+    if (dp === d) {
+      const dst = mem.subarray(base + 2 * d, base + k * d);
+      if (noise) dst.set(noise.subarray(i * n * d, i * n * d + m * d));
+      else random!.fillNormal(dst);
+    } else {
+      for (let r = 2; r < k; r++) {
+        const dst = mem.subarray(base + r * dp, base + r * dp + d);
+        if (noise) dst.set(noise.subarray((i * n + r - 2) * d, (i * n + r - 1) * d));
+        else random!.fillNormal(dst);
+      }
+      for (let r = 0; r < k; r++) mem.fill(0, base + r * dp + d, base + (r + 1) * dp);
+    }
+  }
 }
 
-/** Per-sample [n, n+2] coefficients A with points = A @ V (float32, row-major [S, n, n+2]). */
-function pointCoefficients(gram: Float64Array, cs: number[], rns: number[], n: number,
-  coef: (s: number) => Float64Array[], where: string): Float32Array {
-  const k = n + 2;
-  const out = new Float32Array(cs.length * n * k);
+/**
+ * Per-sample [n, k] coefficients A with points = A @ V, written into `mem` at float offset `ao`
+ * (row-major [S, n, k]); the Gram matrices [S, k, k] are read at float offset `go`.
+ * Basis row t+1 (u1, g1, ...) gets coefficient column t; columns past k-2 are zero (dropped rows).
+ */
+function writePointCoefficients(mem: Float32Array, go: number, ao: number, cs: number[], rns: number[], n: number,
+  k: number, coef: (s: number) => Float64Array[], where: string): void {
   for (let s = 0; s < cs.length; s++) {
-    const linv = inverseCholeskyFactor(gram, s * k * k, k, where);
+    const linv = inverseCholeskyFactor(mem, go + s * k * k, k, where);
     const bw = coef(s);
     for (let p = 0; p < n; p++) {
       const row = bw[p + 1];
-      const base = (s * n + p) * k;
+      const base = ao + (s * n + p) * k;
       for (let j = 0; j < k; j++) {
         let v = 0;
-        for (let t = 0; t <= n; t++) v += Math.fround(row[t]) * linv[(t + 1) * k + j];
-        out[base + j] = rns[s] * v + (j === 0 ? cs[s] : 0);
+        for (let t = Math.max(0, j - 1); t < k - 1; t++) v += Math.fround(row[t]) * linv[(t + 1) * k + j];
+        mem[base + j] = rns[s] * v + (j === 0 ? cs[s] : 0);
       }
     }
   }
-  return out;
 }
 
 /** Expands the selected samples of a batch. x [B, d] raw, labels [B] int32, proxies [C, d] raw. */
@@ -178,7 +193,7 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   if (pd !== d) throw new Error(`${where}: proxies have dimension ${pd}, embeddings ${d}`);
   checkOptions(options, b, d, where);
   const lab = readLabels(labels, b, numClasses, where);
-  const rows = unitRows(x, proxies, labels);
+  const rows = unitRows(x, proxies, labels, lab);
   const stride = 2 * d + 2;
   const scores = new Float32Array(b);
   const residualNorms = new Float32Array(b);
@@ -198,13 +213,27 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   const random = options.random;
   const noise = options.noise ? options.noise.dataSync() as Float32Array : undefined;
   const coefs = simplex ? (): Float64Array[] => simplex : (): Float64Array[] => randomSumZeroCoefficients(n, random!);
-  const v = basisInputs(rows, idx, d, n, noise, random);
-  const gram = gramOf(v, idx.length, n + 2, d); // [S, n+2, n+2]
-  const a = pointCoefficients(gram, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, coefs, where);
-  const points = tf.tidy(() => {
-    const p = tf.matMul(tf.tensor3d(a, [idx.length, n, n + 2]), tf.tensor3d(v, [idx.length, n + 2, d])); // [S, n, d]
-    return tf.reshape(p, [idx.length * n, d]) as tf.Tensor2D;
-  });
+  // basis rows w, u1 and k-2 noise rows: n-1 when the coefficients' last column is zero, else n
+  const k = simplex && lastColumnZero(simplex) ? n + 1 : n + 2;
+  const sCount = idx.length;
+  const dp = Math.ceil(d / 8) * 8; // rows padded for the kernels
+  const vo = 0;
+  const go = vo + sCount * k * dp;
+  const ao = go + sCount * k * k;
+  const oo = ao + sCount * n * k;
+  const kernels = expansionKernels();
+  const mem = kernels.reserve((oo + sCount * n * dp) * 4);
+  writeBasisInputs(mem, vo, rows, idx, d, dp, k, n, noise, random);
+  kernels.gram(vo * 4, go * 4, sCount, k, dp); // [S, k, k]
+  writePointCoefficients(mem, go, ao, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, k, coefs, where);
+  kernels.combine(ao * 4, vo * 4, oo * 4, sCount, n, k, dp); // [S, n, dp]
+  let flat: Float32Array;
+  if (dp === d) flat = mem.slice(oo, oo + sCount * n * d);
+  else {
+    flat = new Float32Array(sCount * n * d);
+    for (let r = 0; r < sCount * n; r++) flat.set(mem.subarray(oo + r * dp, oo + r * dp + d), r * d);
+  }
+  const points = tf.tensor2d(flat, [sCount * n, d]);
   return { points, labels: labelsOut, pointLabels, scores, selected, expanded, residualNorms };
 }
 

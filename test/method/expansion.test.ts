@@ -21,6 +21,11 @@ const cases = [
   { b: 10, d: 16, c: 4, n: 4, plan: 0 as const, thresh: -0.1 },
   { b: 12, d: 40, c: 5, n: 16, plan: 1 as const, thresh: 0.5 },
   { b: 9, d: 8, c: 3, n: 6, plan: 1 as const, thresh: 1.0 },
+  // d not a multiple of 8 (the kernels' padded rows); n = 1 (one noise row, none used)
+  { b: 6, d: 13, c: 3, n: 5, plan: 0 as const, thresh: -0.2 },
+  { b: 5, d: 9, c: 2, n: 1, plan: 1 as const, thresh: 0.6 },
+  // many more classes than samples: the own proxies are gathered instead of read whole
+  { b: 3, d: 24, c: 400, n: 7, plan: 1 as const, thresh: 1.0 },
 ];
 
 test('batched expansion equals the per-sample classical Gram-Schmidt loop', () => {

@@ -41,3 +41,14 @@ test('batch statistics: norms, own and nearest-other cosine, expansion counts', 
   assert.equal(s.numExpanded, 2);
   assert.equal(s.numSynthetic, 8);
 });
+
+test('fillNormal is the same stream as normal() draw by draw (tails included)', () => {
+  const a = new SeededRandom(11);
+  const b = new SeededRandom(11);
+  const fast = a.fillNormal(new Float32Array(200000));
+  for (let i = 0; i < fast.length; i++) {
+    const v = Math.fround(b.normal());
+    if (fast[i] !== v) assert.fail(`draw ${i}: ${fast[i]} vs ${v}`);
+  }
+  assert.equal(a.nextUint32(), b.nextUint32(), 'state after the fill');
+});

@@ -1,0 +1,217 @@
+;; Kernels of the batched SEE expansion (lib/method/expansion.ts), WebAssembly SIMD (f32x4).
+;; Assembled by `npx tsx scripts/build_wasm.ts` into expansion_kernels_wasm.ts (committed, base64);
+;; test/method/kernels.test.ts re-assembles this file and checks the committed bytes are identical.
+;;
+;; Layout (all float32, row-major, byte offsets given by the caller):
+;;   v   [s, k, dp]  basis inputs per expanded sample (rows w, u1, noise...), dp = d padded to a
+;;                   multiple of 8 with zero columns
+;;   g   [s, k, k]   Gram matrices of the rows of v (both triangles written)
+;;   a   [s, n, k]   point coefficients
+;;   out [s, n, dp]  out[q, p, :] = sum_j a[q, p, j] * v[q, j, :]
+;; No bounds or alignment requirements beyond dp % 8 == 0 (unaligned v128 loads are fine).
+(module
+  (memory (export "memory") 1)
+
+  ;; horizontal sum of the four lanes
+  (func $hsum (param $x v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 1 (local.get $x)))
+      (f32.add (f32x4.extract_lane 2 (local.get $x)) (f32x4.extract_lane 3 (local.get $x)))))
+
+  ;; g[q, i, j] = g[q, j, i] = sum_t v[q, i, t] * v[q, j, t] for j <= i.
+  ;; Two rows j, j+1 at a time against row i (row i's chunk is loaded once), two f32x4 partial
+  ;; sums per pair (8 float32 partial sums per dot product).
+  (func (export "gram") (param $v i32) (param $g i32) (param $s i32) (param $k i32) (param $dp i32)
+    (local $q i32) (local $i i32) (local $j i32) (local $t i32)
+    (local $rowb i32)   ;; dp * 4: bytes per row of v
+    (local $vb i32)     ;; v[q, 0, 0]
+    (local $gb i32)     ;; g[q, 0, 0]
+    (local $ri i32) (local $rj i32) (local $rj2 i32)
+    (local $x0 v128) (local $x1 v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $dot f32)
+    (local.set $rowb (i32.shl (local.get $dp) (i32.const 2)))
+    (local.set $vb (local.get $v))
+    (local.set $gb (local.get $g))
+    (local.set $q (i32.const 0))
+    (block $qdone (loop $qloop
+      (br_if $qdone (i32.ge_u (local.get $q) (local.get $s)))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $k)))
+        (local.set $ri (i32.add (local.get $vb) (i32.mul (local.get $i) (local.get $rowb))))
+        (local.set $j (i32.const 0))
+        ;; pairs j, j+1 with j+1 <= i
+        (block $pdone (loop $ploop
+          (br_if $pdone (i32.gt_u (i32.add (local.get $j) (i32.const 1)) (local.get $i)))
+          (local.set $rj (i32.add (local.get $vb) (i32.mul (local.get $j) (local.get $rowb))))
+          (local.set $rj2 (i32.add (local.get $rj) (local.get $rowb)))
+          (local.set $a0 (v128.const f32x4 0 0 0 0))
+          (local.set $a1 (v128.const f32x4 0 0 0 0))
+          (local.set $b0 (v128.const f32x4 0 0 0 0))
+          (local.set $b1 (v128.const f32x4 0 0 0 0))
+          (local.set $t (i32.const 0))
+          (block $tdone (loop $tloop
+            (br_if $tdone (i32.ge_u (local.get $t) (local.get $rowb)))
+            (local.set $x0 (v128.load (i32.add (local.get $ri) (local.get $t))))
+            (local.set $x1 (v128.load offset=16 (i32.add (local.get $ri) (local.get $t))))
+            (local.set $a0 (f32x4.add (local.get $a0)
+              (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $rj) (local.get $t))))))
+            (local.set $a1 (f32x4.add (local.get $a1)
+              (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $rj) (local.get $t))))))
+            (local.set $b0 (f32x4.add (local.get $b0)
+              (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $rj2) (local.get $t))))))
+            (local.set $b1 (f32x4.add (local.get $b1)
+              (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $rj2) (local.get $t))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 32)))
+            (br $tloop)))
+          ;; g[i, j], g[j, i]
+          (local.set $dot (call $hsum (f32x4.add (local.get $a0) (local.get $a1))))
+          (f32.store (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $j)) (i32.const 2))) (local.get $dot))
+          (f32.store (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $i)) (i32.const 2))) (local.get $dot))
+          ;; g[i, j+1], g[j+1, i]
+          (local.set $dot (call $hsum (f32x4.add (local.get $b0) (local.get $b1))))
+          (f32.store (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (i32.add (local.get $j) (i32.const 1))) (i32.const 2)))
+            (local.get $dot))
+          (f32.store (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (i32.add (local.get $j) (i32.const 1)) (local.get $k)) (local.get $i)) (i32.const 2)))
+            (local.get $dot))
+          (local.set $j (i32.add (local.get $j) (i32.const 2)))
+          (br $ploop)))
+        ;; a last single row j (= i) when i - j is even
+        (if (i32.le_u (local.get $j) (local.get $i)) (then
+          (local.set $rj (i32.add (local.get $vb) (i32.mul (local.get $j) (local.get $rowb))))
+          (local.set $a0 (v128.const f32x4 0 0 0 0))
+          (local.set $a1 (v128.const f32x4 0 0 0 0))
+          (local.set $t (i32.const 0))
+          (block $sdone (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $t) (local.get $rowb)))
+            (local.set $a0 (f32x4.add (local.get $a0)
+              (f32x4.mul (v128.load (i32.add (local.get $ri) (local.get $t)))
+                         (v128.load (i32.add (local.get $rj) (local.get $t))))))
+            (local.set $a1 (f32x4.add (local.get $a1)
+              (f32x4.mul (v128.load offset=16 (i32.add (local.get $ri) (local.get $t)))
+                         (v128.load offset=16 (i32.add (local.get $rj) (local.get $t))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 32)))
+            (br $sloop)))
+          (local.set $dot (call $hsum (f32x4.add (local.get $a0) (local.get $a1))))
+          (f32.store (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $j)) (i32.const 2))) (local.get $dot))
+          (f32.store (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $i)) (i32.const 2))) (local.get $dot))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iloop)))
+      (local.set $vb (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $rowb))))
+      (local.set $gb (i32.add (local.get $gb) (i32.shl (i32.mul (local.get $k) (local.get $k)) (i32.const 2))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $qloop)))
+  )
+
+  ;; out[q, p, :] = sum_j a[q, p, j] * v[q, j, :].
+  ;; Four output rows p..p+3 by 8 columns at a time (8 f32x4 accumulators; each v chunk loaded
+  ;; once for four rows), then the remaining rows one at a time.
+  (func (export "combine") (param $a i32) (param $v i32) (param $out i32) (param $s i32) (param $n i32)
+      (param $k i32) (param $dp i32)
+    (local $q i32) (local $p i32) (local $j i32) (local $t i32)
+    (local $rowb i32)   ;; dp * 4: bytes per row of v and out
+    (local $ka i32)     ;; k * 4: bytes per row of a
+    (local $ab i32) (local $vb i32) (local $ob i32)
+    (local $pa i32) (local $pv i32) (local $po i32)
+    (local $y0 v128) (local $y1 v128) (local $c v128)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+    (local.set $rowb (i32.shl (local.get $dp) (i32.const 2)))
+    (local.set $ka (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $ab (local.get $a))
+    (local.set $vb (local.get $v))
+    (local.set $ob (local.get $out))
+    (local.set $q (i32.const 0))
+    (block $qdone (loop $qloop
+      (br_if $qdone (i32.ge_u (local.get $q) (local.get $s)))
+      (local.set $p (i32.const 0))
+      ;; blocks of four rows
+      (block $bdone (loop $bloop
+        (br_if $bdone (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $n)))
+        (local.set $t (i32.const 0))
+        (block $tdone (loop $tloop
+          (br_if $tdone (i32.ge_u (local.get $t) (local.get $rowb)))
+          (local.set $s00 (v128.const f32x4 0 0 0 0)) (local.set $s01 (v128.const f32x4 0 0 0 0))
+          (local.set $s10 (v128.const f32x4 0 0 0 0)) (local.set $s11 (v128.const f32x4 0 0 0 0))
+          (local.set $s20 (v128.const f32x4 0 0 0 0)) (local.set $s21 (v128.const f32x4 0 0 0 0))
+          (local.set $s30 (v128.const f32x4 0 0 0 0)) (local.set $s31 (v128.const f32x4 0 0 0 0))
+          (local.set $pa (i32.add (local.get $ab) (i32.mul (local.get $p) (local.get $ka)))) ;; a[q, p, 0]
+          (local.set $pv (i32.add (local.get $vb) (local.get $t)))                           ;; v[q, 0, t]
+          (local.set $j (i32.const 0))
+          (block $jdone (loop $jloop
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $k)))
+            (local.set $y0 (v128.load (local.get $pv)))
+            (local.set $y1 (v128.load offset=16 (local.get $pv)))
+            (local.set $c (v128.load32_splat (local.get $pa)))
+            (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $c) (local.get $y0))))
+            (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $c) (local.get $y1))))
+            (local.set $c (v128.load32_splat (i32.add (local.get $pa) (local.get $ka))))
+            (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $c) (local.get $y0))))
+            (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $c) (local.get $y1))))
+            (local.set $c (v128.load32_splat (i32.add (local.get $pa) (i32.shl (local.get $ka) (i32.const 1)))))
+            (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $c) (local.get $y0))))
+            (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $c) (local.get $y1))))
+            (local.set $c (v128.load32_splat (i32.add (local.get $pa) (i32.mul (local.get $ka) (i32.const 3)))))
+            (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $c) (local.get $y0))))
+            (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $c) (local.get $y1))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pv (i32.add (local.get $pv) (local.get $rowb)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jloop)))
+          ;; out[q, p + r, t .. t+8]
+          (local.set $po (i32.add (i32.add (local.get $ob) (i32.mul (local.get $p) (local.get $rowb))) (local.get $t)))
+          (v128.store (local.get $po) (local.get $s00))
+          (v128.store offset=16 (local.get $po) (local.get $s01))
+          (local.set $po (i32.add (local.get $po) (local.get $rowb)))
+          (v128.store (local.get $po) (local.get $s10))
+          (v128.store offset=16 (local.get $po) (local.get $s11))
+          (local.set $po (i32.add (local.get $po) (local.get $rowb)))
+          (v128.store (local.get $po) (local.get $s20))
+          (v128.store offset=16 (local.get $po) (local.get $s21))
+          (local.set $po (i32.add (local.get $po) (local.get $rowb)))
+          (v128.store (local.get $po) (local.get $s30))
+          (v128.store offset=16 (local.get $po) (local.get $s31))
+          (local.set $t (i32.add (local.get $t) (i32.const 32)))
+          (br $tloop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $bloop)))
+      ;; remaining rows, one at a time
+      (block $rdone (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $p) (local.get $n)))
+        (local.set $t (i32.const 0))
+        (block $t1done (loop $t1loop
+          (br_if $t1done (i32.ge_u (local.get $t) (local.get $rowb)))
+          (local.set $s00 (v128.const f32x4 0 0 0 0)) (local.set $s01 (v128.const f32x4 0 0 0 0))
+          (local.set $pa (i32.add (local.get $ab) (i32.mul (local.get $p) (local.get $ka))))
+          (local.set $pv (i32.add (local.get $vb) (local.get $t)))
+          (local.set $j (i32.const 0))
+          (block $j1done (loop $j1loop
+            (br_if $j1done (i32.ge_u (local.get $j) (local.get $k)))
+            (local.set $c (v128.load32_splat (local.get $pa)))
+            (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $c) (v128.load (local.get $pv)))))
+            (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $c) (v128.load offset=16 (local.get $pv)))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pv (i32.add (local.get $pv) (local.get $rowb)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $j1loop)))
+          (local.set $po (i32.add (i32.add (local.get $ob) (i32.mul (local.get $p) (local.get $rowb))) (local.get $t)))
+          (v128.store (local.get $po) (local.get $s00))
+          (v128.store offset=16 (local.get $po) (local.get $s01))
+          (local.set $t (i32.add (local.get $t) (i32.const 32)))
+          (br $t1loop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rloop)))
+      (local.set $ab (i32.add (local.get $ab) (i32.mul (local.get $n) (local.get $ka))))
+      (local.set $vb (i32.add (local.get $vb) (i32.mul (local.get $k) (local.get $rowb))))
+      (local.set $ob (i32.add (local.get $ob) (i32.mul (local.get $n) (local.get $rowb))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $qloop)))
+  )
+)
