@@ -70,8 +70,11 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
   if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
 }
 
+/** unitRows' buffer, reused from call to call (the expansion is synchronous and does not keep it) */
+let rowsScratch = new Float32Array(0);
+
 /**
- * [B, 2d+2] on the CPU: unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row.
+ * [B, 2d+2] on the CPU (a shared scratch buffer, valid until the next call): unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row.
  * One read of the proxies (or of their gathered rows), then plain loops (float64 sums rounded to float32, as l2Normalize's
  * x / sqrt(sum(x^2) + 1e-12)): cheaper than a chain of small tfjs kernels and their reads.
  */
@@ -92,7 +95,8 @@ function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, labels: tf.Tensor1D, lab
     row = (i) => i * d;
   }
   const stride = 2 * d + 2;
-  const out = new Float32Array(b * stride);
+  if (rowsScratch.length < b * stride) rowsScratch = new Float32Array(b * stride);
+  const out = rowsScratch;
   for (let i = 0; i < b; i++) {
     const o = i * stride;
     const xo = i * d;
@@ -169,15 +173,21 @@ function writeBasisInputs(mem: Float32Array, vo: number, rows: Float32Array, idx
  */
 function writePointCoefficients(mem: Float32Array, go: number, ao: number, cs: number[], rns: number[], n: number,
   k: number, coef: (s: number) => Float64Array[], where: string): void {
+  const cf = new Float64Array(n * (k - 1)); // float32-rounded coefficient rows 1..n, columns 0..k-2
+  let last: Float64Array[] | undefined;
   for (let s = 0; s < cs.length; s++) {
     const linv = inverseCholeskyFactor(mem, go + s * k * k, k, where);
     const bw = coef(s);
+    if (bw !== last) {
+      for (let p = 0; p < n; p++) for (let t = 0; t < k - 1; t++) cf[p * (k - 1) + t] = Math.fround(bw[p + 1][t]);
+      last = bw;
+    }
     for (let p = 0; p < n; p++) {
-      const row = bw[p + 1];
+      const co = p * (k - 1);
       const base = ao + (s * n + p) * k;
       for (let j = 0; j < k; j++) {
         let v = 0;
-        for (let t = Math.max(0, j - 1); t < k - 1; t++) v += Math.fround(row[t]) * linv[(t + 1) * k + j];
+        for (let t = j > 0 ? j - 1 : 0; t < k - 1; t++) v += cf[co + t] * linv[(t + 1) * k + j];
         mem[base + j] = rns[s] * v + (j === 0 ? cs[s] : 0);
       }
     }
@@ -228,7 +238,9 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   writePointCoefficients(mem, go, ao, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, k, coefs, where);
   kernels.combine(ao * 4, vo * 4, oo * 4, sCount, n, k, dp); // [S, n, dp]
   let flat: Float32Array;
-  if (dp === d) flat = mem.slice(oo, oo + sCount * n * d);
+  // the wasm backend copies a new tensor's values into its own heap at once: a view of the kernels'
+  // memory is enough there; other backends may keep the array, so they get a copy
+  if (dp === d) flat = tf.getBackend() === 'wasm' ? mem.subarray(oo, oo + sCount * n * d) : mem.slice(oo, oo + sCount * n * d);
   else {
     flat = new Float32Array(sCount * n * d);
     for (let r = 0; r < sCount * n; r++) flat.set(mem.subarray(oo + r * dp, oo + r * dp + d), r * d);
