@@ -156,7 +156,7 @@ async function measure(side: Side, s: Setting): Promise<number> {
 }
 
 const gflops = (flops: number | undefined, ms: number): number | null =>
-  flops == null ? null : Number((flops / (ms * 1e6)).toFixed(2));
+  flops == null ? null : Number((flops / (ms * 1e6)).toPrecision(3));
 
 export const benchmark: Benchmark = {
   description: 'wasm vs cpu: matmul 1024^3, conv2d 8x56x56x64 3x3 forward and both backward passes, small-CNN train step',

@@ -1,6 +1,10 @@
 /**
  * Kernels that training needs and @tensorflow/tfjs-backend-wasm 4.22 lacks, registered for
  * the 'wasm' backend. Each is built on wasm's own kernels (no copy to the cpu backend).
+ * - added: Conv2DBackpropFilter, UnsortedSegmentSum (gather's gradient);
+ * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
+ * - gradient (every backend): StridedSlice, which tfjs-core 4.22 cannot differentiate.
+ * test/backend/wasm_training_audit.test.ts lists every kernel ResNet-50 and ViT-S/16 training uses.
  */
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
@@ -67,3 +71,7 @@ export function builtinWasmBackpropInput(): KernelConfig {
   if (!k) throw new Error('builtinWasmBackpropInput: call initBackend(\'wasm\') first (the kernel is replaced then)');
   return k;
 }
+
+// Gradients are backend-independent: register them when lib/backend/select.ts loads this
+// module, so cpu and tensorflow get them too, not only after wasm activates.
+registerTrainingGradients();
