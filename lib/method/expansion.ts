@@ -14,7 +14,7 @@
 import { tf } from '../tf';
 import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
 import { inverseCholeskyFactor } from './orthonormal';
-import { expansionKernels } from './kernels';
+import { expansionKernels, KERNEL_DATA_BASE } from './kernels';
 import type { SeededRandom } from './random';
 import type { SelectionPlan } from './schedule';
 import { selectForExpansion } from './selection';
@@ -227,7 +227,7 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   const k = simplex && lastColumnZero(simplex) ? n + 1 : n + 2;
   const sCount = idx.length;
   const dp = Math.ceil(d / 8) * 8; // rows padded for the kernels
-  const vo = 0;
+  const vo = KERNEL_DATA_BASE / 4; // float offsets of V, G, A and the output in the kernels' memory
   const go = vo + sCount * k * dp;
   const ao = go + sCount * k * k;
   const oo = ao + sCount * n * k;

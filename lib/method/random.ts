@@ -5,6 +5,8 @@
  * integer draw per normal, so S*n*d draws for a whole batch cost a few milliseconds.
  */
 
+import { expansionKernels } from './kernels';
+
 const ZIG_R = 3.442619855899;
 const ZIG_V = 9.91256303526217e-3;
 const M1 = 2147483648.0;
@@ -110,6 +112,7 @@ export class SeededRandom {
    * element, with the generator state in locals (int32 arithmetic, no per-draw field traffic).
    */
   fillNormal(out: Float32Array): Float32Array {
+    if (out.length >= 256 && this.fillNormalWasm(out)) return out;
     const kn = KN_INT;
     const { wn } = TABLES;
     let a = this.a | 0;
@@ -137,4 +140,29 @@ export class SeededRandom {
     this.a = a; this.b = b; this.c = c; this.d = d;
     return out;
   }
+
+  /**
+   * The same fill by the WebAssembly kernel (expansion_kernels.wat, fill_normal), when `out` lies in
+   * the kernels' memory (the expansion's noise rows); false (nothing drawn) otherwise.
+   */
+  private fillNormalWasm(out: Float32Array): boolean {
+    const k = expansionKernels();
+    if (!k.fill_normal) return false;
+    const buffer = k.reserve(0).buffer;
+    if (out.buffer !== buffer) return false;
+    const state = new Int32Array(buffer, 0, 4);
+    if (!wasmTablesLoaded) {
+      new Int32Array(buffer, 16, 128).set(KN_INT);
+      new Float64Array(buffer, 528, 128).set(TABLES.wn);
+      new Float64Array(buffer, 1552, 128).set(TABLES.fn);
+      wasmTablesLoaded = true;
+    }
+    state[0] = this.a; state[1] = this.b; state[2] = this.c; state[3] = this.d;
+    k.fill_normal(out.byteOffset, out.length);
+    this.a = state[0]; this.b = state[1]; this.c = state[2]; this.d = state[3];
+    return true;
+  }
 }
+
+/** the ziggurat tables are in the kernels' memory (written once: the memory only grows) */
+let wasmTablesLoaded = false;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assembleKernels } from '../../scripts/build_wasm';
 import { EXPANSION_KERNELS_WASM_BASE64 } from '../../lib/method/kernels/expansion_kernels_wasm';
-import { expansionKernels, jsExpansionKernels } from '../../lib/method/kernels';
+import { expansionKernels, jsExpansionKernels, KERNEL_DATA_BASE } from '../../lib/method/kernels';
 import { SeededRandom } from '../../lib/method/random';
 
 test('the committed wasm is exactly the assembled WAT (run `npx tsx scripts/build_wasm.ts` after editing it)', async () => {
@@ -52,4 +52,29 @@ test('gram and combine equal the plain loops (odd and even k, n with a tail of r
       }
     }
   }
+});
+
+test('fill_normal in the kernels\' memory is SeededRandom\'s stream draw for draw (tails included)', () => {
+  const kern = expansionKernels();
+  const len = 300000;
+  const base = KERNEL_DATA_BASE / 4 + 3;
+  const mem = kern.reserve((base + len) * 4);
+  const inWasm = mem.subarray(base, base + len);
+  const a = new SeededRandom(123);
+  const b = new SeededRandom(123);
+  a.fillNormal(inWasm);
+  a.fillNormal(inWasm.subarray(0, 1000)); // state carried across calls
+  const plain = new Float32Array(len + 1000);
+  for (let i = 0; i < plain.length; i++) plain[i] = b.normal();
+  const got = [...kern.reserve(0).subarray(base, base + len)];
+  for (let i = 0; i < 1000; i++) got[i] = i; // overwritten by the second fill; compare it separately
+  let tails = 0;
+  for (let i = 1000; i < len; i++) {
+    if (got[i] !== plain[i]) assert.fail(`draw ${i}: ${got[i]} vs ${plain[i]}`);
+    if (Math.abs(plain[i]) > 3.442619855899) tails++;
+  }
+  assert.ok(tails > 50, `base-strip tail draws exercised: ${tails}`);
+  const second = kern.reserve(0).subarray(base, base + 1000);
+  for (let i = 0; i < 1000; i++) assert.equal(second[i], plain[len + i], `second fill draw ${i}`);
+  assert.equal(a.nextUint32(), b.nextUint32(), 'state after the fills');
 });

@@ -9,8 +9,109 @@
 ;;   a   [s, n, k]   point coefficients
 ;;   out [s, n, dp]  out[q, p, :] = sum_j a[q, p, j] * v[q, j, :]
 ;; No bounds or alignment requirements beyond dp % 8 == 0 (unaligned v128 loads are fine).
+;;
+;; fill_normal: SeededRandom.fillNormal (lib/method/random.ts) draw for draw: sfc32 uniforms and
+;; Marsaglia & Tsang's 128-layer ziggurat, the same operations in the same order (exp and log are
+;; JavaScript's Math.exp and Math.log, imported), so both give bit-identical streams.
+;;   state [4] i32 at byte 0 (sfc32 a, b, c, d; read and written back)
+;;   tables at byte 16: kn i32[128], then wn f64[128] at 528, fn f64[128] at 1552 (ends at 2576)
+;; Callers keep their own data at byte 4096 and above.
 (module
+  (import "math" "exp" (func $exp (param f64) (result f64)))
+  (import "math" "log" (func $log (param f64) (result f64)))
   (memory (export "memory") 1)
+
+  (global $a (mut i32) (i32.const 0))
+  (global $b (mut i32) (i32.const 0))
+  (global $c (mut i32) (i32.const 0))
+  (global $d (mut i32) (i32.const 0))
+
+  ;; sfc32 step on the globals: the uniform 32-bit draw (as i32)
+  (func $next (result i32)
+    (local $t i32)
+    (local.set $t (i32.add (i32.add (global.get $a) (global.get $b)) (global.get $d)))
+    (global.set $d (i32.add (global.get $d) (i32.const 1)))
+    (global.set $a (i32.xor (global.get $b) (i32.shr_u (global.get $b) (i32.const 9))))
+    (global.set $b (i32.add (global.get $c) (i32.shl (global.get $c) (i32.const 3))))
+    (global.set $c (i32.add (i32.rotl (global.get $c) (i32.const 21)) (local.get $t)))
+    (local.get $t))
+
+  ;; uniform in (0, 1): (u32 + 0.5) / 2^32
+  (func $uniform (result f64)
+    (f64.div (f64.add (f64.convert_i32_u (call $next)) (f64.const 0.5)) (f64.const 4294967296)))
+
+  ;; |hz| < kn[iz], |hz| as unsigned (|-2^31| = 2^31 is never below kn)
+  (func $fast (param $hz i32) (param $iz i32) (result i32)
+    (i32.lt_u
+      (select (local.get $hz) (i32.sub (i32.const 0) (local.get $hz)) (i32.ge_s (local.get $hz) (i32.const 0)))
+      (i32.load offset=16 (i32.shl (local.get $iz) (i32.const 2)))))
+
+  ;; hz * wn[iz]
+  (func $scaled (param $hz i32) (param $iz i32) (result f64)
+    (f64.mul (f64.convert_i32_s (local.get $hz)) (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))
+
+  ;; SeededRandom.normalTail: the slow path, state in the globals
+  (func $tail (param $hz i32) (param $iz i32) (result f64)
+    (local $x f64) (local $xt f64) (local $yt f64) (local $f f64)
+    (loop $again
+      (local.set $x (call $scaled (local.get $hz) (local.get $iz)))
+      (if (i32.eqz (local.get $iz)) (then
+        (loop $base
+          (local.set $xt (f64.div (f64.neg (call $log (call $uniform))) (f64.const 3.442619855899)))
+          (local.set $yt (f64.neg (call $log (call $uniform))))
+          (br_if $base (f64.lt (f64.add (local.get $yt) (local.get $yt)) (f64.mul (local.get $xt) (local.get $xt)))))
+        (return (select
+          (f64.add (f64.const 3.442619855899) (local.get $xt))
+          (f64.sub (f64.const -3.442619855899) (local.get $xt))
+          (i32.gt_s (local.get $hz) (i32.const 0))))))
+      (local.set $f (f64.load offset=1552 (i32.shl (local.get $iz) (i32.const 3))))
+      (if (f64.lt
+            (f64.add (local.get $f) (f64.mul (call $uniform)
+              (f64.sub (f64.load offset=1552 (i32.shl (i32.sub (local.get $iz) (i32.const 1)) (i32.const 3))) (local.get $f))))
+            (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x))))
+        (then (return (local.get $x))))
+      (local.set $hz (call $next))
+      (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
+      (if (call $fast (local.get $hz) (local.get $iz)) (then (return (call $scaled (local.get $hz) (local.get $iz)))))
+      (br $again))
+    (unreachable))
+
+  ;; out[0 .. len) (float32, byte offset out) = standard normals; state at byte 0 read and written back.
+  ;; The fast path keeps the state in locals; the slow path goes through the globals.
+  (func (export "fill_normal") (param $out i32) (param $len i32)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32)
+    (local $hz i32) (local $iz i32) (local $end i32)
+    (local.set $a (i32.load (i32.const 0)))
+    (local.set $b (i32.load (i32.const 4)))
+    (local.set $c (i32.load (i32.const 8)))
+    (local.set $d (i32.load (i32.const 12)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $len) (i32.const 2))))
+    (block $done (loop $draw
+      (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+      (local.set $hz (i32.add (i32.add (local.get $a) (local.get $b)) (local.get $d)))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (local.set $a (i32.xor (local.get $b) (i32.shr_u (local.get $b) (i32.const 9))))
+      (local.set $b (i32.add (local.get $c) (i32.shl (local.get $c) (i32.const 3))))
+      (local.set $c (i32.add (i32.rotl (local.get $c) (i32.const 21)) (local.get $hz)))
+      (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
+      ;; $fast and $scaled written out (calls are not inlined)
+      (if (i32.lt_u
+            (select (local.get $hz) (i32.sub (i32.const 0) (local.get $hz)) (i32.ge_s (local.get $hz) (i32.const 0)))
+            (i32.load offset=16 (i32.shl (local.get $iz) (i32.const 2))))
+        (then (f32.store (local.get $out) (f32.demote_f64 (f64.mul (f64.convert_i32_s (local.get $hz))
+          (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))))
+        (else
+          (global.set $a (local.get $a)) (global.set $b (local.get $b))
+          (global.set $c (local.get $c)) (global.set $d (local.get $d))
+          (f32.store (local.get $out) (f32.demote_f64 (call $tail (local.get $hz) (local.get $iz))))
+          (local.set $a (global.get $a)) (local.set $b (global.get $b))
+          (local.set $c (global.get $c)) (local.set $d (global.get $d))))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $draw)))
+    (i32.store (i32.const 0) (local.get $a))
+    (i32.store (i32.const 4) (local.get $b))
+    (i32.store (i32.const 8) (local.get $c))
+    (i32.store (i32.const 12) (local.get $d)))
 
   ;; horizontal sum of the four lanes
   (func $hsum (param $x v128) (result f32)

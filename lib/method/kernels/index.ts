@@ -9,6 +9,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   gram(v: number, g: number, s: number, k: number, dp: number): void;
   combine(a: number, v: number, out: number, s: number, n: number, k: number, dp: number): void;
+  fill_normal(out: number, len: number): void;
 }
 
 export interface ExpansionKernels {
@@ -20,7 +21,12 @@ export interface ExpansionKernels {
   gram(v: number, g: number, s: number, k: number, dp: number): void;
   /** out [s, n, dp] = a [s, n, k] x v [s, k, dp] per sample (dp % 8 == 0) */
   combine(a: number, v: number, out: number, s: number, n: number, k: number, dp: number): void;
+  /** raw ziggurat fill (wasm only; lib/method/random.ts sets the state and tables, see the WAT) */
+  fill_normal?(out: number, len: number): void;
 }
+
+/** callers' data starts here (bytes); below: the normal generator's state and tables */
+export const KERNEL_DATA_BASE = 4096;
 
 let instance: ExpansionKernels | undefined;
 
@@ -76,7 +82,7 @@ export function expansionKernels(): ExpansionKernels {
   let ex: KernelExports;
   try {
     const bytes = Buffer.from(EXPANSION_KERNELS_WASM_BASE64, 'base64');
-    ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+    ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { math: { exp: Math.exp, log: Math.log } }).exports as unknown as KernelExports;
   } catch {
     instance = jsExpansionKernels();
     return instance;
@@ -93,6 +99,7 @@ export function expansionKernels(): ExpansionKernels {
     },
     gram: ex.gram,
     combine: ex.combine,
+    fill_normal: ex.fill_normal,
   };
   return instance;
 }
