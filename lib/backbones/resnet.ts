@@ -82,15 +82,24 @@ export const resnetFeatureMap = tf.op({
     let x = tf.relu(bn(p, 'bn1', conv(p, 'conv1.weight', images, 2, 3))); // [B, H/2, W/2, stem]
     x = maxPool2dTorch(x, 3, 2, 1); // [B, H/4, W/4, stem]
     for (const b of blockShapes(cfg)) {
-      let y = tf.relu(bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0))); // [B, h, w, width]
-      y = tf.relu(bn(p, `${b.prefix}.bn2`, conv(p, `${b.prefix}.conv2.weight`, y, b.stride, 1))); // [B, h/s, w/s, width]
-      y = bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0)); // [B, h/s, w/s, out]
-      const identity = b.downsample ? bn(p, `${b.prefix}.downsample.1`, conv(p, `${b.prefix}.downsample.0.weight`, x, b.stride, 0)) : x;
-      x = tf.relu(tf.add(y, identity)) as tf.Tensor4D; // [B, h/s, w/s, out]
+      // one tidy per block frees its intermediates and its input at once (backprop keeps
+      // its own copies of what it saved), so inference holds about one block's activations
+      const input = x;
+      x = tf.tidy(() => bottleneck(p, b, input));
+      input.dispose();
     }
     return x;
   },
 });
+
+/** torchvision Bottleneck: 1x1 -> 3x3 (stride) -> 1x1, plus the (downsampled) identity. */
+function bottleneck(p: ParamStore, b: BlockShape, x: tf.Tensor4D): tf.Tensor4D {
+  let y = tf.relu(bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0))); // [B, h, w, width]
+  y = tf.relu(bn(p, `${b.prefix}.bn2`, conv(p, `${b.prefix}.conv2.weight`, y, b.stride, 1))); // [B, h/s, w/s, width]
+  y = bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0)); // [B, h/s, w/s, out]
+  const identity = b.downsample ? bn(p, `${b.prefix}.downsample.1`, conv(p, `${b.prefix}.downsample.0.weight`, x, b.stride, 0)) : x;
+  return tf.relu(tf.add(y, identity)) as tf.Tensor4D; // [B, h/s, w/s, out]
+}
 
 /** SEE's ResNet features: global average pool + global max pool of the last stage -> [B, C]. */
 export const resnetFeatures = tf.op({
