@@ -151,18 +151,13 @@ export class SeededRandom {
     const buffer = k.reserve(0).buffer;
     if (out.buffer !== buffer) return false;
     const state = new Int32Array(buffer, 0, 4);
-    if (!wasmTablesLoaded) {
-      new Int32Array(buffer, 16, 128).set(KN_INT);
-      new Float64Array(buffer, 528, 128).set(TABLES.wn);
-      new Float64Array(buffer, 1552, 128).set(TABLES.fn);
-      wasmTablesLoaded = true;
-    }
+    // the tables (2.5 KB) are written each time: nothing else then depends on that memory staying put
+    new Int32Array(buffer, 16, 128).set(KN_INT);
+    new Float64Array(buffer, 528, 128).set(TABLES.wn);
+    new Float64Array(buffer, 1552, 128).set(TABLES.fn);
     state[0] = this.a; state[1] = this.b; state[2] = this.c; state[3] = this.d;
     k.fill_normal(out.byteOffset, out.length);
     this.a = state[0]; this.b = state[1]; this.c = state[2]; this.d = state[3];
     return true;
   }
 }
-
-/** the ziggurat tables are in the kernels' memory (written once: the memory only grows) */
-let wasmTablesLoaded = false;

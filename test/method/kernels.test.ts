@@ -22,14 +22,14 @@ test('gram and combine equal the plain loops (odd and even k, n with a tail of r
   for (const [s, k, n, dp] of [[3, 18, 16, 64], [2, 7, 5, 8], [4, 10, 9, 24], [1, 3, 1, 16], [5, 17, 16, 512]]) {
     const v = r.fillNormal(new Float32Array(s * k * dp));
     const a = r.fillNormal(new Float32Array(s * n * k));
-    const vo = 16; // non-zero offsets, in floats
+    const vo = KERNEL_DATA_BASE / 4 + 16; // unaligned-to-the-layout offsets, in floats
     const go = vo + v.length + 3;
     const ao = go + s * k * k + 1;
     const oo = ao + a.length + 5;
     const end = oo + s * n * dp;
     const results = [wasm, js].map((kern) => {
       const mem = kern.reserve(end * 4);
-      mem.fill(NaN, 0, end); // everything read must be written first
+      mem.fill(NaN, vo, end); // everything read must be written first
       mem.set(v, vo);
       mem.set(a, ao);
       kern.gram(vo * 4, go * 4, s, k, dp);
