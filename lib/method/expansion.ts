@@ -179,8 +179,11 @@ function writePointCoefficients(mem: Float32Array, go: number, ao: number, cs: n
   k: number, coef: (s: number) => Float64Array[], where: string): void {
   const cf = new Float64Array(n * (k - 1)); // float32-rounded coefficient rows 1..n, columns 0..k-2
   let last: Float64Array[] | undefined;
+  const lScratch = new Float64Array(k * k);
+  const linvScratch = new Float64Array(k * k);
+  const acc = new Float64Array(k);
   for (let s = 0; s < cs.length; s++) {
-    const linv = inverseCholeskyFactor(mem, go + s * k * k, k, where);
+    const linv = inverseCholeskyFactor(mem, go + s * k * k, k, where, lScratch, linvScratch);
     const bw = coef(s);
     if (bw !== last) {
       for (let p = 0; p < n; p++) for (let t = 0; t < k - 1; t++) cf[p * (k - 1) + t] = Math.fround(bw[p + 1][t]);
@@ -189,11 +192,16 @@ function writePointCoefficients(mem: Float32Array, go: number, ao: number, cs: n
     for (let p = 0; p < n; p++) {
       const co = p * (k - 1);
       const base = ao + (s * n + p) * k;
-      for (let j = 0; j < k; j++) {
-        let v = 0;
-        for (let t = j > 0 ? j - 1 : 0; t < k - 1; t++) v += cf[co + t] * linv[(t + 1) * k + j];
-        mem[base + j] = rns[s] * v + (j === 0 ? cs[s] : 0);
+      acc.fill(0);
+      // acc = sum_t cf[p, t] * linv[t+1, :] (row t+1 of the lower-triangular inverse: columns 0..t+1);
+      // simplex rows are zero past their own index, so about half the terms are skipped
+      for (let t = 0; t < k - 1; t++) {
+        const c = cf[co + t];
+        if (c === 0) continue;
+        const r = (t + 1) * k;
+        for (let j = 0; j <= t + 1; j++) acc[j] += c * linv[r + j];
       }
+      for (let j = 0; j < k; j++) mem[base + j] = rns[s] * acc[j] + (j === 0 ? cs[s] : 0);
     }
   }
 }

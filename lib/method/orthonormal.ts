@@ -4,9 +4,12 @@
  * classical Gram-Schmidt basis of the rows of V, in order (same vectors, positive diagonal).
  */
 
-/** Inverse of the Cholesky factor of the k x k Gram matrix `g` (row-major, offset `off`). */
-export function inverseCholeskyFactor(g: ArrayLike<number>, off: number, k: number, where: string): Float64Array {
-  const l = new Float64Array(k * k);
+/**
+ * Inverse of the Cholesky factor of the k x k Gram matrix `g` (row-major, offset `off`; only its lower
+ * triangle is read). `l` and `inv` (k*k each) may be passed to reuse them; `inv` is returned.
+ */
+export function inverseCholeskyFactor(g: ArrayLike<number>, off: number, k: number, where: string,
+  l: Float64Array = new Float64Array(k * k), inv: Float64Array = new Float64Array(k * k)): Float64Array {
   for (let i = 0; i < k; i++) {
     for (let j = 0; j <= i; j++) {
       let s = g[off + i * k + j];
@@ -21,7 +24,7 @@ export function inverseCholeskyFactor(g: ArrayLike<number>, off: number, k: numb
       }
     }
   }
-  const inv = new Float64Array(k * k);
+  inv.fill(0, 0, k * k);
   for (let col = 0; col < k; col++) {
     for (let i = col; i < k; i++) {
       let s = i === col ? 1 : 0;
