@@ -72,6 +72,8 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
 
 /** unitRows' buffer, reused from call to call (the expansion is synchronous and does not keep it) */
 let rowsScratch = new Float32Array(0);
+/** unitRows' unit proxies [U, d], reused likewise */
+let unitScratch = new Float32Array(0);
 
 /**
  * [B, 2d+2] on the CPU (a shared scratch buffer, valid until the next call): unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row.
@@ -86,17 +88,30 @@ function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, lab: Int32Array): Float3
   // proxies far outnumber them
   const slot = new Map<number, number>();
   for (let i = 0; i < b; i++) if (!slot.has(lab[i])) slot.set(lab[i], slot.size);
+  const u = slot.size;
   let ps: Float32Array;
-  let row: (i: number) => number;
-  if (proxies.shape[0] <= 16 * slot.size) {
+  let prow: (j: number) => number; // offset in ps of distinct class j's proxy
+  if (proxies.shape[0] <= 16 * u) {
     ps = proxies.dataSync() as Float32Array;
-    row = (i) => lab[i] * d;
+    const classes = Array.from(slot.keys());
+    prow = (j) => classes[j] * d;
   } else {
     const distinct = tf.tensor1d(Array.from(slot.keys()), 'int32');
     const own = tf.gather(proxies, distinct); // [U, d]
     ps = own.dataSync() as Float32Array;
     tf.dispose([own, distinct]);
-    row = (i) => slot.get(lab[i])! * d;
+    prow = (j) => j * d;
+  }
+  // unit proxies, once per distinct class; x / norm as float32(x * (1 / norm)): the same float32
+  // except when the quotient lies within 2^-52 (relative) of a float32 rounding midpoint
+  if (unitScratch.length < u * d) unitScratch = new Float32Array(u * d);
+  const units = unitScratch;
+  for (let j = 0; j < u; j++) {
+    const po = prow(j);
+    let sp = 0;
+    for (let t = 0; t < d; t++) sp += ps[po + t] * ps[po + t];
+    const inv = 1 / Math.fround(Math.sqrt(Math.fround(sp) + 1e-12));
+    for (let t = 0; t < d; t++) units[j * d + t] = ps[po + t] * inv;
   }
   const stride = 2 * d + 2;
   if (rowsScratch.length < b * stride) rowsScratch = new Float32Array(b * stride);
@@ -104,19 +119,17 @@ function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, lab: Int32Array): Float3
   for (let i = 0; i < b; i++) {
     const o = i * stride;
     const xo = i * d;
-    const po = row(i);
-    let sx = 0; let sp = 0;
-    for (let t = 0; t < d; t++) { sx += xs[xo + t] * xs[xo + t]; sp += ps[po + t] * ps[po + t]; }
-    const nx = Math.fround(Math.sqrt(Math.fround(sx) + 1e-12));
-    const np = Math.fround(Math.sqrt(Math.fround(sp) + 1e-12));
+    const wo = slot.get(lab[i])! * d;
+    let sx = 0;
+    for (let t = 0; t < d; t++) sx += xs[xo + t] * xs[xo + t];
+    const inv = 1 / Math.fround(Math.sqrt(Math.fround(sx) + 1e-12));
     let c = 0;
     for (let t = 0; t < d; t++) {
-      const z = Math.fround(xs[xo + t] / nx);
-      const w = Math.fround(ps[po + t] / np);
+      const z = Math.fround(xs[xo + t] * inv);
       out[o + t] = z;
-      out[o + d + t] = w;
-      c += z * w;
+      c += z * units[wo + t];
     }
+    out.set(units.subarray(wo, wo + d), o + d);
     const cf = Math.fround(c);
     let rr = 0;
     for (let t = 0; t < d; t++) {
