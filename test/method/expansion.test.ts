@@ -56,29 +56,36 @@ test('batched expansion equals the per-sample classical Gram-Schmidt loop', () =
 });
 
 test('synthetic points are unit, keep the anchor cosine, and sit on a regular simplex with it', () => {
-  const { x, p, y } = batch(6, 24, 2, 5, 11);
+  // [B, d, classes, n]: d = 13 and 300 pad the kernels' rows; 300 and 512 draw the noise in wasm
+  for (const [bs, d, c, n] of [[6, 24, 2, 5], [5, 13, 3, 4], [4, 300, 3, 6], [4, 512, 4, 16]]) {
+    geometry(bs, d, c, n);
+  }
+});
+
+function geometry(bs: number, d: number, classes: number, n: number): void {
+  const { x, p, y } = batch(bs, d, classes, n, 11);
   tf.tidy(() => {
     const e = sphericalExpansion(tf.tensor2d(x), tf.tensor1d(y, 'int32'), tf.tensor2d(p),
-      { n: 5, plan: 0, threshold: -2, random: new SeededRandom(4) });
+      { n, plan: 0, threshold: -2, random: new SeededRandom(4) });
     const pts = e.points.arraySync();
-    assert.equal(pts.length, 6 * 5);
-    for (let s = 0; s < 6; s++) {
+    assert.equal(pts.length, bs * n);
+    for (let s = 0; s < bs; s++) {
       const z = l2norm(x[s]);
       const w = l2norm(p[y[s]]);
       const c = dot(z, w);
-      const group = [z, ...pts.slice(s * 5, s * 5 + 5)];
+      const group = [z, ...pts.slice(s * n, s * n + n)];
       const res = group.map((v) => v.map((t, i) => t - c * w[i]));
       const rn2 = 1 - c * c;
       group.forEach((v, a) => {
-        assert.ok(Math.abs(dot(v, v) - 1) < 1e-5, `point ${s}/${a} not unit`);
-        assert.ok(Math.abs(dot(v, w) - c) < 1e-5, `point ${s}/${a} changed the cosine to its proxy`);
+        assert.ok(Math.abs(dot(v, v) - 1) < 1e-5, `d=${d}: point ${s}/${a} not unit`);
+        assert.ok(Math.abs(dot(v, w) - c) < 1e-5, `d=${d}: point ${s}/${a} changed the cosine to its proxy`);
         for (let bb = a + 1; bb < group.length; bb++) {
-          assert.ok(Math.abs(dot(res[a], res[bb]) / rn2 + 1 / 5) < 1e-4, `residuals ${a},${bb} of sample ${s} are not at -1/n`);
+          assert.ok(Math.abs(dot(res[a], res[bb]) / rn2 + 1 / n) < 1e-4, `d=${d}: residuals ${a},${bb} of sample ${s} are not at -1/n`);
         }
       });
     }
   });
-});
+}
 
 test('random coefficients: each sample gets its own sum-zero matrix from the seeded source', () => {
   const { x, p, y, noise } = batch(5, 12, 2, 3, 21);
