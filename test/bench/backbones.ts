@@ -90,7 +90,7 @@ function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
 }
 
 export const benchmark: Benchmark = {
-  description: 'ResNet-50 and ViT-S/16 at 224x224, batch 8: inference and one training step, kit vs PyTorch (same threads)',
+  description: 'ResNet-50 and ViT-S/16 at 224x224, batch 8 (ViT training: batch 2, wasm heap): inference and one training step, kit vs PyTorch (same threads)',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 2);
     const threads = backendInfo().threads;
