@@ -27,3 +27,16 @@ test('tfjs, sharp, arquero and plotly.js load from CommonJS as in a notebook cel
   assert.match(source, /newPlot/);
   assert.ok(source.length > 1_000_000, `plotly bundle at ${plotlyPath} looks truncated`);
 });
+
+test('lib/index exposes every part under one namespace each', async () => {
+  const kit = await import('../lib');
+  assert.equal(typeof kit.initBackend, 'function');
+  assert.equal(typeof kit.method.sphericalExpansion, 'function');
+  assert.equal(typeof kit.losses.SeeProxyAnchorLoss, 'function');
+  assert.equal(typeof kit.evaluation.evaluate, 'function');
+  assert.equal(typeof kit.data.readCub, 'function');
+  assert.equal(typeof kit.backbones.createEmbeddingModel, 'function');
+  assert.equal(typeof kit.training.train, 'function');
+  assert.equal(typeof kit.experiments.listRows, 'function');
+  assert.equal(typeof kit.viz.showPlot, 'function');
+});
