@@ -17,7 +17,7 @@ import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
 export interface SeeOptions {
   n?: number; // expansions per sample, default 16
-  lambda?: number; // weight of the expansion loss, default 0.1
+  lambda?: number; // weight of the expansion loss, default 0.2 (official train.py --lambd)
   margin?: number; // default 0.1
   alpha?: number; // default 32
   plan?: SelectionPlan; // default 1
@@ -85,7 +85,7 @@ export class SeeProxyAnchorLoss implements MetricLoss {
       throw new Error(`SeeProxyAnchorLoss: embedding dimension ${config.embeddingDim} is smaller than n+2=${this.n + 2} (n=${this.n})`);
     }
     this.proxies = kaimingNormalFanOut(config.numClasses, config.embeddingDim, seed, uniqueName('see_proxies'));
-    this.lambda = config.lambda ?? 0.1;
+    this.lambda = config.lambda ?? 0.2;
     this.margin = config.margin ?? 0.1;
     this.alpha = config.alpha ?? 32;
     this.plan = config.plan ?? 1;
@@ -97,6 +97,15 @@ export class SeeProxyAnchorLoss implements MetricLoss {
 
   get trainableVariables(): tf.Variable[] {
     return [this.proxies];
+  }
+
+  /** the expansion's random state, saved in checkpoints so a resumed run draws the same noise */
+  getRandomState(): number[] {
+    return this.random.getState();
+  }
+
+  setRandomState(state: number[]): void {
+    this.random.setState(state);
   }
 
   /** the official `update_threshold(epoch, epochs)`, once per epoch */

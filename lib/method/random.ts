@@ -60,6 +60,19 @@ export class SeededRandom {
     for (let i = 0; i < 15; i++) this.nextUint32();
   }
 
+  /** the generator's whole state (4 int32), to checkpoint a run and resume it draw for draw */
+  getState(): [number, number, number, number] {
+    return [this.a | 0, this.b | 0, this.c | 0, this.d | 0];
+  }
+
+  /** restores a state from getState(); throws unless it is 4 integers */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((v) => Number.isInteger(v))) {
+      throw new Error(`SeededRandom.setState: expected 4 integers, got [${state.join(', ')}]`);
+    }
+    [this.a, this.b, this.c, this.d] = state.map((v) => v | 0);
+  }
+
   /** uniform 32-bit unsigned integer */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
