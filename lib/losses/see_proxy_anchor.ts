@@ -56,7 +56,7 @@ export function seeProxyAnchorLoss(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
     const batchLoss = proxyAnchorNormalized(l2Normalize(x), lab, pn, o.margin, o.alpha);
     // points are unit vectors already; normalising again matches the official l2_norm call
     const augLoss = e.pointLabels.length === 0 ? tf.scalar(0)
-      : proxyAnchorNormalized(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha);
+      : proxyAnchorNormalized(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha, true);
     const loss = tf.add(batchLoss, tf.mul(augLoss, o.lambda)) as tf.Scalar;
     return { loss, batchLoss, augLoss };
   });

@@ -6,10 +6,12 @@
  * u1 = r/|r|, basis [w, u1, g1..gn] by classical Gram-Schmidt of [w, u1, noise_1..noise_n];
  * the n+1 simplex points are M + |r| * (coefficients @ [u1, g1..gn]); the first (z) is dropped.
  *
- * Batched: V = [w, u1, noise] per sample [S, n+2, d] (assembled on the CPU); the Gram matrices [S, n+2, n+2]
- * on the CPU (tfjs-backend-wasm's batched matmul is a plain loop, slower than this);
- * Cholesky and the small coefficient algebra in float64 on the CPU; one matmul
- * [S, n, n+2] x [S, n+2, d] gives every synthetic point. Synchronous (dataSync), usable in a tape.
+ * Batched, in the kernels of ./kernels (WebAssembly SIMD; tfjs-backend-wasm's batched matmul is a
+ * plain loop, slower than these): unit rows and cosines for the whole batch (unit_rows); V = [w, u1,
+ * noise] per expanded sample [S, k, d] with k = n+1 (the simplex's last column is zero) and the noise
+ * drawn in place (fill_normal); the Gram matrices [S, k, k] (gram); Cholesky and the small
+ * coefficient algebra in float64 (point_coefficients); one product [S, n, k] x [S, k, d] gives every
+ * synthetic point (combine). Synchronous, usable in a tape.
  */
 import { tf } from '../tf';
 import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
@@ -70,76 +72,45 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
   if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
 }
 
-/** unitRows' buffer, reused from call to call (the expansion is synchronous and does not keep it) */
-let rowsScratch = new Float32Array(0);
-/** unitRows' unit proxies [U, d], reused likewise */
-let unitScratch = new Float32Array(0);
-
 /**
- * [B, 2d+2] on the CPU (a shared scratch buffer, valid until the next call): unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w| per row.
- * One read of the proxies (or of their gathered rows), then plain loops (float64 sums rounded to float32, as l2Normalize's
- * x / sqrt(sum(x^2) + 1e-12)): cheaper than a chain of small tfjs kernels and their reads.
+ * Runs the unit_rows kernel: x's rows and the batch's distinct own proxies are copied into the
+ * kernels' memory at float offset `base`; returns the float offsets of the kernel's output rows
+ * [B, 2d+2] (unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w|) and of the first float
+ * after them (free for the caller).
  */
-function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, lab: Int32Array): Float32Array {
+function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, lab: Int32Array, base: number): { rowsAt: number; end: number } {
   const [b, d] = x.shape;
-  const xs = x.dataSync() as Float32Array;
+  const slot = new Map<number, number>();
+  const slots = new Int32Array(b);
+  for (let i = 0; i < b; i++) {
+    if (!slot.has(lab[i])) slot.set(lab[i], slot.size);
+    slots[i] = slot.get(lab[i])!;
+  }
+  const u = slot.size;
+  const xo = base;
+  const po = xo + b * d;
+  const so = po + u * d;
+  const ro = so + b;
+  const end = ro + b * (2 * d + 2);
+  const kernels = expansionKernels();
+  const mem = kernels.reserve(end * 4);
+  mem.set(x.dataSync() as Float32Array, xo);
   // reading every proxy is a plain copy (about 2 ns a value); wasm's gather kernel is a per-element
   // loop (about 30 ns a value), so only the batch's distinct classes are gathered, and only when the
   // proxies far outnumber them
-  const slot = new Map<number, number>();
-  for (let i = 0; i < b; i++) if (!slot.has(lab[i])) slot.set(lab[i], slot.size);
-  const u = slot.size;
-  let ps: Float32Array;
-  let prow: (j: number) => number; // offset in ps of distinct class j's proxy
+  const classes = Array.from(slot.keys());
   if (proxies.shape[0] <= 16 * u) {
-    ps = proxies.dataSync() as Float32Array;
-    const classes = Array.from(slot.keys());
-    prow = (j) => classes[j] * d;
+    const ps = proxies.dataSync() as Float32Array;
+    classes.forEach((c, j) => mem.set(ps.subarray(c * d, (c + 1) * d), po + j * d));
   } else {
-    const distinct = tf.tensor1d(Array.from(slot.keys()), 'int32');
+    const distinct = tf.tensor1d(classes, 'int32');
     const own = tf.gather(proxies, distinct); // [U, d]
-    ps = own.dataSync() as Float32Array;
+    mem.set(own.dataSync() as Float32Array, po);
     tf.dispose([own, distinct]);
-    prow = (j) => j * d;
   }
-  // unit proxies, once per distinct class; x / norm as float32(x * (1 / norm)): the same float32
-  // except when the quotient lies within 2^-52 (relative) of a float32 rounding midpoint
-  if (unitScratch.length < u * d) unitScratch = new Float32Array(u * d);
-  const units = unitScratch;
-  for (let j = 0; j < u; j++) {
-    const po = prow(j);
-    let sp = 0;
-    for (let t = 0; t < d; t++) sp += ps[po + t] * ps[po + t];
-    const inv = 1 / Math.fround(Math.sqrt(Math.fround(sp) + 1e-12));
-    for (let t = 0; t < d; t++) units[j * d + t] = ps[po + t] * inv;
-  }
-  const stride = 2 * d + 2;
-  if (rowsScratch.length < b * stride) rowsScratch = new Float32Array(b * stride);
-  const out = rowsScratch;
-  for (let i = 0; i < b; i++) {
-    const o = i * stride;
-    const xo = i * d;
-    const wo = slot.get(lab[i])! * d;
-    let sx = 0;
-    for (let t = 0; t < d; t++) sx += xs[xo + t] * xs[xo + t];
-    const inv = 1 / Math.fround(Math.sqrt(Math.fround(sx) + 1e-12));
-    let c = 0;
-    for (let t = 0; t < d; t++) {
-      const z = Math.fround(xs[xo + t] * inv);
-      out[o + t] = z;
-      c += z * units[wo + t];
-    }
-    out.set(units.subarray(wo, wo + d), o + d);
-    const cf = Math.fround(c);
-    let rr = 0;
-    for (let t = 0; t < d; t++) {
-      const r = Math.fround(out[o + t] - Math.fround(cf * out[o + d + t]));
-      rr += r * r;
-    }
-    out[o + 2 * d] = cf;
-    out[o + 2 * d + 1] = Math.sqrt(rr);
-  }
-  return out;
+  new Int32Array(mem.buffer, so * 4, b).set(slots);
+  kernels.unitRows(xo * 4, po * 4, so * 4, ro * 4, b, u, d);
+  return { rowsAt: ro, end };
 }
 
 /** the simplex matrix's last column is zero: its last basis vector never contributes */
@@ -148,25 +119,25 @@ function lastColumnZero(rows: Float64Array[]): boolean {
 }
 
 /**
- * Writes V [S, k, dp] into `mem` at float offset `vo`: rows w, u1, noise_1..noise_{k-2} per expanded
- * sample, zero columns d..dp. The noise is left unnormalised: the Gram-based QR gives the same basis
+ * Writes V [S, k, dp] into `mem` at float offset `vo` (unit rows read at `rowsAt`, as unitRows left
+ * them): rows w, u1, noise_1..noise_{k-2} per expanded sample, zero columns d..dp. The noise is left unnormalised: the Gram-based QR gives the same basis
  * for any row scale. Injected noise: the first k-2 of its n rows (classical Gram-Schmidt in order:
  * a basis vector depends only on the rows before it).
  */
-function writeBasisInputs(mem: Float32Array, vo: number, rows: Float32Array, idx: number[], d: number, dp: number,
+function writeBasisInputs(mem: Float32Array, vo: number, rowsAt: number, idx: number[], d: number, dp: number,
   k: number, n: number, noise: Float32Array | undefined, random: SeededRandom | undefined): void {
   const stride = 2 * d + 2;
   const m = k - 2; // noise rows used
   for (let s = 0; s < idx.length; s++) {
     const i = idx[s];
-    const o = i * stride;
-    const c = rows[o + 2 * d];
-    const rn = rows[o + 2 * d + 1];
+    const o = rowsAt + i * stride;
+    const c = mem[o + 2 * d];
+    const rn = mem[o + 2 * d + 1];
     const base = vo + s * k * dp;
     for (let t = 0; t < d; t++) {
-      const w = rows[o + d + t];
+      const w = mem[o + d + t];
       mem[base + t] = w;
-      mem[base + dp + t] = (rows[o + t] - c * w) / rn;
+      mem[base + dp + t] = (mem[o + t] - c * w) / rn;
     }
     if (dp === d) {
       const dst = mem.subarray(base + 2 * d, base + k * d);
@@ -184,39 +155,18 @@ function writeBasisInputs(mem: Float32Array, vo: number, rows: Float32Array, idx
 }
 
 /**
- * Per-sample [n, k] coefficients A with points = A @ V, written into `mem` at float offset `ao`
- * (row-major [S, n, k]); the Gram matrices [S, k, k] are read at float offset `go`.
- * Basis row t+1 (u1, g1, ...) gets coefficient column t; columns past k-2 are zero (dropped rows).
+ * Writes the coefficient rows 1..n, columns 0..k-2 (float32-rounded, as float64) of each expanded
+ * sample's coefficient matrix at float64 offset `cfo` of `f64`: one shared matrix (simplex) or one
+ * per sample, drawn in sample order (random ablation). Returns the byte stride between samples.
  */
-function writePointCoefficients(mem: Float32Array, go: number, ao: number, cs: number[], rns: number[], n: number,
-  k: number, coef: (s: number) => Float64Array[], where: string): void {
-  const cf = new Float64Array(n * (k - 1)); // float32-rounded coefficient rows 1..n, columns 0..k-2
-  let last: Float64Array[] | undefined;
-  const lScratch = new Float64Array(k * k);
-  const linvScratch = new Float64Array(k * k);
-  const acc = new Float64Array(k);
-  for (let s = 0; s < cs.length; s++) {
-    const linv = inverseCholeskyFactor(mem, go + s * k * k, k, where, lScratch, linvScratch);
-    const bw = coef(s);
-    if (bw !== last) {
-      for (let p = 0; p < n; p++) for (let t = 0; t < k - 1; t++) cf[p * (k - 1) + t] = Math.fround(bw[p + 1][t]);
-      last = bw;
-    }
-    for (let p = 0; p < n; p++) {
-      const co = p * (k - 1);
-      const base = ao + (s * n + p) * k;
-      acc.fill(0);
-      // acc = sum_t cf[p, t] * linv[t+1, :] (row t+1 of the lower-triangular inverse: columns 0..t+1);
-      // simplex rows are zero past their own index, so about half the terms are skipped
-      for (let t = 0; t < k - 1; t++) {
-        const c = cf[co + t];
-        if (c === 0) continue;
-        const r = (t + 1) * k;
-        for (let j = 0; j <= t + 1; j++) acc[j] += c * linv[r + j];
-      }
-      for (let j = 0; j < k; j++) mem[base + j] = rns[s] * acc[j] + (j === 0 ? cs[s] : 0);
-    }
+function writeCoefficientRows(f64: Float64Array, cfo: number, sCount: number, n: number, k: number,
+  coef: () => Float64Array[], shared: boolean): number {
+  const size = n * (k - 1);
+  for (let q = 0; q < (shared ? 1 : sCount); q++) {
+    const bw = coef();
+    for (let p = 0; p < n; p++) for (let t = 0; t < k - 1; t++) f64[cfo + q * size + p * (k - 1) + t] = Math.fround(bw[p + 1][t]);
   }
+  return shared ? 0 : size * 8;
 }
 
 /** Expands the selected samples of a batch. x [B, d] raw, labels [B] int32, proxies [C, d] raw. */
@@ -228,11 +178,15 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   if (pd !== d) throw new Error(`${where}: proxies have dimension ${pd}, embeddings ${d}`);
   checkOptions(options, b, d, where);
   const lab = readLabels(labels, b, numClasses, where);
-  const rows = unitRows(x, proxies, lab);
+  const { rowsAt, end } = unitRows(x, proxies, lab, KERNEL_DATA_BASE / 4);
   const stride = 2 * d + 2;
   const scores = new Float32Array(b);
   const residualNorms = new Float32Array(b);
-  for (let i = 0; i < b; i++) { scores[i] = rows[i * stride + 2 * d]; residualNorms[i] = rows[i * stride + 2 * d + 1]; }
+  const rows = expansionKernels().reserve(0);
+  for (let i = 0; i < b; i++) {
+    scores[i] = rows[rowsAt + i * stride + 2 * d];
+    residualNorms[i] = rows[rowsAt + i * stride + 2 * d + 1];
+  }
   assertFiniteRows(scores, 'embeddings (or their proxies)', where);
   const selected = selectForExpansion(scores, options.plan, options.threshold);
   const expanded = selected.map((sel, i) => sel && residualNorms[i] > ZERO_RESIDUAL);
@@ -252,15 +206,26 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
   const k = simplex && lastColumnZero(simplex) ? n + 1 : n + 2;
   const sCount = idx.length;
   const dp = Math.ceil(d / 8) * 8; // rows padded for the kernels
-  const vo = KERNEL_DATA_BASE / 4; // float offsets of V, G, A and the output in the kernels' memory
+  // float offsets in the kernels' memory, after unit_rows' data: V [S, k, dp], G [S, k, k],
+  // A [S, n, k], output [S, n, dp], cos and |r| [S], then (8-byte aligned) coefficient rows and the
+  // point_coefficients scratch
+  const vo = end;
   const go = vo + sCount * k * dp;
   const ao = go + sCount * k * k;
   const oo = ao + sCount * n * k;
+  const co = oo + sCount * n * dp;
+  const ro = co + sCount;
+  const cfo = Math.ceil((ro + sCount) / 2); // in float64s
+  const shared = simplex !== undefined;
+  const scratch = cfo + (shared ? 1 : sCount) * n * (k - 1);
   const kernels = expansionKernels();
-  const mem = kernels.reserve((oo + sCount * n * dp) * 4);
-  writeBasisInputs(mem, vo, rows, idx, d, dp, k, n, noise, random);
+  const mem = kernels.reserve((scratch + 2 * k * k + k) * 8);
+  writeBasisInputs(mem, vo, rowsAt, idx, d, dp, k, n, noise, random);
   kernels.gram(vo * 4, go * 4, sCount, k, dp); // [S, k, k]
-  writePointCoefficients(mem, go, ao, idx.map((i) => scores[i]), idx.map((i) => residualNorms[i]), n, k, coefs, where);
+  idx.forEach((i, q) => { mem[co + q] = scores[i]; mem[ro + q] = residualNorms[i]; });
+  const cfStride = writeCoefficientRows(new Float64Array(mem.buffer, 0, mem.byteLength >> 3), cfo, sCount, n, k, coefs, shared);
+  const bad = kernels.pointCoefficients(go * 4, cfo * 8, cfStride, co * 4, ro * 4, ao * 4, scratch * 8, sCount, n, k); // [S, n, k]
+  if (bad >= 0) inverseCholeskyFactor(mem, go + bad * k * k, k, where); // throws, naming the dependent row
   kernels.combine(ao * 4, vo * 4, oo * 4, sCount, n, k, dp); // [S, n, dp]
   let flat: Float32Array;
   // the wasm backend copies a new tensor's values into its own heap at once: a view of the kernels'

@@ -11,6 +11,26 @@ const ZIG_R = 3.442619855899;
 const ZIG_V = 9.91256303526217e-3;
 const M1 = 2147483648.0;
 
+/** 1/j! for j = 0..13: the Taylor polynomial of e^r on |r| <= ln2/2 (truncation below 1e-17) */
+const EXP_TAYLOR = [1.0, 1.0, 0.5, 0.16666666666666666, 0.041666666666666664, 0.008333333333333333, 0.001388888888888889, 0.0001984126984126984, 2.48015873015873e-05, 2.7557319223985893e-06, 2.755731922398589e-07, 2.505210838544172e-08, 2.08767569878681e-09, 1.6059043836821613e-10];
+const INV_LN2 = 1.4426950408889634;
+const LN2_HI = 6.93147180369123816490e-01; // ln 2 split in two (fdlibm): k * LN2_HI is exact for small k
+const LN2_LO = 1.90821492927058770002e-10;
+
+/**
+ * e^y for the ziggurat's wedge test (y = -x^2/2, x inside the ziggurat: y in (-6, 0]), within a
+ * few ulp of Math.exp. WebAssembly cannot call Math.exp cheaply, so the kernel (fill_normal,
+ * $exp_wedge in expansion_kernels.wat) does these same float64 operations, and the JavaScript and
+ * WebAssembly streams agree bit for bit.
+ */
+export function expWedge(y: number): number {
+  const k = Math.floor(y * INV_LN2 + 0.5);
+  const r = (y - k * LN2_HI) - k * LN2_LO;
+  let p = EXP_TAYLOR[13];
+  for (let j = 12; j >= 0; j--) p = p * r + EXP_TAYLOR[j];
+  return p * 2 ** k;
+}
+
 interface ZigguratTables {
   kn: Uint32Array;
   wn: Float64Array;
@@ -113,7 +133,7 @@ export class SeededRandom {
         } while (yt + yt < xt * xt);
         return hz > 0 ? ZIG_R + xt : -ZIG_R - xt;
       }
-      if (fn[iz] + this.uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+      if (fn[iz] + this.uniform() * (fn[iz - 1] - fn[iz]) < expWedge(-0.5 * x * x)) return x;
       hz = this.nextUint32() | 0;
       iz = hz & 127;
       if (Math.abs(hz) < kn[iz]) return hz * wn[iz];

@@ -18,6 +18,12 @@ test('Proxy-Anchor equals the loop version and its gradients equal finite differ
   const soft = new ProxyAnchorLoss({ numClasses: 5, embeddingDim: 7, seed: 4, margin: 0.2, alpha: 4 });
   checkAgainstLoop('proxy anchor (mrg 0.2, alpha 4)', soft, x, y, (m, p) => proxyAnchorLoop(m, y, p, 0.2, 4));
   soft.dispose();
+  // more classes than rows: the similarity matrix is stored classes-first (see SimilarityLayout)
+  const few = testMatrix(4, 7, 2);
+  const fy = [0, 5, 2, 0];
+  const wide = new ProxyAnchorLoss({ numClasses: 6, embeddingDim: 7, seed: 5 });
+  checkAgainstLoop('proxy anchor (C > N)', wide, few, fy, (m, p) => proxyAnchorLoop(m, fy, p));
+  wide.dispose();
 });
 
 test('proxies are Kaiming normal with fan_out = C: std sqrt(2 / C), seeded', () => {

@@ -11,13 +11,13 @@
 ;; No bounds or alignment requirements beyond dp % 8 == 0 (unaligned v128 loads are fine).
 ;;
 ;; fill_normal: SeededRandom.fillNormal (lib/method/random.ts) draw for draw: sfc32 uniforms and
-;; Marsaglia & Tsang's 128-layer ziggurat, the same operations in the same order (exp and log are
-;; JavaScript's Math.exp and Math.log, imported), so both give bit-identical streams.
+;; Marsaglia & Tsang's 128-layer ziggurat, the same operations in the same order, so both give
+;; bit-identical streams. log is JavaScript's Math.log, imported (the base strip's tail needs it,
+;; about one draw in 1,700); exp (about one draw in 37) is $exp_wedge, as random.ts's expWedge.
 ;;   state [4] i32 at byte 0 (sfc32 a, b, c, d; read and written back)
 ;;   tables at byte 16: kn i32[128], then wn f64[128] at 528, fn f64[128] at 1552 (ends at 2576)
 ;; Callers keep their own data at byte 4096 and above.
 (module
-  (import "math" "exp" (func $exp (param f64) (result f64)))
   (import "math" "log" (func $log (param f64) (result f64)))
   (memory (export "memory") 1)
 
@@ -50,6 +50,31 @@
   (func $scaled (param $hz i32) (param $iz i32) (result f64)
     (f64.mul (f64.convert_i32_s (local.get $hz)) (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))
 
+  ;; e^y for the wedge test, y in (-6, 0]: lib/method/random.ts expWedge, the same float64
+  ;; operations (y = k ln2 + r, Taylor polynomial of degree 13 in r by Horner, times 2^k)
+  (func $exp_wedge (param $y f64) (result f64)
+    (local $k f64) (local $r f64) (local $p f64)
+    (local.set $k (f64.floor (f64.add (f64.mul (local.get $y) (f64.const 1.4426950408889634)) (f64.const 0.5))))
+    (local.set $r (f64.sub
+      (f64.sub (local.get $y) (f64.mul (local.get $k) (f64.const 6.93147180369123816490e-01)))
+      (f64.mul (local.get $k) (f64.const 1.90821492927058770002e-10))))
+    (local.set $p (f64.const 1.6059043836821613e-10))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.08767569878681e-09)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.505210838544172e-08)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.755731922398589e-07)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.7557319223985893e-06)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.48015873015873e-05)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.0001984126984126984)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.001388888888888889)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.008333333333333333)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.041666666666666664)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.16666666666666666)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.5)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.0)))
+    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.0)))
+    (f64.mul (local.get $p)
+      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
+
   ;; SeededRandom.normalTail: the slow path, state in the globals
   (func $tail (param $hz i32) (param $iz i32) (result f64)
     (local $x f64) (local $xt f64) (local $yt f64) (local $f f64)
@@ -68,7 +93,7 @@
       (if (f64.lt
             (f64.add (local.get $f) (f64.mul (call $uniform)
               (f64.sub (f64.load offset=1552 (i32.shl (i32.sub (local.get $iz) (i32.const 1)) (i32.const 3))) (local.get $f))))
-            (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x))))
+            (call $exp_wedge (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x))))
         (then (return (local.get $x))))
       (local.set $hz (call $next))
       (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
@@ -354,5 +379,219 @@
       (local.set $ob (i32.add (local.get $ob) (i32.mul (local.get $n) (local.get $rowb))))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $qloop)))
+  )
+
+  ;; Per-sample point coefficients (float64, scalar; the same operations in the same order as the
+  ;; plain loops in index.ts, so both give the same float32 results bit for bit):
+  ;;   L = cholesky(g[q]) (lower triangle of g read), Li = L^-1,
+  ;;   acc = sum_{t < k-1, cf[p, t] != 0} cf[p, t] * Li[t+1, 0..t+1],
+  ;;   a[q, p, j] = float32(rn[q] * acc[j] + (j == 0 ? c[q] : 0)).
+  ;; g [s, k, k] f32; cf [n, k-1] f64 per sample, cfstride bytes apart (0: one matrix for all);
+  ;; c, rn [s] f32; a [s, n, k] f32; scratch: 2 k^2 + k f64. Returns -1, or the first sample
+  ;; whose Gram matrix has a pivot <= 1e-10 (linearly dependent basis; nothing written past it).
+  (func (export "point_coefficients") (param $g i32) (param $cf i32) (param $cfstride i32) (param $c i32)
+      (param $rn i32) (param $a i32) (param $scratch i32) (param $s i32) (param $n i32) (param $k i32) (result i32)
+    (local $q i32) (local $i i32) (local $j i32) (local $t i32) (local $p i32)
+    (local $gb i32) (local $l i32) (local $li i32) (local $acc i32) (local $cfb i32) (local $ab i32)
+    (local $sum f64) (local $coef f64) (local $rnq f64) (local $cq f64)
+    (local.set $l (local.get $scratch))
+    (local.set $li (i32.add (local.get $l) (i32.shl (i32.mul (local.get $k) (local.get $k)) (i32.const 3))))
+    (local.set $acc (i32.add (local.get $li) (i32.shl (i32.mul (local.get $k) (local.get $k)) (i32.const 3))))
+    (local.set $q (i32.const 0))
+    (block $qdone (loop $qloop
+      (br_if $qdone (i32.ge_u (local.get $q) (local.get $s)))
+      (local.set $gb (i32.add (local.get $g) (i32.shl (i32.mul (local.get $q) (i32.mul (local.get $k) (local.get $k))) (i32.const 2))))
+      ;; Cholesky: L[i, j] for j <= i
+      (local.set $i (i32.const 0))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $k)))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $jloop
+          (br_if $jdone (i32.gt_u (local.get $j) (local.get $i)))
+          (local.set $sum (f64.promote_f32 (f32.load (i32.add (local.get $gb)
+            (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $j)) (i32.const 2))))))
+          (local.set $t (i32.const 0))
+          (block $tdone (loop $tloop
+            (br_if $tdone (i32.ge_u (local.get $t) (local.get $j)))
+            (local.set $sum (f64.sub (local.get $sum) (f64.mul
+              (f64.load (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $t)) (i32.const 3))))
+              (f64.load (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $t)) (i32.const 3)))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $tloop)))
+          (if (i32.eq (local.get $i) (local.get $j))
+            (then
+              (if (i32.eqz (f64.gt (local.get $sum) (f64.const 1e-10))) (then (return (local.get $q))))
+              (f64.store (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $i)) (i32.const 3)))
+                (f64.sqrt (local.get $sum))))
+            (else
+              (f64.store (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $j)) (i32.const 3)))
+                (f64.div (local.get $sum)
+                  (f64.load (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $j)) (i32.const 3))))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jloop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iloop)))
+      ;; Li = L^-1, column by column (entries above the diagonal are never read)
+      (local.set $j (i32.const 0))
+      (block $cdone (loop $cloop
+        (br_if $cdone (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $i (local.get $j))
+        (block $rdone (loop $rloop
+          (br_if $rdone (i32.ge_u (local.get $i) (local.get $k)))
+          (local.set $sum (select (f64.const 1) (f64.const 0) (i32.eq (local.get $i) (local.get $j))))
+          (local.set $t (local.get $j))
+          (block $t2done (loop $t2loop
+            (br_if $t2done (i32.ge_u (local.get $t) (local.get $i)))
+            (local.set $sum (f64.sub (local.get $sum) (f64.mul
+              (f64.load (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $t)) (i32.const 3))))
+              (f64.load (i32.add (local.get $li) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $k)) (local.get $j)) (i32.const 3)))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $t2loop)))
+          (f64.store (i32.add (local.get $li) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $j)) (i32.const 3)))
+            (f64.div (local.get $sum)
+              (f64.load (i32.add (local.get $l) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $i)) (i32.const 3))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rloop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $cloop)))
+      ;; a[q, p, :]
+      (local.set $cfb (i32.add (local.get $cf) (i32.mul (local.get $q) (local.get $cfstride))))
+      (local.set $rnq (f64.promote_f32 (f32.load (i32.add (local.get $rn) (i32.shl (local.get $q) (i32.const 2))))))
+      (local.set $cq (f64.promote_f32 (f32.load (i32.add (local.get $c) (i32.shl (local.get $q) (i32.const 2))))))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $ploop
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $n)))
+        (local.set $j (i32.const 0))
+        (block $zdone (loop $zloop
+          (br_if $zdone (i32.ge_u (local.get $j) (local.get $k)))
+          (f64.store (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))) (f64.const 0))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $zloop)))
+        (local.set $t (i32.const 0))
+        (block $t3done (loop $t3loop
+          (br_if $t3done (i32.ge_u (local.get $t) (i32.sub (local.get $k) (i32.const 1))))
+          (local.set $coef (f64.load (i32.add (local.get $cfb)
+            (i32.shl (i32.add (i32.mul (local.get $p) (i32.sub (local.get $k) (i32.const 1))) (local.get $t)) (i32.const 3)))))
+          (if (f64.ne (local.get $coef) (f64.const 0)) (then
+            (local.set $j (i32.const 0))
+            (block $j3done (loop $j3loop
+              (br_if $j3done (i32.gt_u (local.get $j) (i32.add (local.get $t) (i32.const 1))))
+              (f64.store (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3)))
+                (f64.add (f64.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))))
+                  (f64.mul (local.get $coef)
+                    (f64.load (i32.add (local.get $li)
+                      (i32.shl (i32.add (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $k)) (local.get $j)) (i32.const 3)))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $j3loop)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $t3loop)))
+        (local.set $ab (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (i32.mul (local.get $q) (local.get $n)) (local.get $p)) (local.get $k)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $wdone (loop $wloop
+          (br_if $wdone (i32.ge_u (local.get $j) (local.get $k)))
+          (f32.store (i32.add (local.get $ab) (i32.shl (local.get $j) (i32.const 2)))
+            (f32.demote_f64 (f64.add
+              (f64.mul (local.get $rnq) (f64.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3)))))
+              (select (local.get $cq) (f64.const 0) (i32.eqz (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $wloop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $ploop)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $qloop)))
+    (i32.const -1))
+
+  ;; ---- unit_rows: normalised rows and their cosines (float64 sums in two lanes) ----
+  ;; Every sum over t < d keeps two float64 partial sums, even t in one and odd t in the other (a
+  ;; last even t when d is odd goes to the first), added at the end; the plain loops in index.ts
+  ;; sum in the same order, so both give the same float32 results bit for bit.
+
+  ;; sum_t a[t] * b[t] over d float32 at bytes a, b
+  (func $dot (param $a i32) (param $b i32) (param $d i32) (result f64)
+    (local $acc v128) (local $t i32) (local $end i32) (local $s0 f64)
+    (local.set $end (i32.shl (i32.and (local.get $d) (i32.const -2)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul
+        (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $a) (local.get $t)))) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $b) (local.get $t)))))))
+      (local.set $t (i32.add (local.get $t) (i32.const 8)))
+      (br $next)))
+    (local.set $s0 (f64x2.extract_lane 0 (local.get $acc)))
+    (if (i32.and (local.get $d) (i32.const 1)) (then
+      (local.set $s0 (f64.add (local.get $s0) (f64.mul
+        (f64.promote_f32 (f32.load (i32.add (local.get $a) (local.get $end))))
+        (f64.promote_f32 (f32.load (i32.add (local.get $b) (local.get $end))))))))) 
+    (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; dst[t] = float32(src[t] * inv), inv = 1 / float32(sqrt(float32(sum_t src[t]^2) + 1e-12)) (l2Normalize)
+  (func $normalize (param $src i32) (param $dst i32) (param $d i32)
+    (local $inv f64) (local $t i32) (local $end i32)
+    (local.set $inv (f64.div (f64.const 1) (f64.promote_f32 (f32.demote_f64 (f64.sqrt (f64.add
+      (f64.promote_f32 (f32.demote_f64 (call $dot (local.get $src) (local.get $src) (local.get $d))))
+      (f64.const 1e-12)))))))
+    (local.set $end (i32.shl (i32.and (local.get $d) (i32.const -2)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+      (v128.store64_lane 0 (i32.add (local.get $dst) (local.get $t)) (f32x4.demote_f64x2_zero
+        (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $src) (local.get $t)))) (f64x2.splat (local.get $inv)))))
+      (local.set $t (i32.add (local.get $t) (i32.const 8)))
+      (br $next)))
+    (if (i32.and (local.get $d) (i32.const 1)) (then
+      (f32.store (i32.add (local.get $dst) (local.get $end)) (f32.demote_f64 (f64.mul
+        (f64.promote_f32 (f32.load (i32.add (local.get $src) (local.get $end)))) (local.get $inv)))))))
+
+  ;; sum_t r[t]^2 with r = float32(z[t] - float32(c * w[t])): |z - (z.w) w| as float32 operations
+  (func $residual_sq (param $z i32) (param $w i32) (param $c f64) (param $d i32) (result f64)
+    (local $acc v128) (local $r v128) (local $t i32) (local $end i32) (local $s0 f64) (local $r1 f64)
+    (local.set $end (i32.shl (i32.and (local.get $d) (i32.const -2)) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+      (local.set $r (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $z) (local.get $t))))
+        (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.splat (local.get $c)) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $w) (local.get $t)))))))))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $r) (local.get $r))))
+      (local.set $t (i32.add (local.get $t) (i32.const 8)))
+      (br $next)))
+    (local.set $s0 (f64x2.extract_lane 0 (local.get $acc)))
+    (if (i32.and (local.get $d) (i32.const 1)) (then
+      (local.set $r1 (f64.promote_f32 (f32.demote_f64 (f64.sub
+        (f64.promote_f32 (f32.load (i32.add (local.get $z) (local.get $end))))
+        (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $c)
+          (f64.promote_f32 (f32.load (i32.add (local.get $w) (local.get $end)))))))))))
+      (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $r1) (local.get $r1))))))
+    (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; p [u, d] raw proxies, normalised in place; then per row i of x [b, d] (raw embeddings), with
+  ;; w = p[slot[i]] (slot: i32 [b]): out[i] = (z = x_i / |x_i|, w, cos = float32(z.w), |z - cos w|),
+  ;; out [b, 2d + 2] float32.
+  (func (export "unit_rows") (param $x i32) (param $p i32) (param $slot i32) (param $out i32)
+      (param $b i32) (param $u i32) (param $d i32)
+    (local $i i32) (local $t i32) (local $rowb i32) (local $o i32) (local $w i32) (local $c f64)
+    (local.set $rowb (i32.shl (local.get $d) (i32.const 2)))
+    (block $pdone (loop $ploop
+      (br_if $pdone (i32.ge_u (local.get $i) (local.get $u)))
+      (call $normalize (local.tee $w (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $rowb))))
+        (local.get $w) (local.get $d))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $ploop)))
+    (local.set $i (i32.const 0))
+    (block $rdone (loop $rloop
+      (br_if $rdone (i32.ge_u (local.get $i) (local.get $b)))
+      (local.set $o (i32.add (local.get $out) (i32.mul (local.get $i) (i32.add (i32.shl (local.get $rowb) (i32.const 1)) (i32.const 8)))))
+      (call $normalize (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rowb))) (local.get $o) (local.get $d))
+      (local.set $w (i32.add (local.get $p) (i32.mul
+        (i32.load (i32.add (local.get $slot) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowb))))
+      (local.set $c (f64.promote_f32 (f32.demote_f64 (call $dot (local.get $o) (local.get $w) (local.get $d)))))
+      (local.set $t (i32.const 0))
+      (block $cdone (loop $cloop
+        (br_if $cdone (i32.ge_u (local.get $t) (local.get $rowb)))
+        (i32.store (i32.add (i32.add (local.get $o) (local.get $rowb)) (local.get $t))
+          (i32.load (i32.add (local.get $w) (local.get $t))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $cloop)))
+      (f32.store (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1))) (f32.demote_f64 (local.get $c)))
+      (f32.store offset=4 (i32.add (local.get $o) (i32.shl (local.get $rowb) (i32.const 1)))
+        (f32.demote_f64 (f64.sqrt (call $residual_sq (local.get $o) (local.get $w) (local.get $c) (local.get $d)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rloop)))
   )
 )
