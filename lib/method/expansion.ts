@@ -9,7 +9,7 @@
  * Batched, in the kernels of ./kernels (WebAssembly SIMD; tfjs-backend-wasm's batched matmul is a
  * plain loop, slower than these): unit rows and cosines for the whole batch (unit_rows); V = [w, u1,
  * noise] per expanded sample [S, k, d] with k = n+1 (the simplex's last column is zero) and the noise
- * drawn in place (fill_normal); the Gram matrices [S, k, k] (gram); Cholesky and the small
+ * drawn in place (fill_normal4); the Gram matrices [S, k, k] (gram); Cholesky and the small
  * coefficient algebra in float64 (point_coefficients); one product [S, n, k] x [S, k, d] gives every
  * synthetic point (combine). Synchronous, usable in a tape.
  */

@@ -13,8 +13,9 @@ test('SeededRandom state round-trips and bad states are refused', () => {
   const b = new SeededRandom(123);
   b.setState(saved);
   assert.deepEqual([b.normal(), b.uniform(), b.normal()], next);
-  assert.throws(() => b.setState([1, 2, 3]), /expected 4 integers/);
-  assert.throws(() => b.setState([1, 2, 3, 0.5]), /expected 4 integers/);
+  assert.throws(() => b.setState([1, 2, 3, 4]), /expected 21 integers/);
+  assert.throws(() => b.setState([...saved.slice(0, 20), 0.5]), /expected 21 integers/);
+  assert.throws(() => b.setState([...saved.slice(0, 20), 4]), /next lane in \[0, 4\)/);
 });
 
 test('SeeProxyAnchorLoss: restoring the random state reproduces the next expansion and loss', async () => {

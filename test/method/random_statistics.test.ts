@@ -22,6 +22,16 @@ test('normals: mean 0, variance 1, kurtosis 3, tails present; reproducible per s
   assert.throws(() => new SeededRandom(NaN), /seed must be a finite number/);
 });
 
+test('normals of neighbouring draws (other sfc32 lanes) are uncorrelated', () => {
+  const v = new SeededRandom(3).fillNormal(new Float32Array(400000));
+  for (let lag = 1; lag <= 8; lag++) {
+    let r = 0;
+    for (let i = lag; i < v.length; i++) r += v[i] * v[i - lag];
+    r /= v.length - lag;
+    assert.ok(Math.abs(r) < 0.01, `lag ${lag}: correlation ${r}`); // about 6 standard errors
+  }
+});
+
 test('batch statistics: norms, own and nearest-other cosine, expansion counts', () => {
   const x = testMatrix(5, 8, 1).map((r, i) => r.map((v) => v * (i + 1)));
   const p = testMatrix(3, 8, 2);

@@ -10,72 +10,72 @@
 ;;   out [s, n, dp]  out[q, p, :] = sum_j a[q, p, j] * v[q, j, :]
 ;; No bounds or alignment requirements beyond dp % 8 == 0 (unaligned v128 loads are fine).
 ;;
-;; fill_normal: SeededRandom.fillNormal (lib/method/random.ts) draw for draw: sfc32 uniforms and
-;; Marsaglia & Tsang's 128-layer ziggurat, the same operations in the same order, so both give
-;; bit-identical streams. log is JavaScript's Math.log, imported (the base strip's tail needs it,
-;; about one draw in 1,700); exp (about one draw in 37) is $exp_wedge, as random.ts's expWedge.
-;;   state [4] i32 at byte 0 (sfc32 a, b, c, d; read and written back)
-;;   tables at byte 16: kn i32[128], then wn f64[128] at 528, fn f64[128] at 1552 (ends at 2576)
+;; fill_normal4: SeededRandom.fillNormal (lib/method/random.ts) draw for draw: Marsaglia & Tsang's
+;; 128-layer ziggurat on sfc32 generators, four lanes taken in turn for the first 32 bits of each
+;; normal and one more for the slow path's further draws, the same operations in the same order,
+;; so both give bit-identical streams. log is JavaScript's Math.log, imported (the base strip's
+;; tail needs it, about one draw in 1,700); exp (about one draw in 37) is $exp_wedge, as random.ts's
+;; expWedge.
+;;   state i32 at byte 0: a of lanes 0..3, then b, c, d (16 values); the tail generator's a, b, c, d
+;;   at 64 (read and written back)
+;;   tables at byte 80: kn i32[128], then wn f64[128] at 592, fn f64[128] at 1616, 2^(j/32) f64[32]
+;;   at 2640 (ends at 2896); 16 bytes of scratch at 2896
 ;; Callers keep their own data at byte 4096 and above.
 (module
   (import "math" "log" (func $log (param f64) (result f64)))
   (memory (export "memory") 1)
 
-  (global $a (mut i32) (i32.const 0))
-  (global $b (mut i32) (i32.const 0))
-  (global $c (mut i32) (i32.const 0))
-  (global $d (mut i32) (i32.const 0))
-
-  ;; sfc32 step on the globals: the uniform 32-bit draw (as i32)
+  ;; sfc32 step of the tail generator (state a, b, c, d at byte 64): the uniform 32-bit draw (as i32)
   (func $next (result i32)
-    (local $t i32)
-    (local.set $t (i32.add (i32.add (global.get $a) (global.get $b)) (global.get $d)))
-    (global.set $d (i32.add (global.get $d) (i32.const 1)))
-    (global.set $a (i32.xor (global.get $b) (i32.shr_u (global.get $b) (i32.const 9))))
-    (global.set $b (i32.add (global.get $c) (i32.shl (global.get $c) (i32.const 3))))
-    (global.set $c (i32.add (i32.rotl (global.get $c) (i32.const 21)) (local.get $t)))
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $t i32)
+    (local.set $a (i32.load (i32.const 64)))
+    (local.set $b (i32.load (i32.const 68)))
+    (local.set $c (i32.load (i32.const 72)))
+    (local.set $d (i32.load (i32.const 76)))
+    (local.set $t (i32.add (i32.add (local.get $a) (local.get $b)) (local.get $d)))
+    (i32.store (i32.const 76) (i32.add (local.get $d) (i32.const 1)))
+    (i32.store (i32.const 64) (i32.xor (local.get $b) (i32.shr_u (local.get $b) (i32.const 9))))
+    (i32.store (i32.const 68) (i32.add (local.get $c) (i32.shl (local.get $c) (i32.const 3))))
+    (i32.store (i32.const 72) (i32.add (i32.rotl (local.get $c) (i32.const 21)) (local.get $t)))
     (local.get $t))
 
-  ;; uniform in (0, 1): (u32 + 0.5) / 2^32
+  ;; uniform in (0, 1) from the tail generator: (u32 + 0.5) / 2^32
   (func $uniform (result f64)
-    (f64.div (f64.add (f64.convert_i32_u (call $next)) (f64.const 0.5)) (f64.const 4294967296)))
+    (f64.mul (f64.add (f64.convert_i32_u (call $next)) (f64.const 0.5)) (f64.const 2.3283064365386963e-10)))
 
   ;; |hz| < kn[iz], |hz| as unsigned (|-2^31| = 2^31 is never below kn)
   (func $fast (param $hz i32) (param $iz i32) (result i32)
     (i32.lt_u
       (select (local.get $hz) (i32.sub (i32.const 0) (local.get $hz)) (i32.ge_s (local.get $hz) (i32.const 0)))
-      (i32.load offset=16 (i32.shl (local.get $iz) (i32.const 2)))))
+      (i32.load offset=80 (i32.shl (local.get $iz) (i32.const 2)))))
 
   ;; hz * wn[iz]
   (func $scaled (param $hz i32) (param $iz i32) (result f64)
-    (f64.mul (f64.convert_i32_s (local.get $hz)) (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))
+    (f64.mul (f64.convert_i32_s (local.get $hz)) (f64.load offset=592 (i32.shl (local.get $iz) (i32.const 3)))))
 
   ;; e^y for the wedge test, y in (-6, 0]: lib/method/random.ts expWedge, the same float64
-  ;; operations (y = k ln2 + r, Taylor polynomial of degree 13 in r by Horner, times 2^k)
+  ;; operations (y = k ln2/32 + r, Taylor polynomial of degree 6 in r by Horner, times
+  ;; 2^((k & 31)/32) from the table at 2640 and 2^(k >> 5))
   (func $exp_wedge (param $y f64) (result f64)
-    (local $k f64) (local $r f64) (local $p f64)
-    (local.set $k (f64.floor (f64.add (f64.mul (local.get $y) (f64.const 1.4426950408889634)) (f64.const 0.5))))
+    (local $kf f64) (local $k i32) (local $r f64)
+    (local.set $kf (f64.floor (f64.add (f64.mul (local.get $y) (f64.const 46.16624130844683)) (f64.const 0.5))))
+    (local.set $k (i32.trunc_f64_s (local.get $kf)))
     (local.set $r (f64.sub
-      (f64.sub (local.get $y) (f64.mul (local.get $k) (f64.const 6.93147180369123816490e-01)))
-      (f64.mul (local.get $k) (f64.const 1.90821492927058770002e-10))))
-    (local.set $p (f64.const 1.6059043836821613e-10))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.08767569878681e-09)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.505210838544172e-08)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.755731922398589e-07)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.7557319223985893e-06)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 2.48015873015873e-05)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.0001984126984126984)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.001388888888888889)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.008333333333333333)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.041666666666666664)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.16666666666666666)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 0.5)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.0)))
-    (local.set $p (f64.add (f64.mul (local.get $p) (local.get $r)) (f64.const 1.0)))
-    (f64.mul (local.get $p)
-      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
+      (f64.sub (local.get $y) (f64.mul (local.get $kf) (f64.const 0.02166084938653512)))
+      (f64.mul (local.get $kf) (f64.const 5.9631716539705866e-12))))
+    (f64.mul
+      (f64.mul
+        (f64.add (f64.const 1) (f64.mul (local.get $r)
+          (f64.add (f64.const 1) (f64.mul (local.get $r)
+            (f64.add (f64.const 0.5) (f64.mul (local.get $r)
+              (f64.add (f64.const 0.16666666666666666) (f64.mul (local.get $r)
+                (f64.add (f64.const 0.041666666666666664) (f64.mul (local.get $r)
+                  (f64.add (f64.const 0.008333333333333333) (f64.mul (local.get $r) (f64.const 0.001388888888888889)))))))))))))
+        (f64.load offset=2640 (i32.shl (i32.and (local.get $k) (i32.const 31)) (i32.const 3))))
+      (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.shr_s (local.get $k) (i32.const 5)) (i32.const 1023))) (i64.const 52)))))
 
-  ;; SeededRandom.normalTail: the slow path, state in the globals
+  ;; SeededRandom.normalTail: the slow path of a draw whose first 32 bits hz missed the fast path;
+  ;; its further draws come from the tail generator
   (func $tail (param $hz i32) (param $iz i32) (result f64)
     (local $x f64) (local $xt f64) (local $yt f64) (local $f f64)
     (loop $again
@@ -89,10 +89,10 @@
           (f64.add (f64.const 3.442619855899) (local.get $xt))
           (f64.sub (f64.const -3.442619855899) (local.get $xt))
           (i32.gt_s (local.get $hz) (i32.const 0))))))
-      (local.set $f (f64.load offset=1552 (i32.shl (local.get $iz) (i32.const 3))))
+      (local.set $f (f64.load offset=1616 (i32.shl (local.get $iz) (i32.const 3))))
       (if (f64.lt
             (f64.add (local.get $f) (f64.mul (call $uniform)
-              (f64.sub (f64.load offset=1552 (i32.shl (i32.sub (local.get $iz) (i32.const 1)) (i32.const 3))) (local.get $f))))
+              (f64.sub (f64.load offset=1616 (i32.shl (i32.sub (local.get $iz) (i32.const 1)) (i32.const 3))) (local.get $f))))
             (call $exp_wedge (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x))))
         (then (return (local.get $x))))
       (local.set $hz (call $next))
@@ -101,82 +101,64 @@
       (br $again))
     (unreachable))
 
-  ;; out[0 .. len) (float32, byte offset out) = standard normals; state at byte 0 read and written back.
-  ;; The fast path keeps the state in locals; the slow path goes through the globals.
-  (func (export "fill_normal") (param $out i32) (param $len i32)
-    (local $a i32) (local $b i32) (local $c i32) (local $d i32)
-    (local $hz i32) (local $iz i32) (local $end i32)
-    (local.set $a (i32.load (i32.const 0)))
-    (local.set $b (i32.load (i32.const 4)))
-    (local.set $c (i32.load (i32.const 8)))
-    (local.set $d (i32.load (i32.const 12)))
-    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $len) (i32.const 2))))
-    ;; two draws per turn, then a last one if len is odd
-    (block $done (loop $draw
-      (br_if $done (i32.gt_u (i32.add (local.get $out) (i32.const 8)) (local.get $end)))
-      (local.set $hz (i32.add (i32.add (local.get $a) (local.get $b)) (local.get $d)))
-      (local.set $d (i32.add (local.get $d) (i32.const 1)))
-      (local.set $a (i32.xor (local.get $b) (i32.shr_u (local.get $b) (i32.const 9))))
-      (local.set $b (i32.add (local.get $c) (i32.shl (local.get $c) (i32.const 3))))
-      (local.set $c (i32.add (i32.rotl (local.get $c) (i32.const 21)) (local.get $hz)))
-      (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
-      ;; $fast and $scaled written out (calls are not inlined)
-      (if (i32.lt_u
-            (select (local.get $hz) (i32.sub (i32.const 0) (local.get $hz)) (i32.ge_s (local.get $hz) (i32.const 0)))
-            (i32.load offset=16 (i32.shl (local.get $iz) (i32.const 2))))
-        (then (f32.store (local.get $out) (f32.demote_f64 (f64.mul (f64.convert_i32_s (local.get $hz))
-          (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))))
-        (else
-          (global.set $a (local.get $a)) (global.set $b (local.get $b))
-          (global.set $c (local.get $c)) (global.set $d (local.get $d))
-          (f32.store (local.get $out) (f32.demote_f64 (call $tail (local.get $hz) (local.get $iz))))
-          (local.set $a (global.get $a)) (local.set $b (global.get $b))
-          (local.set $c (global.get $c)) (local.set $d (global.get $d))))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))
-      (local.set $hz (i32.add (i32.add (local.get $a) (local.get $b)) (local.get $d)))
-      (local.set $d (i32.add (local.get $d) (i32.const 1)))
-      (local.set $a (i32.xor (local.get $b) (i32.shr_u (local.get $b) (i32.const 9))))
-      (local.set $b (i32.add (local.get $c) (i32.shl (local.get $c) (i32.const 3))))
-      (local.set $c (i32.add (i32.rotl (local.get $c) (i32.const 21)) (local.get $hz)))
-      (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
-      ;; $fast and $scaled written out (calls are not inlined)
-      (if (i32.lt_u
-            (select (local.get $hz) (i32.sub (i32.const 0) (local.get $hz)) (i32.ge_s (local.get $hz) (i32.const 0)))
-            (i32.load offset=16 (i32.shl (local.get $iz) (i32.const 2))))
-        (then (f32.store (local.get $out) (f32.demote_f64 (f64.mul (f64.convert_i32_s (local.get $hz))
-          (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))))
-        (else
-          (global.set $a (local.get $a)) (global.set $b (local.get $b))
-          (global.set $c (local.get $c)) (global.set $d (local.get $d))
-          (f32.store (local.get $out) (f32.demote_f64 (call $tail (local.get $hz) (local.get $iz))))
-          (local.set $a (global.get $a)) (local.set $b (global.get $b))
-          (local.set $c (global.get $c)) (local.set $d (global.get $d))))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))
-      (br $draw)))
-    (if (i32.lt_u (local.get $out) (local.get $end)) (then
-      (local.set $hz (i32.add (i32.add (local.get $a) (local.get $b)) (local.get $d)))
-      (local.set $d (i32.add (local.get $d) (i32.const 1)))
-      (local.set $a (i32.xor (local.get $b) (i32.shr_u (local.get $b) (i32.const 9))))
-      (local.set $b (i32.add (local.get $c) (i32.shl (local.get $c) (i32.const 3))))
-      (local.set $c (i32.add (i32.rotl (local.get $c) (i32.const 21)) (local.get $hz)))
-      (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
-      ;; $fast and $scaled written out (calls are not inlined)
-      (if (i32.lt_u
-            (select (local.get $hz) (i32.sub (i32.const 0) (local.get $hz)) (i32.ge_s (local.get $hz) (i32.const 0)))
-            (i32.load offset=16 (i32.shl (local.get $iz) (i32.const 2))))
-        (then (f32.store (local.get $out) (f32.demote_f64 (f64.mul (f64.convert_i32_s (local.get $hz))
-          (f64.load offset=528 (i32.shl (local.get $iz) (i32.const 3)))))))
-        (else
-          (global.set $a (local.get $a)) (global.set $b (local.get $b))
-          (global.set $c (local.get $c)) (global.set $d (local.get $d))
-          (f32.store (local.get $out) (f32.demote_f64 (call $tail (local.get $hz) (local.get $iz))))
-          (local.set $a (global.get $a)) (local.set $b (global.get $b))
-          (local.set $c (global.get $c)) (local.set $d (global.get $d))))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))))
-    (i32.store (i32.const 0) (local.get $a))
-    (i32.store (i32.const 4) (local.get $b))
-    (i32.store (i32.const 8) (local.get $c))
-    (i32.store (i32.const 12) (local.get $d)))
+  ;; out[0 .. 4 turns) (float32, byte offset out) = standard normals, draw j from lane j % 4; the
+  ;; generators' state is read from memory and written back. One sfc32 step of all four lanes per
+  ;; turn (i32x4); the four fast-path values are scaled and stored together, then the draws that
+  ;; missed the fast path (about one in 36) are finished one by one with the tail generator.
+  (func (export "fill_normal4") (param $out i32) (param $turns i32)
+    (local $sa v128) (local $sb v128) (local $sc v128) (local $sd v128)
+    (local $t v128) (local $iz v128) (local $kn v128) (local $lo v128) (local $hi v128)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32)
+    (local $k i32) (local $hz i32) (local $slow i32) (local $end i32)
+    (local.set $sa (v128.load (i32.const 0)))
+    (local.set $sb (v128.load (i32.const 16)))
+    (local.set $sc (v128.load (i32.const 32)))
+    (local.set $sd (v128.load (i32.const 48)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $turns) (i32.const 4))))
+    (block $done (loop $turn
+      (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+      (local.set $t (i32x4.add (i32x4.add (local.get $sa) (local.get $sb)) (local.get $sd)))
+      (local.set $sd (i32x4.add (local.get $sd) (v128.const i32x4 1 1 1 1)))
+      (local.set $sa (v128.xor (local.get $sb) (i32x4.shr_u (local.get $sb) (i32.const 9))))
+      (local.set $sb (i32x4.add (local.get $sc) (i32x4.shl (local.get $sc) (i32.const 3))))
+      (local.set $sc (i32x4.add
+        (v128.or (i32x4.shl (local.get $sc) (i32.const 21)) (i32x4.shr_u (local.get $sc) (i32.const 11)))
+        (local.get $t)))
+      (local.set $iz (v128.and (local.get $t) (v128.const i32x4 127 127 127 127)))
+      (local.set $i0 (i32.shl (i32x4.extract_lane 0 (local.get $iz)) (i32.const 2)))
+      (local.set $i1 (i32.shl (i32x4.extract_lane 1 (local.get $iz)) (i32.const 2)))
+      (local.set $i2 (i32.shl (i32x4.extract_lane 2 (local.get $iz)) (i32.const 2)))
+      (local.set $i3 (i32.shl (i32x4.extract_lane 3 (local.get $iz)) (i32.const 2)))
+      (local.set $kn (i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1
+        (i32x4.splat (i32.load offset=80 (local.get $i0)))
+        (i32.load offset=80 (local.get $i1))) (i32.load offset=80 (local.get $i2))) (i32.load offset=80 (local.get $i3))))
+      ;; hz * wn[iz] in float64 (byte offsets of wn: 2 * the kn offsets), rounded to float32, for all four
+      (local.set $lo (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $t))
+        (f64x2.replace_lane 1 (f64x2.splat (f64.load offset=592 (i32.shl (local.get $i0) (i32.const 1))))
+          (f64.load offset=592 (i32.shl (local.get $i1) (i32.const 1))))))
+      (local.set $hi (f64x2.mul
+        (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t)))
+        (f64x2.replace_lane 1 (f64x2.splat (f64.load offset=592 (i32.shl (local.get $i2) (i32.const 1))))
+          (f64.load offset=592 (i32.shl (local.get $i3) (i32.const 1))))))
+      (v128.store (local.get $out) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+      ;; lanes whose draw missed the fast path (bit k set): finished one by one with the state in memory
+      (local.set $slow (i32.xor (i32x4.bitmask (i32x4.lt_u (i32x4.abs (local.get $t)) (local.get $kn))) (i32.const 15)))
+      (if (local.get $slow) (then
+        (v128.store (i32.const 2896) (local.get $t))
+        (loop $lane
+          (local.set $k (i32.ctz (local.get $slow)))
+          (local.set $hz (i32.load offset=2896 (i32.shl (local.get $k) (i32.const 2))))
+          (f32.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2))) (f32.demote_f64
+            (call $tail (local.get $hz) (i32.and (local.get $hz) (i32.const 127)))))
+          (local.set $slow (i32.and (local.get $slow) (i32.sub (local.get $slow) (i32.const 1))))
+          (br_if $lane (local.get $slow)))))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $turn)))
+    (v128.store (i32.const 0) (local.get $sa))
+    (v128.store (i32.const 16) (local.get $sb))
+    (v128.store (i32.const 32) (local.get $sc))
+    (v128.store (i32.const 48) (local.get $sd)))
 
   ;; horizontal sum of the four lanes
   (func $hsum (param $x v128) (result f32)

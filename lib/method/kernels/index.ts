@@ -14,7 +14,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   gram(v: number, g: number, s: number, k: number, dp: number): void;
   combine(a: number, v: number, out: number, s: number, n: number, k: number, dp: number): void;
-  fill_normal(out: number, len: number): void;
+  fill_normal4(out: number, turns: number): void;
   point_coefficients(g: number, cf: number, cfstride: number, c: number, rn: number, a: number, scratch: number,
     s: number, n: number, k: number): number;
   unit_rows(x: number, p: number, slot: number, out: number, b: number, u: number, d: number): void;
@@ -47,7 +47,7 @@ export function expansionKernels(): ExpansionKernels {
     combine: ex.combine,
     pointCoefficients: ex.point_coefficients,
     unitRows: ex.unit_rows,
-    fill_normal: ex.fill_normal,
+    fill_normal4: ex.fill_normal4,
   };
   return instance;
 }
