@@ -18,10 +18,11 @@ export interface ProxyAnchorOptions {
 }
 
 /**
- * The [N, C] similarity matrix E laid out for tfjs-backend-wasm's matmul (XNNPACK), which repacks
- * its right-hand operand on every call and is about ten times slower on transposed operands: E is
- * stored as [C, N] when the classes outnumber the rows and as [N, C] otherwise, so that in every
- * large product the right-hand operand is the small one and nothing is transposed on the fly.
+ * The [N, C] similarity matrix E laid out for tfjs-backend-wasm's matmul (XNNPACK), which packs its
+ * right-hand operand (a new tensor at every step here) before multiplying and is about ten times
+ * slower on transposed operands: E is stored as [C, N] when the classes outnumber the rows and as
+ * [N, C] otherwise, so that in every large product the right-hand operand is the small one and
+ * nothing is transposed on the fly (measured: the SOP-size SEE step 640 -> 450 ms).
  */
 interface SimilarityLayout {
   classesFirst: boolean;
