@@ -50,7 +50,8 @@ function similarityLayout(n: number, numClasses: number): SimilarityLayout {
       labels.forEach((c, i) => { idx[2 * i] = classesFirst ? c : i; idx[2 * i + 1] = classesFirst ? i : c; });
       return idx;
     },
-    classSums: (e) => tf.reshape(classesFirst ? tf.matMul(e, tf.ones([n, 1])) : tf.matMul(tf.ones([1, n]), e), [numClasses]), // a matmul: far faster than sum on wasm
+    // a matmul: far faster than sum on wasm
+    classSums: (e) => tf.reshape(classesFirst ? tf.matMul(e, tf.ones([n, 1])) : tf.matMul(tf.ones([1, n]), e), [numClasses]),
     classWeighted: (e, x) => (classesFirst ? tf.matMul(e, x) : tf.transpose(tf.matMul(tf.transpose(x), e))),
     rowWeighted: (e, q) => (classesFirst ? tf.matMul(tf.transpose(e), q) : tf.matMul(e, q)),
   };

@@ -120,9 +120,10 @@ function lastColumnZero(rows: Float64Array[]): boolean {
 
 /**
  * Writes V [S, k, dp] into `mem` at float offset `vo` (unit rows read at `rowsAt`, as unitRows left
- * them): rows w, u1, noise_1..noise_{k-2} per expanded sample, zero columns d..dp. The noise is left unnormalised: the Gram-based QR gives the same basis
- * for any row scale. Injected noise: the first k-2 of its n rows (classical Gram-Schmidt in order:
- * a basis vector depends only on the rows before it).
+ * them): rows w, u1, noise_1..noise_{k-2} per expanded sample, zero columns d..dp. The noise is
+ * left unnormalised: the Gram-based QR gives the same basis for any row scale. Injected noise: the
+ * first k-2 of its n rows (classical Gram-Schmidt in order: a basis vector depends only on the rows
+ * before it).
  */
 function writeBasisInputs(mem: Float32Array, vo: number, rowsAt: number, idx: number[], d: number, dp: number,
   k: number, n: number, noise: Float32Array | undefined, random: SeededRandom | undefined): void {

@@ -16,7 +16,8 @@ export const LANES = 4;
 const TAIL = LANES;
 
 /** the byte layout of the WebAssembly generator's state and tables (see expansion_kernels.wat) */
-const STATE_BYTES = 0; // i32 [4 x LANES]: a, b, c, d of each lane (structure of arrays), then the tail generator's a, b, c, d
+// i32 [4 x LANES]: a, b, c, d of each lane (structure of arrays), then the tail generator's a, b, c, d
+const STATE_BYTES = 0;
 const KN_BYTES = 80; // i32 [128]
 const WN_BYTES = 592; // f64 [128]
 const FN_BYTES = 1616; // f64 [128]
@@ -39,15 +40,20 @@ export class SeededRandom {
     if (!Number.isFinite(seed)) throw new Error(`SeededRandom: seed must be a finite number, got ${seed}`);
     const seed32 = (seed >>> 0) ^ Math.floor(seed / 4294967296);
     for (let k = 0; k <= TAIL; k++) {
-      this.setWord(k, 0, 0x9e3779b9);
-      this.setWord(k, 1, 0x243f6a88 ^ Math.imul(k, 0x85ebca6b));
-      this.setWord(k, 2, 0xb7e15162);
-      this.setWord(k, 3, seed32);
+      const ia = k === TAIL ? 4 * LANES : k;
+      const step = k === TAIL ? 1 : LANES;
+      this.s[ia] = 0x9e3779b9;
+      this.s[ia + step] = 0x243f6a88 ^ Math.imul(k, 0x85ebca6b);
+      this.s[ia + 2 * step] = 0xb7e15162;
+      this.s[ia + 3 * step] = seed32;
       for (let i = 0; i < 15; i++) this.nextOn(k);
     }
   }
 
-  /** the generator's whole state (21 int32: the lanes' a, b, c, d, the tail generator's, then the next lane), to checkpoint a run and resume it draw for draw */
+  /**
+   * the generator's whole state (21 int32: the lanes' a, b, c, d, the tail generator's, then the
+   * next lane), to checkpoint a run and resume it draw for draw
+   */
   getState(): number[] {
     return [...this.s, this.lane];
   }
@@ -62,31 +68,23 @@ export class SeededRandom {
     this.lane = state[n - 1];
   }
 
-  /** word w (a, b, c, d) of generator k: lanes as structure of arrays, the tail generator after them */
-  private at(k: number, w: number): number {
-    return k === TAIL ? 4 * LANES + w : w * LANES + k;
-  }
-
-  private setWord(k: number, w: number, v: number): void {
-    this.s[this.at(k, w)] = v;
-  }
-
-  /** sfc32 step of generator k: a uniform 32-bit draw as int32 */
+  /**
+   * sfc32 step of generator k: a uniform 32-bit draw as int32. Word w (a, b, c, d) of lane k is at
+   * w * LANES + k (structure of arrays), of the tail generator at 4 * LANES + w.
+   */
   private nextOn(k: number): number {
     const s = this.s;
-    const ia = this.at(k, 0);
-    const ib = this.at(k, 1);
-    const ic = this.at(k, 2);
-    const id = this.at(k, 3);
+    const ia = k === TAIL ? 4 * LANES : k;
+    const step = k === TAIL ? 1 : LANES;
     const a = s[ia];
-    const b = s[ib];
-    const c = s[ic];
-    const d = s[id];
+    const b = s[ia + step];
+    const c = s[ia + 2 * step];
+    const d = s[ia + 3 * step];
     const t = (((a + b) | 0) + d) | 0;
-    s[id] = (d + 1) | 0;
+    s[ia + 3 * step] = (d + 1) | 0;
     s[ia] = b ^ (b >>> 9);
-    s[ib] = (c + (c << 3)) | 0;
-    s[ic] = (((c << 21) | (c >>> 11)) + t) | 0;
+    s[ia + step] = (c + (c << 3)) | 0;
+    s[ia + 2 * step] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t;
   }
 
