@@ -164,7 +164,7 @@ export class SeededRandom {
     if (!k.fill_normal4) return false;
     const buffer = k.reserve(0).buffer;
     if (out.buffer !== buffer) return false;
-    // the tables (2.5 KB) are written each time: nothing else then depends on that memory staying put
+    // the tables (2.8 KB) are written each time: nothing else then depends on that memory staying put
     new Int32Array(buffer, KN_BYTES, 128).set(KN_INT);
     new Float64Array(buffer, WN_BYTES, 128).set(ZIGGURAT.wn);
     new Float64Array(buffer, FN_BYTES, 128).set(ZIGGURAT.fn);
