@@ -5,6 +5,7 @@ import { tf, initBackend } from '../../lib/tf';
 import { sphericalExpansion, constantExpansion } from '../../lib/method/expansion';
 import { simplexCoefficients, randomSumZeroCoefficients } from '../../lib/method/coefficients';
 import { SeededRandom } from '../../lib/method/random';
+import { jsExpansionKernels, withExpansionKernels } from '../../lib/method/kernels';
 import { dot, expandOne, l2norm, maxAbsDiff, testMatrix } from './loop_reference';
 
 before(async () => { await initBackend('wasm', { quiet: true }); });
@@ -28,7 +29,20 @@ const cases = [
   { b: 3, d: 24, c: 400, n: 7, plan: 1 as const, thresh: 1.0 },
 ];
 
-test('batched expansion equals the per-sample classical Gram-Schmidt loop', () => {
+test('batched expansion equals the per-sample classical Gram-Schmidt loop', () => checkAgainstLoop());
+
+test('the plain JavaScript kernels (the fallback without WebAssembly SIMD) give the same expansion', () => {
+  const js = jsExpansionKernels();
+  withExpansionKernels(js, () => checkAgainstLoop());
+  // and the same points as the WebAssembly kernels from the seeded source (noise drawn in JavaScript there)
+  const { x, p, y } = batch(7, 40, 3, 6, 21);
+  const run = (): Float32Array => tf.tidy(() => sphericalExpansion(tf.tensor2d(x), tf.tensor1d(y, 'int32'), tf.tensor2d(p),
+    { n: 6, plan: 0, threshold: -2, random: new SeededRandom(9) }).points.dataSync() as Float32Array);
+  const err = maxAbsDiff(run(), Array.from(withExpansionKernels(js, run)));
+  assert.ok(err < 1e-5, `max |wasm - js| = ${err}`);
+});
+
+function checkAgainstLoop(): void {
   cases.forEach((k, ci) => {
     const { x, p, y, noise } = batch(k.b, k.d, k.c, k.n, 3 + ci);
     const before = tf.memory().numTensors;
@@ -53,7 +67,7 @@ test('batched expansion equals the per-sample classical Gram-Schmidt loop', () =
     });
     assert.equal(tf.memory().numTensors, before, `case ${ci}: leaked tensors`);
   });
-});
+}
 
 test('synthetic points are unit, keep the anchor cosine, and sit on a regular simplex with it', () => {
   // [B, d, classes, n]: d = 13 and 300 pad the kernels' rows; 300 and 512 draw the noise in wasm

@@ -51,3 +51,17 @@ export function expansionKernels(): ExpansionKernels {
   };
   return instance;
 }
+
+/**
+ * Runs `fn` with `kernels` in place of the module's own (tests: the plain JavaScript fallback that
+ * runs where WebAssembly SIMD is missing), then puts the previous ones back.
+ */
+export function withExpansionKernels<T>(kernels: ExpansionKernels, fn: () => T): T {
+  const previous = instance;
+  instance = kernels;
+  try {
+    return fn();
+  } finally {
+    instance = previous;
+  }
+}
