@@ -8,7 +8,10 @@
  */
 
 import { expansionKernels } from './kernels';
-import { EXP2_32, expWedge, KN_INT, ZIGGURAT, ZIG_R } from './ziggurat';
+import * as ziggurat from './ziggurat';
+
+// module-level copies: an imported binding is read through a getter on every use (CommonJS output)
+const { EXP2_32, expWedge, KN_INT, ZIGGURAT, ZIG_R } = ziggurat;
 
 /** independent sfc32 generators taken in turn, one per WebAssembly SIMD lane */
 export const LANES = 4;
