@@ -2,7 +2,7 @@
  * Backbones by timm-style name (`architecture.pretrained_tag`), each with its architecture, its
  * checkpoint's key map, where its weights file lives and how its inputs are preprocessed (the
  * pretrained_cfg of timm: mean, std, input size, interpolation, crop fraction). Tiny `.test`
- * variants run the same code on random or fixture weights.
+ * variants run the same code on random or fixture weights; `.demo` is the demo's from-scratch network.
  */
 import { join } from 'node:path';
 import { dinoVitKeyMap, timmVitKeyMap, torchvisionResnetKeyMap, type KeyMap } from './key_maps';
@@ -59,6 +59,9 @@ const ENTRIES: BackboneEntry[] = [
   entry('vit_small_patch16_224.dino', { family: 'vit', config: VIT_SMALL_16, checkpoint: 'dino' },
     { ...IMAGENET, inputSize: 224, interpolation: 'bicubic', cropPct: 0.9 },
     'https://huggingface.co/timm/vit_small_patch16_224.dino/resolve/main/model.safetensors'),
+  // the demo's small network for 32 px glyphs (`npm run demo`), always trained from scratch
+  entry('resnet_small.demo', { family: 'resnet', config: { stemWidth: 16, planes: [8, 16, 32, 32], depths: [1, 1, 1, 1] } },
+    { ...INCEPTION, inputSize: 32, interpolation: 'bilinear', cropPct: 1 }, 'no pretrained weights: trained from scratch (weights "none")'),
   // tiny variants: the same code, the weights of scripts/torch_parity.py
   entry('resnet_tiny.test', { family: 'resnet', config: { stemWidth: 8, planes: [2, 4, 4, 8], depths: [2, 1, 1, 1] } },
     { ...TINY_PRE, inputSize: 48, interpolation: 'bilinear' }, 'scripts/torch_parity.py'),

@@ -6,21 +6,21 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmbeddingModel, getBackboneEntry } from '../backbones';
+import { createEmbeddingModel, getBackboneEntry, type BackboneEmbeddingModel } from '../backbones';
 import { readCars } from '../data/cars';
 import { readCub } from '../data/cub';
 import { readGlyphs } from '../data/glyphs';
 import { readInshop } from '../data/inshop';
 import { readSop } from '../data/sop';
 import type { DatasetSplit, Sample } from '../data/split';
-import { evalSpec, trainSpec, type TransformSpec } from '../data/transforms';
+import { evalSpec, glyphEvalSpec, glyphTrainSpec, trainSpec, type TransformSpec } from '../data/transforms';
 import { DATASETS } from '../experiments/datasets';
 import { ProxyAnchorLoss } from '../losses/proxy_anchor';
 import { SeeProxyAnchorLoss } from '../losses/see_proxy_anchor';
 import type { BatchSource, Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
 import { datasetBatchSource } from '../train/dataset_source';
-import type { EmbeddingModel, MetricLoss } from '../types';
+import type { MetricLoss } from '../types';
 import type { RunSpec } from './run_spec';
 
 export interface BuiltData {
@@ -76,14 +76,15 @@ export function buildData(spec: RunSpec): BuiltData {
     : { train: split.train, validation: [], numTrainClasses: split.numTrainClasses };
   const pre = getBackboneEntry(spec.backbone).preprocessing;
   const size = spec.imageSize ?? pre.inputSize;
+  const glyphs = spec.augmentation === 'glyphs';
   return {
     split, ...carved,
-    trainSpec: trainSpec(spec.backbone, size, pre.mean, pre.std),
-    evalSpec: evalSpec(size, pre.mean, pre.std),
+    trainSpec: glyphs ? glyphTrainSpec(size, pre.mean, pre.std) : trainSpec(spec.backbone, size, pre.mean, pre.std),
+    evalSpec: glyphs ? glyphEvalSpec(size, pre.mean, pre.std) : evalSpec(size, pre.mean, pre.std),
   };
 }
 
-export function buildModel(spec: RunSpec): EmbeddingModel {
+export function buildModel(spec: RunSpec): BackboneEmbeddingModel {
   return createEmbeddingModel(spec.backbone, {
     embeddingDim: spec.embeddingDim,
     weights: spec.weights === 'none' ? undefined : spec.weights,

@@ -3,18 +3,14 @@
  * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
  * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
  * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
- * DEMO_OUT (data/runs), SEE_BACKEND (auto).
+ * DEMO_OUT (data/runs), SEE_BACKEND (auto). Each run's config.json is a full RunSpec (demoSpec),
+ * so `see-kit evaluate <run>` rebuilds the model and re-scores its checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Backbone } from '../backbones/backbone';
-import { EmbeddingHead } from '../backbones/head';
-import { BackboneEmbeddingModel } from '../backbones/model';
-import type { BackboneEntry } from '../backbones/registry';
+import { getBackboneEntry, type BackboneEntry } from '../backbones/registry';
 import { makeGlyphs, readGlyphs } from '../data/glyphs';
-import type { TransformSpec } from '../data/transforms';
-import { ProxyAnchorLoss } from '../losses/proxy_anchor';
-import { SeeProxyAnchorLoss } from '../losses/see_proxy_anchor';
+import { glyphEvalSpec, glyphTrainSpec, type TransformSpec } from '../data/transforms';
 import { describeBackend, initBackend } from '../tf';
 import type { Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
@@ -22,29 +18,22 @@ import { datasetBatchSource } from '../train/dataset_source';
 import { train } from '../train/loop';
 import { terminalProgress } from '../train/progress';
 import { makeRunId, RunDir } from '../train/run_dir';
+import { buildLoss, buildModel } from './build_run';
+import { checkSpec, runInfoOf, type RunSpec } from './run_spec';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/train_config';
-import type { MetricLoss } from '../types';
 import { reportHtml, writeReport, type MethodReport } from './demo_report';
 import { embeddingStats } from './demo_stats';
 
 const ROOT = resolve(__dirname, '..', '..');
-const SIZE = 32;
-const MEAN: [number, number, number] = [0.5, 0.5, 0.5];
-const STD: [number, number, number] = [0.5, 0.5, 0.5];
-
-/** A small bottleneck ResNet (one block per stage) for 32 px glyphs, trained from scratch. */
-export const DEMO_BACKBONE: BackboneEntry = {
-  name: 'resnet_small.demo',
-  architecture: { family: 'resnet', config: { stemWidth: 16, planes: [8, 16, 32, 32], depths: [1, 1, 1, 1] } },
-  preprocessing: { mean: MEAN, std: STD, inputSize: SIZE, interpolation: 'bilinear', cropPct: 1 },
-  weightsFile: '',
-  source: 'random initialisation (trained from scratch)',
-};
+/** The demo's small bottleneck ResNet (one block per stage) for 32 px glyphs, trained from scratch (lib/backbones/registry.ts). */
+export const DEMO_BACKBONE: BackboneEntry = getBackboneEntry('resnet_small.demo');
+const SIZE = DEMO_BACKBONE.preprocessing.inputSize;
+const { mean: MEAN, std: STD } = DEMO_BACKBONE.preprocessing;
 export const DEMO_EMBEDDING_DIM = 64;
 
-/** Glyphs: mild crops, no flips (a mirrored character is another character). */
-export const DEMO_TRAIN_SPEC: TransformSpec = { mode: 'train', size: SIZE, scale: [0.6, 1], ratio: [0.85, 1.18], hflip: false, mean: MEAN, std: STD };
-export const DEMO_EVAL_SPEC: TransformSpec = { mode: 'eval', size: SIZE, resizeTo: SIZE, mean: MEAN, std: STD };
+/** Glyphs: mild crops, no flips (a mirrored character is another character); evaluation without a crop. */
+export const DEMO_TRAIN_SPEC: TransformSpec = glyphTrainSpec(SIZE, MEAN, STD);
+export const DEMO_EVAL_SPEC: TransformSpec = glyphEvalSpec(SIZE, MEAN, STD);
 
 export function demoConfig(epochs: number, seed: number): TrainConfig {
   return {
@@ -58,6 +47,16 @@ export function demoConfig(epochs: number, seed: number): TrainConfig {
     weightDecay: 1e-4,
     evalFreq: 2,
     seed,
+  };
+}
+
+/** The RunSpec of one demo run: what its config.json holds, and what `see-kit evaluate` rebuilds. */
+export function demoSpec(method: 'proxy_anchor' | 'see_proxy_anchor', epochs: number, seed: number, dataRoot: string): RunSpec {
+  return {
+    name: `demo-${method}`, row: null, dataset: 'glyphs', dataRoot, backbone: DEMO_BACKBONE.name, weights: 'none',
+    embeddingDim: DEMO_EMBEDDING_DIM, loss: method, see: { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
+    mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'glyphs',
+    evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], train: demoConfig(epochs, seed),
   };
 }
 
@@ -95,18 +94,15 @@ async function main(): Promise<void> {
   for (const method of ['proxy_anchor', 'see_proxy_anchor'] as const) {
     const label = method === 'proxy_anchor' ? 'Proxy-Anchor' : 'SEE Proxy-Anchor';
     console.log(`\n== ${label}: ${epochs} epochs, batch ${config.globalBatch} (90 classes x 2), seed ${seed}`);
-    const backbone = new Backbone(DEMO_BACKBONE, { seed });
-    const model = new BackboneEmbeddingModel(backbone, new EmbeddingHead(backbone.featureDim, DEMO_EMBEDDING_DIM, { seed }));
-    const common = { numClasses: split.numTrainClasses, embeddingDim: DEMO_EMBEDDING_DIM, seed };
-    const loss: MetricLoss = method === 'proxy_anchor'
-      ? new ProxyAnchorLoss(common)
-      : new SeeProxyAnchorLoss({ ...common, n: 8, lambda: 0.2, plan: 1, schedule: { maxThresh: 0.4, minThresh: 0, lowerBound: 0 } });
+    const spec = checkSpec(demoSpec(method, epochs, seed, join(ROOT, 'data')), 'demo');
+    const model = buildModel(spec);
+    const loss = buildLoss(spec, split.numTrainClasses);
     const runDir = new RunDir(join(outRoot, `${stamp}-${method}`));
     try {
       const m = await train({
         config, model, loss, runDir, evaluate, progress: terminalProgress(),
-        data: datasetBatchSource({ samples: split.train, batchSize: config.globalBatch, mPerClass: 2, spec: DEMO_TRAIN_SPEC }),
-        runInfo: { name: `demo-${method}`, row: null, dataset: 'glyphs', backbone: DEMO_BACKBONE.name, embeddingDim: DEMO_EMBEDDING_DIM, loss: method, backend },
+        data: datasetBatchSource({ samples: split.train, batchSize: config.globalBatch, mPerClass: spec.mPerClass, spec: DEMO_TRAIN_SPEC }),
+        runInfo: { ...runInfoOf(spec), backend },
       });
       const log = runDir.readLog();
       reports.push({

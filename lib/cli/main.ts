@@ -18,7 +18,7 @@ import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
 import { parseArgs } from './args';
 import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
 import { resultsText } from './results_table';
-import { applyOverrides, checkSpec, readSpecFile, specFromRow, type RunSpec } from './run_spec';
+import { applyOverrides, checkSpec, readSpecFile, runInfoOf, specFromRow, type RunSpec } from './run_spec';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -76,10 +76,9 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
   try {
     io.out(`run ${runDir.id}: ${spec.loss} on ${spec.dataset} (${data.train.length} train images, ${data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs`);
     io.out(describeBackend(backendInfo()));
-    const { train: trainConfig, ...runInfo } = spec;
     const m = await train({
-      config: trainConfig, model, loss, data: buildSource(spec, data), ...buildEvaluators(spec, data),
-      runDir, resume: Boolean(resume), progress: terminalProgress(), runInfo: runInfo as unknown as Record<string, unknown>,
+      config: spec.train, model, loss, data: buildSource(spec, data), ...buildEvaluators(spec, data),
+      runDir, resume: Boolean(resume), progress: terminalProgress(), runInfo: runInfoOf(spec),
     });
     io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}`);
     io.out(`last epoch ${m.last.epoch}: ${fmtMetrics(m.last.test)}`);

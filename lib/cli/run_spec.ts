@@ -39,6 +39,8 @@ export interface RunSpec {
   imageSize: number | null;
   /** train classes carved off as a validation split (0 = none) */
   validationClasses: number;
+  /** 'official': the official transforms (lib/data/transforms.ts trainSpec/evalSpec); 'glyphs': the demo's (glyphTrainSpec/glyphEvalSpec) */
+  augmentation: 'official' | 'glyphs';
   evalKs: number[];
   evalMetrics: SpecMetric[];
   train: TrainConfig;
@@ -63,6 +65,7 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
     mPerClass: row.recipe?.mPerClass.value ?? 2,
     imageSize: null,
     validationClasses: 0,
+    augmentation: 'official',
     evalKs: DATASETS[row.dataset].evalKs,
     evalMetrics: ['recall'],
     train,
@@ -74,7 +77,7 @@ export function defaultSpec(): RunSpec {
   return {
     name: 'custom', row: null, dataset: 'cub', dataRoot: DEFAULT_DATA_ROOT,
     backbone: 'deit_small_distilled_patch16_224.fb_in1k', weights: 'pretrained', embeddingDim: 128,
-    loss: 'see_proxy_anchor', see: OFFICIAL_SEE, mPerClass: 2, imageSize: null, validationClasses: 0,
+    loss: 'see_proxy_anchor', see: OFFICIAL_SEE, mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'official',
     evalKs: [1, 2, 4, 8], evalMetrics: ['recall'], train: { ...DEFAULT_TRAIN_CONFIG },
   };
 }
@@ -137,12 +140,19 @@ export function applyOverrides(spec: RunSpec, overrides: string[]): RunSpec {
   return checkSpec(out as unknown as RunSpec, 'overrides');
 }
 
+/** What a run's config.json holds besides `train` (the training loop adds it). */
+export function runInfoOf(spec: RunSpec): Record<string, unknown> {
+  const { train: _train, ...info } = spec;
+  return info;
+}
+
 export function checkSpec(spec: RunSpec, source: string): RunSpec {
   const datasets = [...Object.keys(DATASETS), 'glyphs'];
   if (!datasets.includes(spec.dataset)) throw new Error(`${source}: dataset "${spec.dataset}", expected one of ${datasets.join(', ')}`);
   if (!['see_proxy_anchor', 'proxy_anchor'].includes(spec.loss)) throw new Error(`${source}: loss "${spec.loss}", expected see_proxy_anchor or proxy_anchor`);
   if (!Number.isInteger(spec.embeddingDim) || spec.embeddingDim < 1) throw new Error(`${source}: embeddingDim ${spec.embeddingDim}, expected a positive integer`);
   if (!Number.isInteger(spec.validationClasses) || spec.validationClasses < 0) throw new Error(`${source}: validationClasses ${spec.validationClasses}, expected an integer >= 0`);
+  if (spec.augmentation !== 'official' && spec.augmentation !== 'glyphs') throw new Error(`${source}: augmentation ${JSON.stringify(spec.augmentation)}, expected "official" or "glyphs"`);
   validateTrainConfig(spec.train, `${source}: train`);
   return spec;
 }

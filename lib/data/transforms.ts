@@ -41,6 +41,16 @@ export function evalSpec(size = 224, mean = IMAGENET_MEAN, std = IMAGENET_STD): 
   return { mode: 'eval', size, resizeTo: Math.round((size * 256) / 224), mean, std };
 }
 
+/** The glyphs benchmark's training transform: mild crops, no flips (a mirrored character is another character). */
+export function glyphTrainSpec(size = 32, mean = IMAGENET_MEAN, std = IMAGENET_STD): TransformSpec {
+  return { mode: 'train', size, scale: [0.6, 1], ratio: [0.85, 1.18], hflip: false, mean, std };
+}
+
+/** The glyphs benchmark's evaluation transform: the whole image resized to the input side (no crop). */
+export function glyphEvalSpec(size = 32, mean = IMAGENET_MEAN, std = IMAGENET_STD): TransformSpec {
+  return { mode: 'eval', size, resizeTo: size, mean, std };
+}
+
 /** Python's round(): halves go to the even neighbour (torchvision's crop arithmetic uses it). */
 export function pyRound(x: number): number {
   const r = Math.round(x);

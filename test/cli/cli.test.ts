@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { parseArgs } from '../../lib/cli/args';
-import { carveValidation } from '../../lib/cli/build_run';
+import { buildData, carveValidation } from '../../lib/cli/build_run';
+import { demoSpec } from '../../lib/cli/demo';
 import { main } from '../../lib/cli/main';
 import { resultRecords } from '../../lib/cli/results_table';
-import { applyOverrides, specFromRow } from '../../lib/cli/run_spec';
+import { applyOverrides, checkSpec, runInfoOf, specFromRow } from '../../lib/cli/run_spec';
 import { tf } from '../../lib/tf';
 import { RunDir } from '../../lib/train/run_dir';
 
@@ -102,4 +103,22 @@ test('CLI end to end on tiny glyphs: train, resume (finished run), evaluate the 
   assert.match(lines[0], /^run +row +dataset +bestEpoch +lastEpoch +R@1 +last R@1 +paper R@1 +diff R@1 /);
   assert.match(lines.find((l) => l.startsWith('fake-row'))!, /see-de128-cub +cub +3 +3 +70 +70 +75\.1 +-5\.1 /);
   assert.ok(lines.some((l) => l.startsWith('tiny ')));
+});
+
+test('a demo run is a full RunSpec: glyph transforms, the registered demo backbone, re-evaluated by the CLI', async () => {
+  const spec = checkSpec(demoSpec('see_proxy_anchor', 1, 3, join(root, 'data')), 'demo');
+  const data = buildData(spec);
+  assert.deepEqual([data.trainSpec.hflip, data.trainSpec.scale, data.evalSpec.resizeTo, data.evalSpec.size], [false, [0.6, 1], 32, 32]);
+  assert.deepEqual(buildData({ ...spec, augmentation: 'official' }).evalSpec.resizeTo, 37); // round(32 * 256 / 224)
+  assert.throws(() => checkSpec({ ...spec, augmentation: 'flips' as 'glyphs' }, 'x'), /augmentation "flips", expected "official" or "glyphs"/);
+  assert.equal(runInfoOf(spec).train, undefined);
+  // as `npm run demo` writes it, smaller: train one epoch through the CLI, then evaluate the checkpoint
+  writeFileSync(join(root, 'demo.json'), JSON.stringify({ ...runInfoOf(spec), evalKs: [1, 2, 4],
+    train: { ...spec.train, globalBatch: 8, evalFreq: 1 } }));
+  const t = capture();
+  assert.equal(await main(['train', join(root, 'demo.json'), '--runs-root', runs, '--run-id', 'demo-like', '--backend', 'cpu'], t.io), 0, t.err.join('\n'));
+  const e = capture();
+  assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--backend', 'cpu'], e.io), 0, e.err.join('\n'));
+  const m = new RunDir(join(runs, 'demo-like')).readMetrics<{ last: { test: { recallAtK: Record<string, number>; nmi: number } } }>()!.last.test;
+  assert.match(e.out[0], new RegExp(`checkpoint of epoch 0: R@1 ${(100 * m.recallAtK['1']).toFixed(1)} .*NMI ${(100 * m.nmi).toFixed(1)}`));
 });
