@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       const m = await train({
         config, model, loss, runDir, evaluate, progress: terminalProgress(),
         data: datasetBatchSource({ samples: split.train, batchSize: config.globalBatch, mPerClass: spec.mPerClass, spec: DEMO_TRAIN_SPEC }),
-        runInfo: { ...runInfoOf(spec), backend },
+        runInfo: runInfoOf(spec),
       });
       const log = runDir.readLog();
       reports.push({

@@ -90,10 +90,11 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
   }
 }
 
-async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: string): Promise<void> {
+async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: string, dataRoot: string | undefined): Promise<void> {
   if (!positionals[0]) throw new Error(`evaluate needs a run id or run folder\n${USAGE}`);
   const runDir = runDirOf(positionals[0], runsRoot);
-  const spec = checkSpec(runDir.readConfig<RunSpec>(), runDir.configPath);
+  const saved = checkSpec(runDir.readConfig<RunSpec>(), runDir.configPath);
+  const spec = dataRoot ? { ...saved, dataRoot } : saved;
   if (!runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no checkpoint.safetensors to evaluate`);
   const data = buildData({ ...spec, weights: 'none' });
   const model = buildModel({ ...spec, weights: 'none' });
@@ -143,7 +144,7 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
       case 'evaluate': {
         await initBackend(typeof flags.backend === 'string' ? parseBackendRequest(flags.backend) : undefined, { quiet: true });
         if (command === 'train') await commandTrain(positionals, flags, sets, io, runsRoot, dataRoot);
-        else await commandEvaluate(positionals, io, runsRoot);
+        else await commandEvaluate(positionals, io, runsRoot, dataRoot);
         return 0;
       }
       default:

@@ -6,7 +6,7 @@
  * Recall@1, as the official code reports) and last-epoch metrics, an optional validation split
  * for honest model selection, a checkpoint per `checkpointEvery` epochs, resume, NaN stop.
  */
-import { tf } from '../tf';
+import { backendInfo, describeBackend, tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import { AdamW } from './adamw';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
@@ -74,6 +74,17 @@ function bestBy(history: EvalRecord[], pick: (r: EvalRecord) => number | undefin
   return best;
 }
 
+/** where a run (or its resumption) ran, for its log */
+function environment(): Record<string, unknown> {
+  let backend: string;
+  try {
+    backend = describeBackend(backendInfo());
+  } catch {
+    backend = `tfjs backend ${tf.getBackend()} (not chosen through initBackend)`;
+  }
+  return { backend, node: process.version, time: new Date().toISOString() };
+}
+
 export async function train(opts: TrainOptions): Promise<RunMetrics> {
   const config = validateTrainConfig(opts.config);
   const { model, loss, data, runDir } = opts;
@@ -97,9 +108,10 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
       if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
       lastGoodEpoch = ckpt.state.epoch;
       runDir.truncateLogAfter(ckpt.state.epoch);
-      runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch });
+      runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch, ...environment() });
     } else {
       runDir.writeConfig({ ...opts.runInfo, train: config });
+      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...environment() });
     }
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters);

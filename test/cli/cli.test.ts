@@ -119,6 +119,16 @@ test('a demo run is a full RunSpec: glyph transforms, the registered demo backbo
   assert.equal(await main(['train', join(root, 'demo.json'), '--runs-root', runs, '--run-id', 'demo-like', '--backend', 'cpu'], t.io), 0, t.err.join('\n'));
   const e = capture();
   assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--backend', 'cpu'], e.io), 0, e.err.join('\n'));
+  // the data moved: --data-root points evaluate at it, and a wrong one is named
+  const moved = capture();
+  assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--data-root', join(root, 'elsewhere')], moved.io), 1);
+  assert.match(moved.err.join('\n'), /elsewhere\/glyphs\/manifest\.json is missing/);
   const m = new RunDir(join(runs, 'demo-like')).readMetrics<{ last: { test: { recallAtK: Record<string, number>; nmi: number } } }>()!.last.test;
   assert.match(e.out[0], new RegExp(`checkpoint of epoch 0: R@1 ${(100 * m.recallAtK['1']).toFixed(1)} .*NMI ${(100 * m.nmi).toFixed(1)}`));
+  // a run's config.json is itself a valid config file: the same run again, the same numbers
+  const again = capture();
+  const configPath = join(runs, 'demo-like', 'config.json');
+  assert.equal(await main(['train', configPath, '--runs-root', runs, '--run-id', 'demo-again', '--backend', 'cpu'], again.io), 0, again.err.join('\n'));
+  const m2 = new RunDir(join(runs, 'demo-again')).readMetrics<{ last: { test: { recallAtK: Record<string, number> } } }>()!.last.test;
+  assert.equal(m2.recallAtK['1'], m.recallAtK['1']);
 });

@@ -72,6 +72,8 @@ test('tiny run end to end: trains, logs, checkpoints, records best and last epoc
   assert.deepEqual(o.loss.epochsSeen, [0, 1, 2, 3], 'epoch hook called once per epoch');
   assert.equal(events.length, 4 * 5);
   const log = o.runDir.readLog();
+  const start = log.find((r) => r.event === 'start');
+  assert.ok(start && /backend \w+/.test(String(start.backend)) && start.node === process.version, 'the log says where the run ran');
   assert.equal(log.filter((r) => r.kind === 'step').length, 20);
   assert.equal(log.filter((r) => r.kind === 'epoch').length, 4);
   const step0 = log.find((r) => r.kind === 'step') as unknown as { lr: Record<string, number>; expansionRate: number };
