@@ -9,16 +9,15 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getBackboneEntry, type BackboneEntry } from '../backbones/registry';
-import { makeGlyphs, readGlyphs } from '../data/glyphs';
+import { makeGlyphs } from '../data/glyphs';
 import { glyphEvalSpec, glyphTrainSpec, type TransformSpec } from '../data/transforms';
 import { describeBackend, initBackend } from '../tf';
 import type { Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
-import { datasetBatchSource } from '../train/dataset_source';
 import { train } from '../train/loop';
 import { terminalProgress } from '../train/progress';
 import { makeRunId, RunDir } from '../train/run_dir';
-import { buildLoss, buildModel } from './build_run';
+import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
 import { checkSpec, runInfoOf, type RunSpec } from './run_spec';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/train_config';
 import { reportHtml, writeReport, type MethodReport } from './demo_report';
@@ -82,27 +81,28 @@ async function main(): Promise<void> {
     const s = await makeGlyphs({ outDir: glyphDir });
     console.log(`glyphs: ${s.images} images (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  const split = readGlyphs(glyphDir, 400);
+  const specOf = (method: 'proxy_anchor' | 'see_proxy_anchor'): RunSpec => checkSpec(demoSpec(method, epochs, seed, join(ROOT, 'data')), 'demo');
+  // both methods share the split and the transforms; evaluation as `see-kit evaluate` rebuilds it
+  const data = buildData(specOf('proxy_anchor'));
+  const { split } = data;
   console.log(`glyphs: ${split.train.length} train images of ${split.numTrainClasses} classes; ${split.test.length} test images of ${split.numTestClasses} unseen classes`);
-  const config = demoConfig(epochs, seed);
   // curves: Recall@K only; the last epoch adds MAP@R and NMI (k-means is the slow part)
-  const curve = datasetEvaluator({ samples: split.test, spec: DEMO_EVAL_SPEC, ks: [1, 2, 4, 8], metrics: ['recall'], seed });
-  const full = datasetEvaluator({ samples: split.test, spec: DEMO_EVAL_SPEC, ks: [1, 2, 4, 8], metrics: ['recall', 'mapAtR', 'nmi'], seed });
+  const curve = datasetEvaluator({ samples: split.test, spec: data.evalSpec, ks: [1, 2, 4, 8], metrics: ['recall'], seed });
+  const full = buildEvaluators(specOf('proxy_anchor'), data).evaluate;
   const evaluate: Evaluator = (model, epoch) => (epoch === epochs - 1 ? full : curve)(model, epoch);
   const stamp = makeRunId(`demo-seed${seed}`);
   const reports: MethodReport[] = [];
   for (const method of ['proxy_anchor', 'see_proxy_anchor'] as const) {
     const label = method === 'proxy_anchor' ? 'Proxy-Anchor' : 'SEE Proxy-Anchor';
-    console.log(`\n== ${label}: ${epochs} epochs, batch ${config.globalBatch} (90 classes x 2), seed ${seed}`);
-    const spec = checkSpec(demoSpec(method, epochs, seed, join(ROOT, 'data')), 'demo');
+    const spec = specOf(method);
+    console.log(`\n== ${label}: ${epochs} epochs, batch ${spec.train.globalBatch} (90 classes x 2), seed ${seed}`);
     const model = buildModel(spec);
-    const loss = buildLoss(spec, split.numTrainClasses);
+    const loss = buildLoss(spec, data.numTrainClasses);
     const runDir = new RunDir(join(outRoot, `${stamp}-${method}`));
     try {
       const m = await train({
-        config, model, loss, runDir, evaluate, progress: terminalProgress(),
-        data: datasetBatchSource({ samples: split.train, batchSize: config.globalBatch, mPerClass: spec.mPerClass, spec: DEMO_TRAIN_SPEC }),
-        runInfo: runInfoOf(spec),
+        config: spec.train, model, loss, runDir, evaluate, progress: terminalProgress(),
+        data: buildSource(spec, data), runInfo: runInfoOf(spec),
       });
       const log = runDir.readLog();
       reports.push({
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
           'R@1': m.last.test.recallAtK['1'], 'R@2': m.last.test.recallAtK['2'], 'R@4': m.last.test.recallAtK['4'], 'R@8': m.last.test.recallAtK['8'],
           'MAP@R': m.last.test.mapAtR ?? NaN, NMI: m.last.test.nmi ?? NaN, 'best-epoch R@1': m.best.test.recallAtK['1'],
         },
-        stats: await embeddingStats(model, split.test, DEMO_EVAL_SPEC, 4000, seed),
+        stats: await embeddingStats(model, split.test, data.evalSpec, 4000, seed),
       });
       console.log(`${label}: last epoch R@1 ${(100 * m.last.test.recallAtK['1']).toFixed(2)} (run folder ${runDir.path})`);
     } finally {

@@ -25,7 +25,6 @@ export interface ProxyAnchorOptions {
  * nothing is transposed on the fly (measured: the SOP-size SEE step 640 -> 450 ms).
  */
 interface SimilarityLayout {
-  classesFirst: boolean;
   /** alpha (x . p + mrg) as stored ([C, N] or [N, C]) */
   logits(x: tf.Tensor2D, p: tf.Tensor2D, alpha: number, margin: number): tf.Tensor;
   /** flat index pairs of (i, y_i) in the stored layout */
@@ -41,7 +40,6 @@ interface SimilarityLayout {
 function similarityLayout(n: number, numClasses: number): SimilarityLayout {
   const classesFirst = numClasses >= n;
   return {
-    classesFirst,
     logits: (x, p, alpha, margin) => (classesFirst
       ? tf.fused.matMul({ a: p, b: tf.transpose(tf.mul(x, alpha)), bias: tf.fill([n], alpha * margin) }) // [C, N]
       : tf.fused.matMul({ a: tf.mul(x, alpha), b: tf.transpose(p), bias: tf.fill([numClasses], alpha * margin) })), // [N, C]

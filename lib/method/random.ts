@@ -14,7 +14,7 @@ import * as ziggurat from './ziggurat';
 const { EXP2_32, expWedge, KN_INT, ZIGGURAT, ZIG_R } = ziggurat;
 
 /** independent sfc32 generators taken in turn, one per WebAssembly SIMD lane */
-export const LANES = 4;
+const LANES = 4;
 /** index of the tail generator (the ziggurat slow path's further draws) after the lanes */
 const TAIL = LANES;
 
