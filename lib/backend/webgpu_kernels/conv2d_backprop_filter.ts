@@ -1,0 +1,125 @@
+/**
+ * Conv2DBackpropFilter for webgpu: dW[i,j,ci,co] = sum_{n,ho,wo} x[n, ho*sh - top + i, wo*sw - left + j, ci] * dy[n,ho,wo,co].
+ *
+ * tfjs-backend-webgpu 4.22 runs this as one GPU thread per filter weight, each looping over
+ * every (n, ho, wo): few threads, no shared loads. Here it is a matrix product: the im2col rows
+ * of x ([rows = n*Ho*Wo, fh*fw*Ci], one strided slice of the padded x per filter tap, concatenated
+ * in the filter's (i, j, ci) order) times dy ([rows, Co]), transposed on the left. The product's
+ * output is small ([fh*fw*Ci, Co]) and its inner dimension long, so the rows are split into S
+ * groups (split-K: a batched matmul [S, K, Co] and a sum over S) to give the GPU enough
+ * workgroups. Images are taken in chunks so that no im2col block exceeds CHUNK_BYTES (and the
+ * device's storage binding limit). 1x1 filters without padding skip im2col.
+ *
+ * Source: the definition of the gradient (TensorFlow conv_grad_filter_ops.cc); the attrs are
+ * tfjs-core's conv2DBackpropFilter op's (tfjs's conv2d gradient requires dilation 1).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { asTensor, check } from '../wasm_kernels/kernel_tensors';
+
+const NAME = 'Conv2DBackpropFilter';
+/** largest im2col block and partial-sum block, bytes */
+const CHUNK_BYTES = 128 * 2 ** 20;
+/** workgroups (32x32 output tiles, tfjs's matmul) wanted per product: enough for a large GPU */
+const TARGET_WORKGROUPS = 1024;
+/** fewest rows per split-K group */
+const MIN_GROUP_ROWS = 64;
+
+function bindingLimit(): number {
+  const device = (tf.backend() as unknown as { device?: { limits: { maxStorageBufferBindingSize: number } } }).device;
+  return device ? device.limits.maxStorageBufferBindingSize : Infinity;
+}
+
+/** Largest divisor of `n` that is at most `cap` (1 at least). */
+function divisorAtMost(n: number, cap: number): number {
+  let best = 1;
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    if (d <= cap) best = Math.max(best, d);
+    if (n / d <= cap) best = Math.max(best, n / d);
+  }
+  return best;
+}
+
+/** Split-K group count for a [rows, k]^T x [rows, co] product. */
+export function splitGroups(rows: number, k: number, co: number, budgetBytes: number): number {
+  const tiles = Math.ceil(k / 32) * Math.ceil(co / 32);
+  const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
+  const byRows = Math.floor(rows / MIN_GROUP_ROWS);
+  const byMemory = Math.floor(budgetBytes / (k * co * 4));
+  return divisorAtMost(rows, Math.max(1, Math.min(wanted, byRows, byMemory)));
+}
+
+/** sum over rows of a^T b for a [rows, k], b [rows, co], as S split-K groups. */
+function productOverRows(a: tf.Tensor2D, b: tf.Tensor2D, budgetBytes: number): tf.Tensor2D {
+  const [rows, k] = a.shape;
+  const co = b.shape[1];
+  const s = splitGroups(rows, k, co, budgetBytes);
+  if (s === 1) return tf.matMul(a, b, true, false); // [k, co]
+  const parts = tf.matMul(tf.reshape(a, [s, rows / s, k]), tf.reshape(b, [s, rows / s, co]), true, false); // [S, k, co]
+  return tf.sum(parts, 0);
+}
+
+/** im2col rows [n*Ho*Wo, fh*fw*Ci] of an already padded chunk xp [n, Hp, Wp, Ci]. */
+function im2col(xp: tf.Tensor4D, fh: number, fw: number, oh: number, ow: number, sh: number, sw: number): tf.Tensor2D {
+  const [n, , , ci] = xp.shape;
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < fh; i++) {
+    for (let j = 0; j < fw; j++) {
+      taps.push(tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci], [1, sh, sw, 1])); // [n, Ho, Wo, Ci]
+    }
+  }
+  const cols = taps.length === 1 ? taps[0] : tf.concat(taps, 3); // [n, Ho, Wo, fh*fw*Ci]
+  return tf.reshape(cols, [n * oh * ow, fh * fw * ci]);
+}
+
+function conv2dBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  return tf.tidy(() => {
+    let x = asTensor(inputs, 'x', NAME) as tf.Tensor4D;
+    let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
+    if (dataFormat === 'NCHW') {
+      x = tf.transpose(x, [0, 2, 3, 1]); // [N, H, W, Ci]
+      dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
+    }
+    check(x.rank === 4 && dy.rank === 4, NAME, () => `x and dy must be rank 4, got ${x.shape} and ${dy.shape}`);
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const [fh, fw, ci, co] = filterShape;
+    const [n, h, w] = x.shape;
+    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    check(x.shape[3] === ci, NAME, () => `x has ${x.shape[3]} channels, filterShape ${filterShape} expects ${ci}`);
+    check(dy.shape[0] === n && dy.shape[1] === oh && dy.shape[2] === ow && dy.shape[3] === co,
+      NAME, () => `dy shape ${dy.shape} does not match the forward output [${n},${oh},${ow},${co}]`);
+    const { top, left } = info.padInfo;
+    const bottom = Math.max(0, (oh - 1) * sh + fh - h - top);
+    const right = Math.max(0, (ow - 1) * sw + fw - w - left);
+    const budget = Math.min(CHUNK_BYTES, bindingLimit() / 2);
+    const perImage = oh * ow * fh * fw * ci * 4;
+    const chunk = Math.max(1, Math.min(n, Math.floor(budget / perImage)));
+    let dw: tf.Tensor2D | undefined;
+    for (let b0 = 0; b0 < n; b0 += chunk) {
+      const bc = Math.min(chunk, n - b0);
+      // each chunk's im2col block is freed before the next one is built
+      const part = tf.tidy(() => {
+        const xc: tf.Tensor4D = bc === n ? x : tf.slice(x, [b0, 0, 0, 0], [bc, -1, -1, -1]); // [bc, H, W, Ci]
+        const dyc = bc === n ? dy : tf.slice(dy, [b0, 0, 0, 0], [bc, -1, -1, -1]); // [bc, Ho, Wo, Co]
+        const padded: tf.Tensor4D = top || bottom || left || right ? tf.pad(xc, [[0, 0], [top, bottom], [left, right], [0, 0]]) : xc;
+        const cols = im2col(padded, fh, fw, oh, ow, sh, sw); // [bc*Ho*Wo, fh*fw*Ci]
+        return productOverRows(cols, tf.reshape(dyc, [bc * oh * ow, co]), budget); // [fh*fw*Ci, Co]
+      });
+      if (dw) {
+        const sum = tf.add(dw, part) as tf.Tensor2D;
+        tf.dispose([dw, part]);
+        dw = sum;
+      } else {
+        dw = part;
+      }
+    }
+    return tf.reshape(dw!, filterShape); // [fh, fw, Ci, Co]
+  });
+}
+
+export const conv2dBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: NAME,
+  backendName: 'webgpu',
+  kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
+};
