@@ -99,7 +99,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
   try {
     if (opts.resume && runDir.hasCheckpoint()) {
       const ckpt = readCheckpoint(runDir.checkpointPath);
-      restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
+      await restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
       startEpoch = ckpt.state.epoch + 1;
       globalStep = ckpt.state.globalStep;
       rng.setState(ckpt.state.rng);
