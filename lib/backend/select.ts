@@ -19,7 +19,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
 import { registerWebGpuTrainingKernels } from './webgpu_kernels';
-import { probeWebGpu, registerWebGpuBackend, webgpuFactoryError } from './webgpu_backend';
+import { destroyWebGpuDevice, probeWebGpu, registerWebGpuBackend, webgpuFactoryError } from './webgpu_backend';
 import { adapterLine, adapterName, type AdapterDescription } from './webgpu_adapter';
 
 export { tf };
@@ -154,6 +154,15 @@ export function describeBackend(info: BackendInfo): string {
   const passed = info.skipped.length && info.requested === 'auto' ? ` (auto passed over: ${info.skipped.join('; ')})` : '';
   const where = info.adapter ? `on ${adapterLine(info.adapter)}` : `${info.threads} thread(s)`;
   return `[see-kit] backend ${info.name} via ${info.provider}, ${where}${passed}`;
+}
+
+/**
+ * Destroys the WebGPU device (its buffers freed) so the process can exit or start a fresh device;
+ * the next initBackend chooses again. Also runs at process exit on its own.
+ */
+export function releaseWebGpu(): void {
+  destroyWebGpuDevice();
+  if (current?.name === 'webgpu') current = undefined;
 }
 
 /** The info of the active backend; throws when initBackend was not awaited first. */

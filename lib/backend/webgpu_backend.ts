@@ -148,4 +148,5 @@ export function destroyWebGpuDevice(): void {
   }
   dev.destroy();
   failure = undefined;
+  probed = undefined; // an adapter creates one device only: the next start asks Dawn again
 }

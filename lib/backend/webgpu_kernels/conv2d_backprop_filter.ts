@@ -7,8 +7,8 @@
  * in the filter's (i, j, ci) order) times dy ([rows, Co]), transposed on the left. The product's
  * output is small ([fh*fw*Ci, Co]) and its inner dimension long, so the rows are split into S
  * groups (split-K: a batched matmul [S, K, Co] and a sum over S) to give the GPU enough
- * workgroups. Images are taken in chunks so that no im2col block exceeds CHUNK_BYTES (and the
- * device's storage binding limit). 1x1 filters without padding skip im2col.
+ * workgroups. Images are taken in chunks so that no im2col block exceeds the budget (and the
+ * device's storage binding limit). 1x1 filters with stride 1 and no padding use x as it is.
  *
  * Source: the definition of the gradient (TensorFlow conv_grad_filter_ops.cc); the attrs are
  * tfjs-core's conv2DBackpropFilter op's (tfjs's conv2d gradient requires dilation 1).
@@ -17,12 +17,19 @@ import * as tf from '@tensorflow/tfjs';
 import { asTensor, check } from '../wasm_kernels/kernel_tensors';
 
 const NAME = 'Conv2DBackpropFilter';
-/** largest im2col block and partial-sum block, bytes */
-const CHUNK_BYTES = 128 * 2 ** 20;
+/** largest im2col block and partial-sum block, bytes (setIm2colBudget) */
+let chunkBytes = 128 * 2 ** 20;
 /** workgroups (32x32 output tiles, tfjs's matmul) wanted per product: enough for a large GPU */
 const TARGET_WORKGROUPS = 1024;
 /** fewest rows per split-K group */
 const MIN_GROUP_ROWS = 64;
+
+/** Sets the im2col block budget (tests use a small one to exercise the chunking); returns the old one. */
+export function setIm2colBudget(bytes: number): number {
+  const old = chunkBytes;
+  chunkBytes = bytes;
+  return old;
+}
 
 function bindingLimit(): number {
   const device = (tf.backend() as unknown as { device?: { limits: { maxStorageBufferBindingSize: number } } }).device;
@@ -61,7 +68,8 @@ function productOverRows(a: tf.Tensor2D, b: tf.Tensor2D, budgetBytes: number): t
 
 /** im2col rows [n*Ho*Wo, fh*fw*Ci] of an already padded chunk xp [n, Hp, Wp, Ci]. */
 function im2col(xp: tf.Tensor4D, fh: number, fw: number, oh: number, ow: number, sh: number, sw: number): tf.Tensor2D {
-  const [n, , , ci] = xp.shape;
+  const [n, hp, wp, ci] = xp.shape;
+  if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && hp === oh && wp === ow) return tf.reshape(xp, [n * oh * ow, ci]);
   const taps: tf.Tensor[] = [];
   for (let i = 0; i < fh; i++) {
     for (let j = 0; j < fw; j++) {
@@ -92,7 +100,7 @@ function conv2dBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap
     const { top, left } = info.padInfo;
     const bottom = Math.max(0, (oh - 1) * sh + fh - h - top);
     const right = Math.max(0, (ow - 1) * sw + fw - w - left);
-    const budget = Math.min(CHUNK_BYTES, bindingLimit() / 2);
+    const budget = Math.min(chunkBytes, bindingLimit() / 2);
     const perImage = oh * ow * fh * fw * ci * 4;
     const chunk = Math.max(1, Math.min(n, Math.floor(budget / perImage)));
     let dw: tf.Tensor2D | undefined;
