@@ -48,7 +48,7 @@ tar -C "$stage" -cf - node_modules | xz -9 -T2 > "$pack/node_modules.tar.xz"
 xz -9 -T2 -c "$node_bin" > "$pack/node.xz"
 
 echo "== Debian's libvulkan1"
-(cd "$pack" && apt-get download libvulkan1 >/dev/null)
+(cd "$pack" && apt-get download -o APT::Sandbox::User=root libvulkan1 >/dev/null)
 ls "$pack"/libvulkan1_*.deb >/dev/null
 
 stamp="$(git rev-parse --short HEAD) $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -45,7 +45,13 @@ else
   say "using the node_modules already here"
 fi
 
-vulkan_found() { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || ls /usr/lib/x86_64-linux-gnu/libvulkan.so.1 /usr/lib64/libvulkan.so.1 >/dev/null 2>&1; }
+vulkan_found() {
+  local f
+  for f in $(ldconfig -p 2>/dev/null | sed -n 's/.*libvulkan\.so\.1 .*=> //p') /usr/lib/x86_64-linux-gnu/libvulkan.so.1 /usr/lib64/libvulkan.so.1; do
+    [[ -s "$f" ]] && return 0
+  done
+  return 1
+}
 if vulkan_found; then
   say "Vulkan loader: the system's"
 else
@@ -86,7 +92,7 @@ record "{\"check\":\"adapter\",\"ok\":true,\"expect\":\"$expect\",\"adapter\":$(
 status=0
 say "webgpu tests: audit (ResNet-50, ViT-S/16), kernels, SEE, AdamW, training run"
 tests=(test/backend/wasm_training_audit.test.ts $(ls test/webgpu/*.test.ts))
-SEE_BACKEND=webgpu timeout 300 "$node" --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+SEE_BACKEND=webgpu timeout 150 "$node" --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$out/audit.tap" "${tests[@]}" > "$out/audit.log" 2>&1
 rc=$?
 tail -n 12 "$out/audit.log"
@@ -96,8 +102,9 @@ record "{\"check\":\"webgpu_tests\",\"rc\":$rc,\"pass\":$pass,\"fail\":$fail,\"s
 (( rc == 0 )) || status=1
 
 say "GPU benchmark (test/bench/gpu.ts)"
-before=$(wc -l < data/bench/gpu.jsonl 2>/dev/null || echo 0)
-SEE_BACKEND=webgpu timeout 420 "$node" --import tsx test/bench/run.ts gpu > "$out/bench.log" 2>&1
+before=0
+[[ -f data/bench/gpu.jsonl ]] && before=$(wc -l < data/bench/gpu.jsonl)
+SEE_BACKEND=webgpu timeout 360 "$node" --import tsx test/bench/run.ts gpu > "$out/bench.log" 2>&1
 rc=$?
 grep -v '^{' "$out/bench.log" | tail -n 20
 tail -n +"$((before + 1))" data/bench/gpu.jsonl > "$out/gpu.jsonl" 2>/dev/null
