@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { setIm2colBudget, splitGroups } from '../../lib/backend/webgpu_kernels/conv2d_backprop_filter';
 import { seededUniform, maxRelDiff } from '../backend/random';
-import { CASES, dyShape, type Case } from '../backend/conv_cases';
+import { CASES, dyShape, runBackpropFilter, type Case } from '../backend/conv_cases';
 
 type Side = 'webgpu' | 'cpu';
 
@@ -34,24 +34,11 @@ test('PadV2 on webgpu equals cpu at ranks 2 to 6', async () => {
   }
 });
 
-function backpropFilter(c: Case, x: Float32Array, dy: Float32Array, nchw = false): () => tf.Tensor {
-  return () => {
-    let xt: tf.Tensor4D = tf.tensor4d(x, c.x);
-    let dyt: tf.Tensor4D = tf.tensor4d(dy, dyShape(c));
-    if (nchw) {
-      xt = tf.transpose(xt, [0, 3, 1, 2]);
-      dyt = tf.transpose(dyt, [0, 3, 1, 2]);
-    }
-    const attrs = { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: nchw ? 'NCHW' : 'NHWC' };
-    return tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-  };
-}
-
 async function compare(c: Case, seed: number, nchw = false): Promise<number> {
   const u = seededUniform(seed);
   const x = u(c.x.reduce((a, b) => a * b));
   const dy = u(dyShape(c).reduce((a, b) => a * b));
-  return maxRelDiff(await on('webgpu', backpropFilter(c, x, dy, nchw)), await on('cpu', backpropFilter(c, x, dy)));
+  return maxRelDiff(await on('webgpu', () => runBackpropFilter(c, x, dy, nchw)), await on('cpu', () => runBackpropFilter(c, x, dy)));
 }
 
 test('Conv2DBackpropFilter on webgpu equals cpu (strides 1/2/4, same/valid/explicit, filters 1..7, NCHW)', async () => {

@@ -14,7 +14,7 @@
  * tfjs-core's conv2DBackpropFilter op's (tfjs's conv2d gradient requires dilation 1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { asTensor, check } from '../wasm_kernels/kernel_tensors';
+import { backpropFilterInputs } from '../wasm_kernels/backprop_filter_inputs';
 
 const NAME = 'Conv2DBackpropFilter';
 /** largest im2col block and partial-sum block, bytes (setIm2colBudget) */
@@ -81,22 +81,11 @@ function im2col(xp: tf.Tensor4D, fh: number, fw: number, oh: number, ow: number,
 }
 
 function conv2dBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   return tf.tidy(() => {
-    let x = asTensor(inputs, 'x', NAME) as tf.Tensor4D;
-    let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
-    if (dataFormat === 'NCHW') {
-      x = tf.transpose(x, [0, 2, 3, 1]); // [N, H, W, Ci]
-      dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
-    }
-    check(x.rank === 4 && dy.rank === 4, NAME, () => `x and dy must be rank 4, got ${x.shape} and ${dy.shape}`);
-    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const { x, dy, info, filterShape } = backpropFilterInputs(inputs, attrs);
     const [fh, fw, ci, co] = filterShape;
     const [n, h, w] = x.shape;
     const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-    check(x.shape[3] === ci, NAME, () => `x has ${x.shape[3]} channels, filterShape ${filterShape} expects ${ci}`);
-    check(dy.shape[0] === n && dy.shape[1] === oh && dy.shape[2] === ow && dy.shape[3] === co,
-      NAME, () => `dy shape ${dy.shape} does not match the forward output [${n},${oh},${ow},${co}]`);
     const { top, left } = info.padInfo;
     const bottom = Math.max(0, (oh - 1) * sh + fh - h - top);
     const right = Math.max(0, (ow - 1) * sw + fw - w - left);
