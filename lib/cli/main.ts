@@ -101,7 +101,7 @@ async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: strin
   const loss = buildLoss(spec, data.numTrainClasses);
   try {
     const ckpt = readCheckpoint(runDir.checkpointPath);
-    restoreCheckpoint(ckpt, { model, loss }, runDir.checkpointPath);
+    await restoreCheckpoint(ckpt, { model, loss }, runDir.checkpointPath);
     const m = await buildEvaluators(spec, data).evaluate(model, ckpt.state.epoch);
     io.out(`run ${runDir.id}, checkpoint of epoch ${ckpt.state.epoch}: ${fmtMetrics(m)}`);
   } finally {

@@ -5,8 +5,8 @@
  */
 import { CountState, type KernelTables } from './count_kernel';
 
-/** out[bi, bj] = q[q0.., :] . g[g0.., :]^T (float32, error within KernelTables.eps) */
-export type BlockGemm = (q0: number, bi: number, g0: number, bj: number) => Float32Array;
+/** out[bi, bj] = q[q0.., :] . g[g0.., :]^T (float32, error within KernelTables.eps); a tfjs GEMM reads asynchronously */
+export type BlockGemm = (q0: number, bi: number, g0: number, bj: number) => Float32Array | Promise<Float32Array>;
 
 export interface BlockJob {
   tables: KernelTables;
@@ -18,7 +18,7 @@ export interface BlockJob {
   control: Int32Array;
 }
 
-export function runBlocks(job: BlockJob, gemm: BlockGemm): Int32Array {
+export async function runBlocks(job: BlockJob, gemm: BlockGemm): Promise<Int32Array> {
   const state = new CountState(job.tables);
   const nq = job.tables.qLabels.length;
   const ng = job.tables.gLabels.length;
@@ -30,7 +30,7 @@ export function runBlocks(job: BlockJob, gemm: BlockGemm): Int32Array {
     const g0 = job.tasks[2 * t + 1];
     const bi = Math.min(job.blockSize, nq - q0);
     const bj = Math.min(job.blockSize, ng - g0);
-    const block = gemm(q0, bi, g0, bj); // [bi, bj]
+    const block = await gemm(q0, bi, g0, bj); // [bi, bj]
     state.rows(block, q0, bi, g0, bj);
     if (job.symmetric && q0 !== g0) state.columns(block, q0, bi, g0, bj);
     Atomics.add(job.control, 1, 1);

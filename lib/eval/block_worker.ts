@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       return view;
     };
   }
-  const counts = runBlocks(job, gemm);
+  const counts = await runBlocks(job, gemm);
   parentPort?.postMessage({ counts }, [counts.buffer as ArrayBuffer]);
 }
 

@@ -6,6 +6,7 @@
  * cosine kNN (Proxy-Anchor `utils.py`, `l2_norm`); this file only adds the checks.
  */
 import { tf } from '../tf';
+import { hostValues } from '../backend/host_values';
 
 /** embeddings [N, D] row-major, labels [N] int32 */
 export interface EmbeddingSet {
@@ -45,11 +46,11 @@ function toFloat32(x: Float32Array | tf.Tensor2D, dim: number | undefined, what:
     return { data: x, dim };
   }
   if (x.rank !== 2) throw new Error(`${what}: embeddings tensor must be rank 2 [N, D], got shape [${x.shape}]`);
-  return { data: x.dataSync() as Float32Array, dim: x.shape[1] };
+  return { data: hostValues(x, what) as Float32Array, dim: x.shape[1] };
 }
 
 function toInt32(y: Int32Array | ArrayLike<number> | tf.Tensor1D, what: string): Int32Array {
-  const values: ArrayLike<number> = y instanceof tf.Tensor ? y.dataSync() : y;
+  const values: ArrayLike<number> = y instanceof tf.Tensor ? hostValues(y, what) : y;
   if (y instanceof Int32Array) return y;
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -60,7 +61,23 @@ function toInt32(y: Int32Array | ArrayLike<number> | tf.Tensor1D, what: string):
   return out;
 }
 
-/** Checks lengths, NaN/Inf and zero rows; normalises per `mode`. Never modifies the caller's arrays. */
+/** The input with its tensors read to the host asynchronously (any backend; evaluate does this). */
+export async function readEmbeddingInput(input: EmbeddingInput, what = 'embeddings'): Promise<EmbeddingInput> {
+  const { embeddings, labels } = input;
+  if (embeddings instanceof tf.Tensor && embeddings.rank !== 2) {
+    throw new Error(`${what}: embeddings tensor must be rank 2 [N, D], got shape [${embeddings.shape}]`);
+  }
+  return {
+    embeddings: embeddings instanceof tf.Tensor ? (await embeddings.data()) as Float32Array : embeddings,
+    labels: labels instanceof tf.Tensor ? Array.from(await labels.data()) : labels,
+    dim: embeddings instanceof tf.Tensor ? embeddings.shape[1] : input.dim,
+  };
+}
+
+/**
+ * Checks lengths, NaN/Inf and zero rows; normalises per `mode`. Never modifies the caller's arrays.
+ * Tensors are read synchronously (cpu, wasm); evaluate reads them asynchronously first.
+ */
 export function prepareSet(input: EmbeddingInput, mode: NormalizeMode = 'auto', what = 'embeddings'): PreparedSet {
   const { data, dim } = toFloat32(input.embeddings, input.dim, what);
   const labels = toInt32(input.labels, what);

@@ -13,7 +13,7 @@
  * - K larger than the references a query has (N - 1, or the gallery size): an error.
  * - Different lengths, NaN/Infinity or all-zero rows, different dims of query and gallery: errors.
  */
-import { prepareSet, type EmbeddingInput, type NormalizeMode, type PreparedSet } from './embedding_set';
+import { prepareSet, readEmbeddingInput, type EmbeddingInput, type NormalizeMode, type PreparedSet } from './embedding_set';
 import { gemmErrorBound } from './exact_dot';
 import { buildThresholds } from './thresholds';
 import { countAbove, type BlockOptions } from './knn_blocks';
@@ -88,12 +88,12 @@ export async function evaluate(
   let q: PreparedSet;
   let g: PreparedSet;
   if (qg) {
-    q = prepareSet(data.query, mode, 'query');
-    g = prepareSet(data.gallery, mode, 'gallery');
+    q = prepareSet(await readEmbeddingInput(data.query, 'query'), mode, 'query');
+    g = prepareSet(await readEmbeddingInput(data.gallery, 'gallery'), mode, 'gallery');
     if (q.dim !== g.dim) throw new Error(`evaluate: query dim ${q.dim} differs from gallery dim ${g.dim}`);
     if (metrics.has('nmi')) throw new Error('evaluate: NMI is defined on one labelled set, not on query/gallery');
   } else {
-    q = g = prepareSet(data, mode, 'embeddings');
+    q = g = prepareSet(await readEmbeddingInput(data), mode, 'embeddings');
   }
   if (options.officialInshopMask && !qg) throw new Error('evaluate: officialInshopMask applies to query/gallery protocols only');
   const wantRecall = metrics.has('recall');

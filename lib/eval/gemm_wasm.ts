@@ -10,7 +10,7 @@ import type { BlockGemm } from './block_runner';
 export function wasmBlockGemm(q: Float32Array, g: Float32Array, dim: number, blockSize: number): BlockGemm {
   const bt = new Float32Array(dim * blockSize); // [D, bj] transposed reference rows
   const qCopy = new Float32Array(blockSize * dim);
-  return (q0, bi, g0, bj) => {
+  return async (q0, bi, g0, bj) => {
     for (let r = 0; r < bj; r++) {
       const src = (g0 + r) * dim;
       for (let k = 0; k < dim; k++) bt[k * bj + r] = g[src + k];
@@ -21,7 +21,7 @@ export function wasmBlockGemm(q: Float32Array, g: Float32Array, dim: number, blo
       const b = tf.tensor2d(bt.subarray(0, dim * bj), [dim, bj]); // [D, bj]
       return tf.matMul(a, b); // [bi, bj]
     });
-    const data = out.dataSync() as Float32Array;
+    const data = (await out.data()) as Float32Array;
     out.dispose();
     return data;
   };

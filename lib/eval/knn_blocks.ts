@@ -69,7 +69,7 @@ export async function countAbove(tables: KernelTables, symmetric: boolean, optio
     const control = new Int32Array(2);
     const out = new Float32Array(blockSize * blockSize);
     const job: BlockJob = { tables, symmetric, blockSize, tasks, control };
-    const counts = runBlocks(job, (q0, bi, g0, bj) => {
+    const counts = await runBlocks(job, (q0, bi, g0, bj) => {
       const view = out.subarray(0, bi * bj);
       gemmAbT(tables.q, q0, bi, tables.g, g0, bj, tables.dim, view);
       return view;

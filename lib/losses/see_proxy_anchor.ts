@@ -4,10 +4,15 @@
  * The expansions are constants (the official `.detach()`): the second term trains the proxies
  * only. With nothing expanded the second term is 0. The threshold follows the official schedule
  * once `setEpoch` is called; before that it is `threshold` as given.
+ *
+ * The training step uses the class's two-part form (`batchTerm` inside the gradient tape, then
+ * `deferredTerm`), which reads the embeddings back asynchronously after the tape: the expansion
+ * needs them on the CPU, and WebGPU cannot read synchronously. The second term trains only the
+ * proxies, so adding its proxy gradient to the tape's gives the gradient of the whole loss.
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
-import { constantExpansion, type ExpansionResult } from '../method/expansion';
+import { constantExpansion, expandFromHost, readExpansionInputs, type ExpansionResult } from '../method/expansion';
 import { SeededRandom } from '../method/random';
 import { expansionThreshold, type SelectionPlan, type ThresholdSettings } from '../method/schedule';
 import { assertRank2, readLabels } from '../method/validation';
@@ -77,6 +82,8 @@ export class SeeProxyAnchorLoss implements MetricLoss {
   threshold: number;
   lastStep: SeeStepInfo | undefined;
   private readonly random: SeededRandom;
+  /** what batchTerm keeps for deferredTerm: the embeddings (a detached copy) and host labels */
+  private pending: { x: tf.Tensor2D; labels: Int32Array } | undefined;
 
   constructor(config: ProxyLossConfig & SeeOptions) {
     const seed = config.seed ?? 0;
@@ -114,21 +121,64 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     return this.threshold;
   }
 
-  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-    const r = seeProxyAnchorLoss(embeddings, labels, this.proxies, {
-      n: this.n, lambda: this.lambda, margin: this.margin, alpha: this.alpha, plan: this.plan,
-      threshold: this.threshold, coefficients: this.coefficients, random: this.random,
-    });
-    r.batchLoss.dispose();
-    r.augLoss.dispose();
-    const e = r.expansion;
+  private expansionOptions() {
+    return { n: this.n, plan: this.plan, threshold: this.threshold, coefficients: this.coefficients, random: this.random };
+  }
+
+  private recordStep(e: { selected: boolean[]; expanded: boolean[] }): void {
     const numExpanded = e.expanded.filter(Boolean).length;
     this.lastStep = { threshold: this.threshold, selected: e.selected, expanded: e.expanded,
       numExpanded, numSynthetic: numExpanded * this.n };
+  }
+
+  /** The whole loss in one synchronous call (reads the embeddings synchronously: cpu, wasm). */
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    const r = seeProxyAnchorLoss(embeddings, labels, this.proxies, {
+      ...this.expansionOptions(), lambda: this.lambda, margin: this.margin, alpha: this.alpha,
+    });
+    r.batchLoss.dispose();
+    r.augLoss.dispose();
+    this.recordStep(r.expansion);
     return r.loss;
   }
 
+  /** PA of the batch, inside the tape; keeps the embeddings for deferredTerm. */
+  batchTerm(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    const where = 'SeeProxyAnchorLoss.batchTerm';
+    const [b] = assertRank2(embeddings, 'embeddings', where);
+    const lab = readLabels(labels, b, this.proxies.shape[0], where);
+    this.pending?.x.dispose();
+    this.pending = { x: tf.keep(tf.clone(embeddings)), labels: lab };
+    return tf.tidy(() => proxyAnchorNormalized(l2Normalize(embeddings), lab, l2Normalize(this.proxies), this.margin, this.alpha));
+  }
+
+  /**
+   * lambda * PA of the expansion of the embeddings batchTerm kept (read asynchronously), and its
+   * gradient with respect to the proxies (the points are constants).
+   */
+  async deferredTerm(): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }> {
+    const pending = this.pending;
+    if (!pending) throw new Error('SeeProxyAnchorLoss.deferredTerm: call batchTerm first (once per step)');
+    this.pending = undefined;
+    let inputs;
+    try {
+      inputs = await readExpansionInputs(pending.x, pending.labels, this.proxies, this.expansionOptions());
+    } finally {
+      pending.x.dispose();
+    }
+    const e = expandFromHost(inputs, this.expansionOptions());
+    this.recordStep(e);
+    try {
+      if (e.pointLabels.length === 0) return { value: tf.scalar(0), grads: {} };
+      return tf.variableGrads(() => tf.tidy(() => tf.mul(proxyAnchorNormalized(l2Normalize(e.points), e.pointLabels,
+        l2Normalize(this.proxies), this.margin, this.alpha, true), this.lambda)), [this.proxies]);
+    } finally {
+      tf.dispose([e.points, e.labels]);
+    }
+  }
+
   dispose(): void {
+    this.pending?.x.dispose();
     this.proxies.dispose();
   }
 }

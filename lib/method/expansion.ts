@@ -11,9 +11,15 @@
  * noise] per expanded sample [S, k, d] with k = n+1 (the simplex's last column is zero) and the noise
  * drawn in place (fill_normal4); the Gram matrices [S, k, k] (gram); Cholesky and the small
  * coefficient algebra in float64 (point_coefficients); one product [S, n, k] x [S, k, d] gives every
- * synthetic point (combine). Synchronous, usable in a tape.
+ * synthetic point (combine).
+ *
+ * The expansion needs its inputs on the CPU. `sphericalExpansion` reads them synchronously (cpu
+ * and wasm: notebooks, tests, a loss called directly); the training step reads them
+ * asynchronously after its gradient tape (`readExpansionInputs`, any backend, WebGPU included)
+ * and expands with `expandFromHost`. Both share everything after the read.
  */
 import { tf } from '../tf';
+import { hostValues } from '../backend/host_values';
 import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
 import { inverseCholeskyFactor } from './orthonormal';
 import { expansionKernels, KERNEL_DATA_BASE } from './kernels';
@@ -56,7 +62,25 @@ export interface ExpansionResult {
   residualNorms: Float32Array;
 }
 
-function checkOptions(o: ExpansionOptions, b: number, d: number, where: string): void {
+/** What the expansion reads from its tensors, on the host. */
+export interface ExpansionInputs {
+  /** [B, d] raw embeddings, row-major */
+  x: Float32Array;
+  b: number;
+  d: number;
+  numClasses: number;
+  /** [B] labels */
+  labels: Int32Array;
+  /** the batch's distinct classes in order of first appearance */
+  classes: number[];
+  /** [U, d] raw proxies of `classes` */
+  ownProxies: Float32Array;
+  /** [B, n, d] injected noise (ExpansionOptions.noise) */
+  noise?: Float32Array;
+}
+
+/** `noiseRead`: the noise is already on the host (expandFromHost), so `o.noise` is not checked. */
+function checkOptions(o: ExpansionOptions, b: number, d: number, where: string, noiseRead = false): void {
   if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`${where}: n must be an integer >= 1, got ${o.n}`);
   if (d < o.n + 2) {
     throw new Error(`${where}: embedding dimension d=${d} is smaller than n+2=${o.n + 2} (n=${o.n} expansions need d >= n+2)`);
@@ -66,10 +90,61 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
     if (o.noise.rank !== 3 || s[0] !== b || s[1] !== o.n || s[2] !== d) {
       throw new Error(`${where}: noise must have shape [${b}, ${o.n}, ${d}], got [${s.join(', ')}]`);
     }
-  } else if (!o.random) {
+  } else if (!o.random && !noiseRead) {
     throw new Error(`${where}: give either noise [B, n, d] or a SeededRandom`);
   }
   if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
+}
+
+function checkShapes(x: tf.Tensor2D, proxies: tf.Tensor2D, options: ExpansionOptions, where: string): [number, number, number] {
+  const [b, d] = assertRank2(x, 'embeddings', where);
+  const [numClasses, pd] = assertRank2(proxies, 'proxies', where);
+  if (pd !== d) throw new Error(`${where}: proxies have dimension ${pd}, embeddings ${d}`);
+  checkOptions(options, b, d, where);
+  return [b, d, numClasses];
+}
+
+/**
+ * The tensors to read for the expansion and how to assemble the read values. Reading every proxy
+ * is a plain copy (about 2 ns a value); wasm's gather kernel is a per-element loop (about 30 ns a
+ * value), so the batch's distinct classes are gathered on the device only when the proxies far
+ * outnumber them.
+ */
+function inputReader(x: tf.Tensor2D, lab: Int32Array, proxies: tf.Tensor2D, noise: tf.Tensor3D | undefined) {
+  const [b, d] = x.shape;
+  const classes = Array.from(new Set(lab));
+  const gathered = proxies.shape[0] > 16 * classes.length;
+  const own = gathered ? tf.tidy(() => tf.gather(proxies, tf.tensor1d(classes, 'int32'))) : proxies; // [U, d] or [C, d]
+  return {
+    tensors: [x, own, ...(noise ? [noise] : [])] as tf.Tensor[],
+    assemble(values: tf.TypedArray[]): ExpansionInputs {
+      const [xv, pv, nv] = values as Float32Array[];
+      let ownProxies = pv;
+      if (!gathered) {
+        ownProxies = new Float32Array(classes.length * d);
+        classes.forEach((c, j) => ownProxies.set(pv.subarray(c * d, (c + 1) * d), j * d));
+      }
+      return { x: xv, b, d, numClasses: proxies.shape[0], labels: lab, classes, ownProxies, noise: nv };
+    },
+    release(): void {
+      if (gathered) own.dispose();
+    },
+  };
+}
+
+/**
+ * Reads what the expansion needs asynchronously (any backend, WebGPU included). `labels` are the
+ * batch labels on the host (checked by the caller); `noise` as in ExpansionOptions.
+ */
+export async function readExpansionInputs(x: tf.Tensor2D, labels: Int32Array, proxies: tf.Tensor2D,
+  options: ExpansionOptions): Promise<ExpansionInputs> {
+  checkShapes(x, proxies, options, 'readExpansionInputs');
+  const reader = inputReader(x, labels, proxies, options.noise);
+  try {
+    return reader.assemble(await Promise.all(reader.tensors.map((t) => t.data())));
+  } finally {
+    reader.release();
+  }
 }
 
 /**
@@ -78,15 +153,11 @@ function checkOptions(o: ExpansionOptions, b: number, d: number, where: string):
  * [B, 2d+2] (unit embedding z, unit own proxy w, cos(z, w), |z - (z.w) w|) and of the first float
  * after them (free for the caller).
  */
-function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, lab: Int32Array, base: number): { rowsAt: number; end: number } {
-  const [b, d] = x.shape;
-  const slot = new Map<number, number>();
-  const slots = new Int32Array(b);
-  for (let i = 0; i < b; i++) {
-    if (!slot.has(lab[i])) slot.set(lab[i], slot.size);
-    slots[i] = slot.get(lab[i])!;
-  }
-  const u = slot.size;
+function unitRows(inputs: ExpansionInputs, base: number): { rowsAt: number; end: number } {
+  const { b, d, labels: lab, classes } = inputs;
+  const slot = new Map(classes.map((c, j) => [c, j]));
+  const slots = Int32Array.from(lab, (c) => slot.get(c)!);
+  const u = classes.length;
   const xo = base;
   const po = xo + b * d;
   const so = po + u * d;
@@ -94,20 +165,8 @@ function unitRows(x: tf.Tensor2D, proxies: tf.Tensor2D, lab: Int32Array, base: n
   const end = ro + b * (2 * d + 2);
   const kernels = expansionKernels();
   const mem = kernels.reserve(end * 4);
-  mem.set(x.dataSync() as Float32Array, xo);
-  // reading every proxy is a plain copy (about 2 ns a value); wasm's gather kernel is a per-element
-  // loop (about 30 ns a value), so only the batch's distinct classes are gathered, and only when the
-  // proxies far outnumber them
-  const classes = Array.from(slot.keys());
-  if (proxies.shape[0] <= 16 * u) {
-    const ps = proxies.dataSync() as Float32Array;
-    classes.forEach((c, j) => mem.set(ps.subarray(c * d, (c + 1) * d), po + j * d));
-  } else {
-    const distinct = tf.tensor1d(classes, 'int32');
-    const own = tf.gather(proxies, distinct); // [U, d]
-    mem.set(own.dataSync() as Float32Array, po);
-    tf.dispose([own, distinct]);
-  }
+  mem.set(inputs.x, xo);
+  mem.set(inputs.ownProxies, po);
   new Int32Array(mem.buffer, so * 4, b).set(slots);
   kernels.unitRows(xo * 4, po * 4, so * 4, ro * 4, b, u, d);
   return { rowsAt: ro, end };
@@ -170,16 +229,29 @@ function writeCoefficientRows(f64: Float64Array, cfo: number, sCount: number, n:
   return shared ? 0 : size * 8;
 }
 
-/** Expands the selected samples of a batch. x [B, d] raw, labels [B] int32, proxies [C, d] raw. */
+/**
+ * Expands the selected samples of a batch. x [B, d] raw, labels [B] int32, proxies [C, d] raw.
+ * Reads its inputs synchronously (cpu, wasm, or labels the training step copied to the host).
+ */
 export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
   options: ExpansionOptions): ExpansionResult {
   const where = 'sphericalExpansion';
-  const [b, d] = assertRank2(x, 'embeddings', where);
-  const [numClasses, pd] = assertRank2(proxies, 'proxies', where);
-  if (pd !== d) throw new Error(`${where}: proxies have dimension ${pd}, embeddings ${d}`);
-  checkOptions(options, b, d, where);
+  const [b, , numClasses] = checkShapes(x, proxies, options, where);
   const lab = readLabels(labels, b, numClasses, where);
-  const { rowsAt, end } = unitRows(x, proxies, lab, KERNEL_DATA_BASE / 4);
+  const reader = inputReader(x, lab, proxies, options.noise);
+  try {
+    return expandFromHost(reader.assemble(reader.tensors.map((t) => hostValues(t, where))), options);
+  } finally {
+    reader.release();
+  }
+}
+
+/** The expansion of inputs already on the host (readExpansionInputs); options.noise is read there. */
+export function expandFromHost(inputs: ExpansionInputs, options: ExpansionOptions): ExpansionResult {
+  const where = 'expandFromHost';
+  const { b, d, labels: lab } = inputs;
+  checkOptions({ ...options, noise: undefined }, b, d, where, inputs.noise !== undefined);
+  const { rowsAt, end } = unitRows(inputs, KERNEL_DATA_BASE / 4);
   const stride = 2 * d + 2;
   const scores = new Float32Array(b);
   const residualNorms = new Float32Array(b);
@@ -201,7 +273,7 @@ export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
 
   const simplex = options.coefficients === 'random' ? undefined : simplexCoefficients(n);
   const random = options.random;
-  const noise = options.noise ? options.noise.dataSync() as Float32Array : undefined;
+  const noise = inputs.noise;
   const coefs = simplex ? (): Float64Array[] => simplex : (): Float64Array[] => randomSumZeroCoefficients(n, random!);
   // basis rows w, u1 and k-2 noise rows: n-1 when the coefficients' last column is zero, else n
   const k = simplex && lastColumnZero(simplex) ? n + 1 : n + 2;

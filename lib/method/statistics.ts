@@ -2,10 +2,12 @@
  * Per-batch statistics for the notebooks (issue 3, point 4): embedding norms before
  * normalisation, cosine of each sample to its own proxy and to the nearest other proxy, how many
  * samples were expanded and how many synthetic points were made. Plain arrays, nothing to dispose.
+ * Reads asynchronously (any backend).
  */
 import { tf } from '../tf';
 import { l2Normalize } from '../losses/l2_normalize';
 import { assertRank2, readLabels } from './validation';
+import { readToHost } from '../backend/host_values';
 
 export interface BatchStatistics {
   /** [B] |x_i| of the raw embeddings */
@@ -19,20 +21,25 @@ export interface BatchStatistics {
 }
 
 /** raw embeddings [B, D], labels [B], proxies [C, D]; `expanded` as returned by the expansion */
-export function batchStatistics(rawEmbeddings: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
-  expansion?: { expanded: boolean[]; n: number }): BatchStatistics {
+export async function batchStatistics(rawEmbeddings: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
+  expansion?: { expanded: boolean[]; n: number }): Promise<BatchStatistics> {
   const where = 'batchStatistics';
   const [b] = assertRank2(rawEmbeddings, 'embeddings', where);
   const [c] = assertRank2(proxies, 'proxies', where);
+  await readToHost(labels);
   const lab = readLabels(labels, b, c, where);
   const [normsT, cosT] = tf.tidy(() => {
     const norms = tf.sqrt(tf.sum(tf.square(rawEmbeddings), 1)); // [B]
     const pnT = tf.transpose(l2Normalize(proxies)); // [D, C]
     return [norms, tf.matMul(l2Normalize(rawEmbeddings), pnT)]; // [B, C]
   });
-  const norms = normsT.dataSync() as Float32Array;
-  const cos = cosT.dataSync() as Float32Array;
-  tf.dispose([normsT, cosT]);
+  let norms: Float32Array;
+  let cos: Float32Array;
+  try {
+    [norms, cos] = (await Promise.all([normsT.data(), cosT.data()])) as Float32Array[];
+  } finally {
+    tf.dispose([normsT, cosT]);
+  }
   const cosOwn = new Float32Array(b);
   const cosNearestOther = new Float32Array(b).fill(-Infinity);
   for (let i = 0; i < b; i++) {

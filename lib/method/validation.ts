@@ -1,13 +1,17 @@
 /** Input checks shared by the expansion and the losses; errors name the function and the value. */
 import type { tf } from '../tf';
+import { hostValues } from '../backend/host_values';
 
-/** labels as Int32Array after checking dtype, rank, length and range [0, numClasses). */
+/**
+ * labels as Int32Array after checking dtype, rank, length and range [0, numClasses). Reads the
+ * host copy the training step made (readToHost), else reads synchronously where the backend can.
+ */
 export function readLabels(labels: tf.Tensor, batchSize: number, numClasses: number, where: string): Int32Array {
   if (labels.dtype !== 'int32') throw new Error(`${where}: labels must be int32, got ${labels.dtype}`);
   if (labels.rank !== 1 || labels.shape[0] !== batchSize) {
     throw new Error(`${where}: labels must have shape [${batchSize}], got [${labels.shape.join(', ')}]`);
   }
-  const values = labels.dataSync() as Int32Array;
+  const values = hostValues(labels, where) as Int32Array;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v < 0 || v >= numClasses) {

@@ -79,11 +79,11 @@ export function readCheckpoint(path: string): Checkpoint {
  * exist with the same shape, and every one of the model's must be in the checkpoint. Named model
  * tensors that are not variables (frozen statistics) must already hold the saved values.
  */
-export function restoreCheckpoint(
+export async function restoreCheckpoint(
   ckpt: Checkpoint,
   parts: { model: EmbeddingModel; loss: MetricLoss; optimizer?: AdamW },
   source = '<checkpoint>',
-): void {
+): Promise<void> {
   const used = new Set<string>();
   const take = (key: string, shape: readonly number[]): Entry => {
     const e = ckpt.tensors.get(key);
@@ -97,7 +97,7 @@ export function restoreCheckpoint(
     if (t instanceof tf.Variable) {
       tf.tidy(() => t.assign(tf.tensor(e.data, e.shape, 'float32')));
     } else {
-      const now = t.dataSync();
+      const now = await t.data();
       for (let i = 0; i < now.length; i++) {
         if (now[i] !== e.data[i] && !(Number.isNaN(now[i]) && Number.isNaN(e.data[i]))) {
           throw new Error(`${source}: "model/${name}" is not a variable and its values differ from the checkpoint (index ${i})`);

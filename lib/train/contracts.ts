@@ -50,6 +50,22 @@ export interface StatefulLoss {
   setRandomState(state: readonly number[]): void;
 }
 
+/**
+ * A loss with a term that needs this step's embeddings on the CPU and trains only the loss's own
+ * variables (SEE: the expansion term). The training step calls `batchTerm` inside its gradient
+ * tape, then awaits `deferredTerm`, which reads what it needs asynchronously (WebGPU cannot read
+ * synchronously) and returns its value and the gradients of its variables, keyed by name.
+ */
+export interface DeferredTermLoss {
+  batchTerm(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
+  deferredTerm(): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }>;
+}
+
+export function isDeferredTermLoss(x: object): x is DeferredTermLoss {
+  const d = x as Partial<DeferredTermLoss>;
+  return typeof d.batchTerm === 'function' && typeof d.deferredTerm === 'function';
+}
+
 export function isEpochAware(x: object): x is EpochAwareLoss {
   return typeof (x as Partial<EpochAwareLoss>).setEpoch === 'function';
 }

@@ -14,6 +14,7 @@ import { isEpochAware, isStatefulLoss, lossStepStats, recallAt1, type BatchSourc
 import { lrMultiplier } from './lr_schedule';
 import { buildParamGroups, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
+import { webgpuMemory } from '../backend/webgpu_backend';
 import { Rng } from './rng';
 import type { RunDir } from './run_dir';
 import { validateTrainConfig, type TrainConfig } from './train_config';
@@ -99,7 +100,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
   try {
     if (opts.resume && runDir.hasCheckpoint()) {
       const ckpt = readCheckpoint(runDir.checkpointPath);
-      restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
+      await restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
       startEpoch = ckpt.state.epoch + 1;
       globalStep = ckpt.state.globalStep;
       rng.setState(ckpt.state.rng);
@@ -154,7 +155,9 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
         if (step % logEvery === 0) {
           runDir.log({ kind: 'step', epoch, step, globalStep, loss: value, lr: lrs, imagesPerSecond, ...stats });
         }
-        opts.progress?.({ epoch, epochs: config.epochs, step, stepsPerEpoch: iters, loss: value, imagesPerSecond, etaSeconds });
+        const gpu = webgpuMemory();
+        const gpuMb = gpu && { inUse: gpu.inUseBytes / 2 ** 20, pooled: gpu.pooledBytes / 2 ** 20 };
+        opts.progress?.({ epoch, epochs: config.epochs, step, stepsPerEpoch: iters, loss: value, imagesPerSecond, etaSeconds, ...(gpuMb ? { gpuMb } : {}) });
         step += 1;
         globalStep += 1;
       }

@@ -14,6 +14,8 @@ export interface ProgressEvent {
   etaSeconds: number;
   /** optional free text (e.g. "evaluating") */
   note?: string;
+  /** webgpu: MiB of GPU memory held by tensors and by the buffer pool */
+  gpuMb?: { inUse: number; pooled: number };
 }
 
 export type ProgressSink = (event: ProgressEvent) => void;
@@ -35,6 +37,7 @@ export function formatProgress(e: ProgressEvent): string {
     `${e.imagesPerSecond.toFixed(1)} img/s`,
     `ETA ${formatDuration(e.etaSeconds)}`,
   ];
+  if (e.gpuMb) parts.push(`GPU ${e.gpuMb.inUse.toFixed(0)} MB (pool ${e.gpuMb.pooled.toFixed(0)} MB)`);
   if (e.note) parts.push(e.note);
   return parts.join(' | ');
 }

@@ -3,12 +3,16 @@
  * forward (model.embed in training mode), loss, gradients of every grouped variable, clipping,
  * AdamW with per-group learning rates. The loss value is read back before the update, so a
  * non-finite loss never reaches the weights.
+ * Reads are asynchronous only (WebGPU under Node cannot read synchronously): the batch labels are
+ * copied to the host before the tape (losses index with them), and a DeferredTermLoss's second
+ * term runs after the tape on embeddings read back asynchronously.
  */
 import { tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import type { AdamW } from './adamw';
 import { applyGradClip, type GradClip } from './grad_clip';
-import type { Batch } from './contracts';
+import { isDeferredTermLoss, type Batch, type DeferredTermLoss } from './contracts';
+import { readToHost } from '../backend/host_values';
 
 export class NonFiniteLossError extends Error {
   constructor(
@@ -29,6 +33,19 @@ export interface StepParts {
   clip: GradClip;
 }
 
+/** value + the deferred term's value; its gradients are added into `grads` in place. */
+async function addDeferredTerm(value: tf.Scalar, grads: tf.NamedTensorMap, loss: DeferredTermLoss): Promise<tf.Scalar> {
+  const extra = await loss.deferredTerm();
+  for (const [name, g] of Object.entries(extra.grads)) {
+    const before = grads[name];
+    grads[name] = before ? tf.add(before, g) : g;
+    if (before) tf.dispose([before, g]);
+  }
+  const total = tf.add(value, extra.value) as tf.Scalar;
+  extra.value.dispose();
+  return total;
+}
+
 /**
  * Runs one step and returns the loss value. Throws NonFiniteLossError (weights untouched) when
  * the loss is NaN or infinite. The batch tensors are not disposed here.
@@ -40,15 +57,25 @@ export async function trainStep(
   where: { epoch: number; step: number } = { epoch: 0, step: 0 },
 ): Promise<number> {
   const { model, loss, optimizer, clip } = parts;
+  await readToHost(batch.labels);
+  const deferred = isDeferredTermLoss(loss) ? loss : undefined;
   const { value, grads } = tf.variableGrads(
-    () => tf.tidy(() => loss.compute(model.embed(batch.images, true), batch.labels)), // [] scalar
+    () => tf.tidy(() => {
+      const embeddings = model.embed(batch.images, true); // [B, D]
+      return deferred ? deferred.batchTerm(embeddings, batch.labels) : loss.compute(embeddings, batch.labels); // [] scalar
+    }),
     optimizer.variables(),
   );
+  let total = value;
   let lossValue: number;
   try {
-    lossValue = (await value.data())[0];
+    if (deferred) total = await addDeferredTerm(value, grads, deferred);
+    lossValue = (await total.data())[0];
+  } catch (err) {
+    tf.dispose(grads);
+    throw err;
   } finally {
-    value.dispose();
+    tf.dispose([value, total]);
   }
   if (!Number.isFinite(lossValue)) {
     tf.dispose(grads);

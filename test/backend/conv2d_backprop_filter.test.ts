@@ -10,21 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seededUniform, maxRelDiff } from './random';
-import { CASES, convLoop, dyShape, padsOf, type Case } from './conv_cases';
+import { CASES, convLoop, dyShape, padsOf, runBackpropFilter, type Case } from './conv_cases';
 
 async function backpropFilter(backend: 'wasm' | 'cpu', c: Case, x: Float32Array, dy: Float32Array, nchw = false): Promise<Float32Array> {
   await initBackend(backend, { quiet: true });
   const before = tf.memory().numTensors;
-  const out = tf.tidy(() => {
-    let xt: tf.Tensor4D = tf.tensor4d(x, c.x);
-    let dyt: tf.Tensor4D = tf.tensor4d(dy, dyShape(c));
-    if (nchw) {
-      xt = tf.transpose(xt, [0, 3, 1, 2]);
-      dyt = tf.transpose(dyt, [0, 3, 1, 2]);
-    }
-    const attrs = { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: nchw ? 'NCHW' : 'NHWC' };
-    return tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-  });
+  const out = runBackpropFilter(c, x, dy, nchw);
   assert.deepEqual(out.shape, c.f);
   const data = (await out.data()) as Float32Array;
   out.dispose();

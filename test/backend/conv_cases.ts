@@ -27,6 +27,20 @@ export function dyShape(c: Case): Shape4 {
   return [c.x[0], info.outHeight, info.outWidth, c.f[3]];
 }
 
+/** Runs the active backend's Conv2DBackpropFilter kernel on x and dy of case `c` (NHWC, or transposed to NCHW). */
+export function runBackpropFilter(c: Case, x: Float32Array, dy: Float32Array, nchw = false): tf.Tensor {
+  return tf.tidy(() => {
+    let xt: tf.Tensor4D = tf.tensor4d(x, c.x);
+    let dyt: tf.Tensor4D = tf.tensor4d(dy, dyShape(c));
+    if (nchw) {
+      xt = tf.transpose(xt, [0, 3, 1, 2]);
+      dyt = tf.transpose(dyt, [0, 3, 1, 2]);
+    }
+    const attrs = { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: nchw ? 'NCHW' : 'NHWC' };
+    return tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  });
+}
+
 /** Float64 NHWC convolution with explicit pads [top, left] (the loop definition). */
 export function convLoop(x: Float64Array, xs: Shape4, w: Float64Array, fs: Shape4, s: [number, number], top: number, left: number, oh: number, ow: number): Float64Array {
   const [n, h, wd, ci] = xs;

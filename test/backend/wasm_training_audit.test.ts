@@ -3,15 +3,20 @@
  * miniature, test/backend/audit_nets.ts) run on wasm through tf.grads. A kernel wasm lacks
  * throws "Kernel ... not registered for backend 'wasm'" and fails this test; the gradients
  * must also equal the cpu backend's. The kernels each pass runs are printed as a diagnostic.
+ * With SEE_BACKEND=webgpu (`npm run test:webgpu`) the same audit runs on webgpu instead of wasm.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { trainingGradientNames, wasmTrainingKernelNames } from '../../lib/backend/wasm_kernels';
+import { builtinWebGpuKernel, webgpuReplacedKernelNames } from '../../lib/backend/webgpu_kernels';
 import { resnetAudit, vitAudit, type AuditNet } from './audit_nets';
 import { seededUniform, maxRelDiff } from './random';
 
 interface Problem { params: Float32Array[]; x: Float32Array; labels: number[] }
+
+/** the backend under audit: wasm, or webgpu when SEE_BACKEND=webgpu */
+const DEVICE: 'wasm' | 'webgpu' = process.env.SEE_BACKEND === 'webgpu' ? 'webgpu' : 'wasm';
 
 function problemFor(net: AuditNet, seed: number): Problem {
   const u = seededUniform(seed);
@@ -21,7 +26,7 @@ function problemFor(net: AuditNet, seed: number): Problem {
   return { params, x: u(size(net.inputShape)), labels: Array.from({ length: b }, (_, i) => i % net.numClasses) };
 }
 
-async function gradsOn(backend: 'wasm' | 'cpu', net: AuditNet, pr: Problem): Promise<{ grads: Float32Array[]; loss: number; kernels: string[] }> {
+async function gradsOn(backend: 'wasm' | 'webgpu' | 'cpu', net: AuditNet, pr: Problem): Promise<{ grads: Float32Array[]; loss: number; kernels: string[] }> {
   await initBackend(backend, { quiet: true });
   const before = tf.memory().numTensors;
   let out: tf.Tensor[] = [];
@@ -44,34 +49,41 @@ for (const [net, mustUse] of [
   [resnetAudit, ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedBatchNorm', 'MaxPool', 'MaxPoolGrad', 'AvgPoolGrad', 'PadV2', 'Max', 'Mean', 'Concat', 'UnsortedSegmentSum', 'GatherV2']],
   [vitAudit, ['Conv2DBackpropFilter', 'BatchMatMul', 'Erf', 'Softmax', 'StridedSlice', 'Slice', 'Tile', 'Transpose', 'Concat', 'GatherV2', 'UnsortedSegmentSum', 'Rsqrt']],
 ] as Array<[AuditNet, string[]]>) {
-  test(`${net.name}: forward + backward run on wasm and match cpu`, async (t) => {
+  test(`${net.name}: forward + backward run on ${DEVICE} and match cpu`, async (t) => {
     const pr = problemFor(net, 7);
-    const wasm = await gradsOn('wasm', net, pr);
+    const wasm = await gradsOn(DEVICE, net, pr);
     const cpu = await gradsOn('cpu', net, pr);
     t.diagnostic(`${net.name} kernels: ${wasm.kernels.join(' ')}`);
     for (const k of mustUse) assert.ok(wasm.kernels.includes(k), `${net.name} did not exercise ${k}`);
     for (const k of wasm.kernels) {
       // tf.customGrad ops (softmaxCrossEntropy) are profiled as `<name>__op` and have no kernel of their own
       if (k.endsWith('__op') && tf.getKernel(k, 'cpu') == null) continue;
-      assert.ok(tf.getKernel(k, 'wasm') != null, `${k} has no wasm kernel`);
+      assert.ok(tf.getKernel(k, DEVICE) != null, `${k} has no ${DEVICE} kernel`);
     }
     assert.ok(Number.isFinite(wasm.loss) && Math.abs(wasm.loss - cpu.loss) < 1e-4 * Math.max(1, Math.abs(cpu.loss)),
-      `loss wasm ${wasm.loss} vs cpu ${cpu.loss}`);
+      `loss ${DEVICE} ${wasm.loss} vs cpu ${cpu.loss}`);
     wasm.grads.forEach((g, i) => {
       const d = maxRelDiff(g, cpu.grads[i]);
-      assert.ok(d < 1e-4, `${net.name} param ${i} ${net.paramShapes[i]}: wasm vs cpu gradient differ by ${d}`);
+      assert.ok(d < 1e-4, `${net.name} param ${i} ${net.paramShapes[i]}: ${DEVICE} vs cpu gradient differ by ${d}`);
       assert.ok(g.some((v) => v !== 0), `${net.name} param ${i}: gradient is all zero`);
     });
   });
 }
 
-test('the kit registers the kernels wasm lacked, and wasm now has every kernel the audit nets use', async () => {
-  await initBackend('wasm', { quiet: true });
+test(`the kit registers the kernels ${DEVICE} lacks or gets wrong, and ${DEVICE} has every kernel the audit nets use`, async () => {
+  await initBackend(DEVICE, { quiet: true });
+  assert.ok(trainingGradientNames().includes('StridedSlice') && tf.getGradient('StridedSlice') != null, 'StridedSlice has no gradient');
+  if (DEVICE === 'webgpu') {
+    for (const k of ['PadV2', 'Conv2DBackpropFilter']) {
+      assert.ok(webgpuReplacedKernelNames().includes(k), `${k} is not among the kit's webgpu kernels`);
+      assert.notEqual(tf.getKernel(k, 'webgpu')?.kernelFunc, builtinWebGpuKernel(k).kernelFunc, `${k}: tfjs-backend-webgpu's own kernel is still registered`);
+    }
+    return;
+  }
   const added = wasmTrainingKernelNames();
   for (const k of ['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'Conv2DBackpropInput']) {
     assert.ok(added.includes(k), `${k} is not among the kit's wasm kernels`);
     assert.ok(tf.getKernel(k, 'wasm') != null, `${k} is not registered for wasm`);
   }
   assert.equal(tf.getKernel('Conv2DBackpropInput', 'wasm')?.setupFunc, undefined, 'the loop Conv2DBackpropInput of tfjs-backend-wasm is still registered');
-  assert.ok(trainingGradientNames().includes('StridedSlice') && tf.getGradient('StridedSlice') != null, 'StridedSlice has no gradient');
 });

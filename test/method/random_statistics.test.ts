@@ -32,13 +32,13 @@ test('normals of neighbouring draws (other sfc32 lanes) are uncorrelated', () =>
   }
 });
 
-test('batch statistics: norms, own and nearest-other cosine, expansion counts', () => {
+test('batch statistics: norms, own and nearest-other cosine, expansion counts', async () => {
   const x = testMatrix(5, 8, 1).map((r, i) => r.map((v) => v * (i + 1)));
   const p = testMatrix(3, 8, 2);
   const y = [0, 1, 2, 1, 0];
   const before = tf.memory().numTensors;
   const [xt, yt, pt] = [tf.tensor2d(x), tf.tensor1d(y, 'int32'), tf.tensor2d(p)];
-  const s = batchStatistics(xt, yt, pt, { expanded: [true, false, true, false, false], n: 4 });
+  const s = await batchStatistics(xt, yt, pt, { expanded: [true, false, true, false, false], n: 4 });
   tf.dispose([xt, yt, pt]);
   assert.equal(tf.memory().numTensors, before);
   x.forEach((xi, i) => {

@@ -28,7 +28,7 @@ test('checkpoint round trip restores weights, proxies, optimizer moments and loo
   const optB = new AdamW(buildParamGroups(b.model, b.loss, 0.01));
   const ck = readCheckpoint(path);
   assert.deepEqual(ck.state, { epoch: 4, globalStep: 17, rng: [1, 2, 3, 4], extra: { note: 'x' } });
-  restoreCheckpoint(ck, { model: b.model, loss: b.loss, optimizer: optB });
+  await restoreCheckpoint(ck, { model: b.model, loss: b.loss, optimizer: optB });
   assert.deepEqual(Array.from(b.model.w1.dataSync()), Array.from(a.model.w1.dataSync()));
   assert.deepEqual(Array.from(b.loss.proxies.dataSync()), Array.from(a.loss.proxies.dataSync()));
   const [sa, sb] = [await optA.getState(), await optB.getState()];
@@ -48,7 +48,7 @@ test('restore rejects a checkpoint of another shape, naming the tensor; corrupt 
   const path = join(root, 'c2.safetensors');
   await saveCheckpoint(path, { ...small, optimizer: opt }, { epoch: 0, globalStep: 1, rng: [0, 0, 0, 1], extra: {} });
   const wide = { model: new TinyMlp(1, 12, 8), loss: new TinyProxyLoss(3, 8, 2) };
-  assert.throws(() => restoreCheckpoint(readCheckpoint(path), wide, path), /"model\/w1" has shape \[48,16\], the model expects \[48,12\]/);
+  await assert.rejects(() => restoreCheckpoint(readCheckpoint(path), wide, path), /"model\/w1" has shape \[48,16\], the model expects \[48,12\]/);
   const bad = join(root, 'bad.safetensors');
   writeFileSync(bad, 'xyz');
   assert.throws(() => readCheckpoint(bad), /bad\.safetensors: 3 bytes/);

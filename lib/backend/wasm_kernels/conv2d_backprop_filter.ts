@@ -14,7 +14,7 @@
  * requires dilation 1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { asTensor, check } from './kernel_tensors';
+import { backpropFilterInputs } from './backprop_filter_inputs';
 
 const NAME = 'Conv2DBackpropFilter';
 
@@ -25,22 +25,11 @@ function cropAndPad(size: number, filter: number, outSize: number, stride: numbe
 }
 
 function conv2dBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   return tf.tidy(() => {
-    let x = asTensor(inputs, 'x', NAME) as tf.Tensor4D;
-    let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
-    if (dataFormat === 'NCHW') {
-      x = tf.transpose(x, [0, 2, 3, 1]); // [N, H, W, Ci]
-      dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
-    }
-    check(x.rank === 4 && dy.rank === 4, NAME, () => `x and dy must be rank 4, got ${x.shape} and ${dy.shape}`);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const prepared = backpropFilterInputs(inputs, attrs);
+    let x = prepared.x;
+    const { dy, info, filterShape } = prepared;
     const [fh, fw, ci, co] = filterShape;
-    check(x.shape[3] === ci, NAME, () => `x has ${x.shape[3]} channels, filterShape ${filterShape} expects ${ci}`);
-    check(
-      dy.shape[0] === x.shape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
-      NAME, () => `dy shape ${dy.shape} does not match the forward output [${x.shape[0]},${info.outHeight},${info.outWidth},${co}]`);
     const { top, left } = info.padInfo;
     const sh = info.strideHeight;
     const sw = info.strideWidth;
