@@ -114,11 +114,22 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     return this.threshold;
   }
 
-  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-    const r = seeProxyAnchorLoss(embeddings, labels, this.proxies, {
+  private run(embeddings: tf.Tensor2D, labels: tf.Tensor1D): ReturnType<typeof seeProxyAnchorLoss> {
+    return seeProxyAnchorLoss(embeddings, labels, this.proxies, {
       n: this.n, lambda: this.lambda, margin: this.margin, alpha: this.alpha, plan: this.plan,
       threshold: this.threshold, coefficients: this.coefficients, random: this.random,
     });
+  }
+
+  /** the two terms (total = batch + lambda x synthetic), for diagnostics; draws like compute() */
+  terms(embeddings: tf.Tensor2D, labels: tf.Tensor1D): Record<string, tf.Scalar> {
+    const r = this.run(embeddings, labels);
+    r.loss.dispose();
+    return { 'Proxy-Anchor on the batch': r.batchLoss, [`Proxy-Anchor on the synthetic points (x lambda ${this.lambda})`]: r.augLoss };
+  }
+
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    const r = this.run(embeddings, labels);
     r.batchLoss.dispose();
     r.augLoss.dispose();
     const e = r.expansion;

@@ -9,18 +9,9 @@ import type { EmbeddingModel, MetricLoss } from '../types';
 import type { AdamW } from './adamw';
 import { applyGradClip, type GradClip } from './grad_clip';
 import type { Batch } from './contracts';
+import { NonFiniteLossError, readStepHealth } from './step_health';
 
-export class NonFiniteLossError extends Error {
-  constructor(
-    message: string,
-    readonly epoch: number,
-    readonly step: number,
-    readonly lossValue: number,
-  ) {
-    super(message);
-    this.name = 'NonFiniteLossError';
-  }
-}
+export { NonFiniteLossError };
 
 export interface StepParts {
   model: EmbeddingModel;
@@ -31,7 +22,7 @@ export interface StepParts {
 
 /**
  * Runs one step and returns the loss value. Throws NonFiniteLossError (weights untouched) when
- * the loss is NaN or infinite. The batch tensors are not disposed here.
+ * the loss or a gradient is NaN or infinite. The batch tensors are not disposed here.
  */
 export async function trainStep(
   parts: StepParts,
@@ -44,19 +35,24 @@ export async function trainStep(
     () => tf.tidy(() => loss.compute(model.embed(batch.images, true), batch.labels)), // [] scalar
     optimizer.variables(),
   );
-  let lossValue: number;
+  let health: { loss: number; nonFiniteGradients: string[] };
   try {
-    lossValue = (await value.data())[0];
+    health = await readStepHealth(value, grads);
+  } catch (err) {
+    tf.dispose(grads);
+    throw err;
   } finally {
     value.dispose();
   }
-  if (!Number.isFinite(lossValue)) {
+  const lossValue = health.loss;
+  if (!Number.isFinite(lossValue) || health.nonFiniteGradients.length) {
     tf.dispose(grads);
     throw new NonFiniteLossError(
-      `loss is ${lossValue} at epoch ${where.epoch} step ${where.step}: training stopped before the update`,
+      `${Number.isFinite(lossValue) ? 'a gradient is not finite' : `loss is ${lossValue}`} at epoch ${where.epoch} step ${where.step}: training stopped before the update`,
       where.epoch,
       where.step,
       lossValue,
+      health.nonFiniteGradients,
     );
   }
   const clipped = applyGradClip(grads, clip);

@@ -1,0 +1,89 @@
+/**
+ * No silent numbers in training: one read per step returns the loss and, per trainable
+ * variable, whether its gradient is finite (sum(g * 0) is 0 exactly when every entry is finite).
+ * A non-finite loss or gradient raises NonFiniteLossError before any weight changes; the loop
+ * then names the loss terms (recomputed for that batch from the same random state) and the last
+ * good checkpoint, or, with `train.nonFinite: "skip"`, logs the step and goes on.
+ */
+import { tf } from '../tf';
+import type { EmbeddingModel, MetricLoss } from '../types';
+import type { Batch } from './contracts';
+import { isStatefulLoss } from './contracts';
+
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly lossValue: number,
+    /** names of the variables whose gradient has NaN or Infinity (tfjs variable names) */
+    readonly gradients: string[] = [],
+  ) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** A loss that can report its terms (for diagnostics only): name -> scalar; total = their weighted sum. */
+export interface LossWithTerms {
+  terms(embeddings: tf.Tensor2D, labels: tf.Tensor1D): Record<string, tf.Scalar>;
+}
+
+export function hasTerms(x: object): x is LossWithTerms {
+  return typeof (x as Partial<LossWithTerms>).terms === 'function';
+}
+
+/** The loss value and the variables whose gradient is not finite, in one read. */
+export async function readStepHealth(value: tf.Scalar, grads: tf.NamedTensorMap): Promise<{ loss: number; nonFiniteGradients: string[] }> {
+  const names = Object.keys(grads);
+  const probe = tf.tidy(() => tf.concat([
+    tf.reshape(value, [1]),
+    ...names.map((n) => tf.reshape(tf.sum(tf.mul(grads[n], 0)), [1])), // NaN unless every entry is finite
+  ])); // [1 + V]
+  try {
+    const v = await probe.data();
+    return { loss: v[0], nonFiniteGradients: names.filter((_, i) => !Number.isFinite(v[i + 1])) };
+  } finally {
+    probe.dispose();
+  }
+}
+
+/** tfjs variable name -> checkpoint key (model/<name>, loss/<index>), for messages. */
+export function variableLabels(model: EmbeddingModel, loss: MetricLoss): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, t] of model.namedWeights()) if (t instanceof tf.Variable) out.set(t.name, `model/${name}`);
+  loss.trainableVariables.forEach((v, i) => out.set(v.name, `loss/${i}`));
+  return out;
+}
+
+/**
+ * The loss terms of `batch`, recomputed with the loss's random state as it was before the step
+ * (`randomBefore`), then the state put back: the run goes on exactly as without the diagnosis.
+ * Empty when the loss does not report terms.
+ */
+export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch: Batch, randomBefore: number[] | undefined): Promise<Record<string, number>> {
+  if (!hasTerms(loss)) return {};
+  const random = isStatefulLoss(loss) && randomBefore ? loss : undefined;
+  const after = random?.getRandomState();
+  if (random && randomBefore) random.setRandomState(randomBefore);
+  const terms = tf.tidy(() => loss.terms(model.embed(batch.images, true), batch.labels));
+  try {
+    const out: Record<string, number> = {};
+    for (const [name, t] of Object.entries(terms)) out[name] = (await t.data())[0];
+    return out;
+  } finally {
+    tf.dispose(Object.values(terms));
+    if (random && after) random.setRandomState(after);
+  }
+}
+
+/** One message: where (step and global step), the loss and its terms, the bad gradients. */
+export function describeNonFinite(err: NonFiniteLossError, globalStep: number, terms: Record<string, number>, labels: Map<string, string>): string {
+  const where = `at epoch ${err.epoch} step ${err.step} (global step ${globalStep})`;
+  const termText = Object.entries(terms).map(([k, v]) => `${k} ${v}`).join(', ');
+  const grads = err.gradients.map((g) => labels.get(g) ?? g);
+  return (Number.isFinite(err.lossValue) ? `a gradient is not finite ${where}: loss ${err.lossValue}` : `loss is ${err.lossValue} ${where}`) +
+    (termText ? `; loss terms: ${termText}` : '') +
+    (grads.length ? `; NaN or Infinity in the gradient of ${grads.slice(0, 8).join(', ')}${grads.length > 8 ? ` and ${grads.length - 8} more` : ''}` : '') +
+    '; the update was not applied';
+}
