@@ -11,6 +11,7 @@ import { sequentialBatches } from '../data/sampler';
 import type { Sample } from '../data/split';
 import type { TransformSpec } from '../data/transforms';
 import { evaluate, type Metric } from '../eval';
+import { checkKs } from '../eval/evaluate';
 import type { EvalMetrics, Evaluator } from './contracts';
 import { pausePoint } from './pause_points';
 
@@ -58,8 +59,13 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
   return { embeddings, labels, dim };
 }
 
+/** Checks K against the split's size when built, so a run fails before training rather than at its first evaluation. */
 export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
   const metrics = o.metrics ?? ['recall'];
+  if (metrics.includes('recall')) {
+    const references = o.gallery ? o.gallery.length : (o.samples?.length ?? 0) - 1;
+    checkKs(o.ks, references, `evaluation K values [${o.ks.join(', ')}] on ${o.gallery ? `a gallery of ${references} images` : `${references + 1} images (each query ranked against the other ${references})`}`);
+  }
   return async (model): Promise<EvalMetrics> => {
     const options = { ks: o.ks, metrics, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
     let result;
