@@ -22,10 +22,10 @@ import { ThroughputMeter, type ProgressSink } from './progress';
 import { Rng } from './rng';
 import type { RunDir, RunPosition } from './run_dir';
 import { acquireRunLock, type LockHolder } from './run_lock';
-import { describeNonFinite, lossTermsOf, variableLabels } from './step_health';
+import { asNonFiniteStep, describeNonFinite, lossTermsOf, variableLabels } from './step_health';
 import { RunStoppedError, type StopRequest } from './stop_signal';
 import { validateTrainConfig, type TrainConfig } from './train_config';
-import { NonFiniteLossError, trainStep } from './train_step';
+import { trainStep } from './train_step';
 
 export interface EvalRecord {
   epoch: number;
@@ -123,7 +123,8 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   let skippedSteps = 0;
   /** where the last checkpoint this run can continue from was taken, for error messages */
   let lastGood: string | undefined;
-  const at: RunPosition = { epoch: 0, step: 0 };
+  /** the step this attempt is at; undefined until it reaches its first batch */
+  let at: RunPosition | undefined;
   const t0 = performance.now();
   const save = async (state: Pick<LoopState, 'epoch' | 'inEpoch'>): Promise<void> => {
     await saveCheckpoint(runDir.checkpointPath, { model, loss, optimizer }, {
@@ -138,11 +139,12 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     const cleaned = { ...(staleLock ? { staleLock } : {}), ...leftovers(runDir.removeStaleTemporaries()) };
     if (opts.resume && runDir.hasCheckpoint()) {
       const ckpt = readCheckpoint(runDir.checkpointPath);
+      resumeAt = ckpt.state.inEpoch;
+      lastGood = resumeAt ? `epoch ${resumeAt.epoch}, before its step ${resumeAt.step}` : `epoch ${ckpt.state.epoch}`;
       if (ckpt.state.extra.config !== undefined) {
         assertSameConfig(ckpt.state.extra.config, runConfig, { run: `the checkpoint ${runDir.checkpointPath}`, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
       restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
-      resumeAt = ckpt.state.inEpoch;
       startEpoch = resumeAt ? resumeAt.epoch : ckpt.state.epoch + 1;
       globalStep = ckpt.state.globalStep;
       rng.setState(ckpt.state.rng);
@@ -150,7 +152,6 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       skippedSteps = (ckpt.state.extra.skippedSteps as number | undefined) ?? 0;
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
       if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
-      lastGood = resumeAt ? `epoch ${resumeAt.epoch}, before its step ${resumeAt.step}` : `epoch ${ckpt.state.epoch}`;
       runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
       runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment() });
     } else {
@@ -173,13 +174,14 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       let images = within?.images ?? 0;
       let step = within?.step ?? 0;
       let lrs = groupLearningRates(config, epoch, 1);
+      at = { epoch, step };
       const stopHere = async (signal: NodeJS.Signals): Promise<never> => {
         await save({ epoch: epoch - 1, inEpoch: { epoch, step, epochSeed, lossSum: sum, lossCount: count, images } });
         runDir.log({ kind: 'event', epoch, step, event: 'stopped', signal, checkpoint: runDir.checkpointPath });
         throw new RunStoppedError(signal, epoch, step, runDir.checkpointPath);
       };
       for await (const batch of data.epoch(epoch, epochSeed, step)) {
-        Object.assign(at, { epoch, step });
+        at = { epoch, step };
         if (step >= iters) {
           tf.dispose([batch.images, batch.labels]);
           throw new Error(`BatchSource gave more than itersPerEpoch=${iters} batches in epoch ${epoch}`);
@@ -195,8 +197,9 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         let value: number | undefined;
         try {
           value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
-        } catch (err) {
-          if (!(err instanceof NonFiniteLossError)) throw err;
+        } catch (caught) {
+          const err = asNonFiniteStep(caught, epoch, step);
+          if (!err) throw caught;
           const detail = describeNonFinite(err, globalStep, await lossTermsOf(model, loss, batch, randomBefore), variableLabels(model, loss));
           const skip = config.nonFinite === 'skip';
           runDir.log({ kind: 'event', epoch, step, event: skip ? 'skipped non-finite step' : 'non-finite step', detail });
@@ -223,7 +226,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         globalStep += 1;
       }
       if (step !== iters) throw new Error(`BatchSource gave ${step} batches in epoch ${epoch}, expected itersPerEpoch=${iters}`);
-      Object.assign(at, { epoch, step });
+      at = { epoch, step };
       if (opts.stop?.signal) await stopHere(opts.stop.signal); // before the evaluation: it is redone on resume
       const seconds = (performance.now() - epochStart) / 1000;
       runDir.log({ kind: 'epoch', epoch, loss: sum / count, lr: lrs, imagesPerSecond: images / seconds, seconds, globalStep });
@@ -256,10 +259,12 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   } catch (err) {
     if (err instanceof Error && !(err instanceof RunStoppedError)) {
       const where = lastGood ? `the last good checkpoint (${lastGood}) is intact at ${runDir.checkpointPath}` : 'no checkpoint had been written yet';
-      err.message = `${err.message}\nrun ${runDir.id} stopped at epoch ${at.epoch} step ${at.step}; ${where}`;
-      try {
-        runDir.log({ kind: 'event', ...at, event: 'failed', error: err.message });
-      } catch { /* the log itself may be what failed */ }
+      err.message = `${err.message}\nrun ${runDir.id} ${at ? `stopped at epoch ${at.epoch} step ${at.step}` : 'trained nothing in this attempt'}; ${where}`;
+      if (at) {
+        try {
+          runDir.log({ kind: 'event', ...at, event: 'failed', error: err.message });
+        } catch { /* the log itself may be what failed */ }
+      }
     }
     throw err;
   } finally {

@@ -5,6 +5,7 @@
  * then names the loss terms (recomputed for that batch from the same random state) and the last
  * good checkpoint, or, with `train.nonFinite: "skip"`, logs the step and goes on.
  */
+import { NonFiniteValueError } from '../method/validation';
 import { tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import type { Batch } from './contracts';
@@ -18,10 +19,22 @@ export class NonFiniteLossError extends Error {
     readonly lossValue: number,
     /** names of the variables whose gradient has NaN or Infinity (tfjs variable names) */
     readonly gradients: string[] = [],
+    /** why the loss could not be computed at all (a non-finite input it refused) */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'NonFiniteLossError';
   }
+}
+
+/**
+ * The step error as NonFiniteLossError when it is one, or when the loss refused non-finite inputs
+ * (NonFiniteValueError, e.g. SEE's expansion given NaN embeddings); undefined for other errors.
+ */
+export function asNonFiniteStep(err: unknown, epoch: number, step: number): NonFiniteLossError | undefined {
+  if (err instanceof NonFiniteLossError) return err;
+  if (!(err instanceof NonFiniteValueError)) return undefined;
+  return new NonFiniteLossError(`loss is NaN at epoch ${epoch} step ${step}: it cannot be computed (${err.message})`, epoch, step, NaN, [], err.message);
 }
 
 /** A loss that can report its terms (for diagnostics only): name -> scalar; total = their weighted sum. */
@@ -66,7 +79,14 @@ export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch
   const random = isStatefulLoss(loss) && randomBefore ? loss : undefined;
   const after = random?.getRandomState();
   if (random && randomBefore) random.setRandomState(randomBefore);
-  const terms = tf.tidy(() => loss.terms(model.embed(batch.images, true), batch.labels));
+  let terms: Record<string, tf.Scalar>;
+  try {
+    terms = tf.tidy(() => loss.terms(model.embed(batch.images, true), batch.labels));
+  } catch (err) {
+    if (random && after) random.setRandomState(after);
+    if (err instanceof NonFiniteValueError) return {};
+    throw err;
+  }
   try {
     const out: Record<string, number> = {};
     for (const [name, t] of Object.entries(terms)) out[name] = (await t.data())[0];
@@ -83,6 +103,7 @@ export function describeNonFinite(err: NonFiniteLossError, globalStep: number, t
   const termText = Object.entries(terms).map(([k, v]) => `${k} ${v}`).join(', ');
   const grads = err.gradients.map((g) => labels.get(g) ?? g);
   return (Number.isFinite(err.lossValue) ? `a gradient is not finite ${where}: loss ${err.lossValue}` : `loss is ${err.lossValue} ${where}`) +
+    (err.reason ? `; the loss cannot be computed: ${err.reason}` : '') +
     (termText ? `; loss terms: ${termText}` : '') +
     (grads.length ? `; NaN or Infinity in the gradient of ${grads.slice(0, 8).join(', ')}${grads.length > 8 ? ` and ${grads.length - 8} more` : ''}` : '') +
     '; the update was not applied';
