@@ -88,12 +88,18 @@ export class RunLock {
     private readonly createdDir: string | undefined,
   ) {}
 
-  /** Removes the lock (if still ours), and the run folder when this lock created it and it stayed empty. */
+  /**
+   * Removes the lock (if still ours), and the run folder when this lock created it and it stayed
+   * empty. Never throws: a lock that cannot be removed (the folder became read-only) is stale
+   * once this process exits, and the next run takes it over.
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (existsSync(this.path) && readFileSync(this.path, 'utf8') === this.content) rmSync(this.path);
-    if (this.createdDir && existsSync(this.createdDir) && readdirSync(this.createdDir).length === 0) rmdirSync(this.createdDir);
+    try {
+      if (existsSync(this.path) && readFileSync(this.path, 'utf8') === this.content) rmSync(this.path);
+      if (this.createdDir && existsSync(this.createdDir) && readdirSync(this.createdDir).length === 0) rmdirSync(this.createdDir);
+    } catch { /* see above */ }
   }
 }
 
