@@ -82,6 +82,10 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
     throw new Error(`run folder ${runPath} already has a checkpoint; use --resume ${runPath} or another --run-id`);
   }
   const data = buildData(spec);
+  if (spec.row && data.split.notices.length) {
+    throw new Error(`row ${spec.row} follows the paper's protocol, but ${data.split.notices.join('; ')}.\n` +
+      'Complete the dataset, or train on it anyway with --set row=null (the run is then not placed beside the paper)');
+  }
   await checkImageFiles([...data.train, ...data.validation, ...data.split.test].map((s) => s.path));
   const evaluators = buildEvaluators(spec, data);
   const model = buildModel(spec);

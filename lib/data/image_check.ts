@@ -69,9 +69,6 @@ export async function imageFileProblem(path: string, maxPixels = MAX_IMAGE_PIXEL
       const text = Buffer.from(head.subarray(0, 12)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
       return `is not an image: it starts with "${text}", not with the signature of ${[...new Set(SIGNATURES.map((s) => s.name))].join(', ')}`;
     }
-    const tail = new Uint8Array(Math.min(size, TAIL));
-    await file.read(tail, 0, tail.length, size - tail.length);
-    if (!hasEndMarker(tail, format)) return `is truncated: no ${format === 'jpeg' ? 'JPEG end-of-image marker' : 'PNG IEND chunk'} at the end of its ${size} bytes`;
     let dims = format === 'other' ? undefined : imageSize(head);
     if (!dims) {
       const meta = await sharp(path).metadata().catch((err: Error) => ({ error: err.message, width: undefined, height: undefined }));
@@ -81,6 +78,9 @@ export async function imageFileProblem(path: string, maxPixels = MAX_IMAGE_PIXEL
     }
     if (dims.width * dims.height > maxPixels) return `is ${dims.width} x ${dims.height} = ${dims.width * dims.height} pixels, over the limit of ${maxPixels} (refused before decoding)`;
     if (dims.width === 0 || dims.height === 0) return `has a ${dims.width} x ${dims.height} header`;
+    const tail = new Uint8Array(Math.min(size, TAIL));
+    await file.read(tail, 0, tail.length, size - tail.length);
+    if (!hasEndMarker(tail, format)) return `is truncated: no ${format === 'jpeg' ? 'JPEG end-of-image marker' : 'PNG IEND chunk'} at the end of its ${size} bytes`;
     return undefined;
   } finally {
     await file.close();

@@ -133,14 +133,14 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       rng: rng.getState(),
       extra: { history, config: runConfig, skippedSteps, ...(isStatefulLoss(loss) ? { lossRandomState: loss.getRandomState() } : {}) },
     });
-    lastGood = state.inEpoch ? `epoch ${state.inEpoch.epoch}, before its step ${state.inEpoch.step}` : `epoch ${state.epoch}`;
+    lastGood = state.inEpoch ? `epoch ${state.inEpoch.epoch} after ${state.inEpoch.step} of its steps` : `epoch ${state.epoch}`;
   };
   try {
     const cleaned = { ...(staleLock ? { staleLock } : {}), ...leftovers(runDir.removeStaleTemporaries()) };
     if (opts.resume && runDir.hasCheckpoint()) {
       const ckpt = readCheckpoint(runDir.checkpointPath);
       resumeAt = ckpt.state.inEpoch;
-      lastGood = resumeAt ? `epoch ${resumeAt.epoch}, before its step ${resumeAt.step}` : `epoch ${ckpt.state.epoch}`;
+      lastGood = resumeAt ? `epoch ${resumeAt.epoch} after ${resumeAt.step} of its steps` : `epoch ${ckpt.state.epoch}`;
       if (ckpt.state.extra.config !== undefined) {
         assertSameConfig(ckpt.state.extra.config, runConfig, { run: `the checkpoint ${runDir.checkpointPath}`, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
