@@ -6,6 +6,7 @@
  *   evaluate <run id | run dir>                                        rebuild, load checkpoint, score test split
  *   table                                                              finished runs beside the paper
  * Common: --runs-root <dir> (default data/runs), --data-root <dir> (default data), --backend wasm|cpu|tensorflow|auto.
+ * train stops at the next step with a checkpoint on SIGTERM or SIGINT (exit 128 + signal number).
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -125,7 +126,7 @@ async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: strin
     restoreCheckpoint(ckpt, { model, loss }, runDir.checkpointPath);
     const within = ckpt.state.inEpoch;
     const m = await buildEvaluators(spec, data).evaluate(model, within ? within.epoch : ckpt.state.epoch);
-    io.out(`run ${runDir.id}, checkpoint of epoch ${within ? `${within.epoch} before its step ${within.step} (stopped)` : ckpt.state.epoch}: ${fmtMetrics(m)}`);
+    io.out(`run ${runDir.id}, checkpoint of epoch ${within ? `${within.epoch} after ${within.step} of its steps (stopped)` : ckpt.state.epoch}: ${fmtMetrics(m)}`);
   } finally {
     model.dispose();
     loss.dispose();

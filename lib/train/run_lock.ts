@@ -60,7 +60,8 @@ export function holderAlive(h: LockHolder): boolean {
 }
 
 function describe(h: LockHolder): string {
-  return `process ${h.pid} on ${h.host} has held it since ${h.since}`;
+  const self = h.pid === process.pid && h.host === hostname() ? ' (this process: an earlier training call on this folder has not finished)' : '';
+  return `process ${h.pid} on ${h.host} has held it since ${h.since}${self}`;
 }
 
 /** Who holds the folder's lock, if a live process does (reads only; writes nothing). */
