@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { RunDir, type LogRecord } from '../../lib/train/run_dir';
 
@@ -18,6 +19,22 @@ export interface Child {
   err: string[];
   /** resolves when the process has exited */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Tiny glyphs under <root>/data (8 classes, 24 train and 24 test images of 32 px) and a config
+ * file <root>/tiny.json training the tiny test ResNet with SEE on them: `epochs` epochs of 3 steps.
+ */
+export async function tinyGlyphRun(root: string, epochs: number): Promise<string> {
+  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
+  const config = join(root, 'tiny.json');
+  writeFileSync(config, JSON.stringify({
+    name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
+    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
+    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
+    train: { epochs, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
+  }));
+  return config;
 }
 
 /** Starts `see-kit <args>` (or `bash -c <script>` when `shell` is given) with extra environment variables. */

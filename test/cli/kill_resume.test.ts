@@ -7,19 +7,18 @@
  * refuses, naming the first; once that one is killed, its lock does not block the resume.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { makeRng } from '../../lib/data/rng';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { RunDir } from '../../lib/train/run_dir';
-import { assertSameRun, attemptsIn, runCli, startCli, waitForLog, waitForStderr, type Child } from './child';
+import { assertSameRun, attemptsIn, runCli, startCli, tinyGlyphRun, waitForLog, waitForStderr, type Child } from './child';
 
 const root = mkdtempSync(join(tmpdir(), 'see-kill-'));
 const runs = join(root, 'runs');
-const config = join(root, 'tiny.json');
+let config: string;
 const EPOCHS = 3;
 const STEPS = 3; // 24 training images, batch 8
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -29,13 +28,7 @@ const resume = (id: string): string[] => ['train', '--resume', id, '--runs-root'
 const dirOf = (id: string): string => join(runs, id);
 
 before(async () => {
-  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
-  writeFileSync(config, JSON.stringify({
-    name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
-    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
-    train: { epochs: EPOCHS, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  }));
+  config = await tinyGlyphRun(root, EPOCHS);
   const ref = await runCli(train('ref'));
   assert.equal(ref.code, 0, ref.err);
 });

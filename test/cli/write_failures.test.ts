@@ -11,14 +11,12 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { loggedBefore, RunDir } from '../../lib/train/run_dir';
-import { BIN, runCli, startCli, waitForStderr } from './child';
+import { BIN, runCli, startCli, tinyGlyphRun, waitForStderr } from './child';
 
 const root = mkdtempSync(join(tmpdir(), 'see-writes-'));
 const runs = join(root, 'runs');
-const config = join(root, 'tiny.json');
 after(() => {
   for (const d of readdirSync(runs)) chmodSync(join(runs, d), 0o755);
   rmSync(root, { recursive: true, force: true });
@@ -53,13 +51,7 @@ function assertLeftIntact(dir: RunDir, checkpoint: Buffer): void {
 }
 
 before(async () => {
-  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
-  writeFileSync(config, JSON.stringify({
-    name: 'tiny', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
-    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
-    train: { epochs: 3, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  }));
+  const config = await tinyGlyphRun(root, 3);
   chownTree(root);
   // the base run: killed inside the evaluation of epoch 1, with the checkpoint of epoch 0
   const base = startCli(['train', config, '--runs-root', runs, '--run-id', 'base', '--backend', 'wasm'], { SEE_KIT_PAUSE: 'evaluate@2', SEE_KIT_PAUSE_MS: '120000' });
@@ -69,15 +61,20 @@ before(async () => {
   rmSync(join(runs, 'base', 'run.lock'));
 });
 
-test('a run folder that becomes read-only mid-run: the checkpoint write fails clearly, the last good one stays', async () => {
-  const { dir, checkpoint } = copyOfBase('ro-dir');
-  const go = join(root, 'go-ro-dir');
-  const child = startCli(resume('ro-dir'), { SEE_KIT_PAUSE: 'evaluate@1', SEE_KIT_PAUSE_UNTIL: go }, AS_USER);
+/** Resumes `id` as the unprivileged user, pauses it inside its first evaluation, applies `change`, lets it go on; its exit. */
+async function resumeChangedMidRun(id: string, change: () => void): Promise<{ code: number | null; err: string }> {
+  const go = join(root, `go-${id}`);
+  const child = startCli(resume(id), { SEE_KIT_PAUSE: 'evaluate@1', SEE_KIT_PAUSE_UNTIL: go }, AS_USER);
   await waitForStderr(child, /pause point evaluate #1 reached/, 120000);
-  chmodSync(dir.path, 0o555);
+  change();
   writeFileSync(go, '');
   const { code } = await child.exited;
-  const err = child.err.join('');
+  return { code, err: child.err.join('') };
+}
+
+test('a run folder that becomes read-only mid-run: the checkpoint write fails clearly, the last good one stays', async () => {
+  const { dir, checkpoint } = copyOfBase('ro-dir');
+  const { code, err } = await resumeChangedMidRun('ro-dir', () => chmodSync(dir.path, 0o555));
   assert.equal(code, 1, err);
   assert.match(err, /see-kit: cannot write .*ro-dir\/checkpoint\.safetensors \(EACCES: permission denied, open .*\); checkpoint\.safetensors was left as it was\nrun ro-dir stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact at .*ro-dir\/checkpoint\.safetensors/);
   chmodSync(dir.path, 0o755);
@@ -97,13 +94,7 @@ test('a run folder that becomes read-only mid-run: the checkpoint write fails cl
 
 test('a log file that becomes read-only mid-run: the append fails clearly, the checkpoint stays', async () => {
   const { dir, checkpoint } = copyOfBase('ro-log');
-  const go = join(root, 'go-ro-log');
-  const child = startCli(resume('ro-log'), { SEE_KIT_PAUSE: 'evaluate@1', SEE_KIT_PAUSE_UNTIL: go }, AS_USER);
-  await waitForStderr(child, /pause point evaluate #1 reached/, 120000);
-  chmodSync(dir.logPath, 0o444);
-  writeFileSync(go, '');
-  const { code } = await child.exited;
-  const err = child.err.join('');
+  const { code, err } = await resumeChangedMidRun('ro-log', () => chmodSync(dir.logPath, 0o444));
   assert.equal(code, 1, err);
   assert.match(err, /see-kit: cannot append to the run log .*ro-log\/log\.jsonl \(EACCES: permission denied, open .*\); the records before this one are intact\nrun ro-log stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact/);
   chmodSync(dir.logPath, 0o644);
