@@ -238,24 +238,6 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       }
       if ((epoch + 1) % config.checkpointEvery === 0 || epoch === config.epochs - 1) await save({ epoch });
     }
-    const best = bestBy(history, (r) => recallAt1(r.test));
-    const last = history[history.length - 1];
-    if (!best || !last || last.epoch !== config.epochs - 1) {
-      throw new Error(`run ${runDir.id}: no evaluation of the last epoch ${config.epochs - 1} was recorded`);
-    }
-    const selected = opts.validate ? bestBy(history, (r) => (r.validation ? recallAt1(r.validation) : undefined)) : undefined;
-    const metrics: RunMetrics = {
-      status: 'finished',
-      epochs: config.epochs,
-      best,
-      last,
-      ...(selected ? { selectedByValidation: selected } : {}),
-      history,
-      trainSeconds: (performance.now() - t0) / 1000,
-      ...(skippedSteps ? { skippedSteps } : {}),
-    };
-    runDir.writeMetrics(metrics);
-    return metrics;
   } catch (err) {
     if (err instanceof Error && !(err instanceof RunStoppedError)) {
       const where = lastGood ? `the last good checkpoint (${lastGood}) is intact at ${runDir.checkpointPath}` : 'no checkpoint had been written yet';
@@ -270,6 +252,24 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   } finally {
     optimizer.dispose();
   }
+  const best = bestBy(history, (r) => recallAt1(r.test));
+  const last = history[history.length - 1];
+  if (!best || !last || last.epoch !== config.epochs - 1) {
+    throw new Error(`run ${runDir.id}: no evaluation of the last epoch ${config.epochs - 1} was recorded`);
+  }
+  const selected = opts.validate ? bestBy(history, (r) => (r.validation ? recallAt1(r.validation) : undefined)) : undefined;
+  const metrics: RunMetrics = {
+    status: 'finished',
+    epochs: config.epochs,
+    best,
+    last,
+    ...(selected ? { selectedByValidation: selected } : {}),
+    history,
+    trainSeconds: (performance.now() - t0) / 1000,
+    ...(skippedSteps ? { skippedSteps } : {}),
+  };
+  runDir.writeMetrics(metrics);
+  return metrics;
 }
 
 function leftovers(files: string[]): Record<string, unknown> {
