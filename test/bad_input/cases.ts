@@ -4,7 +4,7 @@
  * correct pixels) and what the run folder must look like afterwards. README's table is made from
  * these cases' observed outcomes (test/bad_input/table.ts).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { checkImageFiles } from '../../lib/data/image_check';
@@ -121,7 +121,7 @@ export const CASES: BadInputCase[] = [
     run: async (w, id) => onData(w, id, 'cub', await cubRoot(w, 'cub-latin1', (d) => {
       rmSync(join(d, '009.Class_8'), { recursive: true });
       const name = Buffer.concat([Buffer.from(`${d}/009.Class_`), Buffer.from([0xe9])]); // "é" in Latin-1
-      require('node:fs').mkdirSync(name);
+      mkdirSync(name);
       writeFileSync(Buffer.concat([name, Buffer.from('/a.jpg')]), readFileSync(join(d, '001.Class_0', 'a.jpg')));
     })),
   },
@@ -254,7 +254,7 @@ export const CASES: BadInputCase[] = [
     expect: /1 of 48 image files cannot be used:\n- .*001\.U\+[0-9A-F]{4}\/DejaVuSans-Bold_1\.png is truncated: no PNG IEND chunk/,
     run: (w) => {
       const root = glyphRoot(w, 'glyphs-cut', (d) => {
-        const [first] = require('node:fs').readdirSync(d).sort();
+        const [first] = readdirSync(d).sort();
         const file = join(d, first, 'DejaVuSans-Bold_1.png');
         const png = readFileSync(file);
         writeFileSync(file, png.subarray(0, png.length - 40));

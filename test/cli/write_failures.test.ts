@@ -7,6 +7,7 @@
  * log record. As root, the child runs as `nobody` (uid 65534) so that permissions apply to it.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,10 @@ function assertLeftIntact(dir: RunDir, checkpoint: Buffer): void {
 }
 
 before(async () => {
+  if ('uid' in AS_USER) {
+    const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)}, require('fs').constants.R_OK)`], AS_USER);
+    assert.equal(probe.status, 0, `as root these tests run see-kit as uid 65534 (nobody), which must be able to read ${BIN}: ${probe.stderr}`);
+  }
   const config = await tinyGlyphRun(root, 3);
   chownTree(root);
   // the base run: killed inside the evaluation of epoch 1, with the checkpoint of epoch 0
