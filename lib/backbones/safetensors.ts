@@ -3,6 +3,9 @@
  * 8-byte little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}},
  * then the raw little-endian tensor bytes. Floating tensors (F32, F16, BF16, F64) and the
  * integer counters found in PyTorch state dicts (I64, I32) are all returned as float32.
+ * Checked as the reference implementation checks: the header length fits the file (and is at
+ * most 100 MB), the header is a JSON object, every tensor's byte range matches its dtype and
+ * shape, and the ranges tile the data section exactly (no overlap, no gap, nothing left over).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
@@ -14,6 +17,8 @@ export interface NamedArray {
 }
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
+/** the reference implementation's limit on the header */
+const MAX_HEADER_BYTES = 100_000_000;
 
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -46,15 +51,20 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Map<st
   if (headerLen > bytes.byteLength - 8) {
     throw new Error(`${source}: header length ${headerLen} exceeds the file (${bytes.byteLength} bytes); not a safetensors file?`);
   }
+  if (headerLen > MAX_HEADER_BYTES) throw new Error(`${source}: header length ${headerLen} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
   let header: Record<string, { dtype?: unknown; shape?: unknown; data_offsets?: unknown }>;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch (err) {
-    throw new Error(`${source}: header is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${source}: header is not valid UTF-8 JSON (${(err as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+    throw new Error(`${source}: header is ${JSON.stringify(header)?.slice(0, 40)}, expected a JSON object of tensors`);
   }
   const dataStart = 8 + headerLen;
   const dataLen = bytes.byteLength - dataStart;
   const out = new Map<string, NamedArray>();
+  const ranges: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const { dtype, shape, data_offsets: offsets } = entry;
@@ -69,16 +79,33 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Map<st
     }
     const [begin, end] = offsets as number[];
     const n = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== n * BYTES[dtype] || begin < 0 || end > dataLen) {
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== n * BYTES[dtype] || begin < 0) {
       throw new Error(
         `${source}: tensor "${name}" (${dtype} ${JSON.stringify(shape)}) has data_offsets [${begin}, ${end}]; ` +
           `expected ${n * BYTES[dtype]} bytes inside the ${dataLen}-byte data section`,
       );
     }
+    if (end > dataLen) {
+      throw new Error(`${source}: tensor "${name}" ends at byte ${end} of the data section, which has only ${dataLen} bytes: the file is truncated`);
+    }
+    ranges.push([begin, end, name]);
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
     out.set(name, { dtype, shape: shape as number[], data: decode(dtype, raw, n) });
   }
+  checkTiling(ranges, dataLen, source);
   return out;
+}
+
+/** The tensors' byte ranges must cover [0, dataLen) exactly once. */
+function checkTiling(ranges: [number, number, string][], dataLen: number, source: string): void {
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let at = 0;
+  for (const [begin, end, name] of ranges) {
+    if (begin < at) throw new Error(`${source}: tensor "${name}" [${begin}, ${end}] overlaps the tensor before it (which ends at ${at})`);
+    if (begin > at) throw new Error(`${source}: bytes [${at}, ${begin}] of the data section belong to no tensor`);
+    at = end;
+  }
+  if (at !== dataLen) throw new Error(`${source}: the data section has ${dataLen - at} bytes after the last tensor (${dataLen} in all)`);
 }
 
 /** Reads a .safetensors file from disk. */

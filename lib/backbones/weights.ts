@@ -26,11 +26,13 @@ export class WeightLoadError extends Error {
       keys.length ? `\n  ${label} (${keys.length}): ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? ', ...' : ''}` : '';
     super(
       `strict weight load of ${source} failed:` +
-        list('missing keys', missing) + list('unexpected keys', unexpected) + list('mismatched shapes', mismatched),
+        list('missing keys', missing) + list('unexpected keys', unexpected) + list('mismatched shapes or dtypes', mismatched),
     );
     this.name = 'WeightLoadError';
   }
 }
+
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -46,6 +48,8 @@ export function checkCheckpoint(tensors: Map<string, NamedArray>, map: KeyMap, s
     if (!t) missing.push(checkpointKey);
     else if (!same(t.shape, spec.torchShape)) {
       mismatched.push(`${checkpointKey}: checkpoint [${t.shape.join(', ')}] vs model [${spec.torchShape.join(', ')}]`);
+    } else if (!FLOAT_DTYPES.has(t.dtype)) {
+      mismatched.push(`${checkpointKey}: dtype ${t.dtype}, but a model parameter is floating point (F32, F16, BF16 or F64)`);
     }
   }
   const unexpected = [...tensors.keys()].filter((k) => !used.has(k) && !map.ignored.has(k));

@@ -6,15 +6,19 @@
  *   evaluate <run id | run dir>                                        rebuild, load checkpoint, score test split
  *   table                                                              finished runs beside the paper
  * Common: --runs-root <dir> (default data/runs), --data-root <dir> (default data), --backend wasm|cpu|tensorflow|auto.
+ * train stops at the next step with a checkpoint on SIGTERM or SIGINT (exit 128 + signal number).
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { getRow, listRows } from '../experiments/registry';
 import { backendInfo, describeBackend, initBackend, parseBackendRequest } from '../tf';
 import { readCheckpoint, restoreCheckpoint } from '../train/checkpoint';
+import { checkImageFiles } from '../data/image_check';
 import { train, type RunMetrics } from '../train/loop';
 import { terminalProgress } from '../train/progress';
 import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
+import { assertNotLocked } from '../train/run_lock';
+import { RunStoppedError, StopSignals } from '../train/stop_signal';
 import { parseArgs } from './args';
 import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
 import { resultsText } from './results_table';
@@ -52,39 +56,57 @@ function runDirOf(arg: string, runsRoot: string): RunDir {
   return new RunDir(path);
 }
 
+/**
+ * Everything is checked (configuration, dataset, every image's header, weights, K against the
+ * test split) before the run folder is touched; a resume may change only --data-root, and
+ * train() refuses it naming the keys that differ from the checkpoint's configuration.
+ */
 async function commandTrain(positionals: string[], flags: Record<string, string | true>, sets: string[], io: CliIo, runsRoot: string, dataRoot: string | undefined): Promise<void> {
   let spec: RunSpec;
-  let runDir: RunDir;
+  let runPath: string;
   const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
+  const target = positionals[0];
+  const specOf = (t: string): RunSpec => (t.endsWith('.json') ? readSpecFile(t) : specFromRow(t, dataRoot));
   if (resume) {
-    runDir = runDirOf(resume, runsRoot);
-    spec = checkSpec(runDir.readConfig<RunSpec>(), runDir.configPath);
-    if (sets.length) throw new Error('--resume continues a run with its saved configuration; --set is not allowed with it');
+    const saved = runDirOf(resume, runsRoot);
+    runPath = saved.path;
+    spec = target ? specOf(target) : checkSpec(saved.readConfig<RunSpec>(), saved.configPath);
   } else {
-    const target = positionals[0];
     if (!target) throw new Error(`train needs a row id or a config file\n${USAGE}`);
-    spec = target.endsWith('.json') ? readSpecFile(target) : specFromRow(target, dataRoot);
-    if (dataRoot) spec.dataRoot = dataRoot;
-    spec = applyOverrides(spec, sets);
-    const id = typeof flags['run-id'] === 'string' ? flags['run-id'] : makeRunId(spec.name);
-    runDir = new RunDir(join(runsRoot, id));
-    if (runDir.hasCheckpoint()) throw new Error(`run folder ${runDir.path} already has a checkpoint; use --resume ${id} or another --run-id`);
+    spec = specOf(target);
+    runPath = join(runsRoot, typeof flags['run-id'] === 'string' ? flags['run-id'] : makeRunId(spec.name));
+  }
+  if (dataRoot) spec.dataRoot = dataRoot;
+  spec = applyOverrides(spec, sets);
+  assertNotLocked(runPath);
+  if (!resume && existsSync(join(runPath, 'checkpoint.safetensors'))) {
+    throw new Error(`run folder ${runPath} already has a checkpoint; use --resume ${runPath} or another --run-id`);
   }
   const data = buildData(spec);
+  if (spec.row && data.split.notices.length) {
+    throw new Error(`row ${spec.row} follows the paper's protocol, but ${data.split.notices.join('; ')}.\n` +
+      'Complete the dataset, or train on it anyway with --set row=null (the run is then not placed beside the paper)');
+  }
+  await checkImageFiles([...data.train, ...data.validation, ...data.split.test].map((s) => s.path));
+  const evaluators = buildEvaluators(spec, data);
   const model = buildModel(spec);
   const loss = buildLoss(spec, data.numTrainClasses);
+  const stop = new StopSignals();
   try {
+    const runDir = new RunDir(runPath);
     io.out(`run ${runDir.id}: ${spec.loss} on ${spec.dataset} (${data.train.length} train images, ${data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs`);
     io.out(describeBackend(backendInfo()));
     const m = await train({
-      config: spec.train, model, loss, data: buildSource(spec, data), ...buildEvaluators(spec, data),
-      runDir, resume: Boolean(resume), progress: terminalProgress(), runInfo: runInfoOf(spec),
+      config: spec.train, model, loss, data: buildSource(spec, data), ...evaluators,
+      runDir, resume: Boolean(resume), progress: terminalProgress(), runInfo: runInfoOf(spec), stop,
     });
     io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}`);
     io.out(`last epoch ${m.last.epoch}: ${fmtMetrics(m.last.test)}`);
     if (m.selectedByValidation) io.out(`validation-selected epoch ${m.selectedByValidation.epoch}: ${fmtMetrics(m.selectedByValidation.test)}`);
+    if (m.skippedSteps) io.out(`warning: ${m.skippedSteps} step(s) were skipped for a non-finite loss or gradient (train.nonFinite "skip"); see the log's events`);
     io.out(`run folder: ${runDir.path}`);
   } finally {
+    stop.dispose();
     model.dispose();
     loss.dispose();
   }
@@ -102,8 +124,9 @@ async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: strin
   try {
     const ckpt = readCheckpoint(runDir.checkpointPath);
     await restoreCheckpoint(ckpt, { model, loss }, runDir.checkpointPath);
-    const m = await buildEvaluators(spec, data).evaluate(model, ckpt.state.epoch);
-    io.out(`run ${runDir.id}, checkpoint of epoch ${ckpt.state.epoch}: ${fmtMetrics(m)}`);
+    const within = ckpt.state.inEpoch;
+    const m = await buildEvaluators(spec, data).evaluate(model, within ? within.epoch : ckpt.state.epoch);
+    io.out(`run ${runDir.id}, checkpoint of epoch ${within ? `${within.epoch} after ${within.step} of its steps (stopped)` : ckpt.state.epoch}: ${fmtMetrics(m)}`);
   } finally {
     model.dispose();
     loss.dispose();
@@ -152,6 +175,6 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
     }
   } catch (err) {
     io.err(`see-kit: ${(err as Error).message}`);
-    return 1;
+    return err instanceof RunStoppedError ? err.exitCode : 1;
   }
 }

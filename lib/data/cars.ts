@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { matScalar, matString, parseMat } from './mat_reader';
+import { pathInside } from './safe_path';
 import { checkCounts, countClasses, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
 export const CARS_LAYOUT = 'cars196/cars_annos.mat\ncars196/car_ims/000001.jpg ... 016185.jpg';
@@ -29,7 +30,7 @@ export function readCars(root = 'data'): DatasetSplit {
   const test: Sample[] = [];
   annos.elements.forEach((a, i) => {
     const where = `${matFile}: annotations(${i + 1})`;
-    const path = join(dir, matString(a.relative_im_path, `${where}.relative_im_path`));
+    const path = pathInside(dir, matString(a.relative_im_path, `${where}.relative_im_path`), `${where}.relative_im_path`);
     const cls = matScalar(a.class, `${where}.class`);
     if (!Number.isInteger(cls) || cls < 1) throw new Error(`${where}.class = ${cls}, expected an integer >= 1`);
     const label = cls - 1;

@@ -6,6 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertUtf8Name } from './safe_path';
 import { checkCounts, requireDir, type DatasetSplit, type Sample } from './split';
 
 export const CUB_LAYOUT = 'CUB_200_2011/images/<NNN.Class_name>/*.jpg   (200 class folders)';
@@ -39,6 +40,7 @@ export function readCub(root = 'data', options: CubOptions = {}): DatasetSplit {
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => d.name)
     .sort(byCodePoint);
+  for (const c of classes) assertUtf8Name(c, dir);
   if (classes.length !== numClasses) {
     throw new Error(`${name}: ${dir} has ${classes.length} class folders, expected ${numClasses} (${CUB_LAYOUT})`);
   }
@@ -49,6 +51,8 @@ export function readCub(root = 'data', options: CubOptions = {}): DatasetSplit {
     const files = readdirSync(join(dir, cls))
       .filter((f) => !f.startsWith('._') && extensions.some((e) => f.toLowerCase().endsWith(e)))
       .sort(byCodePoint);
+    if (files.length === 0) throw new Error(`${name}: class folder ${join(dir, cls)} has no images (${extensions.join(', ')}); every class needs at least one`);
+    for (const f of files) assertUtf8Name(f, join(dir, cls));
     for (const f of files) {
       const path = join(dir, cls, f);
       if (label < half) train.push({ path, label });

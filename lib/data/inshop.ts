@@ -5,15 +5,15 @@
  * train / query / gallery by status; item ids (the number after the last '_') remapped to 0..K-1
  * in numeric order, train on its own, query and gallery jointly; images under `Img/<image_name>`.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathInside, readUtf8Text } from './safe_path';
 import { checkCounts, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
 export const INSHOP_LAYOUT = 'Inshop_Clothes/Eval/list_eval_partition.txt\nInshop_Clothes/Img/img/<MEN|WOMEN>/<category>/id_XXXXXXXX/*.jpg';
 export const INSHOP_ORIGIN = 'In-Shop Clothes Retrieval comes from DeepFashion (Liu et al. 2016, CUHK MMLab: "Eval/list_eval_partition.txt" and "Img/img.zip"); unpack into data/Inshop_Clothes.';
 export const INSHOP_COUNTS = { train: 25882, query: 14218, gallery: 12612 };
 
-interface Row { path: string; item: number; status: string }
+interface Row { path: string; item: number; status: string; line: number }
 
 /** Parses list_eval_partition.txt; `file` names it in errors. */
 export function parsePartition(text: string, file: string): Row[] {
@@ -27,7 +27,7 @@ export function parsePartition(text: string, file: string): Row[] {
     if (!status || !Number.isInteger(item) || !['train', 'query', 'gallery'].includes(status)) {
       throw new Error(`${file}:${i + 1}: expected "image_name id_NNNNNNNN train|query|gallery", got "${line}"`);
     }
-    rows.push({ path, item, status });
+    rows.push({ path, item, status, line: i + 1 });
   }
   return rows;
 }
@@ -44,12 +44,12 @@ export function readInshop(root = 'data'): DatasetSplit {
   const file = join(dir, 'Eval', 'list_eval_partition.txt');
   requireFile(file, 'inshop', INSHOP_LAYOUT, INSHOP_ORIGIN);
   requireDir(join(dir, 'Img'), 'inshop', INSHOP_LAYOUT, INSHOP_ORIGIN);
-  const rows = parsePartition(readFileSync(file, 'utf8'), file);
+  const rows = parsePartition(readUtf8Text(file), file);
   const part = (s: string): Row[] => rows.filter((r) => r.status === s);
   const [trainRows, queryRows, galleryRows] = [part('train'), part('query'), part('gallery')];
   const trainMap = remap(trainRows.map((r) => r.item));
   const testMap = remap([...queryRows, ...galleryRows].map((r) => r.item));
-  const toSample = (m: Map<number, number>) => (r: Row): Sample => ({ path: join(dir, 'Img', r.path), label: m.get(r.item) as number });
+  const toSample = (m: Map<number, number>) => (r: Row): Sample => ({ path: pathInside(join(dir, 'Img'), r.path, `${file}:${r.line}`), label: m.get(r.item) as number });
   const train = trainRows.map(toSample(trainMap));
   const query = queryRows.map(toSample(testMap));
   const gallery = galleryRows.map(toSample(testMap));

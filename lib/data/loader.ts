@@ -30,6 +30,8 @@ export interface LoaderOptions {
   /** seed and epoch key the augmentation of every image (with batch and position) */
   seed?: number;
   epoch?: number;
+  /** start at this batch (a run resuming inside an epoch); augmentation keys stay those of the full list */
+  firstBatch?: number;
   /** called when decoding of batch `b` starts (lets tests and logs see the prefetch depth) */
   onStart?: (b: number) => void;
 }
@@ -74,7 +76,7 @@ export async function* loadBatches(opts: LoaderOptions): AsyncGenerator<Batch> {
   const prefetch = Math.max(1, opts.prefetch ?? 2);
   const n = opts.batches.length;
   const queue: Promise<RawBatch>[] = [];
-  let next = 0;
+  let next = opts.firstBatch ?? 0;
   const fill = (): void => {
     while (queue.length < prefetch && next < n) {
       const p = decodeBatch(opts, next++);

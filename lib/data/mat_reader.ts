@@ -153,6 +153,10 @@ export function parseMat(bytes: Uint8Array, where = 'MAT file'): Map<string, Mat
     throw new Error(`${where}: not a level-5 MAT file (header "${head.slice(0, 20)}", endian "${endian}"; v7.3/HDF5 files are not supported)`);
   }
   const r = new Reader(endian === 'IM', where);
+  const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(124, endian === 'IM');
+  if (version !== 0x0100) {
+    throw new Error(`${where}: MAT header version 0x${version.toString(16).padStart(4, '0')}, expected 0x0100 (level 5; v7.3/HDF5 files are not supported: save with -v7)`);
+  }
   const vars = new Map<string, MatValue>();
   let pos = 128;
   while (pos < bytes.length) {

@@ -3,8 +3,8 @@
  * Ebay_train.txt / Ebay_test.txt, columns `image_id class_id super_class_id path`, header line
  * skipped, label = class_id - 1 (train 0-11317, test 11318-22633); paths relative to the folder.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathInside, readUtf8Text } from './safe_path';
 import { checkCounts, countClasses, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
 export const SOP_LAYOUT = 'Stanford_Online_Products/Ebay_train.txt\nStanford_Online_Products/Ebay_test.txt\nStanford_Online_Products/<category>_final/*.JPG';
@@ -23,7 +23,7 @@ export function parseEbayList(text: string, dir: string, file: string): Sample[]
     if (cols.length < 4 || !Number.isInteger(classId) || classId < 1) {
       throw new Error(`${file}:${i + 1}: expected "image_id class_id super_class_id path", got "${line}"`);
     }
-    out.push({ path: join(dir, cols[3]), label: classId - 1 });
+    out.push({ path: pathInside(dir, cols[3], `${file}:${i + 1}`), label: classId - 1 });
   }
   return out;
 }
@@ -35,7 +35,7 @@ export function readSop(root = 'data'): DatasetSplit {
   const read = (name: string): Sample[] => {
     const file = join(dir, name);
     requireFile(file, 'sop', SOP_LAYOUT, SOP_ORIGIN);
-    return parseEbayList(readFileSync(file, 'utf8'), dir, file);
+    return parseEbayList(readUtf8Text(file), dir, file);
   };
   const train = read('Ebay_train.txt');
   const test = read('Ebay_test.txt');

@@ -7,6 +7,7 @@
  * become RGB (alpha dropped, as PIL's convert('RGB') does). Output: HWC float32, normalised.
  */
 import sharp from 'sharp';
+import { checkPixelLimit, MAX_IMAGE_PIXELS } from './image_check';
 import { imageSize } from './image_size';
 import type { Rng } from './rng';
 
@@ -97,10 +98,12 @@ export function evalResizeCropParams(width: number, height: number, resizeTo: nu
  */
 export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: Rng, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
   try {
-    const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, { failOn: 'truncated' }).metadata());
+    const options = { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS } as const;
+    const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, options).metadata());
     if (!meta.width || !meta.height) throw new Error('no image dimensions');
+    checkPixelLimit(meta.width, meta.height, 'image');
     let flip = false;
-    let img = sharp(input, { failOn: 'truncated' }).toColourspace('srgb');
+    let img = sharp(input, options).toColourspace('srgb');
     if (spec.mode === 'train') {
       if (!rng) throw new Error('train transform needs an rng');
       const crop = randomResizedCropParams(meta.width, meta.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng);

@@ -61,11 +61,12 @@ function isQueryGallery(d: EmbeddingInput | QueryGallery): d is QueryGallery {
   return 'query' in d && 'gallery' in d;
 }
 
-function checkKs(ks: number[], available: number): void {
+/** Each K must be a positive integer no larger than the references a query is ranked against. */
+export function checkKs(ks: number[], available: number, where = 'evaluate'): void {
   for (const k of ks) {
-    if (!Number.isInteger(k) || k < 1) throw new Error(`evaluate: K = ${k} is not a positive integer`);
+    if (!Number.isInteger(k) || k < 1) throw new Error(`${where}: K = ${k} is not a positive integer`);
     if (k > available) {
-      throw new Error(`evaluate: K = ${k} is larger than the ${available} references each query is ranked against`);
+      throw new Error(`${where}: K = ${k} is larger than the ${available} references each query is ranked against`);
     }
   }
 }

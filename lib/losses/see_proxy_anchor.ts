@@ -125,6 +125,30 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     return { n: this.n, plan: this.plan, threshold: this.threshold, coefficients: this.coefficients, random: this.random };
   }
 
+  /**
+   * The two terms of this step's loss, for diagnostics (a non-finite step's message): total =
+   * batch term + lambda x synthetic term, read asynchronously. Draws like a training step (the
+   * caller saves and restores the random state around it).
+   */
+  async terms(embeddings: tf.Tensor2D, labels: tf.Tensor1D): Promise<Record<string, number>> {
+    const batch = this.batchTerm(embeddings, labels);
+    try {
+      const e = await this.expandPending();
+      const synthetic = tf.tidy(() => this.syntheticTerm(e.points, e.pointLabels));
+      tf.dispose([e.points, e.labels]);
+      try {
+        return {
+          'Proxy-Anchor on the batch': (await batch.data())[0],
+          [`Proxy-Anchor on the synthetic points (x lambda ${this.lambda})`]: (await synthetic.data())[0],
+        };
+      } finally {
+        synthetic.dispose();
+      }
+    } finally {
+      batch.dispose();
+    }
+  }
+
   private recordStep(e: { selected: boolean[]; expanded: boolean[] }): void {
     const numExpanded = e.expanded.filter(Boolean).length;
     this.lastStep = { threshold: this.threshold, selected: e.selected, expanded: e.expanded,
@@ -157,8 +181,19 @@ export class SeeProxyAnchorLoss implements MetricLoss {
    * gradient with respect to the proxies (the points are constants).
    */
   async deferredTerm(): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }> {
+    const e = await this.expandPending();
+    try {
+      if (e.pointLabels.length === 0) return { value: tf.scalar(0), grads: {} };
+      return tf.variableGrads(() => tf.tidy(() => tf.mul(this.syntheticTerm(e.points, e.pointLabels), this.lambda)), [this.proxies]);
+    } finally {
+      tf.dispose([e.points, e.labels]);
+    }
+  }
+
+  /** Expands the embeddings batchTerm kept (read asynchronously) and records the step. */
+  private async expandPending(): Promise<ExpansionResult> {
     const pending = this.pending;
-    if (!pending) throw new Error('SeeProxyAnchorLoss.deferredTerm: call batchTerm first (once per step)');
+    if (!pending) throw new Error('SeeProxyAnchorLoss: call batchTerm first (once per step)');
     this.pending = undefined;
     let inputs;
     try {
@@ -168,13 +203,13 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     }
     const e = expandFromHost(inputs, this.expansionOptions());
     this.recordStep(e);
-    try {
-      if (e.pointLabels.length === 0) return { value: tf.scalar(0), grads: {} };
-      return tf.variableGrads(() => tf.tidy(() => tf.mul(proxyAnchorNormalized(l2Normalize(e.points), e.pointLabels,
-        l2Normalize(this.proxies), this.margin, this.alpha, true), this.lambda)), [this.proxies]);
-    } finally {
-      tf.dispose([e.points, e.labels]);
-    }
+    return e;
+  }
+
+  /** PA of the synthetic points (constants) against the proxies; 0 when nothing was expanded. */
+  private syntheticTerm(points: tf.Tensor2D, pointLabels: Int32Array): tf.Scalar {
+    if (pointLabels.length === 0) return tf.scalar(0);
+    return proxyAnchorNormalized(l2Normalize(points), pointLabels, l2Normalize(this.proxies), this.margin, this.alpha, true);
   }
 
   dispose(): void {

@@ -27,9 +27,17 @@ export function assertRank2(x: tf.Tensor, name: string, where: string): [number,
   return [x.shape[0] as number, x.shape[1] as number];
 }
 
-/** Throws when any value is NaN or Inf (index names the first bad row). */
+/** A NaN or infinite input (the training loop treats it as a non-finite step). */
+export class NonFiniteValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteValueError';
+  }
+}
+
+/** Throws NonFiniteValueError when any value is NaN or Inf (index names the first bad row). */
 export function assertFiniteRows(values: ArrayLike<number>, name: string, where: string): void {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new Error(`${where}: ${name} row ${i} contains NaN or Inf`);
+    if (!Number.isFinite(values[i])) throw new NonFiniteValueError(`${where}: ${name} row ${i} contains NaN or Inf`);
   }
 }

@@ -6,19 +6,40 @@
  * File layout is safetensors (8-byte LE header length, JSON header, raw little-endian F32 data);
  * the loop state is JSON in header.__metadata__.state, so standard safetensors readers can open it.
  * Keys: model/<name>, loss/<index>, opt/<group>/<index>/m|v.
+ * header.__metadata__.checksum is the SHA-256 of the header without it and of everything after
+ * the header; a load recomputes it, so a damaged or edited file is refused, never half-used.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import type { AdamW, AdamWSlotState } from './adamw';
 import { writeFileAtomic } from './atomic_write';
 
-export const CHECKPOINT_FORMAT = 'see-kit-checkpoint/1';
+export const CHECKPOINT_FORMAT = 'see-kit-checkpoint/2';
+/** the format before checksums: still read, reported as `checksum: 'absent'` */
+const FORMAT_WITHOUT_CHECKSUM = 'see-kit-checkpoint/1';
+
+/** Where a checkpoint written inside an epoch (a stop at a step boundary) continues. */
+export interface EpochPosition {
+  /** the epoch that was interrupted */
+  epoch: number;
+  /** steps of that epoch already done (the next step to run) */
+  step: number;
+  /** the epoch's batch seed, drawn from the loop's RNG when the epoch started */
+  epochSeed: number;
+  /** running sums for the epoch's log record */
+  lossSum: number;
+  lossCount: number;
+  images: number;
+}
 
 /** The loop's position and anything JSON the loop wants back on resume. */
 export interface LoopState {
-  /** last fully completed epoch (0-based) */
+  /** last fully completed epoch (0-based; -1 when stopped inside the first epoch) */
   epoch: number;
+  /** present when written inside epoch `epoch + 1`: where that epoch continues */
+  inEpoch?: EpochPosition;
   /** optimizer iterations done so far */
   globalStep: number;
   /** state of the loop's seeded RNG after `epoch` */
@@ -36,6 +57,8 @@ export interface Checkpoint {
   state: LoopState;
   optimizerSteps: Record<string, number>;
   tensors: Map<string, Entry>;
+  /** 'verified': the stored SHA-256 matched; 'absent': a format-1 file written before checksums */
+  checksum: 'verified' | 'absent';
 }
 
 /** Reads every tensor of the model, the loss and the optimizer and writes them to `path`. */
@@ -63,14 +86,18 @@ export async function saveCheckpoint(
 export function readCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new Error(`checkpoint ${path} does not exist`);
   const bytes = readFileSync(path);
-  const { meta, tensors } = decode(bytes, path);
-  if (meta.format !== CHECKPOINT_FORMAT) {
+  const { meta, tensors, checksum } = decode(bytes, path);
+  if (meta.format !== CHECKPOINT_FORMAT && meta.format !== FORMAT_WITHOUT_CHECKSUM) {
     throw new Error(`checkpoint ${path}: format "${meta.format}", expected "${CHECKPOINT_FORMAT}"`);
+  }
+  if (meta.format === CHECKPOINT_FORMAT && checksum === 'absent') {
+    throw new Error(`checkpoint ${path}: format ${CHECKPOINT_FORMAT} without its checksum; the file was altered after it was written`);
   }
   return {
     state: JSON.parse(meta.state ?? 'null') as LoopState,
     optimizerSteps: JSON.parse(meta.optimizerSteps ?? '{}') as Record<string, number>,
     tensors,
+    checksum,
   };
 }
 
@@ -124,6 +151,11 @@ export async function restoreCheckpoint(
   if (unused.length) throw new Error(`${source}: tensors not used by this model/loss: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ' ...' : ''}`);
 }
 
+/** SHA-256 of the header JSON (without the checksum) and of the bytes after the header. */
+function checksumOf(headerJson: string, body: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(headerJson, 'utf8').update(body).digest('hex')}`;
+}
+
 function encode(tensors: Map<string, Entry>, meta: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: meta };
   let offset = 0;
@@ -131,28 +163,42 @@ function encode(tensors: Map<string, Entry>, meta: Record<string, string>): Uint
     header[name] = { dtype: 'F32', shape: e.shape, data_offsets: [offset, offset + e.data.length * 4] };
     offset += e.data.length * 4;
   }
+  const body = new Uint8Array(offset);
+  const bodyView = new DataView(body.buffer);
+  let pos = 0;
+  for (const e of tensors.values()) {
+    for (let i = 0; i < e.data.length; i++) bodyView.setFloat32(pos + 4 * i, e.data[i], true);
+    pos += e.data.length * 4;
+  }
+  header.__metadata__ = { ...meta, checksum: checksumOf(JSON.stringify(header), body) };
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // align data to 8 bytes
   const head = Buffer.from(json, 'utf8');
   const out = new Uint8Array(8 + head.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(head.length), true);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
-  let pos = 8 + head.length;
-  for (const e of tensors.values()) {
-    for (let i = 0; i < e.data.length; i++) view.setFloat32(pos + 4 * i, e.data[i], true);
-    pos += e.data.length * 4;
-  }
+  out.set(body, 8 + head.length);
   return out;
 }
 
-function decode(bytes: Uint8Array, source: string): { meta: Record<string, string>; tensors: Map<string, Entry> } {
+function decode(bytes: Uint8Array, source: string): { meta: Record<string, string>; tensors: Map<string, Entry>; checksum: Checkpoint['checksum'] } {
   if (bytes.length < 8) throw new Error(`${source}: ${bytes.length} bytes, too short for a checkpoint`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
   if (8 + n > bytes.length) throw new Error(`${source}: header length ${n} exceeds the file size ${bytes.length}`);
-  const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')) as Record<string, unknown>;
-  const meta = (header.__metadata__ ?? {}) as Record<string, string>;
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${source}: the checkpoint header is not valid JSON (${(err as Error).message}); the file is damaged`);
+  }
+  const { checksum: stored, ...meta } = (header.__metadata__ ?? {}) as Record<string, string>;
+  if (stored !== undefined) {
+    const computed = checksumOf(JSON.stringify({ ...header, __metadata__: meta }), bytes.subarray(8 + n));
+    if (computed !== stored) {
+      throw new Error(`${source}: checksum mismatch (stored ${stored}, computed ${computed}); the checkpoint was damaged or altered after it was written and cannot be used`);
+    }
+  }
   const tensors = new Map<string, Entry>();
   const base = 8 + n;
   for (const [name, value] of Object.entries(header)) {
@@ -167,5 +213,5 @@ function decode(bytes: Uint8Array, source: string): { meta: Record<string, strin
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(base + offs[0] + 4 * i, true);
     tensors.set(name, { shape, data });
   }
-  return { meta, tensors };
+  return { meta, tensors, checksum: stored === undefined ? 'absent' : 'verified' };
 }

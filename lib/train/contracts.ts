@@ -15,8 +15,12 @@ export interface Batch {
 export interface BatchSource {
   /** optimizer steps per epoch (official: floor(N_train / global batch)) */
   readonly itersPerEpoch: number;
-  /** the batches of `epoch`; `seed` is drawn from the loop's RNG so a resumed run sees the same data */
-  epoch(epoch: number, seed: number): AsyncIterable<Batch> | Iterable<Batch>;
+  /**
+   * the batches of `epoch` from batch `fromStep` on (0 unless a run resumes inside an epoch: a
+   * source must give exactly the batches it would have given from there); `seed` is drawn from
+   * the loop's RNG so a resumed run sees the same data
+   */
+  epoch(epoch: number, seed: number, fromStep?: number): AsyncIterable<Batch> | Iterable<Batch>;
 }
 
 /** Retrieval metrics, with Recall@K keyed by K ("1", "2", ...). Values are fractions in [0, 1]. */

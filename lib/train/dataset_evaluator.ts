@@ -11,7 +11,9 @@ import { sequentialBatches } from '../data/sampler';
 import type { Sample } from '../data/split';
 import type { TransformSpec } from '../data/transforms';
 import { evaluate, type Metric } from '../eval';
+import { checkKs } from '../eval/evaluate';
 import type { EvalMetrics, Evaluator } from './contracts';
+import { pausePoint } from './pause_points';
 
 export interface DatasetEvaluatorOptions {
   /** one labelled set, or query and gallery */
@@ -29,7 +31,7 @@ export interface DatasetEvaluatorOptions {
   seed?: number;
 }
 
-/** Embeddings of `samples` as one Float32Array [N * D], in order. */
+/** Embeddings of `samples` as one Float32Array [N * D], in order; a NaN or infinite one is refused, naming its image. */
 export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500): Promise<{ embeddings: Float32Array; labels: Int32Array; dim: number }> {
   const dim = model.embeddingDim;
   const embeddings = new Float32Array(samples.length * dim);
@@ -39,7 +41,13 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
     try {
       const z = model.embed(b.images, false); // [B, D]
       try {
-        embeddings.set(await z.data() as Float32Array, offset);
+        const values = await z.data() as Float32Array;
+        const bad = values.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          const row = b.indices[Math.floor(bad / dim)];
+          throw new Error(`evaluation refused: the embedding of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite embeddings, so no metric is computed`);
+        }
+        embeddings.set(values, offset);
       } finally {
         z.dispose();
       }
@@ -51,16 +59,23 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
   return { embeddings, labels, dim };
 }
 
+/** Checks K against the split's size when built, so a run fails before training rather than at its first evaluation. */
 export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
   const metrics = o.metrics ?? ['recall'];
+  if (metrics.includes('recall')) {
+    const references = o.gallery ? o.gallery.length : (o.samples?.length ?? 0) - 1;
+    checkKs(o.ks, references, `evaluation K values [${o.ks.join(', ')}] on ${o.gallery ? `a gallery of ${references} images` : `${references + 1} images (each query ranked against the other ${references})`}`);
+  }
   return async (model): Promise<EvalMetrics> => {
     const options = { ks: o.ks, metrics, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
     let result;
     if (o.query && o.gallery) {
       const [query, gallery] = [await embedSamples(model, o.query, o.spec, o.batchSize), await embedSamples(model, o.gallery, o.spec, o.batchSize)];
+      pausePoint('evaluate');
       result = await evaluate({ query, gallery }, { name: 'query-gallery', ks: o.ks, metrics, queryGallery: true }, options);
     } else if (o.samples) {
       const set = await embedSamples(model, o.samples, o.spec, o.batchSize);
+      pausePoint('evaluate');
       result = await evaluate(set, { name: 'labelled-set', ks: o.ks, metrics, queryGallery: false }, options);
     } else {
       throw new Error('datasetEvaluator: give either samples, or query and gallery');

@@ -5,20 +5,28 @@
  * `evalFreq` epochs from max(warmupEpochs, evalFrom) plus the last epoch, best-epoch (by test
  * Recall@1, as the official code reports) and last-epoch metrics, an optional validation split
  * for honest model selection, a checkpoint per `checkpointEvery` epochs, resume, NaN stop.
+ * A run holds its folder's lock (lib/train/run_lock.ts) while it trains; a resume must have the
+ * configuration its checkpoint was trained with (lib/train/config_diff.ts); a stop request
+ * (lib/train/stop_signal.ts) ends the run at a step boundary with a checkpoint to resume from.
  */
+import { existsSync } from 'node:fs';
 import { backendInfo, describeBackend, tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import { AdamW } from './adamw';
-import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type EpochPosition, type LoopState } from './checkpoint';
+import { assertSameConfig } from './config_diff';
 import { isEpochAware, isStatefulLoss, lossStepStats, recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
 import { lrMultiplier } from './lr_schedule';
 import { buildParamGroups, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
 import { webgpuMemory } from '../backend/webgpu_backend';
 import { Rng } from './rng';
-import type { RunDir } from './run_dir';
+import type { RunDir, RunPosition } from './run_dir';
+import { acquireRunLock, type LockHolder } from './run_lock';
+import { asNonFiniteStep, describeNonFinite, lossTermsOf, variableLabels } from './step_health';
+import { RunStoppedError, type StopRequest } from './stop_signal';
 import { validateTrainConfig, type TrainConfig } from './train_config';
-import { NonFiniteLossError, trainStep } from './train_step';
+import { trainStep } from './train_step';
 
 export interface EvalRecord {
   epoch: number;
@@ -37,6 +45,8 @@ export interface RunMetrics {
   selectedByValidation?: EvalRecord;
   history: EvalRecord[];
   trainSeconds: number;
+  /** steps whose update was skipped because their loss or gradient was not finite (train.nonFinite "skip") */
+  skippedSteps?: number;
 }
 
 export interface TrainOptions {
@@ -56,7 +66,12 @@ export interface TrainOptions {
   logEverySteps?: number;
   /** what else config.json records beside the train config (row id, backbone, dataset...) */
   runInfo?: Record<string, unknown>;
+  /** polled between steps: once it names a signal, the run stops there with a checkpoint (StopSignals) */
+  stop?: StopRequest;
 }
+
+/** configuration keys a resumed run may change: where the data lives */
+const MAY_CHANGE_ON_RESUME = ['dataRoot'];
 
 /** Evaluation schedule: official rule, plus the last epoch so last-epoch metrics always exist. */
 export function shouldEvaluate(config: TrainConfig, epoch: number): boolean {
@@ -88,80 +103,134 @@ function environment(): Record<string, unknown> {
 
 export async function train(opts: TrainOptions): Promise<RunMetrics> {
   const config = validateTrainConfig(opts.config);
+  const lock = acquireRunLock(opts.runDir.path);
+  try {
+    return await trainHoldingLock(opts, config, lock.replaced);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLock: LockHolder | undefined): Promise<RunMetrics> {
   const { model, loss, data, runDir } = opts;
   const logEvery = opts.logEverySteps ?? 1;
+  const runConfig = { ...opts.runInfo, train: config };
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
   const rng = new Rng(config.seed);
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];
-  let lastGoodEpoch = -1;
+  let resumeAt: EpochPosition | undefined;
+  let skippedSteps = 0;
+  /** where the last checkpoint this run can continue from was taken, for error messages */
+  let lastGood: string | undefined;
+  /** the step this attempt is at; undefined until it reaches its first batch */
+  let at: RunPosition | undefined;
   const t0 = performance.now();
+  const save = async (state: Pick<LoopState, 'epoch' | 'inEpoch'>): Promise<void> => {
+    await saveCheckpoint(runDir.checkpointPath, { model, loss, optimizer }, {
+      ...state,
+      globalStep,
+      rng: rng.getState(),
+      extra: { history, config: runConfig, skippedSteps, ...(isStatefulLoss(loss) ? { lossRandomState: loss.getRandomState() } : {}) },
+    });
+    lastGood = state.inEpoch ? `epoch ${state.inEpoch.epoch} after ${state.inEpoch.step} of its steps` : `epoch ${state.epoch}`;
+  };
   try {
+    const cleaned = { ...(staleLock ? { staleLock } : {}), ...leftovers(runDir.removeStaleTemporaries()) };
     if (opts.resume && runDir.hasCheckpoint()) {
       const ckpt = readCheckpoint(runDir.checkpointPath);
+      resumeAt = ckpt.state.inEpoch;
+      lastGood = resumeAt ? `epoch ${resumeAt.epoch} after ${resumeAt.step} of its steps` : `epoch ${ckpt.state.epoch}`;
+      if (ckpt.state.extra.config !== undefined) {
+        assertSameConfig(ckpt.state.extra.config, runConfig, { run: `the checkpoint ${runDir.checkpointPath}`, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
+      }
       await restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
-      startEpoch = ckpt.state.epoch + 1;
+      startEpoch = resumeAt ? resumeAt.epoch : ckpt.state.epoch + 1;
       globalStep = ckpt.state.globalStep;
       rng.setState(ckpt.state.rng);
       history = (ckpt.state.extra.history as EvalRecord[] | undefined) ?? [];
+      skippedSteps = (ckpt.state.extra.skippedSteps as number | undefined) ?? 0;
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
       if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
-      lastGoodEpoch = ckpt.state.epoch;
-      runDir.truncateLogAfter(ckpt.state.epoch);
-      runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch, ...environment() });
+      runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
+      runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment() });
     } else {
-      runDir.writeConfig({ ...opts.runInfo, train: config });
-      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...environment() });
+      if (opts.resume && existsSync(runDir.configPath)) {
+        assertSameConfig(runDir.readConfig(), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
+      }
+      runDir.truncateLogAt({ epoch: 0, step: 0 }); // what an attempt without a checkpoint logged is redone
+      runDir.writeConfig(runConfig);
+      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...cleaned, ...environment() });
     }
     const iters = data.itersPerEpoch;
-    const meter = new ThroughputMeter((config.epochs - startEpoch) * iters);
+    const meter = new ThroughputMeter((config.epochs - startEpoch) * iters - (resumeAt?.step ?? 0));
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       if (isEpochAware(loss)) loss.setEpoch(epoch, config.epochs);
-      const epochSeed = rng.nextUint32();
+      const within = resumeAt?.epoch === epoch ? resumeAt : undefined;
+      const epochSeed = within ? within.epochSeed : rng.nextUint32();
       const epochStart = performance.now();
-      let sum = 0;
-      let count = 0;
-      let images = 0;
-      let step = 0;
+      let sum = within?.lossSum ?? 0;
+      let count = within?.lossCount ?? 0;
+      let images = within?.images ?? 0;
+      let step = within?.step ?? 0;
       let lrs = groupLearningRates(config, epoch, 1);
-      for await (const batch of data.epoch(epoch, epochSeed)) {
+      at = { epoch, step };
+      const stopHere = async (signal: NodeJS.Signals): Promise<never> => {
+        await save({ epoch: epoch - 1, inEpoch: { epoch, step, epochSeed, lossSum: sum, lossCount: count, images } });
+        runDir.log({ kind: 'event', epoch, step, event: 'stopped', signal, checkpoint: runDir.checkpointPath });
+        throw new RunStoppedError(signal, epoch, step, runDir.checkpointPath);
+      };
+      for await (const batch of data.epoch(epoch, epochSeed, step)) {
+        at = { epoch, step };
         if (step >= iters) {
           tf.dispose([batch.images, batch.labels]);
           throw new Error(`BatchSource gave more than itersPerEpoch=${iters} batches in epoch ${epoch}`);
         }
+        const signal = opts.stop?.signal;
+        if (signal) {
+          tf.dispose([batch.images, batch.labels]);
+          await stopHere(signal);
+        }
         lrs = groupLearningRates(config, epoch, lrMultiplier(config.lrDecay, globalStep, config.epochs, iters));
         const b = batch.images.shape[0];
-        let value: number;
+        const randomBefore = isStatefulLoss(loss) ? loss.getRandomState() : undefined;
+        let value: number | undefined;
         try {
           value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
-        } catch (err) {
-          if (err instanceof NonFiniteLossError) {
-            runDir.log({ kind: 'event', epoch, step, event: 'non-finite loss', loss: String(err.lossValue) });
-            const where = lastGoodEpoch >= 0
-              ? `the last good checkpoint (epoch ${lastGoodEpoch}) is intact at ${runDir.checkpointPath}`
-              : 'no checkpoint had been written yet';
-            err.message = `${err.message}; ${where}. Lower the learning rate or check the data, then --resume.`;
+        } catch (caught) {
+          const err = asNonFiniteStep(caught, epoch, step);
+          if (!err) throw caught;
+          const detail = describeNonFinite(err, globalStep, await lossTermsOf(model, loss, batch, randomBefore), variableLabels(model, loss));
+          const skip = config.nonFinite === 'skip';
+          runDir.log({ kind: 'event', epoch, step, event: skip ? 'skipped non-finite step' : 'non-finite step', detail });
+          if (!skip) {
+            err.message = `${detail}. Lower the learning rate or check the data, then --resume; or set train.nonFinite to "skip" to skip such steps`;
+            throw err;
           }
-          throw err;
+          skippedSteps += 1;
         } finally {
           tf.dispose([batch.images, batch.labels]);
         }
-        const stats = lossStepStats(loss, b);
-        const { imagesPerSecond, etaSeconds } = meter.record(b);
-        sum += value;
-        count += 1;
-        images += b;
-        if (step % logEvery === 0) {
-          runDir.log({ kind: 'step', epoch, step, globalStep, loss: value, lr: lrs, imagesPerSecond, ...stats });
+        if (value !== undefined) {
+          const stats = lossStepStats(loss, b);
+          const { imagesPerSecond, etaSeconds } = meter.record(b);
+          sum += value;
+          count += 1;
+          images += b;
+          if (step % logEvery === 0) {
+            runDir.log({ kind: 'step', epoch, step, globalStep, loss: value, lr: lrs, imagesPerSecond, ...stats });
+          }
+          const gpu = webgpuMemory();
+          const gpuMb = gpu && { inUse: gpu.inUseBytes / 2 ** 20, pooled: gpu.pooledBytes / 2 ** 20 };
+          opts.progress?.({ epoch, epochs: config.epochs, step, stepsPerEpoch: iters, loss: value, imagesPerSecond, etaSeconds, ...(gpuMb ? { gpuMb } : {}) });
         }
-        const gpu = webgpuMemory();
-        const gpuMb = gpu && { inUse: gpu.inUseBytes / 2 ** 20, pooled: gpu.pooledBytes / 2 ** 20 };
-        opts.progress?.({ epoch, epochs: config.epochs, step, stepsPerEpoch: iters, loss: value, imagesPerSecond, etaSeconds, ...(gpuMb ? { gpuMb } : {}) });
         step += 1;
         globalStep += 1;
       }
       if (step !== iters) throw new Error(`BatchSource gave ${step} batches in epoch ${epoch}, expected itersPerEpoch=${iters}`);
+      at = { epoch, step };
+      if (opts.stop?.signal) await stopHere(opts.stop.signal); // before the evaluation: it is redone on resume
       const seconds = (performance.now() - epochStart) / 1000;
       runDir.log({ kind: 'epoch', epoch, loss: sum / count, lr: lrs, imagesPerSecond: images / seconds, seconds, globalStep });
       if (shouldEvaluate(config, epoch)) {
@@ -170,16 +239,19 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
         history.push(record);
         runDir.log({ kind: 'eval', ...record });
       }
-      if ((epoch + 1) % config.checkpointEvery === 0 || epoch === config.epochs - 1) {
-        await saveCheckpoint(runDir.checkpointPath, { model, loss, optimizer }, {
-          epoch,
-          globalStep,
-          rng: rng.getState(),
-          extra: { history, ...(isStatefulLoss(loss) ? { lossRandomState: loss.getRandomState() } : {}) },
-        });
-        lastGoodEpoch = epoch;
+      if ((epoch + 1) % config.checkpointEvery === 0 || epoch === config.epochs - 1) await save({ epoch });
+    }
+  } catch (err) {
+    if (err instanceof Error && !(err instanceof RunStoppedError)) {
+      const where = lastGood ? `the last good checkpoint (${lastGood}) is intact at ${runDir.checkpointPath}` : 'no checkpoint had been written yet';
+      err.message = `${err.message}\nrun ${runDir.id} ${at ? `stopped at epoch ${at.epoch} step ${at.step}` : 'trained nothing in this attempt'}; ${where}`;
+      if (at) {
+        try {
+          runDir.log({ kind: 'event', ...at, event: 'failed', error: err.message });
+        } catch { /* the log itself may be what failed */ }
       }
     }
+    throw err;
   } finally {
     optimizer.dispose();
   }
@@ -197,7 +269,12 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
     ...(selected ? { selectedByValidation: selected } : {}),
     history,
     trainSeconds: (performance.now() - t0) / 1000,
+    ...(skippedSteps ? { skippedSteps } : {}),
   };
   runDir.writeMetrics(metrics);
   return metrics;
+}
+
+function leftovers(files: string[]): Record<string, unknown> {
+  return files.length ? { removedTemporaries: files } : {};
 }

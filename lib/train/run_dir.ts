@@ -4,14 +4,36 @@
  *   log.jsonl        one JSON object per step ({kind:"step"}) and per epoch ({kind:"epoch"})
  *   metrics.json     final metrics (best epoch, last epoch, validation-selected epoch)
  *   checkpoint.safetensors   the last good checkpoint (lib/train/checkpoint.ts)
+ *   run.lock         while a process trains in the folder (lib/train/run_lock.ts)
+ * A log append that fails (full disk, file-size limit) is cut back to the records before it, so
+ * the log never ends in half a record; a final line torn by a kill is dropped when a run resumes.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic_write';
 
 export const DEFAULT_RUNS_ROOT = resolve(__dirname, '..', '..', 'data', 'runs');
 
 export type LogRecord = { kind: 'step' | 'epoch' | 'eval' | 'event'; epoch: number } & Record<string, unknown>;
+
+/** A place in a run: the next step to run is `step` of `epoch`. */
+export interface RunPosition {
+  epoch: number;
+  step: number;
+}
+
+/** events of the run's life, kept whatever is redone: the log tells how its numbers came about */
+const LIFE_EVENTS = new Set(['start', 'resume', 'stopped', 'failed']);
+
+/** Whether a run continuing at `next` keeps the record (written before `next`, or a life event). */
+export function loggedBefore(r: LogRecord, next: RunPosition): boolean {
+  if (r.kind === 'event' && LIFE_EVENTS.has(String(r.event))) return true;
+  if (r.epoch !== next.epoch) return r.epoch < next.epoch;
+  const step = typeof r.step === 'number' ? r.step : undefined;
+  if (r.kind === 'step') return (step ?? 0) < next.step;
+  if (r.kind === 'event') return step === undefined || step <= next.step;
+  return false; // epoch and eval records close an epoch that is not finished at `next`
+}
 
 export class RunDir {
   readonly configPath: string;
@@ -40,15 +62,27 @@ export class RunDir {
   }
 
   log(record: LogRecord): void {
-    appendFileSync(this.logPath, JSON.stringify(record) + '\n');
+    const size = existsSync(this.logPath) ? statSync(this.logPath).size : 0;
+    try {
+      appendFileSync(this.logPath, JSON.stringify(record) + '\n');
+    } catch (err) {
+      try {
+        truncateSync(this.logPath, size);
+      } catch { /* nothing was appended */ }
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(`cannot append to the run log ${this.logPath} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')}); the records before this one are intact`);
+    }
   }
 
+  /** Every record; a last line without its newline (a write torn by a kill) is left out. */
   readLog(): LogRecord[] {
     if (!existsSync(this.logPath)) return [];
-    return readFileSync(this.logPath, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l, i) => {
+    const lines = readFileSync(this.logPath, 'utf8').split('\n');
+    lines.pop(); // '' when the file ends with a newline, else a torn last record
+    return lines
+      .map((l, i) => [l, i] as const)
+      .filter(([l]) => l.trim() !== '')
+      .map(([l, i]) => {
         try {
           return JSON.parse(l) as LogRecord;
         } catch {
@@ -57,10 +91,22 @@ export class RunDir {
       });
   }
 
-  /** On resume: drop log records from epochs after the checkpoint (a killed epoch is redone). */
-  truncateLogAfter(epoch: number): void {
-    const keep = this.readLog().filter((r) => r.epoch <= epoch);
+  /** On resume: keep the records written before `next` (a killed stretch is redone and logged again). */
+  truncateLogAt(next: RunPosition): void {
+    const keep = this.readLog().filter((r) => loggedBefore(r, next));
     writeFileAtomic(this.logPath, keep.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
+  /** On resume from the checkpoint of `epoch`: drop records of later epochs. */
+  truncateLogAfter(epoch: number): void {
+    this.truncateLogAt({ epoch: epoch + 1, step: 0 });
+  }
+
+  /** Removes temporary files that a killed atomic write left (call only while holding the run lock). */
+  removeStaleTemporaries(): string[] {
+    const stale = readdirSync(this.path).filter((f) => /^\..+\.\d+\.\d+\.tmp$/.test(f));
+    for (const f of stale) rmSync(join(this.path, f), { force: true });
+    return stale;
   }
 
   writeMetrics(metrics: unknown): void {

@@ -27,6 +27,12 @@ export interface TrainConfig {
   /** write a checkpoint every this many epochs (and after the last) */
   checkpointEvery: number;
   seed: number;
+  /**
+   * a step whose loss or gradient is NaN or infinite: 'stop' the run (default) naming the step,
+   * the loss terms and the last good checkpoint, or 'skip' its update (as fp16 loss scalers do),
+   * logged as an event and counted in metrics.json
+   */
+  nonFinite?: 'stop' | 'skip';
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -44,6 +50,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   evalFrom: 0,
   checkpointEvery: 1,
   seed: 0,
+  nonFinite: 'stop',
 };
 
 /** Throws a clear error naming the first bad field. */
@@ -61,5 +68,8 @@ export function validateTrainConfig(c: TrainConfig, source = 'train config'): Tr
   if (!Number.isInteger(c.seed)) throw new Error(`${source}: seed=${JSON.stringify(c.seed)}, expected an integer`);
   if (!['constant', 'cosine', 'step'].includes(c.lrDecay?.kind)) throw new Error(`${source}: lrDecay=${JSON.stringify(c.lrDecay)}, expected kind constant|cosine|step`);
   if (!['none', 'value', 'norm'].includes(c.clip?.kind)) throw new Error(`${source}: clip=${JSON.stringify(c.clip)}, expected kind none|value|norm`);
+  if (c.nonFinite !== undefined && c.nonFinite !== 'stop' && c.nonFinite !== 'skip') {
+    throw new Error(`${source}: nonFinite=${JSON.stringify(c.nonFinite)}, expected "stop" or "skip"`);
+  }
   return c;
 }

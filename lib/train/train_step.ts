@@ -13,18 +13,9 @@ import type { AdamW } from './adamw';
 import { applyGradClip, type GradClip } from './grad_clip';
 import { isDeferredTermLoss, type Batch, type DeferredTermLoss } from './contracts';
 import { readToHost } from '../backend/host_values';
+import { NonFiniteLossError, readStepHealth } from './step_health';
 
-export class NonFiniteLossError extends Error {
-  constructor(
-    message: string,
-    readonly epoch: number,
-    readonly step: number,
-    readonly lossValue: number,
-  ) {
-    super(message);
-    this.name = 'NonFiniteLossError';
-  }
-}
+export { NonFiniteLossError };
 
 export interface StepParts {
   model: EmbeddingModel;
@@ -48,7 +39,7 @@ async function addDeferredTerm(value: tf.Scalar, grads: tf.NamedTensorMap, loss:
 
 /**
  * Runs one step and returns the loss value. Throws NonFiniteLossError (weights untouched) when
- * the loss is NaN or infinite. The batch tensors are not disposed here.
+ * the loss or a gradient is NaN or infinite. The batch tensors are not disposed here.
  */
 export async function trainStep(
   parts: StepParts,
@@ -67,23 +58,25 @@ export async function trainStep(
     optimizer.variables(),
   );
   let total = value;
-  let lossValue: number;
+  let health: { loss: number; nonFiniteGradients: string[] };
   try {
     if (deferred) total = await addDeferredTerm(value, grads, deferred);
-    lossValue = (await total.data())[0];
+    health = await readStepHealth(total, grads);
   } catch (err) {
     tf.dispose(grads);
     throw err;
   } finally {
     tf.dispose([value, total]);
   }
-  if (!Number.isFinite(lossValue)) {
+  const lossValue = health.loss;
+  if (!Number.isFinite(lossValue) || health.nonFiniteGradients.length) {
     tf.dispose(grads);
     throw new NonFiniteLossError(
-      `loss is ${lossValue} at epoch ${where.epoch} step ${where.step}: training stopped before the update`,
+      `${Number.isFinite(lossValue) ? 'a gradient is not finite' : `loss is ${lossValue}`} at epoch ${where.epoch} step ${where.step}: training stopped before the update`,
       where.epoch,
       where.step,
       lossValue,
+      health.nonFiniteGradients,
     );
   }
   const clipped = applyGradClip(grads, clip);

@@ -79,3 +79,9 @@ test('cars_annos_tiny fixtures: uncompressed and compressed read the same struct
   assert.ok(names && names.kind === 'cell');
   assert.deepEqual(names.cells.map((c) => matString(c, 'name')), Array.from({ length: 8 }, (_, i) => `Maker Model ${2000 + i}`));
 });
+
+test('a level-5 header with another version number is refused, naming it', () => {
+  const h = header();
+  h.writeUInt16LE(0x0200, 124);
+  assert.throws(() => parseMat(Buffer.concat([h, Buffer.alloc(8)]), 'v2.mat'), /v2\.mat: MAT header version 0x0200, expected 0x0100/);
+});

@@ -111,3 +111,18 @@ test('In-Shop: count and header lines skipped, ids remapped in numeric order, qu
   assert.equal(split.notices.length, 3);
   assert.match(split.notices[1], /query has 2 \(official 14218\)/);
 });
+
+test('list files: paths must stay inside the dataset folder and be UTF-8 (In-Shop and SOP)', () => {
+  const root = tempDir();
+  const dir = join(root, 'Inshop_Clothes');
+  mkdirSync(join(dir, 'Img'), { recursive: true });
+  const list = (path: string): string => `1\nimage_name item_id evaluation_status\n${path} id_00000001 train\n`;
+  put(join(dir, 'Eval', 'list_eval_partition.txt'), list('img/../../secret.jpg'));
+  assert.throws(() => readInshop(root), /list_eval_partition\.txt:3: "img\/\.\.\/\.\.\/secret\.jpg" points outside the dataset folder .*Inshop_Clothes\/Img/);
+  put(join(dir, 'Eval', 'list_eval_partition.txt'), list('/img/a.jpg'));
+  assert.throws(() => readInshop(root), /list_eval_partition\.txt:3: "\/img\/a\.jpg" is an absolute path/);
+  put(join(dir, 'Eval', 'list_eval_partition.txt'), list('img/sub/../a.jpg'));
+  assert.equal(readInshop(root).train[0].path, join(dir, 'Img', 'img', 'sub', '..', 'a.jpg'), 'a `..` that stays inside is fine');
+  put(join(dir, 'Eval', 'list_eval_partition.txt'), Buffer.concat([Buffer.from(list('img/a.jpg')), Buffer.from([0x61, 0xff, 0x0a])]));
+  assert.throws(() => readInshop(root), /list_eval_partition\.txt:4: not valid UTF-8/);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { checkImageFiles, imageFileProblem } from '../../lib/data/image_check';
 import { imageSize } from '../../lib/data/image_size';
 import { makeRng } from '../../lib/data/rng';
 import { IMAGENET_MEAN, IMAGENET_STD, evalResizeCropParams, evalSpec, pyRound, randomResizedCropParams, trainSpec, transformImage } from '../../lib/data/transforms';
@@ -105,4 +106,24 @@ test('imageSize reads JPEG (baseline, progressive) and PNG headers like sharp do
     assert.deepEqual(imageSize(buf), { width: meta.width, height: meta.height });
   }
   assert.equal(imageSize(Buffer.from('GIF89a....................')), undefined);
+});
+
+test('a header over the pixel limit is refused before decoding, by the transform itself', async () => {
+  const small = await makeJpeg(64, 48);
+  const sof = small.indexOf(Buffer.from([0xff, 0xc0]));
+  const huge = Buffer.from(small);
+  huge.writeUInt16BE(40000, sof + 5);
+  huge.writeUInt16BE(40000, sof + 7);
+  const t0 = Date.now();
+  await assert.rejects(transformImage(huge, evalSpec(16), undefined, 'huge.jpg'), /huge\.jpg: cannot decode or transform image \(image: 40000 x 40000 = 1600000000 pixels is over the limit of 178956970 \(PIL's decompression-bomb limit\); refused before decoding\)/);
+  assert.ok(Date.now() - t0 < 2000, 'refused without decoding 1.6 gigapixels');
+  const dir = tempDir();
+  const file = put(join(dir, 'huge.jpg'), huge);
+  assert.match(await imageFileProblem(file) ?? '', /is 40000 x 40000 = 1600000000 pixels, over the limit of 178956970 \(refused before decoding\)/);
+  assert.equal(await imageFileProblem(put(join(dir, 'ok.jpg'), small)), undefined);
+  assert.match(await imageFileProblem(join(dir, 'missing.jpg')) ?? '', /cannot be opened \(ENOENT\)/);
+  const png = await sharp(small).png().toBuffer();
+  assert.equal(await imageFileProblem(put(join(dir, 'ok.png'), png)), undefined);
+  assert.match(await imageFileProblem(put(join(dir, 'cut.png'), png.subarray(0, png.length - 20))) ?? '', /is truncated: no PNG IEND chunk/);
+  await assert.rejects(checkImageFiles([join(dir, 'ok.png'), join(dir, 'cut.png'), join(dir, 'missing.jpg')]), /2 of 3 image files cannot be used:\n- .*cut\.png is truncated[^\n]*\n- .*missing\.jpg cannot be opened/);
 });

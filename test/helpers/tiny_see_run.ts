@@ -13,6 +13,7 @@ import { evaluate } from '../../lib/eval';
 import { train, type RunMetrics } from '../../lib/train/loop';
 import { collectingProgress, type ProgressEvent } from '../../lib/train/progress';
 import { RunDir } from '../../lib/train/run_dir';
+import { RunStoppedError } from '../../lib/train/stop_signal';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../lib/train/train_config';
 import type { Batch, BatchSource, Evaluator } from '../../lib/train/contracts';
 import { Rng } from '../../lib/train/rng';
@@ -36,12 +37,14 @@ function images(centres: Float32Array[], labels: number[], rng: Rng): tf.Tensor4
 class PatternSource implements BatchSource {
   constructor(readonly centres: Float32Array[], readonly itersPerEpoch: number, readonly batch: number) {}
 
-  *epoch(_epoch: number, seed: number): Iterable<Batch> {
+  *epoch(_epoch: number, seed: number, fromStep = 0): Iterable<Batch> {
     const rng = new Rng(seed);
     for (let s = 0; s < this.itersPerEpoch; s++) {
       // m = 2 per class, fixed batch shape (the webgpu buffer pool reuses buffers by exact size)
       const labels = Array.from({ length: this.batch }, (_, i) => (Math.floor(i / 2) + s) % CLASSES);
-      yield { images: images(this.centres, labels, rng), labels: tf.tensor1d(labels, 'int32') };
+      const x = images(this.centres, labels, rng); // drawn for skipped steps too: the same noise from `fromStep` on
+      if (s < fromStep) x.dispose();
+      else yield { images: x, labels: tf.tensor1d(labels, 'int32') };
     }
   }
 }
@@ -62,23 +65,36 @@ function patternEvaluator(centres: Float32Array[]): Evaluator {
 }
 
 export interface TinyRun {
-  first: RunMetrics;
+  /** how the first attempt ended: stopped (as by SIGTERM) after its first `epochs` epochs */
+  stopped: RunStoppedError;
   resumed: RunMetrics;
   events: ProgressEvent[];
 }
 
-/** Trains `epochs` epochs of `steps` steps, then resumes the same run folder for `epochs` more. */
+/**
+ * A run of 2 x `epochs` epochs of `steps` steps, stopped at a step boundary (as SIGTERM does)
+ * after its first `epochs` epochs, then resumed in the same run folder with the same configuration.
+ */
 export async function tinySeeRun(dir: string, o: { epochs: number; steps: number; batch: number }): Promise<TinyRun> {
   const centres = patterns(3);
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: o.epochs, lr: 1e-3, globalBatch: o.batch, warmupEpochs: 0, seed: 1 };
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 2 * o.epochs, lr: 1e-3, globalBatch: o.batch, warmupEpochs: 0, seed: 1 };
   const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: 16, seed: 1 });
   const loss = new SeeProxyAnchorLoss({ numClasses: CLASSES, embeddingDim: 16, seed: 2, n: 4, plan: 1, threshold: 0.5 });
   const events: ProgressEvent[] = [];
-  const common = { model, loss, data: new PatternSource(centres, o.steps, o.batch), evaluate: patternEvaluator(centres), runDir: new RunDir(dir), progress: collectingProgress(events) };
+  const stop: { signal: NodeJS.Signals | undefined } = { signal: undefined };
+  const record = collectingProgress(events);
+  const progress = (e: ProgressEvent): void => {
+    record(e);
+    if (e.epoch === o.epochs - 1 && e.step === o.steps - 1) stop.signal = 'SIGTERM';
+  };
+  const common = { model, loss, config, data: new PatternSource(centres, o.steps, o.batch), evaluate: patternEvaluator(centres), runDir: new RunDir(dir) };
   try {
-    const first = await train({ ...common, config });
-    const resumed = await train({ ...common, config: { ...config, epochs: 2 * o.epochs }, resume: true });
-    return { first, resumed, events };
+    const stopped = await train({ ...common, progress, stop }).then(
+      () => { throw new Error('tinySeeRun: the first attempt was not stopped'); },
+      (err: unknown) => { if (err instanceof RunStoppedError) return err; throw err; },
+    );
+    const resumed = await train({ ...common, progress: record, resume: true });
+    return { stopped, resumed, events };
   } finally {
     model.dispose();
     loss.dispose();

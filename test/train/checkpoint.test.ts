@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { initBackend, tf } from '../../lib/tf';
 import { AdamW } from '../../lib/train/adamw';
+import { writeFileAtomic } from '../../lib/train/atomic_write';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../lib/train/checkpoint';
 import { buildParamGroups } from '../../lib/train/param_groups';
 import { formatDuration, formatProgress, ThroughputMeter } from '../../lib/train/progress';
 import { Rng } from '../../lib/train/rng';
-import { makeRunId, RunDir } from '../../lib/train/run_dir';
+import { loggedBefore, makeRunId, RunDir } from '../../lib/train/run_dir';
 import { TinyMlp, TinyProxyLoss } from './doubles';
 
 const root = mkdtempSync(join(tmpdir(), 'see-ckpt-'));
@@ -90,4 +91,84 @@ test('Rng state round trip and progress formatting', () => {
   const meter = new ThroughputMeter(4, () => t);
   t = 2000;
   assert.deepEqual(meter.record(10), { imagesPerSecond: 5, etaSeconds: 6 });
+});
+
+test('a checkpoint carries a SHA-256 checksum; a load refuses any damage or edit; format 1 (no checksum) still reads', async () => {
+  await initBackend('cpu', { quiet: true });
+  const parts = { model: new TinyMlp(1), loss: new TinyProxyLoss(3, 8, 2) };
+  const opt = new AdamW(buildParamGroups(parts.model, parts.loss, 0.01));
+  const path = join(root, 'sum.safetensors');
+  await saveCheckpoint(path, { ...parts, optimizer: opt }, { epoch: 2, globalStep: 9, rng: [1, 2, 3, 4], extra: {} });
+  assert.equal(readCheckpoint(path).checksum, 'verified');
+  const good = readFileSync(path);
+  const headerEnd = 8 + Number(good.readBigUInt64LE(0));
+  const damaged = (at: number, value?: number): string => {
+    const b = Buffer.from(good);
+    b[at] = value ?? b[at] ^ 0x01;
+    const p = join(root, `damaged-${at}.safetensors`);
+    writeFileSync(p, b);
+    return p;
+  };
+  assert.throws(() => readCheckpoint(damaged(good.length - 3)), /checksum mismatch \(stored sha256:[0-9a-f]{64}, computed sha256:[0-9a-f]{64}\); the checkpoint was damaged/);
+  // an edit of the loop state that keeps the header valid JSON: "epoch":2 -> "epoch":3
+  const epochAt = good.indexOf('\\"epoch\\":2') + '\\"epoch\\":'.length;
+  assert.ok(epochAt > 8 && epochAt < headerEnd);
+  assert.throws(() => readCheckpoint(damaged(epochAt, '3'.charCodeAt(0))), /checksum mismatch/);
+  const cut = join(root, 'cut.safetensors');
+  writeFileSync(cut, good.subarray(0, good.length - 100));
+  assert.throws(() => readCheckpoint(cut), /cut\.safetensors: checksum mismatch/);
+  // format 1 files predate checksums: read, reported as such
+  const header = JSON.parse(good.subarray(8, headerEnd).toString('utf8'));
+  delete header.__metadata__.checksum;
+  header.__metadata__.format = 'see-kit-checkpoint/1';
+  const json = Buffer.from(JSON.stringify(header));
+  const v1 = Buffer.concat([Buffer.alloc(8), json, good.subarray(headerEnd)]);
+  v1.writeBigUInt64LE(BigInt(json.length), 0);
+  writeFileSync(join(root, 'v1.safetensors'), v1);
+  const old = readCheckpoint(join(root, 'v1.safetensors'));
+  assert.equal(old.checksum, 'absent');
+  assert.equal(old.state.epoch, 2);
+  // format 2 with the checksum removed is an alteration
+  header.__metadata__.format = 'see-kit-checkpoint/2';
+  const json2 = Buffer.from(JSON.stringify(header));
+  const v2 = Buffer.concat([Buffer.alloc(8), json2, good.subarray(headerEnd)]);
+  v2.writeBigUInt64LE(BigInt(json2.length), 0);
+  writeFileSync(join(root, 'v2.safetensors'), v2);
+  assert.throws(() => readCheckpoint(join(root, 'v2.safetensors')), /without its checksum/);
+  parts.model.dispose();
+  parts.loss.dispose();
+  opt.dispose();
+});
+
+test('a failed atomic write leaves the target as it was and no temporary file', () => {
+  const dir = join(root, 'atomic');
+  mkdirSync(dir);
+  writeFileAtomic(join(dir, 'a.json'), 'old');
+  mkdirSync(join(dir, 'b.json')); // renaming a file over a folder fails
+  assert.throws(() => writeFileAtomic(join(dir, 'b.json'), 'new'), /cannot write .*b\.json \((EISDIR|EEXIST|ENOTEMPTY|EPERM): .*\); b\.json was left as it was/);
+  assert.deepEqual(readdirSync(dir).sort(), ['a.json', 'b.json']);
+  assert.equal(readFileSync(join(dir, 'a.json'), 'utf8'), 'old');
+});
+
+test('log truncation keeps what came before a position and the run\'s life events; a torn last line is dropped', () => {
+  const d = new RunDir(join(root, 'positions'));
+  const records = [
+    { kind: 'event', epoch: 0, event: 'start' }, { kind: 'step', epoch: 0, step: 0 }, { kind: 'step', epoch: 0, step: 1 },
+    { kind: 'epoch', epoch: 0 }, { kind: 'eval', epoch: 0 }, { kind: 'step', epoch: 1, step: 0 },
+    { kind: 'event', epoch: 1, step: 1, event: 'skipped non-finite step' }, { kind: 'step', epoch: 1, step: 1 },
+    { kind: 'event', epoch: 1, step: 2, event: 'failed' },
+  ] as const;
+  for (const r of records) d.log({ ...r });
+  appendFileSync(d.logPath, '{"kind":"step","epo'); // a write torn by SIGKILL
+  assert.equal(d.readLog().length, records.length);
+  assert.deepEqual(d.readLog().filter((r) => !loggedBefore(r, { epoch: 1, step: 1 })).map((r) => r.step), [1]);
+  d.truncateLogAt({ epoch: 1, step: 1 });
+  assert.deepEqual(d.readLog().map((r) => `${r.kind}:${r.epoch}:${r.step ?? ''}:${r.event ?? ''}`), [
+    'event:0::start', 'step:0:0:', 'step:0:1:', 'epoch:0::', 'eval:0::', 'step:1:0:', 'event:1:1:skipped non-finite step', 'event:1:2:failed',
+  ]);
+  d.truncateLogAt({ epoch: 0, step: 0 });
+  assert.deepEqual(d.readLog().map((r) => r.event), ['start', 'failed']);
+  writeFileSync(join(d.path, '.checkpoint.safetensors.123.456.tmp'), 'partial');
+  assert.deepEqual(d.removeStaleTemporaries(), ['.checkpoint.safetensors.123.456.tmp']);
+  assert.deepEqual(readdirSync(d.path), ['log.jsonl']);
 });

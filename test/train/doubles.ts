@@ -137,7 +137,7 @@ export class SyntheticSource implements BatchSource {
     readonly failAt?: { epoch: number; step: number },
   ) {}
 
-  *epoch(epoch: number, seed: number): Iterable<Batch> {
+  *epoch(epoch: number, seed: number, fromStep = 0): Iterable<Batch> {
     const rng = new Rng(seed);
     for (let s = 0; s < this.itersPerEpoch; s++) {
       if (this.failAt && this.failAt.epoch === epoch && this.failAt.step === s) throw new Error('simulated kill');
@@ -147,6 +147,7 @@ export class SyntheticSource implements BatchSource {
         const c = Math.floor(rng.next() * this.trainClasses);
         for (let j = 0; j < 2; j++) { xs.push(...this.data.sample(c, rng)); ys.push(c); }
       }
+      if (s < fromStep) continue; // drawn as before, so later batches are the same
       yield {
         images: tf.tensor4d(xs, [ys.length, IMG, IMG, 3]),
         labels: tf.tensor1d(ys, 'int32'),

@@ -1,0 +1,107 @@
+/**
+ * No silent numbers in training: one read per step returns the loss and, per trainable
+ * variable, whether its gradient is finite (sum(g * 0) is 0 exactly when every entry is finite).
+ * A non-finite loss or gradient raises NonFiniteLossError before any weight changes; the loop
+ * then names the loss terms (recomputed for that batch from the same random state) and the last
+ * good checkpoint, or, with `train.nonFinite: "skip"`, logs the step and goes on.
+ */
+import { NonFiniteValueError } from '../method/validation';
+import { tf } from '../tf';
+import type { EmbeddingModel, MetricLoss } from '../types';
+import type { Batch } from './contracts';
+import { isStatefulLoss } from './contracts';
+
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number,
+    readonly lossValue: number,
+    /** names of the variables whose gradient has NaN or Infinity (tfjs variable names) */
+    readonly gradients: string[] = [],
+    /** why the loss could not be computed at all (a non-finite input it refused) */
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/**
+ * The step error as NonFiniteLossError when it is one, or when the loss refused non-finite inputs
+ * (NonFiniteValueError, e.g. SEE's expansion given NaN embeddings); undefined for other errors.
+ */
+export function asNonFiniteStep(err: unknown, epoch: number, step: number): NonFiniteLossError | undefined {
+  if (err instanceof NonFiniteLossError) return err;
+  if (!(err instanceof NonFiniteValueError)) return undefined;
+  return new NonFiniteLossError(`loss is NaN at epoch ${epoch} step ${step}: it cannot be computed (${err.message})`, epoch, step, NaN, [], err.message);
+}
+
+/**
+ * A loss that can report its terms (for diagnostics only): name -> value; total = their weighted
+ * sum. Asynchronous, so that it can read what it needs on backends without synchronous reads.
+ */
+export interface LossWithTerms {
+  terms(embeddings: tf.Tensor2D, labels: tf.Tensor1D): Promise<Record<string, number>>;
+}
+
+export function hasTerms(x: object): x is LossWithTerms {
+  return typeof (x as Partial<LossWithTerms>).terms === 'function';
+}
+
+/** The loss value and the variables whose gradient is not finite, in one read. */
+export async function readStepHealth(value: tf.Scalar, grads: tf.NamedTensorMap): Promise<{ loss: number; nonFiniteGradients: string[] }> {
+  const names = Object.keys(grads);
+  const probe = tf.tidy(() => tf.concat([
+    tf.reshape(value, [1]),
+    ...names.map((n) => tf.reshape(tf.sum(tf.mul(grads[n], 0)), [1])), // NaN unless every entry is finite
+  ])); // [1 + V]
+  try {
+    const v = await probe.data();
+    return { loss: v[0], nonFiniteGradients: names.filter((_, i) => !Number.isFinite(v[i + 1])) };
+  } finally {
+    probe.dispose();
+  }
+}
+
+/** tfjs variable name -> checkpoint key (model/<name>, loss/<index>), for messages. */
+export function variableLabels(model: EmbeddingModel, loss: MetricLoss): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, t] of model.namedWeights()) if (t instanceof tf.Variable) out.set(t.name, `model/${name}`);
+  loss.trainableVariables.forEach((v, i) => out.set(v.name, `loss/${i}`));
+  return out;
+}
+
+/**
+ * The loss terms of `batch`, recomputed with the loss's random state as it was before the step
+ * (`randomBefore`), then the state put back: the run goes on exactly as without the diagnosis.
+ * Empty when the loss does not report terms.
+ */
+export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch: Batch, randomBefore: number[] | undefined): Promise<Record<string, number>> {
+  if (!hasTerms(loss)) return {};
+  const random = isStatefulLoss(loss) && randomBefore ? loss : undefined;
+  const after = random?.getRandomState();
+  if (random && randomBefore) random.setRandomState(randomBefore);
+  const embeddings = tf.tidy(() => model.embed(batch.images, true)); // [B, D]
+  try {
+    return await loss.terms(embeddings, batch.labels);
+  } catch (err) {
+    if (err instanceof NonFiniteValueError) return {};
+    throw err;
+  } finally {
+    embeddings.dispose();
+    if (random && after) random.setRandomState(after);
+  }
+}
+
+/** One message: where (step and global step), the loss and its terms, the bad gradients. */
+export function describeNonFinite(err: NonFiniteLossError, globalStep: number, terms: Record<string, number>, labels: Map<string, string>): string {
+  const where = `at epoch ${err.epoch} step ${err.step} (global step ${globalStep})`;
+  const termText = Object.entries(terms).map(([k, v]) => `${k} ${v}`).join(', ');
+  const grads = err.gradients.map((g) => labels.get(g) ?? g);
+  return (Number.isFinite(err.lossValue) ? `a gradient is not finite ${where}: loss ${err.lossValue}` : `loss is ${err.lossValue} ${where}`) +
+    (err.reason ? `; the loss cannot be computed: ${err.reason}` : '') +
+    (termText ? `; loss terms: ${termText}` : '') +
+    (grads.length ? `; NaN or Infinity in the gradient of ${grads.slice(0, 8).join(', ')}${grads.length > 8 ? ` and ${grads.length - 8} more` : ''}` : '') +
+    '; the update was not applied';
+}

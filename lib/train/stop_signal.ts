@@ -1,0 +1,51 @@
+/**
+ * Graceful stop: SIGTERM (what schedulers send before preemption) or SIGINT asks the training
+ * loop to stop at the next step boundary, write a checkpoint there, log a `stopped` event and end
+ * with RunStoppedError; `--resume` continues exactly where it stopped. A second signal while
+ * stopping exits at once (checkpoint writes are atomic, so the last good one stays intact).
+ */
+import { constants } from 'node:os';
+
+/** What the loop polls between steps. */
+export interface StopRequest {
+  readonly signal: NodeJS.Signals | undefined;
+}
+
+export class StopSignals implements StopRequest {
+  signal: NodeJS.Signals | undefined;
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+
+  constructor(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], announce: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+    for (const s of signals) {
+      const handler = (): void => {
+        if (this.signal) process.exit(128 + (constants.signals[s] ?? 0));
+        this.signal = s;
+        announce(`[see-kit] ${s}: stopping at the next step boundary with a checkpoint (send it again to exit at once)`);
+      };
+      this.handlers.set(s, handler);
+      process.on(s, handler);
+    }
+  }
+
+  dispose(): void {
+    for (const [s, h] of this.handlers) process.off(s, h);
+    this.handlers.clear();
+  }
+}
+
+export class RunStoppedError extends Error {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    readonly epoch: number,
+    readonly step: number,
+    readonly checkpointPath: string,
+  ) {
+    super(`stopped by ${signal} before step ${step} of epoch ${epoch}; checkpoint written to ${checkpointPath}; continue with --resume`);
+    this.name = 'RunStoppedError';
+  }
+
+  /** the exit code of a process ended by this signal (128 + its number), as shells report it */
+  get exitCode(): number {
+    return 128 + (constants.signals[this.signal] ?? 0);
+  }
+}
