@@ -1,6 +1,6 @@
 /**
  * Stanford Cars-196 in its native layout (cars_annos.mat + car_ims/), as the official code reads
- * it (see-configs.md 3a): label = class - 1; classes 0-97 train, 98-195 test; the image path is
+ * it (docs/official-recipe.md 3a): label = class - 1; classes 0-97 train, 98-195 test; the image path is
  * the annotation's relative_im_path under the cars196 folder; the official train/test flag is ignored.
  */
 import { readFileSync } from 'node:fs';

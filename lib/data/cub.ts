@@ -1,6 +1,6 @@
 /**
  * CUB-200-2011 in its native layout, read as torchvision's ImageFolder does in the official
- * code (see-configs.md 3a): labels are the sorted class-folder indices; classes 0-99 train,
+ * code (docs/official-recipe.md 3a): labels are the sorted class-folder indices; classes 0-99 train,
  * 100-199 test; files whose names start with `._` are skipped.
  * Also reads the glyphs mini benchmark, which uses the same layout (options numClasses, extensions).
  */

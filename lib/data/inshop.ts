@@ -1,5 +1,5 @@
 /**
- * In-Shop Clothes Retrieval in its native layout, as the official code reads it (see-configs.md 3a):
+ * In-Shop Clothes Retrieval in its native layout, as the official code reads it (docs/official-recipe.md 3a):
  * Eval/list_eval_partition.txt read like pandas `read_table(header=1, delim_whitespace=True)`
  * (line 1 is the image count, line 2 the column header `image_name item_id evaluation_status`);
  * train / query / gallery by status; item ids (the number after the last '_') remapped to 0..K-1

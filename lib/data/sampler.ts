@@ -1,6 +1,6 @@
 /**
  * m-per-class batch sampler with the semantics of the official `sampler.UniqueClassSampler`
- * (see-configs.md 3d): iterations per epoch = floor(N / batchSize); for batch i of an epoch,
+ * (docs/official-recipe.md 3d): iterations per epoch = floor(N / batchSize); for batch i of an epoch,
  * batchSize / m classes are drawn without replacement (with replacement only when there are
  * fewer classes than that), then m images of each class are drawn with replacement.
  * Each batch's draws depend only on (seed, batch index, epoch), as the official seeding

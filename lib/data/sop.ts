@@ -1,5 +1,5 @@
 /**
- * Stanford Online Products in its native layout, as the official code reads it (see-configs.md 3a):
+ * Stanford Online Products in its native layout, as the official code reads it (docs/official-recipe.md 3a):
  * Ebay_train.txt / Ebay_test.txt, columns `image_id class_id super_class_id path`, header line
  * skipped, label = class_id - 1 (train 0-11317, test 11318-22633); paths relative to the folder.
  */

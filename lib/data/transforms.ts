@@ -1,5 +1,5 @@
 /**
- * Image transforms of the official recipe, done with sharp (see-configs.md 3b, 3c):
+ * Image transforms of the official recipe, done with sharp (docs/official-recipe.md 3b, 3c):
  * train  = RandomResizedCrop(size, scale, ratio 3/4..4/3, bicubic) + RandomHorizontalFlip + Normalize
  * eval   = Resize(shorter side -> resizeTo, bicubic) + CenterCrop(size) + Normalize
  * The crop parameters follow torchvision's `RandomResizedCrop.get_params` (10 attempts, then the

@@ -1,7 +1,7 @@
 /**
  * The four benchmarks as the registry needs them: where the data goes (the folder names
  * lib/data's readers expect under the data root), the evaluation protocol of the official code
- * (see-configs.md sections 2a, 3a, 9) and what to download.
+ * (docs/official-recipe.md sections 2a, 3a, 9) and what to download.
  */
 import type { DatasetId } from './paper_table';
 

@@ -1,7 +1,7 @@
 /**
  * The results table of SEE (Le & Woo, PAKDD 2024) as data, every row, copied from the table in
  * the official repository's README (github.com/Leminhbinh0209/PAKDD24-SEE, README.md, commit
- * dbacbf8; the SEE rows agree with ../shared/reference/see-configs.md section 1). Recall@K in
+ * dbacbf8; the SEE rows agree with docs/official-recipe.md section 1). Recall@K in
  * percent; null where the table has "-". Rows other than SEE are the numbers the SEE table
  * quotes for those methods (their own papers are not re-checked here).
  */

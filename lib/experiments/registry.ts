@@ -46,9 +46,9 @@ export const TRAINABLE_ARCHS: readonly ArchSpec[] = [
   { label: 'De^128', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 128, recipe: officialDeit128 },
   { label: 'DN^128', backbone: 'vit_small_patch16_224.dino', embeddingDim: 128, recipe: vitChoice },
   { label: 'V^128', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 128, recipe: vitChoice },
-  { label: 'De^384', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (see-configs.md 2b)' },
-  { label: 'DN^384', backbone: 'vit_small_patch16_224.dino', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (see-configs.md 2b)' },
-  { label: 'V^384', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (see-configs.md 2b)' },
+  { label: 'De^384', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
+  { label: 'DN^384', backbone: 'vit_small_patch16_224.dino', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
+  { label: 'V^384', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
 ];
 
 /** Default folder of pretrained weights (matches lib/backbones/registry.ts WEIGHTS_DIR). */

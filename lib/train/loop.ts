@@ -1,5 +1,5 @@
 /**
- * The training loop of the official recipe (SEE train.py, see-configs.md sections 5-9):
+ * The training loop of the official recipe (SEE train.py, docs/official-recipe.md sections 5-9):
  * epochs of BatchSource batches, per-group learning rates (backbone frozen during warm-up),
  * the loss's epoch hook (SEE threshold schedule) at each epoch start, evaluation every
  * `evalFreq` epochs from max(warmupEpochs, evalFrom) plus the last epoch, best-epoch (by test

@@ -1,5 +1,5 @@
 /**
- * One optimizer step of the official recipe (SEE train.py train_one_epoch, see-configs.md 5-7):
+ * One optimizer step of the official recipe (SEE train.py train_one_epoch, docs/official-recipe.md 5-7):
  * forward (model.embed in training mode), loss, gradients of every grouped variable, clipping,
  * AdamW with per-group learning rates. The loss value is read back before the update, so a
  * non-finite loss never reaches the weights.

@@ -12,7 +12,7 @@ import { validateTrainConfig } from '../../lib/train/train_config';
 const root = mkdtempSync(join(tmpdir(), 'see-exp-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-// transcribed from ../shared/reference/see-configs.md section 1 (SEE rows; CUB, Cars, SOP, In-Shop)
+// transcribed from docs/official-recipe.md section 1 (SEE rows; CUB, Cars, SOP, In-Shop)
 const SEE_CONFIGS_SECTION_1: [string, number[][]][] = [
   ['R^512', [[69.3, 79.0, 87.3], [88.5, 93.4, 95.9], [80.3, 91.5, 96.5], [92.8, 98.3, 98.8]]],
   ['De^128', [[75.1, 84.1, 90.1], [85.7, 91.5, 94.8], [83.0, 93.1, 97.2], [91.2, 98.0, 98.6]]],
@@ -23,7 +23,7 @@ const SEE_CONFIGS_SECTION_1: [string, number[][]][] = [
   ['V^384', [[85.8, 91.4, 94.6], [88.8, 93.8, 96.4], [86.3, 95.0, 98.2], [93.2, 98.6, 99.1]]],
 ];
 
-test('SEE rows carry the paper numbers of see-configs.md section 1 for every dataset', () => {
+test('SEE rows carry the paper numbers of docs/official-recipe.md section 1 for every dataset', () => {
   const ds = ['cub', 'cars', 'sop', 'inshop'] as const;
   const ks = { cub: ['1', '2', '4'], cars: ['1', '2', '4'], sop: ['1', '10', '100'], inshop: ['1', '10', '20'] };
   for (const [arch, values] of SEE_CONFIGS_SECTION_1) {
@@ -47,7 +47,7 @@ test('row counts: 7 backbones x 4 datasets x (SEE, PA) trainable; every other ta
   for (const r of listRows({ method: 'PA', status: 'trainable' })) assert.equal(r.paper, null, r.id);
 });
 
-test('De^128 recipes are the official script values (see-configs.md 2a), with effective lrs by hand', () => {
+test('De^128 recipes are the official script values (docs/official-recipe.md 2a), with effective lrs by hand', () => {
   const sop = trainConfigOf(getRow('see-de128-sop'));
   assert.deepEqual(
     [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed],

@@ -1,7 +1,7 @@
 /**
  * Plain-loop float64 versions of the official per-sample code, for the tests: l2_norm,
  * one2many_expansion (classical Gram-Schmidt, one random vector at a time) and Proxy-Anchor.
- * Written from the formulas in ../shared/reference/README.md, not copied.
+ * Written from the formulas in test/fixtures/reference/README.md, not copied.
  */
 export type Mat = number[][];
 
