@@ -9,7 +9,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { initBackend } from '../lib/tf';
-import { SeededRandom } from '../lib/method/random';
+import { SeededRandom } from '../lib/random';
 import { Rng } from '../lib/train/rng';
 import { hashSeed, makeRng } from '../lib/data/rng';
 import { gaussian, mulberry32 } from '../lib/eval/seeded_random';

@@ -8,7 +8,7 @@
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
 import { constantExpansion, type ExpansionResult } from '../method/expansion';
-import { SeededRandom } from '../method/random';
+import { SeededRandom } from '../random';
 import { expansionThreshold, type SelectionPlan, type ThresholdSettings } from '../method/schedule';
 import { assertRank2, readLabels } from '../method/validation';
 import { l2Normalize } from './l2_normalize';

@@ -17,7 +17,7 @@ import { tf } from '../tf';
 import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
 import { inverseCholeskyFactor } from './orthonormal';
 import { expansionKernels, KERNEL_DATA_BASE } from './kernels';
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../random';
 import type { SelectionPlan } from './schedule';
 import { selectForExpansion } from './selection';
 import { assertFiniteRows, assertRank2, readLabels } from './validation';

@@ -5,6 +5,6 @@ export { simplexCoefficients, randomSumZeroCoefficients } from './coefficients';
 export { selectForExpansion, roundHalfEven, planOneCount } from './selection';
 export { expansionThreshold, thresholdSchedule } from './schedule';
 export type { SelectionPlan, ThresholdSettings } from './schedule';
-export { SeededRandom } from './random';
+export { SeededRandom } from '../random';
 export { batchStatistics } from './statistics';
 export type { BatchStatistics } from './statistics';

@@ -5,7 +5,7 @@
  */
 import { tf } from '../../lib/tf';
 import { sphericalExpansion } from '../../lib/method/expansion';
-import { SeededRandom } from '../../lib/method/random';
+import { SeededRandom } from '../../lib/random';
 import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import type { Benchmark } from './harness';

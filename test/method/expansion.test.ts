@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { sphericalExpansion, constantExpansion } from '../../lib/method/expansion';
 import { simplexCoefficients, randomSumZeroCoefficients } from '../../lib/method/coefficients';
-import { SeededRandom } from '../../lib/method/random';
+import { SeededRandom } from '../../lib/random';
 import { jsExpansionKernels, withExpansionKernels } from '../../lib/method/kernels';
 import { dot, expandOne, l2norm, maxAbsDiff, testMatrix } from './loop_reference';
 

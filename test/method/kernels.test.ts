@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { assembleKernels } from '../../scripts/build_wasm';
 import { EXPANSION_KERNELS_WASM_BASE64 } from '../../lib/method/kernels/expansion_kernels_wasm';
 import { expansionKernels, jsExpansionKernels, KERNEL_DATA_BASE } from '../../lib/method/kernels';
-import { SeededRandom } from '../../lib/method/random';
+import { SeededRandom } from '../../lib/random';
 import { expWedge } from '../../lib/method/ziggurat';
 
 test('the committed wasm is exactly the assembled WAT (run `npx tsx scripts/build_wasm.ts` after editing it)', async () => {

@@ -7,8 +7,8 @@
  * integer draw per normal, so S*n*d draws for a whole batch cost a few milliseconds.
  */
 
-import { expansionKernels } from './kernels';
-import * as ziggurat from './ziggurat';
+import { expansionKernels } from './method/kernels';
+import * as ziggurat from './method/ziggurat';
 
 // module-level copies: an imported binding is read through a getter on every use (CommonJS output)
 const { EXP2_32, expWedge, KN_INT, ZIGGURAT, ZIG_R } = ziggurat;
