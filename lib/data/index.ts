@@ -10,8 +10,6 @@ export { applySkipList } from './loader';
 export type { Batch, LoaderOptions } from './loader';
 export { parseMat, matString, matScalar } from './mat_reader';
 export type { MatNumeric, MatChar, MatStruct, MatCell, MatValue } from './mat_reader';
-export { hashSeed, makeRng } from './rng';
-export type { Rng } from './rng';
 export { UniqueClassSampler, sequentialBatches } from './sampler';
 export type { SamplerOptions } from './sampler';
 export { SOP_LAYOUT, SOP_ORIGIN, SOP_COUNTS, parseEbayList, readSop } from './sop';

@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import { imageSize } from './image_size';
-import type { Rng } from './rng';
+import type { KeyedRandom } from '../random';
 
 export interface TransformSpec {
   mode: 'train' | 'eval';
@@ -60,7 +60,7 @@ export function pyRound(x: number): number {
 export interface Crop { left: number; top: number; width: number; height: number }
 
 /** torchvision RandomResizedCrop.get_params on a width x height image. */
-export function randomResizedCropParams(width: number, height: number, scale: [number, number], ratio: [number, number], rng: Rng): Crop {
+export function randomResizedCropParams(width: number, height: number, scale: [number, number], ratio: [number, number], rng: KeyedRandom): Crop {
   const area = width * height;
   const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])];
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -95,7 +95,7 @@ export function evalResizeCropParams(width: number, height: number, resizeTo: nu
  * Decodes one image file (or buffer) and applies `spec`. `rng` drives the train augmentation.
  * Returns [size, size, 3] HWC float32 normalised values. Errors name `path`.
  */
-export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: Rng, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
+export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: KeyedRandom, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
   try {
     const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, { failOn: 'truncated' }).metadata());
     if (!meta.width || !meta.height) throw new Error('no image dimensions');

@@ -20,7 +20,6 @@ export { GROUP_NAMES, PROXY_LR_SCALE, REFERENCE_BATCH, scaledBaseLr, groupLearni
 export type { GroupName, LrRecipe } from './param_groups';
 export { formatDuration, formatProgress, terminalProgress, collectingProgress, ThroughputMeter } from './progress';
 export type { ProgressEvent, ProgressSink } from './progress';
-export { Rng } from './rng';
 export { DEFAULT_RUNS_ROOT, RunDir, makeRunId, listFinishedRuns } from './run_dir';
 export type { LogRecord } from './run_dir';
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig } from './train_config';

@@ -6,6 +6,7 @@
  * Recall@1, as the official code reports) and last-epoch metrics, an optional validation split
  * for honest model selection, a checkpoint per `checkpointEvery` epochs, resume, NaN stop.
  */
+import { Sfc32 } from '../random';
 import { backendInfo, describeBackend, tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import { AdamW } from './adamw';
@@ -14,7 +15,6 @@ import { isEpochAware, isStatefulLoss, lossStepStats, recallAt1, type BatchSourc
 import { lrMultiplier } from './lr_schedule';
 import { buildParamGroups, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
-import { Rng } from './rng';
 import type { RunDir } from './run_dir';
 import { validateTrainConfig, type TrainConfig } from './train_config';
 import { NonFiniteLossError, trainStep } from './train_step';
@@ -90,7 +90,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
   const { model, loss, data, runDir } = opts;
   const logEvery = opts.logEverySteps ?? 1;
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
-  const rng = new Rng(config.seed);
+  const rng = new Sfc32(config.seed);
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];

@@ -22,7 +22,7 @@ export interface ExpansionKernels {
    * |z - (z.w) w|; p [u, d] (raw distinct proxies) is normalised in place; slot i32 [b]. Any d.
    */
   unitRows(x: number, p: number, slot: number, out: number, b: number, u: number, d: number): void;
-  /** raw ziggurat fill of `turns` x 4 draws (wasm only; lib/method/random.ts sets the state and tables, see the WAT) */
+  /** raw ziggurat fill of `turns` x 4 draws (wasm only; lib/random.ts sets the state and tables, see the WAT) */
   fill_normal4?(out: number, turns: number): void;
 }
 
