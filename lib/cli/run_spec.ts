@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DATASETS } from '../experiments/datasets';
-import type { DatasetId } from '../experiments/paper_table';
+import type { DatasetId } from '../experiments/datasets';
 import { getRow, type LossName } from '../experiments/registry';
 import { DEFAULT_DATA_ROOT, trainConfigOf } from '../experiments/row_config';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';

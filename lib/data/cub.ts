@@ -6,11 +6,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { checkCounts, requireDir, type DatasetSplit, type Sample } from './split';
 
-export const CUB_LAYOUT = 'CUB_200_2011/images/<NNN.Class_name>/*.jpg   (200 class folders)';
-export const CUB_ORIGIN = 'CUB-200-2011 comes from Caltech (Wah et al. 2011, "CUB_200_2011.tgz"); unpack it so that data/CUB_200_2011/images exists.';
-export const CUB_COUNTS = { train: 5864, test: 5924 };
+const { layout: CUB_LAYOUT, counts: CUB_COUNTS } = DATASETS.cub;
+const CUB_ORIGIN = `Download ${DATASETS.cub.download}.`;
 
 export interface CubOptions {
   /** class folders expected (200 for CUB); the first half is train */

@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { checkCounts, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
-export const INSHOP_LAYOUT = 'Inshop_Clothes/Eval/list_eval_partition.txt\nInshop_Clothes/Img/img/<MEN|WOMEN>/<category>/id_XXXXXXXX/*.jpg';
-export const INSHOP_ORIGIN = 'In-Shop Clothes Retrieval comes from DeepFashion (Liu et al. 2016, CUHK MMLab: "Eval/list_eval_partition.txt" and "Img/img.zip"); unpack into data/Inshop_Clothes.';
-export const INSHOP_COUNTS = { train: 25882, query: 14218, gallery: 12612 };
+const { layout: INSHOP_LAYOUT, counts: INSHOP_COUNTS } = DATASETS.inshop;
+const INSHOP_ORIGIN = `Download ${DATASETS.inshop.download}.`;
 
 interface Row { path: string; item: number; status: string }
 

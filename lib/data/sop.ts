@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { checkCounts, countClasses, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
-export const SOP_LAYOUT = 'Stanford_Online_Products/Ebay_train.txt\nStanford_Online_Products/Ebay_test.txt\nStanford_Online_Products/<category>_final/*.JPG';
-export const SOP_ORIGIN = 'Stanford Online Products comes from Stanford (Oh Song et al. 2016, "Stanford_Online_Products.zip"); unzip it inside data/.';
-export const SOP_COUNTS = { train: 59551, test: 60502 };
+const { layout: SOP_LAYOUT, counts: SOP_COUNTS } = DATASETS.sop;
+const SOP_ORIGIN = `Download ${DATASETS.sop.download}.`;
 
 /** Parses one Ebay_*.txt list into samples; `file` names the list in errors. */
 export function parseEbayList(text: string, dir: string, file: string): Sample[] {

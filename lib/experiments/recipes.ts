@@ -3,7 +3,7 @@
  * De^128 is the official recipe (scripts/Deit/*.sh of the SEE repository, docs/official-recipe.md 2a).
  * No script exists for the other rows (docs/official-recipe.md 2b); their values are choices, said so.
  */
-import type { DatasetId } from './paper_table';
+import type { DatasetId } from './datasets';
 import { DATASETS } from './datasets';
 
 /** A value and why it is what it is. */

@@ -6,8 +6,8 @@
  * numbers and why the kit does not train it.
  */
 import { join } from 'node:path';
-import { DATASETS } from './datasets';
-import { DATASET_IDS, PAPER_SOURCE, PAPER_TABLE, paperRecall, type DatasetId } from './paper_table';
+import { DATASETS, DATASET_IDS, type DatasetId } from './datasets';
+import { PAPER_SOURCE, PAPER_TABLE, paperRecall } from './paper_table';
 import { officialDeit128, resnetChoice, vitChoice, type Recipe } from './recipes';
 
 export type LossName = 'see_proxy_anchor' | 'proxy_anchor';
