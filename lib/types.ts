@@ -16,11 +16,21 @@ export interface EmbeddingModel {
   dispose(): void;
 }
 
-/** A metric-learning loss: (embeddings [B, D], labels [B]) -> scalar. Proxy losses own proxies. */
+/**
+ * A metric-learning loss: (embeddings [B, D], labels [B]) -> scalar. Proxy losses own proxies.
+ * The optional hooks are what the training loop calls when a loss has them.
+ */
 export interface MetricLoss {
   readonly name: string;
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
   /** variables the loss learns (proxies); empty for pair losses */
   readonly trainableVariables: tf.Variable[];
   dispose(): void;
+  /** called once at the start of every epoch (SEE: the official `update_threshold`) */
+  setEpoch?(epoch: number, epochs: number): unknown;
+  /** random state of the loss's own draws (SEE's expansion), saved in checkpoints so a resumed run draws the same */
+  getRandomState?(): number[];
+  setRandomState?(state: readonly number[]): void;
+  /** statistics of the last compute(), logged with every step (SEE: expansion rate, threshold) */
+  lastStats?(): Record<string, number>;
 }

@@ -11,7 +11,7 @@ import { backendInfo, describeBackend, tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import { AdamW } from './adamw';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
-import { isEpochAware, isStatefulLoss, lossStepStats, recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
+import { recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
 import { lrMultiplier } from './lr_schedule';
 import { buildParamGroups, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
@@ -105,7 +105,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
       rng.setState(ckpt.state.rng);
       history = (ckpt.state.extra.history as EvalRecord[] | undefined) ?? [];
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
-      if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
+      if (lossRandom && loss.setRandomState) loss.setRandomState(lossRandom);
       lastGoodEpoch = ckpt.state.epoch;
       runDir.truncateLogAfter(ckpt.state.epoch);
       runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch, ...environment() });
@@ -116,7 +116,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters);
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-      if (isEpochAware(loss)) loss.setEpoch(epoch, config.epochs);
+      loss.setEpoch?.(epoch, config.epochs);
       const epochSeed = rng.nextUint32();
       const epochStart = performance.now();
       let sum = 0;
@@ -146,7 +146,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
         } finally {
           tf.dispose([batch.images, batch.labels]);
         }
-        const stats = lossStepStats(loss, b);
+        const stats = loss.lastStats?.() ?? {};
         const { imagesPerSecond, etaSeconds } = meter.record(b);
         sum += value;
         count += 1;
@@ -172,7 +172,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
           epoch,
           globalStep,
           rng: rng.getState(),
-          extra: { history, ...(isStatefulLoss(loss) ? { lossRandomState: loss.getRandomState() } : {}) },
+          extra: { history, ...(loss.getRandomState ? { lossRandomState: loss.getRandomState() } : {}) },
         });
         lastGoodEpoch = epoch;
       }
