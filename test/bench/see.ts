@@ -45,7 +45,6 @@ function inputs(d: number, classes: number, random: SeededRandom): { x: tf.Tenso
 
 export const benchmark: Benchmark = {
   description: 'SEE expansion / SEE Proxy-Anchor step / Proxy-Anchor step, batch 180, plan 1 fraction 0.4',
-  // eslint-disable-next-line @typescript-eslint/require-await
   async run(emit) {
     const random = new SeededRandom(7);
     for (const s of SETTINGS) {
