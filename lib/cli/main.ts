@@ -16,9 +16,9 @@ import { train, type RunMetrics } from '../train/loop';
 import { terminalProgress } from '../train/progress';
 import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
 import { parseArgs } from './args';
-import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
-import { resultsText } from './results_table';
-import { applyOverrides, checkSpec, readSpecFile, runInfoOf, specFromRow, type RunSpec } from './run_spec';
+import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from '../experiments/build_run';
+import { resultsText } from '../experiments/results_table';
+import { applyOverrides, checkSpec, readSpecFile, runInfoOf, specFromRow, type RunSpec } from '../experiments/run_spec';
 
 export interface CliIo {
   out: (line: string) => void;

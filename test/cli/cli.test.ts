@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { parseArgs } from '../../lib/cli/args';
-import { buildData, carveValidation } from '../../lib/cli/build_run';
+import { buildData, carveValidation } from '../../lib/experiments/build_run';
 import { demoSpec } from '../../lib/cli/demo';
 import { main } from '../../lib/cli/main';
-import { resultRecords } from '../../lib/cli/results_table';
-import { applyOverrides, checkSpec, runInfoOf, specFromRow } from '../../lib/cli/run_spec';
+import { resultRecords } from '../../lib/experiments/results_table';
+import { applyOverrides, checkSpec, runInfoOf, specFromRow } from '../../lib/experiments/run_spec';
 import { tf } from '../../lib/tf';
 import { RunDir } from '../../lib/train/run_dir';
 

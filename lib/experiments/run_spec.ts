@@ -4,10 +4,10 @@
  * with type checks. It is written to the run's config.json, so `evaluate` can rebuild the model.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { DATASETS } from '../experiments/datasets';
-import type { DatasetId } from '../experiments/datasets';
-import { getRow, type LossName } from '../experiments/registry';
-import { DEFAULT_DATA_ROOT, trainConfigOf } from '../experiments/row_config';
+import { DATASETS } from './datasets';
+import type { DatasetId } from './datasets';
+import { getRow, type LossName } from './registry';
+import { DEFAULT_DATA_ROOT, trainConfigOf } from './row_config';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';
 
 export type SpecDataset = DatasetId | 'glyphs';

@@ -14,7 +14,7 @@ import { readInshop } from '../data/inshop';
 import { readSop } from '../data/sop';
 import type { DatasetSplit, Sample } from '../data/split';
 import { evalSpec, glyphEvalSpec, glyphTrainSpec, trainSpec, type TransformSpec } from '../data/transforms';
-import { DATASETS } from '../experiments/datasets';
+import { DATASETS } from './datasets';
 import { ProxyAnchorLoss } from '../losses/proxy_anchor';
 import { SeeProxyAnchorLoss } from '../losses/see_proxy_anchor';
 import type { BatchSource, Evaluator } from '../train/contracts';
