@@ -70,3 +70,22 @@ export function resolveOptions(schema: OptionSchema, given: Readonly<Record<stri
 export function describeSchema(schema: OptionSchema): string[] {
   return Object.entries(schema).map(([k, s]) => `${k} = ${JSON.stringify(s.default)} (${describeOption(s)}; ${s.source})`);
 }
+
+/** A choice from a registry with its complete options, as a run specification stores it. */
+export interface NamedOptions<N extends string = string> {
+  name: N;
+  options: OptionValues;
+}
+
+/** The entry `name` of a registry (losses, heads, training modes); an unknown name throws listing the known ones. */
+export function entryOf<E>(registry: Readonly<Record<string, E>>, kind: string, name: string): E {
+  if (!Object.hasOwn(registry, name)) throw new Error(`unknown ${kind} "${name}"; expected one of ${Object.keys(registry).join(', ')}`);
+  return registry[name];
+}
+
+/** `name` with the entry's defaults and `given` over them, every value checked. */
+export function resolveNamed<N extends string>(registry: Readonly<Record<N, { options: OptionSchema }>>, kind: string, name: string,
+  given: Readonly<Record<string, unknown>> = {}): NamedOptions<N> {
+  const entry = entryOf<{ options: OptionSchema }>(registry, kind, name);
+  return { name: name as N, options: resolveOptions(entry.options, given, `${kind} "${name}"`) };
+}

@@ -1,26 +1,18 @@
 /**
- * From a RunSpec to the parts the training loop takes: dataset split (lib/data readers), an
- * optional validation split carved from the last training classes, the model (lib/backbones),
- * the loss (lib/losses), the batch source and the evaluators (lib/train adapters over lib/data
- * and lib/eval). Missing data or weights fail early with what to download and where.
+ * From a run specification to the parts the training loop takes: the dataset split (the data
+ * source registry, ./data_sources.ts), an optional validation split carved from the last training
+ * classes, the transforms, then the model, batch source and evaluators (the training mode,
+ * ./modes.ts) and the loss (the loss registry, lib/losses/registry.ts). Missing data or weights
+ * fail first, all of them in one error that says what to download and where.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createEmbeddingModel, getBackboneEntry, type BackboneEmbeddingModel } from '../backbones';
-import { readCars } from '../data/cars';
-import { readCub } from '../data/cub';
-import { readGlyphs } from '../data/glyphs';
-import { readInshop } from '../data/inshop';
-import { readSop } from '../data/sop';
+import { existsSync } from 'node:fs';
+import { getBackboneEntry } from '../backbones/registry';
 import type { DatasetSplit, Sample } from '../data/split';
 import { evalSpec, glyphEvalSpec, glyphTrainSpec, trainSpec, type TransformSpec } from '../data/transforms';
-import { DATASETS } from './datasets';
-import { ProxyAnchorLoss } from '../losses/proxy_anchor';
-import { SeeProxyAnchorLoss } from '../losses/see_proxy_anchor';
-import type { BatchSource, Evaluator } from '../train/contracts';
-import { datasetEvaluator } from '../train/dataset_evaluator';
-import { datasetBatchSource } from '../train/dataset_source';
+import { createLoss } from '../losses/registry';
 import type { MetricLoss } from '../types';
+import { DATA_SOURCES } from './data_sources';
+import { getMode, type TrainingParts } from './modes';
 import type { RunSpec } from './run_spec';
 
 export interface BuiltData {
@@ -32,22 +24,24 @@ export interface BuiltData {
   evalSpec: TransformSpec;
 }
 
-export function readSplit(spec: RunSpec): DatasetSplit {
-  const root = spec.dataRoot;
-  switch (spec.dataset) {
-    case 'cub': return readCub(root);
-    case 'cars': return readCars(root);
-    case 'sop': return readSop(root);
-    case 'inshop': return readInshop(root);
-    case 'glyphs': {
-      const dir = join(root, 'glyphs');
-      const manifest = join(dir, 'manifest.json');
-      if (!existsSync(manifest)) throw new Error(`glyphs: ${manifest} is missing; build the benchmark with \`npx tsx scripts/make_glyphs.ts\` (or \`npm run demo\`, which builds it)`);
-      const classes = (JSON.parse(readFileSync(manifest, 'utf8')) as { classes?: unknown[] }).classes;
-      if (!Array.isArray(classes)) throw new Error(`glyphs: ${manifest} has no "classes" list`);
-      return readGlyphs(dir, classes.length);
-    }
+/** Everything a run trains with; `dispose()` frees the model and the loss. */
+export interface BuiltRun extends TrainingParts {
+  spec: RunSpec;
+  data: BuiltData;
+  loss: MetricLoss;
+  dispose(): void;
+}
+
+/** What the spec needs that is not in place (dataset, weights), one sentence each; [] when ready. */
+export function missingInputs(spec: RunSpec): string[] {
+  const missing = [...DATA_SOURCES[spec.dataset].missing(spec.dataRoot)];
+  if (spec.weights === 'pretrained') {
+    const entry = getBackboneEntry(spec.backbone);
+    if (!existsSync(entry.weightsFile)) missing.push(`weights file ${entry.weightsFile} is missing: download ${entry.source} and save it as ${entry.weightsFile}`);
+  } else if (spec.weights !== 'none' && !existsSync(spec.weights)) {
+    missing.push(`weights file ${spec.weights} is missing (the spec's "weights"; "pretrained" means the registry's file, "none" trains from scratch)`);
   }
+  return missing;
 }
 
 /** Moves the last `k` training classes into a validation split (labels stay 0..K-k-1 for training). */
@@ -59,17 +53,11 @@ export function carveValidation(train: Sample[], k: number): { train: Sample[]; 
   return { train: train.filter((s) => s.label < cut), validation: train.filter((s) => s.label >= cut), numTrainClasses: cut };
 }
 
+/** The split, the carved validation classes and the transforms; throws naming every missing input. */
 export function buildData(spec: RunSpec): BuiltData {
-  const missing: string[] = [];
-  if (spec.weights === 'pretrained') {
-    const entry = getBackboneEntry(spec.backbone);
-    if (!existsSync(entry.weightsFile)) missing.push(`weights file ${entry.weightsFile} is missing: download ${entry.source} and save it as ${entry.weightsFile}`);
-  }
-  if (spec.dataset !== 'glyphs' && !existsSync(join(spec.dataRoot, DATASETS[spec.dataset].folder))) {
-    missing.push(`dataset folder ${join(spec.dataRoot, DATASETS[spec.dataset].folder)} is missing: download ${DATASETS[spec.dataset].download}`);
-  }
+  const missing = missingInputs(spec);
   if (missing.length) throw new Error(`run "${spec.name}" cannot start:\n- ${missing.join('\n- ')}`);
-  const split = readSplit(spec);
+  const split = DATA_SOURCES[spec.dataset].read(spec.dataRoot);
   for (const n of split.notices) process.stderr.write(`notice: ${n}\n`);
   const carved = spec.validationClasses > 0
     ? carveValidation(split.train, spec.validationClasses)
@@ -84,32 +72,22 @@ export function buildData(spec: RunSpec): BuiltData {
   };
 }
 
-export function buildModel(spec: RunSpec): BackboneEmbeddingModel {
-  return createEmbeddingModel(spec.backbone, {
-    embeddingDim: spec.embeddingDim,
-    weights: spec.weights === 'none' ? undefined : spec.weights,
-    seed: spec.train.seed,
-  });
-}
-
-export function buildLoss(spec: RunSpec, numClasses: number): MetricLoss {
-  const common = { numClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed };
-  if (spec.loss === 'proxy_anchor') return new ProxyAnchorLoss(common);
-  const s = spec.see;
-  return new SeeProxyAnchorLoss({ ...common, n: s.n, lambda: s.lambda, plan: s.plan, schedule: { maxThresh: s.maxThresh, minThresh: s.minThresh, lowerBound: 0 } });
-}
-
-export function buildSource(spec: RunSpec, data: BuiltData): BatchSource {
-  return datasetBatchSource({ samples: data.train, batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass, spec: data.trainSpec });
-}
-
-/** Test-split evaluator (unseen classes), and the validation one when a split was carved. */
-export function buildEvaluators(spec: RunSpec, data: BuiltData): { evaluate: Evaluator; validate?: Evaluator } {
-  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed };
-  const evaluate = data.split.query && data.split.gallery
-    ? datasetEvaluator({ ...common, query: data.split.query, gallery: data.split.gallery, ks: spec.evalKs, metrics: spec.evalMetrics.filter((m) => m !== 'nmi') })
-    : datasetEvaluator({ ...common, samples: data.split.test, ks: spec.evalKs });
-  if (data.validation.length === 0) return { evaluate };
-  const maxK = data.validation.length - 1;
-  return { evaluate, validate: datasetEvaluator({ ...common, samples: data.validation, ks: spec.evalKs.filter((k) => k <= maxK) }) };
+/** Data, model, batch source, evaluators and loss of a run (pass a spec checked by checkSpec). */
+export function buildRun(spec: RunSpec): BuiltRun {
+  const data = buildData(spec);
+  const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options);
+  let loss: MetricLoss;
+  try {
+    loss = createLoss(spec.loss, { numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed });
+  } catch (err) {
+    parts.model.dispose();
+    throw err;
+  }
+  return {
+    spec, data, ...parts, loss,
+    dispose(): void {
+      parts.model.dispose();
+      loss.dispose();
+    },
+  };
 }

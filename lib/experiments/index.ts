@@ -1,10 +1,25 @@
 /** lib/experiments: re-exports only (the public surface of this folder on one page). */
 export { DATASETS, DATASET_IDS } from './datasets';
 export type { DatasetFacts, DatasetId } from './datasets';
+export { DATA_SOURCES } from './data_sources';
+export type { DataSource, DataSourceName } from './data_sources';
 export { PAPER_SOURCE, PAPER_TABLE, paperRecall } from './paper_table';
 export type { PaperTableRow } from './paper_table';
 export { officialDeit128, vitChoice, resnetChoice } from './recipes';
 export type { Chosen, Recipe } from './recipes';
-export { TRAINABLE_ARCHS, WEIGHTS_DIR, archSlug, listRows, getRow } from './registry';
-export type { LossName, ExperimentRow } from './registry';
-export { DEFAULT_DATA_ROOT, trainConfigOf, missingInputs, requireInputs } from './row_config';
+export { TRAINABLE_ARCHS, archSlug, listRows, getRow } from './registry';
+export type { ExperimentRow } from './registry';
+export { DEFAULT_DATA_ROOT, trainConfigOf } from './row_config';
+export { DEFAULT_MODE, specFromRow, defaultSpec, checkSpec, runInfoOf } from './run_spec';
+export type { RunSpec, SpecMetric } from './run_spec';
+export { applyOverrides, mergeSpec, readSpecFile, specFromJson, upgradeLegacy } from './spec_merge';
+export { MODES, getMode, resolveMode } from './modes';
+export type { ModeName, ModeSpec, TrainingMode, TrainingParts } from './modes';
+export { END_TO_END, buildEvaluators } from './end_to_end';
+export { buildData, buildRun, carveValidation, missingInputs } from './build_run';
+export type { BuiltData, BuiltRun } from './build_run';
+export { runExperiment, readRunSpec, evaluateRun } from './run_experiment';
+export type { ExperimentHooks, ExperimentResult } from './run_experiment';
+export { DEMO_BACKBONE, DEMO_EMBEDDING_DIM, demoConfig, demoSpec } from './demo_spec';
+export { resultRecords, resultsTable, resultsText, tableToText } from './results_table';
+export type { ResultRecord } from './results_table';

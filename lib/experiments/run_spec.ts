@@ -1,39 +1,46 @@
 /**
- * A run specification: everything `see-kit train` needs, as one JSON-able object. It comes from a
- * registry row (lib/experiments) or a JSON file, then `key.path=value` overrides are applied
- * with type checks. It is written to the run's config.json, so `evaluate` can rebuild the model.
+ * A run specification: everything a run needs, as one JSON-able object. It comes from a row of
+ * the table (specFromRow), a JSON file or a run's config.json (./spec_merge.ts), or the demo
+ * (./demo_spec.ts); `key.path=value` overrides (the strings of `see-kit train --set`) change it
+ * with checks (applyOverrides). buildRun (./build_run.ts) turns it into model, loss, batch source
+ * and evaluators; runExperiment (./run_experiment.ts) trains it and writes it to the run's
+ * config.json, so `see-kit evaluate` can rebuild the model.
+ *
+ * The head, the loss and the training mode are named choices from their registries
+ * (lib/backbones/heads.ts, lib/losses/registry.ts, ./modes.ts), each with its complete options.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { DATASETS } from './datasets';
-import type { DatasetId } from './datasets';
-import { getRow, type LossName } from './registry';
-import { DEFAULT_DATA_ROOT, trainConfigOf } from './row_config';
+import { getBackboneEntry } from '../backbones/registry';
+import { DEFAULT_HEAD, resolveHead, type HeadSpec } from '../backbones/heads';
+import { resolveLoss, type LossSpec } from '../losses/registry';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';
+import { DATA_SOURCES, type DataSourceName } from './data_sources';
+import { DATASETS } from './datasets';
+import { resolveMode, type ModeSpec } from './modes';
+import { officialDeit128 } from './recipes';
+import { getRow } from './registry';
+import { DEFAULT_DATA_ROOT, trainConfigOf } from './row_config';
 
-export type SpecDataset = DatasetId | 'glyphs';
 export type SpecMetric = 'recall' | 'mapAtR' | 'nmi';
-
-export interface SeeSettings {
-  n: number;
-  lambda: number;
-  maxThresh: number;
-  minThresh: number;
-  plan: 0 | 1;
-}
+const METRICS: readonly SpecMetric[] = ['recall', 'mapAtR', 'nmi'];
 
 export interface RunSpec {
   name: string;
-  /** registry row id, or null for a free configuration */
+  /** table row id (lib/experiments/registry.ts), or null for a free configuration */
   row: string | null;
-  dataset: SpecDataset;
+  /** dataset kind (./data_sources.ts): cub, cars, sop, inshop, glyphs */
+  dataset: DataSourceName;
   dataRoot: string;
   /** backbone registry name (lib/backbones/registry.ts) */
   backbone: string;
   /** 'pretrained' (the registry's file), 'none' (from scratch) or a .safetensors path */
   weights: string;
   embeddingDim: number;
-  loss: LossName;
-  see: SeeSettings;
+  /** the embedding head and its options (lib/backbones/heads.ts) */
+  head: HeadSpec;
+  /** the loss and its options (lib/losses/registry.ts) */
+  loss: LossSpec;
+  /** how the run trains (./modes.ts) */
+  mode: ModeSpec;
   mPerClass: number;
   /** input side; null = the backbone's own */
   imageSize: number | null;
@@ -46,9 +53,10 @@ export interface RunSpec {
   train: TrainConfig;
 }
 
-const OFFICIAL_SEE: SeeSettings = { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 };
+/** The training mode of the paper: backbone and head together on images. */
+export const DEFAULT_MODE: ModeSpec = resolveMode('end_to_end');
 
-/** The spec of a trainable registry row. */
+/** The spec of a trainable table row: its recipe, its loss with the row's options. */
 export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
   const row = getRow(id);
   const train = trainConfigOf(row);
@@ -60,84 +68,28 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
     backbone: row.backbone as string,
     weights: 'pretrained',
     embeddingDim: row.embeddingDim as number,
-    loss: row.loss as LossName,
-    see: row.recipe?.see.value ?? OFFICIAL_SEE,
+    head: structuredClone(DEFAULT_HEAD),
+    loss: resolveLoss(row.loss as string, row.lossOptions?.value),
+    mode: structuredClone(DEFAULT_MODE),
     mPerClass: row.recipe?.mPerClass.value ?? 2,
     imageSize: null,
     validationClasses: 0,
     augmentation: 'official',
-    evalKs: DATASETS[row.dataset].evalKs,
+    evalKs: [...DATASETS[row.dataset].evalKs],
     evalMetrics: ['recall'],
     train,
   };
 }
 
-/** Defaults for a free configuration (a JSON file fills in what it wants). */
+/** Defaults for a free configuration (a JSON file fills in what it wants): SEE De^128 on CUB, the official script's settings. */
 export function defaultSpec(): RunSpec {
   return {
     name: 'custom', row: null, dataset: 'cub', dataRoot: DEFAULT_DATA_ROOT,
     backbone: 'deit_small_distilled_patch16_224.fb_in1k', weights: 'pretrained', embeddingDim: 128,
-    loss: 'see_proxy_anchor', see: OFFICIAL_SEE, mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'official',
-    evalKs: [1, 2, 4, 8], evalMetrics: ['recall'], train: { ...DEFAULT_TRAIN_CONFIG },
+    head: structuredClone(DEFAULT_HEAD), loss: resolveLoss('see_proxy_anchor', officialDeit128('cub').see.value),
+    mode: structuredClone(DEFAULT_MODE), mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'official',
+    evalKs: [...DATASETS.cub.evalKs], evalMetrics: ['recall'], train: { ...DEFAULT_TRAIN_CONFIG },
   };
-}
-
-/** A JSON file: either { "row": "<id>", ...overrides } or a full/partial spec over defaultSpec(). */
-export function readSpecFile(path: string): RunSpec {
-  if (!existsSync(path)) throw new Error(`config file ${path} does not exist`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`config file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`config file ${path}: expected a JSON object`);
-  const obj = json as Record<string, unknown>;
-  const base = typeof obj.row === 'string' ? specFromRow(obj.row) : defaultSpec();
-  return checkSpec(mergeChecked(base as unknown as Record<string, unknown>, obj, path, '') as unknown as RunSpec, path);
-}
-
-function mergeChecked(base: Record<string, unknown>, patch: Record<string, unknown>, source: string, prefix: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    const key = prefix + k;
-    if (!(k in base)) throw new Error(`${source}: unknown key "${key}"; expected one of ${Object.keys(base).map((x) => prefix + x).join(', ')}`);
-    const cur = base[k];
-    if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = mergeChecked(cur as Record<string, unknown>, v as Record<string, unknown>, source, `${key}.`);
-    } else {
-      if (cur !== null && v !== null && typeof cur !== typeof v) {
-        throw new Error(`${source}: "${key}" is ${JSON.stringify(v)} (${typeof v}), expected a ${Array.isArray(cur) ? 'array' : typeof cur} like ${JSON.stringify(cur)}`);
-      }
-      out[k] = v;
-    }
-  }
-  return out;
-}
-
-/** Applies `a.b.c=value` overrides (value parsed as JSON when it parses, else a string). */
-export function applyOverrides(spec: RunSpec, overrides: string[]): RunSpec {
-  let out = spec as unknown as Record<string, unknown>;
-  for (const o of overrides) {
-    const eq = o.indexOf('=');
-    if (eq <= 0) throw new Error(`override "${o}": expected key=value, e.g. train.epochs=5`);
-    const path = o.slice(0, eq).split('.');
-    const raw = o.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
-    }
-    const patch: Record<string, unknown> = {};
-    let cursor = patch;
-    path.forEach((p, i) => {
-      if (i === path.length - 1) cursor[p] = value;
-      else cursor = (cursor[p] = {}) as Record<string, unknown>;
-    });
-    out = mergeChecked(out, patch, `override "${o}"`, '');
-  }
-  return checkSpec(out as unknown as RunSpec, 'overrides');
 }
 
 /** What a run's config.json holds besides `train` (the training loop adds it). */
@@ -146,13 +98,34 @@ export function runInfoOf(spec: RunSpec): Record<string, unknown> {
   return info;
 }
 
+function positiveInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+/** Checks every field (errors name the source, the field and what was expected); returns the spec with complete options. */
 export function checkSpec(spec: RunSpec, source: string): RunSpec {
-  const datasets = [...Object.keys(DATASETS), 'glyphs'];
+  const datasets = Object.keys(DATA_SOURCES);
   if (!datasets.includes(spec.dataset)) throw new Error(`${source}: dataset "${spec.dataset}", expected one of ${datasets.join(', ')}`);
-  if (!['see_proxy_anchor', 'proxy_anchor'].includes(spec.loss)) throw new Error(`${source}: loss "${spec.loss}", expected see_proxy_anchor or proxy_anchor`);
-  if (!Number.isInteger(spec.embeddingDim) || spec.embeddingDim < 1) throw new Error(`${source}: embeddingDim ${spec.embeddingDim}, expected a positive integer`);
+  try {
+    getBackboneEntry(spec.backbone);
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
+  if (!positiveInt(spec.embeddingDim)) throw new Error(`${source}: embeddingDim ${spec.embeddingDim}, expected a positive integer`);
+  if (!positiveInt(spec.mPerClass)) throw new Error(`${source}: mPerClass ${spec.mPerClass}, expected a positive integer`);
   if (!Number.isInteger(spec.validationClasses) || spec.validationClasses < 0) throw new Error(`${source}: validationClasses ${spec.validationClasses}, expected an integer >= 0`);
   if (spec.augmentation !== 'official' && spec.augmentation !== 'glyphs') throw new Error(`${source}: augmentation ${JSON.stringify(spec.augmentation)}, expected "official" or "glyphs"`);
+  if (!Array.isArray(spec.evalKs) || spec.evalKs.length === 0 || !spec.evalKs.every(positiveInt)) throw new Error(`${source}: evalKs ${JSON.stringify(spec.evalKs)}, expected a list of positive integers`);
+  if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m))) throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
   validateTrainConfig(spec.train, `${source}: train`);
-  return spec;
+  try {
+    return {
+      ...spec,
+      head: resolveHead(spec.head?.name, spec.head?.options),
+      loss: resolveLoss(spec.loss?.name, spec.loss?.options),
+      mode: resolveMode(spec.mode?.name, spec.mode?.options),
+    };
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
 }

@@ -8,7 +8,7 @@
  * (`export const MY_LOSS = lossEntry({ title, reference, options, create })`), then add one line
  * `my_loss: MY_LOSS,` below (with its import).
  */
-import { resolveOptions, type OptionValues } from '../options';
+import { entryOf, resolveNamed, type NamedOptions } from '../options';
 import type { MetricLoss } from '../types';
 import type { LossContext, LossEntry } from './loss_entry';
 import { MULTI_SIMILARITY } from './multi_similarity';
@@ -33,10 +33,7 @@ export const LOSSES = {
 export type LossName = keyof typeof LOSSES;
 
 /** A loss as a run specification holds it: the registry name and its complete options. */
-export interface LossSpec {
-  name: LossName;
-  options: OptionValues;
-}
+export type LossSpec = NamedOptions<LossName>;
 
 export function lossNames(): LossName[] {
   return Object.keys(LOSSES) as LossName[];
@@ -44,14 +41,12 @@ export function lossNames(): LossName[] {
 
 /** The entry of a name; an unknown name throws listing the registered ones. */
 export function getLossEntry(name: string): LossEntry {
-  if (!Object.hasOwn(LOSSES, name)) throw new Error(`unknown loss "${name}"; registered losses: ${lossNames().join(', ')}`);
-  return LOSSES[name as LossName];
+  return entryOf<LossEntry>(LOSSES, 'loss', name);
 }
 
 /** The loss's complete options: its defaults with `given` over them, every value checked. */
 export function resolveLoss(name: string, given: Readonly<Record<string, unknown>> = {}): LossSpec {
-  const entry = getLossEntry(name);
-  return { name: name as LossName, options: resolveOptions(entry.options, given, `loss "${name}"`) };
+  return resolveNamed(LOSSES, 'loss', name, given);
 }
 
 /** A new loss from its specification (options checked and completed first). */
