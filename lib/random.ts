@@ -18,8 +18,8 @@
  *   `seededNormal(n, seed)`: Box-Muller normals (test data; the backbones' seeded initialisation).
  */
 
-import { expansionKernels } from './method/kernels';
-import * as ziggurat from './method/ziggurat';
+import { expansionKernels } from './method/fast/kernels';
+import * as ziggurat from './method/fast/ziggurat';
 
 // module-level copies: an imported binding is read through a getter on every use (CommonJS output)
 const { EXP2_32, expWedge, KN_INT, ZIGGURAT, ZIG_R } = ziggurat;

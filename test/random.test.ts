@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { initBackend } from '../lib/tf';
 import { gaussian, hashSeed, keyedRandom, mulberry32, seededNormal, SeededRandom, Sfc32 } from '../lib/random';
 import { kaimingNormalFanOut, kaimingUniformDefault } from '../lib/losses/proxy_init';
-import { expansionKernels, KERNEL_DATA_BASE } from '../lib/method/kernels';
+import { expansionKernels, KERNEL_DATA_BASE } from '../lib/method/fast/kernels';
 
 before(async () => { await initBackend('cpu', { quiet: true }); });
 

@@ -8,7 +8,7 @@
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
 import type { OptionSchema } from '../options';
-import { constantExpansion, type ExpansionResult } from '../method/expansion';
+import { constantExpansion, type ExpansionResult } from '../method/fast/expansion';
 import { SeededRandom } from '../random';
 import { expansionThreshold, type SelectionPlan, type ThresholdSettings } from '../method/schedule';
 import { assertRank2, readLabels } from '../method/validation';

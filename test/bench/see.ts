@@ -4,7 +4,7 @@
  * plan 1 with fraction 0.4 (72 anchors expanded), the issue's four (d, classes, n) settings.
  */
 import { tf } from '../../lib/tf';
-import { sphericalExpansion } from '../../lib/method/expansion';
+import { sphericalExpansion } from '../../lib/method/fast/expansion';
 import { SeededRandom } from '../../lib/random';
 import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { SeeProxyAnchorLoss, seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
-import { sphericalExpansion } from '../../lib/method/expansion';
+import { sphericalExpansion } from '../../lib/method/fast/expansion';
 import { assertNoTensorLeak } from '../helpers/leaks';
 import { maxAbsDiff, testMatrix } from '../method/loop_reference';
 

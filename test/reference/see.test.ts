@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
-import { sphericalExpansion } from '../../lib/method/expansion';
+import { sphericalExpansion } from '../../lib/method/fast/expansion';
 import { simplexCoefficients } from '../../lib/method/coefficients';
 import { closeTo, readReference, reportParity } from './fixtures';
 import { firstMismatch, gradCloseTo, type SeeCase } from './see_case';

@@ -13,14 +13,14 @@
  * coefficient algebra in float64 (point_coefficients); one product [S, n, k] x [S, k, d] gives every
  * synthetic point (combine). Synchronous, usable in a tape.
  */
-import { tf } from '../tf';
-import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
+import { tf } from '../../tf';
+import { randomSumZeroCoefficients, simplexCoefficients } from '../coefficients';
 import { inverseCholeskyFactor } from './orthonormal';
 import { expansionKernels, KERNEL_DATA_BASE } from './kernels';
-import type { SeededRandom } from '../random';
-import type { SelectionPlan } from './schedule';
-import { selectForExpansion } from './selection';
-import { assertFiniteRows, assertRank2, readLabels } from './validation';
+import type { SeededRandom } from '../../random';
+import type { SelectionPlan } from '../schedule';
+import { selectForExpansion } from '../selection';
+import { assertFiniteRows, assertRank2, readLabels } from '../validation';
 
 /** residual norms at or below this are treated as "on the proxy": the sample is not expanded */
 export const ZERO_RESIDUAL = 1e-6;

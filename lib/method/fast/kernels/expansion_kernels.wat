@@ -1,4 +1,4 @@
-;; Kernels of the batched SEE expansion (lib/method/expansion.ts), WebAssembly SIMD (f32x4).
+;; Kernels of the batched SEE expansion (lib/method/fast/expansion.ts), WebAssembly SIMD (f32x4).
 ;; Assembled by `npx tsx scripts/build_wasm.ts` into expansion_kernels_wasm.ts (committed, base64);
 ;; test/method/kernels.test.ts re-assembles this file and checks the committed bytes are identical.
 ;;
@@ -53,7 +53,7 @@
   (func $scaled (param $hz i32) (param $iz i32) (result f64)
     (f64.mul (f64.convert_i32_s (local.get $hz)) (f64.load offset=592 (i32.shl (local.get $iz) (i32.const 3)))))
 
-  ;; e^y for the wedge test, y in (-6, 0]: lib/method/ziggurat.ts expWedge, the same float64
+  ;; e^y for the wedge test, y in (-6, 0]: lib/method/fast/ziggurat.ts expWedge, the same float64
   ;; operations (y = k ln2/32 + r, Taylor polynomial of degree 6 in r by Horner, times
   ;; 2^((k & 31)/32) from the table at 2640 and 2^(k >> 5))
   (func $exp_wedge (param $y f64) (result f64)
