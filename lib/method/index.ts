@@ -1,4 +1,6 @@
-/** The SEE method: expansion, coefficients, selection, schedules, random source, statistics. */
+/** The SEE method: the readable per-sample version, the fast batched expansion, coefficients, selection, schedules, statistics. */
+export { expandSample, referenceExpansion, referenceProxyAnchor, referenceSeeLoss } from './reference';
+export type { ReferenceExpansion, ReferenceExpansionOptions } from './reference';
 export { sphericalExpansion, constantExpansion, ZERO_RESIDUAL } from './fast/expansion';
 export type { ExpansionOptions, ExpansionResult } from './fast/expansion';
 export { simplexCoefficients, randomSumZeroCoefficients } from './coefficients';
