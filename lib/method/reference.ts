@@ -15,10 +15,8 @@
  */
 import { tf } from '../tf';
 import { l2Normalize } from '../losses/l2_normalize';
-import type { SeededRandom } from '../random';
 import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
-import { ZERO_RESIDUAL } from './fast/expansion';
-import type { SelectionPlan } from './schedule';
+import { ZERO_RESIDUAL, type ExpansionOptions } from './fast/expansion';
 import { selectForExpansion } from './selection';
 import { assertRank2 } from './validation';
 
@@ -48,18 +46,8 @@ export function expandSample(z: tf.Tensor1D, w: tf.Tensor1D, noise: tf.Tensor2D,
   });
 }
 
-export interface ReferenceExpansionOptions {
-  /** synthetic points per expanded sample */
-  n: number;
-  plan: SelectionPlan;
-  /** plan 0: cosine threshold; plan 1: fraction of the batch */
-  threshold: number;
-  /** 'simplex' (default) or the random sum-zero ablation */
-  coefficients?: 'simplex' | 'random';
-  /** [B, n, d] standard-normal draws, row b used when sample b expands; otherwise drawn from `random` */
-  noise?: tf.Tensor3D;
-  random?: SeededRandom;
-}
+/** The options of the fast path (n, plan, threshold, coefficients, and the draws: `noise` [B, n, d] or `random`). */
+export type ReferenceExpansionOptions = ExpansionOptions;
 
 export interface ReferenceExpansion {
   /** [S*n, d] the synthetic points, n per expanded sample, in batch order */

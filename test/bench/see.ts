@@ -11,7 +11,7 @@ import { SeededRandom } from '../../lib/random';
 import { referenceExpansion, referenceSeeLoss } from '../../lib/method/reference';
 import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
-import type { Benchmark } from './harness';
+import { timeMs, type Benchmark } from './harness';
 
 /** median wall ms (as the harness's timeMs) and mean process CPU ms over the same runs */
 function timeBoth(fn: () => void, repeats: number, warmup: number): { wall: number; cpu: number } {
@@ -26,19 +26,6 @@ function timeBoth(fn: () => void, repeats: number, warmup: number): { wall: numb
   const c = process.cpuUsage(c0);
   walls.sort((a, b) => a - b);
   return { wall: walls[Math.floor(walls.length / 2)], cpu: (c.user + c.system) / 1000 / repeats };
-}
-
-/** median wall ms of an asynchronous `fn` */
-async function timeAsync(fn: () => Promise<void>, repeats: number, warmup: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const walls: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    walls.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  walls.sort((a, b) => a - b);
-  return walls[Math.floor(walls.length / 2)];
 }
 
 const SETTINGS: Array<{ d: number; classes: number; n: number; official: { expansion_ms: number; see_ms: number } }> = [
@@ -90,10 +77,10 @@ export const benchmark: Benchmark = {
       const see = timeBoth(seeStep, 5, 1);
       const pa = timeBoth(paStep, 5, 1);
       const labels = Array.from(await y.data());
-      const plainExpansion = await timeAsync(async () => {
+      const plainExpansion = await timeMs(async () => {
         tf.dispose((await referenceExpansion(x, y, p, opts)).points);
       }, 3, 1);
-      const plainSee = await timeAsync(async () => {
+      const plainSee = await timeMs(async () => {
         const e = await referenceExpansion(x, y, p, opts);
         const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) => referenceSeeLoss(xa as tf.Tensor2D, labels, pa as tf.Tensor2D, e, 0.1))([x, p]);
         await gp.data();
