@@ -1,15 +1,80 @@
 /**
- * The kit's public surface, one namespace per part (each folder's index.ts lists its exports).
- * Notebooks and scripts may also import a single file, e.g. `see-kit/lib/method/expansion`.
+ * The kit's public surface: what a notebook or a user script needs, on one page. Notebooks import
+ * only from here (`import { ... } from 'see-kit/lib'`); deeper paths are the library's own.
  */
+// backend (lib/tf.ts is the only import of tfjs)
 export { tf, initBackend, backendInfo, describeBackend, parseBackendRequest } from './tf';
 export type { BackendInfo, BackendName, BackendRequest } from './tf';
 export type { EmbeddingModel, MetricLoss } from './types';
-export * as method from './method';
-export * as losses from './losses';
-export * as evaluation from './eval';
-export * as data from './data';
-export * as backbones from './backbones';
-export * as training from './train';
-export * as experiments from './experiments';
-export * as viz from './viz';
+export { SeededRandom } from './random';
+
+// the method: readable per-sample version, the fast batched path, selection and schedules
+export { expandSample, referenceExpansion, referenceProxyAnchor, referenceSeeLoss } from './method/reference';
+export type { ReferenceExpansion, ReferenceExpansionOptions } from './method/reference';
+export { sphericalExpansion } from './method/fast/expansion';
+export type { ExpansionOptions, ExpansionResult } from './method/fast/expansion';
+export { simplexCoefficients, randomSumZeroCoefficients } from './method/coefficients';
+export { selectForExpansion } from './method/selection';
+export { expansionThreshold, thresholdSchedule } from './method/schedule';
+export type { SelectionPlan, ThresholdSettings } from './method/schedule';
+export { batchStatistics } from './method/statistics';
+export type { BatchStatistics } from './method/statistics';
+
+// losses: the registry and each loss
+export { LOSSES, lossNames, resolveLoss, createLoss } from './losses/registry';
+export type { LossName, LossSpec } from './losses/registry';
+export { proxyAnchorLoss, ProxyAnchorLoss } from './losses/proxy_anchor';
+export { seeProxyAnchorLoss, SeeProxyAnchorLoss } from './losses/see_proxy_anchor';
+export { NormalizedSoftmaxLoss } from './losses/normalized_softmax';
+export { ProxyNcaLoss } from './losses/proxy_nca';
+export { MultiSimilarityLoss } from './losses/multi_similarity';
+export { SoftTripleLoss } from './losses/soft_triple';
+export { SupConLoss } from './losses/sup_con';
+
+// models
+export { createEmbeddingModel, BackboneEmbeddingModel } from './backbones/model';
+export { listBackbones, getBackboneEntry } from './backbones/registry';
+export type { BackboneEntry } from './backbones/registry';
+export { HEADS } from './backbones/heads';
+
+// data
+export { DATASETS, DATASET_IDS } from './experiments/datasets';
+export type { DatasetFacts, DatasetId } from './experiments/datasets';
+export { readCub } from './data/cub';
+export { readCars } from './data/cars';
+export { readSop } from './data/sop';
+export { readInshop } from './data/inshop';
+export { makeGlyphs, readGlyphs, GLYPH_FONTS } from './data/glyphs';
+export { UniqueClassSampler } from './data/sampler';
+export { loadBatches } from './data/loader';
+export type { DatasetSplit, Sample } from './data/split';
+
+// evaluation and training
+export { evaluate } from './eval/evaluate';
+export { train } from './train/loop';
+export type { RunMetrics } from './train/loop';
+export type { EvalMetrics, Evaluator } from './train/contracts';
+export { datasetEvaluator } from './train/dataset_evaluator';
+export { formatProgress } from './train/progress';
+export { RunDir, makeRunId, DEFAULT_RUNS_ROOT } from './train/run_dir';
+
+// experiments: specifications, building and running them, the paper's table
+export { specFromRow, defaultSpec } from './experiments/run_spec';
+export type { RunSpec } from './experiments/run_spec';
+export { applyOverrides, readSpecFile } from './experiments/spec_merge';
+export { buildData, buildRun, missingInputs } from './experiments/build_run';
+export type { BuiltData, BuiltRun } from './experiments/build_run';
+export { runExperiment, evaluateRun, readRunSpec } from './experiments/run_experiment';
+export type { ExperimentHooks, ExperimentResult } from './experiments/run_experiment';
+export { DEMO_BACKBONE, DEMO_EMBEDDING_DIM, demoConfig, demoSpec } from './experiments/demo_spec';
+export { listRows, getRow } from './experiments/registry';
+export type { ExperimentRow } from './experiments/registry';
+export { PAPER_TABLE } from './experiments/paper_table';
+export { resultRecords } from './experiments/results_table';
+
+// notebooks: plots, tables, images, live progress
+export { showPlot, savePlot } from './viz/plot';
+export { lineFigure, histogramFigure, barFigure } from './viz/figures';
+export { showTable } from './viz/table';
+export { showImages, batchToPngs } from './viz/images';
+export { newDisplaySlot } from './viz/display';

@@ -1,6 +1,6 @@
 /**
- * `npx tsx scripts/build_wasm.ts`: assembles lib/method/kernels/expansion_kernels.wat (WebAssembly
- * text, SIMD) with wabt (a devDependency) and writes lib/method/kernels/expansion_kernels_wasm.ts,
+ * `npx tsx scripts/build_wasm.ts`: assembles lib/method/fast/kernels/expansion_kernels.wat (WebAssembly
+ * text, SIMD) with wabt (a devDependency) and writes lib/method/fast/kernels/expansion_kernels_wasm.ts,
  * the binary as base64, so run time needs no wabt. test/method/kernels.test.ts re-assembles the
  * WAT with `assembleKernels` and checks the committed module holds exactly these bytes.
  */
@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 
-export const KERNELS_WAT = join(__dirname, '..', 'lib', 'method', 'kernels', 'expansion_kernels.wat');
-export const KERNELS_TS = join(__dirname, '..', 'lib', 'method', 'kernels', 'expansion_kernels_wasm.ts');
+export const KERNELS_WAT = join(__dirname, '..', 'lib', 'method', 'fast', 'kernels', 'expansion_kernels.wat');
+export const KERNELS_TS = join(__dirname, '..', 'lib', 'method', 'fast', 'kernels', 'expansion_kernels_wasm.ts');
 
 /** the WAT file's binary (no debug names, so the bytes depend on the code only) */
 export async function assembleKernels(): Promise<Uint8Array> {

@@ -4,9 +4,15 @@
  * weight and zero bias (_init_weights), then L2 normalisation (NormLayer = F.normalize(p=2, dim=1)).
  */
 import { tf } from '../tf';
+import type { OptionSchema } from '../options';
+import { headEntry, type Head } from './head_entry';
 import { layerNorm } from './layer_norm';
 import { linear } from './linear';
 import { orthogonalMatrix } from './orthogonal';
+
+export const NORMALIZED_LINEAR_OPTIONS = {
+  lastNorm: { default: true, type: 'boolean', source: 'official --use_lastnorm True (every De^128 script and train.py default)' },
+} as const satisfies OptionSchema;
 
 export interface HeadOptions {
   /** LayerNorm before the Linear (SEE's use_lastnorm, default true) */
@@ -14,14 +20,14 @@ export interface HeadOptions {
   seed?: number;
 }
 
-export class EmbeddingHead {
+export class EmbeddingHead implements Head {
   /** [featureDim, embeddingDim]: torch's Linear weight [E, D] transposed */
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
   readonly lastNorm: boolean;
 
   constructor(readonly featureDim: number, readonly embeddingDim: number, options: HeadOptions = {}) {
-    this.lastNorm = options.lastNorm ?? true;
+    this.lastNorm = options.lastNorm ?? NORMALIZED_LINEAR_OPTIONS.lastNorm.default;
     // torch orthogonal_ on the [E, D] weight; its transpose is what we store
     const w = orthogonalMatrix(featureDim, embeddingDim, options.seed ?? 0); // [D, E]
     this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(w, [featureDim, embeddingDim]), true));
@@ -41,8 +47,21 @@ export class EmbeddingHead {
     return [this.kernel, this.bias];
   }
 
+  /** `kernel` [featureDim, embeddingDim] (torch's Linear weight transposed) and `bias` [embeddingDim] */
+  namedWeights(): Map<string, tf.Tensor> {
+    return new Map<string, tf.Tensor>([['kernel', this.kernel], ['bias', this.bias]]);
+  }
+
   dispose(): void {
     this.kernel.dispose();
     this.bias.dispose();
   }
 }
+
+/** The registry entry (lib/backbones/heads.ts). */
+export const NORMALIZED_LINEAR = headEntry({
+  title: 'LayerNorm (no affine), Linear, L2 normalisation',
+  reference: 'official SEE trainer/models/model.py last_layer (docs/official-recipe.md §4)',
+  options: NORMALIZED_LINEAR_OPTIONS,
+  create: (c, o) => new EmbeddingHead(c.featureDim, c.embeddingDim, { lastNorm: o.lastNorm, seed: c.seed }),
+});

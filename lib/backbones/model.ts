@@ -5,12 +5,13 @@
 import { tf } from '../tf';
 import type { EmbeddingModel } from '../types';
 import { createBackbone, type Backbone, type BackboneOptions } from './backbone';
-import { EmbeddingHead } from './head';
+import type { Head } from './head_entry';
+import { createHead } from './heads';
 
 export interface ModelOptions extends BackboneOptions {
   embeddingDim: number;
-  /** LayerNorm (no affine) before the head's Linear; SEE default true */
-  lastNorm?: boolean;
+  /** the head by registry name (lib/backbones/heads.ts); default SEE's normalized_linear */
+  head?: { name: string; options?: Readonly<Record<string, unknown>> };
   /** a .safetensors file to load strictly; 'pretrained' = the entry's file in data/weights/ */
   weights?: string;
 }
@@ -18,7 +19,7 @@ export interface ModelOptions extends BackboneOptions {
 export class BackboneEmbeddingModel implements EmbeddingModel {
   readonly embeddingDim: number;
 
-  constructor(readonly backbone: Backbone, readonly head: EmbeddingHead) {
+  constructor(readonly backbone: Backbone, readonly head: Head) {
     if (head.featureDim !== backbone.featureDim) {
       throw new Error(`head expects ${head.featureDim}-d features, backbone ${backbone.entry.name} gives ${backbone.featureDim}`);
     }
@@ -38,12 +39,11 @@ export class BackboneEmbeddingModel implements EmbeddingModel {
     return { backbone: this.backbone.trainableVariables(), head: this.head.variables() };
   }
 
-  /** 'body.<torch key>' (tfjs layout, statistics included), 'last_layer.kernel' [D, E], 'last_layer.bias'. */
+  /** 'body.<torch key>' (tfjs layout, statistics included), then the head's as 'last_layer.<name>' (SEE's head: kernel [D, E], bias). */
   namedWeights(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
     for (const [k, v] of this.backbone.params.named()) out.set(`body.${k}`, v);
-    out.set('last_layer.kernel', this.head.kernel);
-    out.set('last_layer.bias', this.head.bias);
+    for (const [k, v] of this.head.namedWeights()) out.set(`last_layer.${k}`, v);
     return out;
   }
 
@@ -62,6 +62,12 @@ export function createEmbeddingModel(name: string, options: ModelOptions): Backb
     backbone.dispose();
     throw err;
   }
-  const head = new EmbeddingHead(backbone.featureDim, options.embeddingDim, { lastNorm: options.lastNorm, seed: options.seed });
+  let head: Head;
+  try {
+    head = createHead(options.head ?? { name: 'normalized_linear' }, { featureDim: backbone.featureDim, embeddingDim: options.embeddingDim, seed: options.seed ?? 0 });
+  } catch (err) {
+    backbone.dispose();
+    throw err;
+  }
   return new BackboneEmbeddingModel(backbone, head);
 }

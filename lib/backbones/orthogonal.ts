@@ -3,7 +3,7 @@
  * tall orientation with the signs of R's diagonal made positive (Gram-Schmidt gives exactly that
  * Q), transposed back if needed. Seeded, so runs are reproducible.
  */
-import { seededNormal } from './params';
+import { seededNormal } from '../random';
 
 /**
  * A [rows, cols] row-major matrix whose columns are orthonormal when rows >= cols, and whose

@@ -6,6 +6,7 @@
  * maps (key_maps.ts) and the strict loader (weights.ts) work from these specs; the models read
  * their variables from the store by the same names, so checkpoint and model cannot drift apart.
  */
+import { seededNormal } from '../random';
 import { tf } from '../tf';
 
 /**
@@ -52,26 +53,6 @@ export function toTorchLayout(spec: ParamSpec, tfTensor: tf.Tensor): tf.Tensor {
     if (spec.transform === 'linear_out_in_to_in_out') return tf.transpose(tfTensor, [1, 0]);
     return tfTensor.clone();
   });
-}
-
-/** Deterministic pseudo-random normals (mulberry32 + Box-Muller), for seeded initialisation. */
-export function seededNormal(n: number, seed: number, std = 1): Float32Array {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(uniform() + 1e-12));
-    const th = 2 * Math.PI * uniform();
-    out[i] = std * r * Math.cos(th);
-    if (i + 1 < n) out[i + 1] = std * r * Math.sin(th);
-  }
-  return out;
 }
 
 /** Owns one tf.Variable per spec, keyed by the PyTorch name. */

@@ -3,61 +3,25 @@
  * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
  * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
  * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
- * DEMO_OUT (data/runs), SEE_BACKEND (auto). Each run's config.json is a full RunSpec (demoSpec),
- * so `see-kit evaluate <run>` rebuilds the model and re-scores its checkpoint.
+ * DEMO_OUT (data/runs), SEE_BACKEND (auto). Each run is an ordinary experiment (runExperiment of
+ * demoSpec, lib/experiments/demo_spec.ts): its config.json is a full RunSpec, so `see-kit evaluate
+ * <run>` rebuilds the model and re-scores its checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { getBackboneEntry, type BackboneEntry } from '../backbones/registry';
+import { BackboneEmbeddingModel } from '../backbones/model';
 import { makeGlyphs } from '../data/glyphs';
-import { glyphEvalSpec, glyphTrainSpec, type TransformSpec } from '../data/transforms';
+import { DEMO_BACKBONE, DEMO_EMBEDDING_DIM, demoSpec } from '../experiments/demo_spec';
+import { runExperiment } from '../experiments/run_experiment';
 import { describeBackend, initBackend } from '../tf';
 import type { Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
-import { train } from '../train/loop';
 import { terminalProgress } from '../train/progress';
-import { makeRunId, RunDir } from '../train/run_dir';
-import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
-import { checkSpec, runInfoOf, type RunSpec } from './run_spec';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/train_config';
+import { makeRunId } from '../train/run_dir';
 import { reportHtml, writeReport, type MethodReport } from './demo_report';
 import { embeddingStats } from './demo_stats';
 
 const ROOT = resolve(__dirname, '..', '..');
-/** The demo's small bottleneck ResNet (one block per stage) for 32 px glyphs, trained from scratch (lib/backbones/registry.ts). */
-export const DEMO_BACKBONE: BackboneEntry = getBackboneEntry('resnet_small.demo');
-const SIZE = DEMO_BACKBONE.preprocessing.inputSize;
-const { mean: MEAN, std: STD } = DEMO_BACKBONE.preprocessing;
-export const DEMO_EMBEDDING_DIM = 64;
-
-/** Glyphs: mild crops, no flips (a mirrored character is another character); evaluation without a crop. */
-export const DEMO_TRAIN_SPEC: TransformSpec = glyphTrainSpec(SIZE, MEAN, STD);
-export const DEMO_EVAL_SPEC: TransformSpec = glyphEvalSpec(SIZE, MEAN, STD);
-
-export function demoConfig(epochs: number, seed: number): TrainConfig {
-  return {
-    ...DEFAULT_TRAIN_CONFIG,
-    epochs,
-    lr: 1e-3, // from scratch: 100x the official fine-tuning lr
-    globalBatch: 180,
-    fcLrScale: 1,
-    proxyLrScale: 100, // proxies at 0.1, the official proxy lr
-    warmupEpochs: 0, // nothing pretrained to protect
-    weightDecay: 1e-4,
-    evalFreq: 2,
-    seed,
-  };
-}
-
-/** The RunSpec of one demo run: what its config.json holds, and what `see-kit evaluate` rebuilds. */
-export function demoSpec(method: 'proxy_anchor' | 'see_proxy_anchor', epochs: number, seed: number, dataRoot: string): RunSpec {
-  return {
-    name: `demo-${method}`, row: null, dataset: 'glyphs', dataRoot, backbone: DEMO_BACKBONE.name, weights: 'none',
-    embeddingDim: DEMO_EMBEDDING_DIM, loss: method, see: { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
-    mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'glyphs',
-    evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], train: demoConfig(epochs, seed),
-  };
-}
 
 function envInt(name: string, fallback: number): number {
   const v = process.env[name];
@@ -81,45 +45,43 @@ async function main(): Promise<void> {
     const s = await makeGlyphs({ outDir: glyphDir });
     console.log(`glyphs: ${s.images} images (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  const specOf = (method: 'proxy_anchor' | 'see_proxy_anchor'): RunSpec => checkSpec(demoSpec(method, epochs, seed, join(ROOT, 'data')), 'demo');
-  // both methods share the split and the transforms; evaluation as `see-kit evaluate` rebuilds it
-  const data = buildData(specOf('proxy_anchor'));
-  const { split } = data;
-  console.log(`glyphs: ${split.train.length} train images of ${split.numTrainClasses} classes; ${split.test.length} test images of ${split.numTestClasses} unseen classes`);
-  // curves: Recall@K only; the last epoch adds MAP@R and NMI (k-means is the slow part)
-  const curve = datasetEvaluator({ samples: split.test, spec: data.evalSpec, ks: [1, 2, 4, 8], metrics: ['recall'], seed });
-  const full = buildEvaluators(specOf('proxy_anchor'), data).evaluate;
-  const evaluate: Evaluator = (model, epoch) => (epoch === epochs - 1 ? full : curve)(model, epoch);
   const stamp = makeRunId(`demo-seed${seed}`);
   const reports: MethodReport[] = [];
   for (const method of ['proxy_anchor', 'see_proxy_anchor'] as const) {
     const label = method === 'proxy_anchor' ? 'Proxy-Anchor' : 'SEE Proxy-Anchor';
-    const spec = specOf(method);
+    const spec = demoSpec(method, epochs, seed, join(ROOT, 'data'));
     console.log(`\n== ${label}: ${epochs} epochs, batch ${spec.train.globalBatch} (90 classes x 2), seed ${seed}`);
-    const model = buildModel(spec);
-    const loss = buildLoss(spec, data.numTrainClasses);
-    const runDir = new RunDir(join(outRoot, `${stamp}-${method}`));
-    try {
-      const m = await train({
-        config: spec.train, model, loss, runDir, evaluate, progress: terminalProgress(),
-        data: buildSource(spec, data), runInfo: runInfoOf(spec),
-      });
-      const log = runDir.readLog();
-      reports.push({
-        label,
-        epochLoss: log.filter((r) => r.kind === 'epoch').map((r) => r.loss as number),
-        recallCurve: m.history.map((h) => ({ epoch: h.epoch, r1: h.test.recallAtK['1'] })),
-        final: {
-          'R@1': m.last.test.recallAtK['1'], 'R@2': m.last.test.recallAtK['2'], 'R@4': m.last.test.recallAtK['4'], 'R@8': m.last.test.recallAtK['8'],
-          'MAP@R': m.last.test.mapAtR ?? NaN, NMI: m.last.test.nmi ?? NaN, 'best-epoch R@1': m.best.test.recallAtK['1'],
-        },
-        stats: await embeddingStats(model, split.test, data.evalSpec, 4000, seed),
-      });
-      console.log(`${label}: last epoch R@1 ${(100 * m.last.test.recallAtK['1']).toFixed(2)} (run folder ${runDir.path})`);
-    } finally {
-      model.dispose();
-      loss.dispose();
-    }
+    const { metrics: m, runDir } = await runExperiment(spec, {
+      runPath: join(outRoot, `${stamp}-${method}`),
+      progress: terminalProgress(),
+      onStart: (run) => {
+        if (method === 'proxy_anchor') {
+          const { split } = run.data;
+          console.log(`glyphs: ${split.train.length} train images of ${split.numTrainClasses} classes; ${split.test.length} test images of ${split.numTestClasses} unseen classes`);
+        }
+      },
+      // curves: Recall@K only; the last epoch adds MAP@R and NMI (k-means is the slow part)
+      evaluate: (run): Evaluator => {
+        const curve = datasetEvaluator({ samples: run.data.split.test, spec: run.data.evalSpec, ks: [1, 2, 4, 8], metrics: ['recall'], seed });
+        return (model, epoch) => (epoch === epochs - 1 ? run.evaluate : curve)(model, epoch);
+      },
+      onFinish: async (run, metrics, dir) => {
+        if (!(run.model instanceof BackboneEmbeddingModel)) throw new Error('demo: the statistics need a backbone + head model (training mode end_to_end)');
+        const log = dir.readLog();
+        reports.push({
+          label,
+          epochLoss: log.filter((r) => r.kind === 'epoch').map((r) => r.loss as number),
+          recallCurve: metrics.history.map((h) => ({ epoch: h.epoch, r1: h.test.recallAtK['1'] })),
+          final: {
+            'R@1': metrics.last.test.recallAtK['1'], 'R@2': metrics.last.test.recallAtK['2'], 'R@4': metrics.last.test.recallAtK['4'],
+            'R@8': metrics.last.test.recallAtK['8'], 'MAP@R': metrics.last.test.mapAtR ?? NaN, NMI: metrics.last.test.nmi ?? NaN,
+            'best-epoch R@1': metrics.best.test.recallAtK['1'],
+          },
+          stats: await embeddingStats(run.model, run.data.split.test, run.data.evalSpec, 4000, seed),
+        });
+      },
+    });
+    console.log(`${label}: last epoch R@1 ${(100 * m.last.test.recallAtK['1']).toFixed(2)} (run folder ${runDir.path})`);
   }
   const names = Object.keys(reports[0].final);
   console.log(`\nunseen glyph classes, last epoch (${epochs}), seed ${seed}, ${backend}`);

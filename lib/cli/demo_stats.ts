@@ -9,7 +9,7 @@ import { loadBatches } from '../data/loader';
 import { sequentialBatches } from '../data/sampler';
 import type { Sample } from '../data/split';
 import type { TransformSpec } from '../data/transforms';
-import { Rng } from '../train/rng';
+import { Sfc32 } from '../random';
 
 export interface EmbeddingStats {
   featureNorm: { mean: number; std: number; values: number[] };
@@ -37,7 +37,7 @@ export async function embeddingStats(model: BackboneEmbeddingModel, samples: Sam
   const byClass = new Map<number, number[]>();
   samples.forEach((s, i) => byClass.set(s.label, [...(byClass.get(s.label) ?? []), i]));
   const classes = [...byClass.values()].filter((m) => m.length > 1);
-  const rng = new Rng(seed);
+  const rng = new Sfc32(seed);
   const pick = (n: number): number => Math.floor(rng.next() * n);
   const angle = (i: number, j: number): number => {
     let s = 0;

@@ -1,28 +1,32 @@
 /**
  * see-kit: the kit's command line (bin/see-kit).
- *   list [--status trainable|cited] [--dataset cub|cars|sop|inshop]   registry rows
+ *   list [--status trainable|cited] [--dataset cub|cars|sop|inshop]   table rows
+ *   list --losses                                                      the loss registry, options and defaults
  *   show <row>                                                         one row, recipe with reasons
  *   train <row | config.json> [--set key=value]... [--run-id id] [--resume <run id>]
  *   evaluate <run id | run dir>                                        rebuild, load checkpoint, score test split
  *   table                                                              finished runs beside the paper
  * Common: --runs-root <dir> (default data/runs), --data-root <dir> (default data), --backend wasm|cpu|tensorflow|auto.
- * train stops at the next step with a checkpoint on SIGTERM or SIGINT (exit 128 + signal number).
+ * It parses arguments and prints; the runs themselves are checked, built and trained by lib/experiments
+ * (runExperiment, evaluateRun). train stops at the next step with a checkpoint on SIGTERM or SIGINT
+ * (exit 128 + signal number); a resume may be given a config, --set and --data-root, and train()
+ * refuses any change but --data-root, naming the keys that differ from the checkpoint's configuration.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { LOSSES, lossNames } from '../losses/registry';
+import { describeSchema } from '../options';
 import { getRow, listRows } from '../experiments/registry';
+import { resultsText } from '../experiments/results_table';
+import { evaluateRun, readRunSpec, runExperiment } from '../experiments/run_experiment';
+import { specFromRow, type RunSpec } from '../experiments/run_spec';
+import { applyOverrides, readSpecFile } from '../experiments/spec_merge';
 import { backendInfo, describeBackend, initBackend, parseBackendRequest } from '../tf';
-import { readCheckpoint, restoreCheckpoint } from '../train/checkpoint';
-import { checkImageFiles } from '../data/image_check';
-import { train, type RunMetrics } from '../train/loop';
+import type { RunMetrics } from '../train/loop';
 import { terminalProgress } from '../train/progress';
 import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
-import { assertNotLocked } from '../train/run_lock';
 import { RunStoppedError, StopSignals } from '../train/stop_signal';
 import { parseArgs } from './args';
-import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
-import { resultsText } from './results_table';
-import { applyOverrides, checkSpec, readSpecFile, runInfoOf, specFromRow, type RunSpec } from './run_spec';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -30,17 +34,18 @@ export interface CliIo {
 }
 
 const OPTIONS = {
-  status: 'value', dataset: 'value', set: 'value', 'run-id': 'value', resume: 'value',
+  status: 'value', dataset: 'value', losses: 'switch', set: 'value', 'run-id': 'value', resume: 'value',
   'runs-root': 'value', 'data-root': 'value', backend: 'value', help: 'switch',
 } as const;
 
 export const USAGE = `usage: see-kit <command>
-  list [--status trainable|cited] [--dataset cub|cars|sop|inshop]
+  list [--status trainable|cited] [--dataset cub|cars|sop|inshop] [--losses]
   show <row>
   train <row | config.json> [--set key=value]... [--run-id id] [--resume <run id>]
   evaluate <run id | run dir>
   table
-options: --runs-root <dir> (data/runs)  --data-root <dir> (data)  --backend auto|tensorflow|wasm|cpu`;
+options: --runs-root <dir> (data/runs)  --data-root <dir> (data)  --backend auto|tensorflow|wasm|cpu
+--set examples: train.epochs=5  loss.name=multi_similarity  loss.options.margin=0.2  embeddingDim=64`;
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(1));
 
@@ -56,11 +61,27 @@ function runDirOf(arg: string, runsRoot: string): RunDir {
   return new RunDir(path);
 }
 
-/**
- * Everything is checked (configuration, dataset, every image's header, weights, K against the
- * test split) before the run folder is touched; a resume may change only --data-root, and
- * train() refuses it naming the keys that differ from the checkpoint's configuration.
- */
+function listLosses(io: CliIo): void {
+  for (const name of lossNames()) {
+    const e = LOSSES[name];
+    io.out(`${name.padEnd(20)} ${e.title}${e.paperMethod ? ` (table method ${e.paperMethod})` : ''}: ${e.reference}`);
+    for (const line of describeSchema(e.options)) io.out(`  ${line}`);
+  }
+  io.out(`${lossNames().length} losses; train one with --set loss.name=<name>, change an option with --set loss.options.<option>=<value>`);
+}
+
+function listTableRows(flags: Record<string, string | true>, io: CliIo): void {
+  const rows = listRows({
+    status: flags.status === 'trainable' || flags.status === 'cited' ? flags.status : undefined,
+    dataset: typeof flags.dataset === 'string' ? (flags.dataset as 'cub') : undefined,
+  });
+  for (const r of rows) {
+    const p = r.paper ? Object.entries(r.paper).map(([k, v]) => `R@${k} ${pct(v)}`).join(' ') : 'paper: -';
+    io.out(`${r.id.padEnd(24)} ${r.status.padEnd(9)} ${r.method.padEnd(10)} ${r.arch.padEnd(7)} ${r.dataset.padEnd(6)} ${p}${r.backbone ? `  [${r.backbone}, ${r.loss}]` : ''}`);
+  }
+  io.out(`${rows.length} rows`);
+}
+
 async function commandTrain(positionals: string[], flags: Record<string, string | true>, sets: string[], io: CliIo, runsRoot: string, dataRoot: string | undefined): Promise<void> {
   let spec: RunSpec;
   let runPath: string;
@@ -70,7 +91,7 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
   if (resume) {
     const saved = runDirOf(resume, runsRoot);
     runPath = saved.path;
-    spec = target ? specOf(target) : checkSpec(saved.readConfig<RunSpec>(), saved.configPath);
+    spec = target ? specOf(target) : readRunSpec(saved);
   } else {
     if (!target) throw new Error(`train needs a row id or a config file\n${USAGE}`);
     spec = specOf(target);
@@ -78,27 +99,14 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
   }
   if (dataRoot) spec.dataRoot = dataRoot;
   spec = applyOverrides(spec, sets);
-  assertNotLocked(runPath);
-  if (!resume && existsSync(join(runPath, 'checkpoint.safetensors'))) {
-    throw new Error(`run folder ${runPath} already has a checkpoint; use --resume ${runPath} or another --run-id`);
-  }
-  const data = buildData(spec);
-  if (spec.row && data.split.notices.length) {
-    throw new Error(`row ${spec.row} follows the paper's protocol, but ${data.split.notices.join('; ')}.\n` +
-      'Complete the dataset, or train on it anyway with --set row=null (the run is then not placed beside the paper)');
-  }
-  await checkImageFiles([...data.train, ...data.validation, ...data.split.test].map((s) => s.path));
-  const evaluators = buildEvaluators(spec, data);
-  const model = buildModel(spec);
-  const loss = buildLoss(spec, data.numTrainClasses);
   const stop = new StopSignals();
   try {
-    const runDir = new RunDir(runPath);
-    io.out(`run ${runDir.id}: ${spec.loss} on ${spec.dataset} (${data.train.length} train images, ${data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs`);
-    io.out(describeBackend(backendInfo()));
-    const m = await train({
-      config: spec.train, model, loss, data: buildSource(spec, data), ...evaluators,
-      runDir, resume: Boolean(resume), progress: terminalProgress(), runInfo: runInfoOf(spec), stop,
+    const { metrics: m, runDir } = await runExperiment(spec, {
+      runPath, resume: Boolean(resume), progress: terminalProgress(), stop,
+      onStart: (run, dir) => {
+        io.out(`run ${dir.id}: ${spec.loss.name} on ${spec.dataset} (${run.data.train.length} train images, ${run.data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs`);
+        io.out(describeBackend(backendInfo()));
+      },
     });
     io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}`);
     io.out(`last epoch ${m.last.epoch}: ${fmtMetrics(m.last.test)}`);
@@ -107,30 +115,14 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
     io.out(`run folder: ${runDir.path}`);
   } finally {
     stop.dispose();
-    model.dispose();
-    loss.dispose();
   }
 }
 
 async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: string, dataRoot: string | undefined): Promise<void> {
   if (!positionals[0]) throw new Error(`evaluate needs a run id or run folder\n${USAGE}`);
   const runDir = runDirOf(positionals[0], runsRoot);
-  const saved = checkSpec(runDir.readConfig<RunSpec>(), runDir.configPath);
-  const spec = dataRoot ? { ...saved, dataRoot } : saved;
-  if (!runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no checkpoint.safetensors to evaluate`);
-  const data = buildData({ ...spec, weights: 'none' });
-  const model = buildModel({ ...spec, weights: 'none' });
-  const loss = buildLoss(spec, data.numTrainClasses);
-  try {
-    const ckpt = readCheckpoint(runDir.checkpointPath);
-    await restoreCheckpoint(ckpt, { model, loss }, runDir.checkpointPath);
-    const within = ckpt.state.inEpoch;
-    const m = await buildEvaluators(spec, data).evaluate(model, within ? within.epoch : ckpt.state.epoch);
-    io.out(`run ${runDir.id}, checkpoint of epoch ${within ? `${within.epoch} after ${within.step} of its steps (stopped)` : ckpt.state.epoch}: ${fmtMetrics(m)}`);
-  } finally {
-    model.dispose();
-    loss.dispose();
-  }
+  const { epoch, inEpoch, metrics } = await evaluateRun(runDir, { dataRoot });
+  io.out(`run ${runDir.id}, checkpoint of epoch ${inEpoch ? `${inEpoch.epoch} after ${inEpoch.step} of its steps (stopped)` : epoch}: ${fmtMetrics(metrics)}`);
 }
 
 /** Runs one command; returns the exit code. Errors are printed as one clear message. */
@@ -144,18 +136,10 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
       return 0;
     }
     switch (command) {
-      case 'list': {
-        const rows = listRows({
-          status: flags.status === 'trainable' || flags.status === 'cited' ? flags.status : undefined,
-          dataset: typeof flags.dataset === 'string' ? (flags.dataset as 'cub') : undefined,
-        });
-        for (const r of rows) {
-          const p = r.paper ? Object.entries(r.paper).map(([k, v]) => `R@${k} ${pct(v)}`).join(' ') : 'paper: -';
-          io.out(`${r.id.padEnd(24)} ${r.status.padEnd(9)} ${r.method.padEnd(10)} ${r.arch.padEnd(7)} ${r.dataset.padEnd(6)} ${p}${r.backbone ? `  [${r.backbone}]` : ''}`);
-        }
-        io.out(`${rows.length} rows`);
+      case 'list':
+        if (flags.losses) listLosses(io);
+        else listTableRows(flags, io);
         return 0;
-      }
       case 'show':
         if (!positionals[0]) throw new Error(`show needs a row id\n${USAGE}`);
         io.out(JSON.stringify(getRow(positionals[0]), null, 2));

@@ -1,18 +1,17 @@
 /**
  * Stanford Cars-196 in its native layout (cars_annos.mat + car_ims/), as the official code reads
- * it (see-configs.md 3a): label = class - 1; classes 0-97 train, 98-195 test; the image path is
+ * it (docs/official-recipe.md 3a): label = class - 1; classes 0-97 train, 98-195 test; the image path is
  * the annotation's relative_im_path under the cars196 folder; the official train/test flag is ignored.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { matScalar, matString, parseMat } from './mat_reader';
 import { pathInside } from './safe_path';
 import { checkCounts, countClasses, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
-export const CARS_LAYOUT = 'cars196/cars_annos.mat\ncars196/car_ims/000001.jpg ... 016185.jpg';
-export const CARS_ORIGIN = 'Cars-196 comes from Stanford (Krause et al. 2013, "car_ims.tgz" and "cars_annos.mat"); unpack car_ims.tgz inside data/cars196.';
-export const CARS_COUNTS = { train: 8054, test: 8131 };
-export const CARS_TRAIN_CLASSES = 98;
+const { layout: CARS_LAYOUT, counts: CARS_COUNTS, trainClasses: CARS_TRAIN_CLASSES } = DATASETS.cars;
+const CARS_ORIGIN = `Download ${DATASETS.cars.download}.`;
 
 /** Reads `<root>/cars196`. `root` defaults to `data`. */
 export function readCars(root = 'data'): DatasetSplit {

@@ -1,17 +1,17 @@
 /**
  * CUB-200-2011 in its native layout, read as torchvision's ImageFolder does in the official
- * code (see-configs.md 3a): labels are the sorted class-folder indices; classes 0-99 train,
+ * code (docs/official-recipe.md 3a): labels are the sorted class-folder indices; classes 0-99 train,
  * 100-199 test; files whose names start with `._` are skipped.
  * Also reads the glyphs mini benchmark, which uses the same layout (options numClasses, extensions).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { assertUtf8Name } from './safe_path';
 import { checkCounts, requireDir, type DatasetSplit, type Sample } from './split';
 
-export const CUB_LAYOUT = 'CUB_200_2011/images/<NNN.Class_name>/*.jpg   (200 class folders)';
-export const CUB_ORIGIN = 'CUB-200-2011 comes from Caltech (Wah et al. 2011, "CUB_200_2011.tgz"); unpack it so that data/CUB_200_2011/images exists.';
-export const CUB_COUNTS = { train: 5864, test: 5924 };
+const { layout: CUB_LAYOUT, counts: CUB_COUNTS } = DATASETS.cub;
+const CUB_ORIGIN = `Download ${DATASETS.cub.download}.`;
 
 export interface CubOptions {
   /** class folders expected (200 for CUB); the first half is train */

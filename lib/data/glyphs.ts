@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { readCub } from './cub';
-import { makeRng } from './rng';
+import { keyedRandom } from '../random';
 import type { DatasetSplit } from './split';
 import { fontCodePoints } from './ttf_cmap';
 
@@ -99,7 +99,7 @@ export async function chooseCharacters(fonts: string[], numClasses: number, seed
     common = (common ?? [...cps].sort((a, b) => a - b)).filter((c) => cps.has(c));
   }
   const candidates = (common ?? []).filter((c) => /^[\p{L}\p{Nd}]$/u.test(String.fromCodePoint(c)));
-  const rng = makeRng(seed, 1);
+  const rng = keyedRandom(seed, 1);
   for (let i = candidates.length - 1; i > 0; i--) {
     const j = rng.int(0, i + 1);
     [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
@@ -139,7 +139,7 @@ export async function makeGlyphs(options: GlyphOptions): Promise<GlyphSummary> {
     fonts.forEach((font, fi) => jobs.push(async () => {
       const mask = await renderMask(char, font);
       for (let v = 0; v < variants; v++) {
-        const rng = makeRng(seed, 2, ci, fi, v);
+        const rng = keyedRandom(seed, 2, ci, fi, v);
         const paper = 200 + rng.int(0, 56);
         const jitter = {
           angle: (rng.uniform(-10, 10) * Math.PI) / 180, scale: rng.uniform(0.8, 1.0),

@@ -1,22 +1,20 @@
 /** lib/data: re-exports only (the public surface of this folder on one page). */
-export { CARS_LAYOUT, CARS_ORIGIN, CARS_COUNTS, CARS_TRAIN_CLASSES, readCars } from './cars';
-export { CUB_LAYOUT, CUB_ORIGIN, CUB_COUNTS, readCub } from './cub';
+export { readCars } from './cars';
+export { readCub } from './cub';
 export type { CubOptions } from './cub';
 export { FONT_DIR, GLYPH_FONTS, fontDescription, renderMask, compose, chooseCharacters, glyphFolder, makeGlyphs, readGlyphs } from './glyphs';
 export type { GlyphOptions, GlyphSummary } from './glyphs';
 export { MAX_IMAGE_PIXELS, checkImageFiles, checkPixelLimit, imageFileProblem } from './image_check';
 export { imageSize } from './image_size';
-export { INSHOP_LAYOUT, INSHOP_ORIGIN, INSHOP_COUNTS, parsePartition, readInshop } from './inshop';
+export { parsePartition, readInshop } from './inshop';
 export { applySkipList } from './loader';
 export type { Batch, LoaderOptions } from './loader';
 export { parseMat, matString, matScalar } from './mat_reader';
 export type { MatNumeric, MatChar, MatStruct, MatCell, MatValue } from './mat_reader';
-export { hashSeed, makeRng } from './rng';
-export type { Rng } from './rng';
 export { UniqueClassSampler, sequentialBatches } from './sampler';
 export type { SamplerOptions } from './sampler';
 export { assertUtf8Name, pathInside, readUtf8Text } from './safe_path';
-export { SOP_LAYOUT, SOP_ORIGIN, SOP_COUNTS, parseEbayList, readSop } from './sop';
+export { parseEbayList, readSop } from './sop';
 export { checkCounts, requireDir, requireFile, countClasses } from './split';
 export type { Sample, DatasetSplit, ExpectedCounts } from './split';
 export { IMAGENET_MEAN, IMAGENET_STD, trainSpec, evalSpec, pyRound, randomResizedCropParams, evalResizeCropParams, transformImage, normalise } from './transforms';

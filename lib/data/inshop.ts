@@ -1,17 +1,17 @@
 /**
- * In-Shop Clothes Retrieval in its native layout, as the official code reads it (see-configs.md 3a):
+ * In-Shop Clothes Retrieval in its native layout, as the official code reads it (docs/official-recipe.md 3a):
  * Eval/list_eval_partition.txt read like pandas `read_table(header=1, delim_whitespace=True)`
  * (line 1 is the image count, line 2 the column header `image_name item_id evaluation_status`);
  * train / query / gallery by status; item ids (the number after the last '_') remapped to 0..K-1
  * in numeric order, train on its own, query and gallery jointly; images under `Img/<image_name>`.
  */
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { pathInside, readUtf8Text } from './safe_path';
 import { checkCounts, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
-export const INSHOP_LAYOUT = 'Inshop_Clothes/Eval/list_eval_partition.txt\nInshop_Clothes/Img/img/<MEN|WOMEN>/<category>/id_XXXXXXXX/*.jpg';
-export const INSHOP_ORIGIN = 'In-Shop Clothes Retrieval comes from DeepFashion (Liu et al. 2016, CUHK MMLab: "Eval/list_eval_partition.txt" and "Img/img.zip"); unpack into data/Inshop_Clothes.';
-export const INSHOP_COUNTS = { train: 25882, query: 14218, gallery: 12612 };
+const { layout: INSHOP_LAYOUT, counts: INSHOP_COUNTS } = DATASETS.inshop;
+const INSHOP_ORIGIN = `Download ${DATASETS.inshop.download}.`;
 
 interface Row { path: string; item: number; status: string; line: number }
 

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { tf } from '../tf';
-import { makeRng } from './rng';
+import { keyedRandom } from '../random';
 import type { Sample } from './split';
 import { transformImage, type TransformSpec } from './transforms';
 
@@ -61,7 +61,7 @@ async function decodeBatch(opts: LoaderOptions, b: number): Promise<RawBatch> {
     try { bytes = await readFile(s.path); } catch (e) {
       throw new Error(`${s.path}: cannot read image (${(e as Error).message})`);
     }
-    const rng = spec.mode === 'train' ? makeRng(seed, epoch, b, k) : undefined;
+    const rng = spec.mode === 'train' ? keyedRandom(seed, epoch, b, k) : undefined;
     pixels.set(await transformImage(bytes, spec, rng, s.path), k * px);
     labels[k] = s.label;
   }));

@@ -1,12 +1,12 @@
 /**
  * m-per-class batch sampler with the semantics of the official `sampler.UniqueClassSampler`
- * (see-configs.md 3d): iterations per epoch = floor(N / batchSize); for batch i of an epoch,
+ * (docs/official-recipe.md 3d): iterations per epoch = floor(N / batchSize); for batch i of an epoch,
  * batchSize / m classes are drawn without replacement (with replacement only when there are
  * fewer classes than that), then m images of each class are drawn with replacement.
  * Each batch's draws depend only on (seed, batch index, epoch), as the official seeding
  * `np.random.seed(i * 10000 + epoch)` does; numpy's exact stream is not reproduced.
  */
-import { makeRng } from './rng';
+import { keyedRandom } from '../random';
 
 export interface SamplerOptions {
   /** label of every training sample, in dataset order */
@@ -46,7 +46,7 @@ export class UniqueClassSampler {
   /** sample indices of batch `i` of `epoch` (class-major: m indices of one class, then the next) */
   batch(i: number, epoch: number): number[] {
     const { batchSize, mPerClass, seed = 0 } = this.options;
-    const rng = makeRng(seed, i * 10000 + epoch);
+    const rng = keyedRandom(seed, i * 10000 + epoch);
     const nPick = batchSize / mPerClass;
     const C = this.byClass.length;
     let classes: number[];

@@ -1,15 +1,15 @@
 /**
- * Stanford Online Products in its native layout, as the official code reads it (see-configs.md 3a):
+ * Stanford Online Products in its native layout, as the official code reads it (docs/official-recipe.md 3a):
  * Ebay_train.txt / Ebay_test.txt, columns `image_id class_id super_class_id path`, header line
  * skipped, label = class_id - 1 (train 0-11317, test 11318-22633); paths relative to the folder.
  */
 import { join } from 'node:path';
+import { DATASETS } from '../experiments/datasets';
 import { pathInside, readUtf8Text } from './safe_path';
 import { checkCounts, countClasses, requireDir, requireFile, type DatasetSplit, type Sample } from './split';
 
-export const SOP_LAYOUT = 'Stanford_Online_Products/Ebay_train.txt\nStanford_Online_Products/Ebay_test.txt\nStanford_Online_Products/<category>_final/*.JPG';
-export const SOP_ORIGIN = 'Stanford Online Products comes from Stanford (Oh Song et al. 2016, "Stanford_Online_Products.zip"); unzip it inside data/.';
-export const SOP_COUNTS = { train: 59551, test: 60502 };
+const { layout: SOP_LAYOUT, counts: SOP_COUNTS } = DATASETS.sop;
+const SOP_ORIGIN = `Download ${DATASETS.sop.download}.`;
 
 /** Parses one Ebay_*.txt list into samples; `file` names the list in errors. */
 export function parseEbayList(text: string, dir: string, file: string): Sample[] {

@@ -1,7 +1,7 @@
 /**
  * The common shape of every dataset reader's output: lists of {path, label} per split, plus
  * a plain comparison with the official counts (never silent: `notices` says what differs).
- * Split protocol: ../shared/reference/see-configs.md section 3a (the Proxy-Anchor class split).
+ * Split protocol: docs/official-recipe.md section 3a (the Proxy-Anchor class split).
  */
 import { existsSync, statSync } from 'node:fs';
 

@@ -1,5 +1,5 @@
 /**
- * Image transforms of the official recipe, done with sharp (see-configs.md 3b, 3c):
+ * Image transforms of the official recipe, done with sharp (docs/official-recipe.md 3b, 3c):
  * train  = RandomResizedCrop(size, scale, ratio 3/4..4/3, bicubic) + RandomHorizontalFlip + Normalize
  * eval   = Resize(shorter side -> resizeTo, bicubic) + CenterCrop(size) + Normalize
  * The crop parameters follow torchvision's `RandomResizedCrop.get_params` (10 attempts, then the
@@ -9,7 +9,7 @@
 import sharp from 'sharp';
 import { checkPixelLimit, MAX_IMAGE_PIXELS } from './image_check';
 import { imageSize } from './image_size';
-import type { Rng } from './rng';
+import type { KeyedRandom } from '../random';
 
 export interface TransformSpec {
   mode: 'train' | 'eval';
@@ -61,7 +61,7 @@ export function pyRound(x: number): number {
 export interface Crop { left: number; top: number; width: number; height: number }
 
 /** torchvision RandomResizedCrop.get_params on a width x height image. */
-export function randomResizedCropParams(width: number, height: number, scale: [number, number], ratio: [number, number], rng: Rng): Crop {
+export function randomResizedCropParams(width: number, height: number, scale: [number, number], ratio: [number, number], rng: KeyedRandom): Crop {
   const area = width * height;
   const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])];
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -96,7 +96,7 @@ export function evalResizeCropParams(width: number, height: number, resizeTo: nu
  * Decodes one image file (or buffer) and applies `spec`. `rng` drives the train augmentation.
  * Returns [size, size, 3] HWC float32 normalised values. Errors name `path`.
  */
-export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: Rng, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
+export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: KeyedRandom, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
   try {
     const options = { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS } as const;
     const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, options).metadata());

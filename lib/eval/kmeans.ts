@@ -6,7 +6,7 @@
  * (60k x 11k classes), where NMI is rarely reported.
  */
 import { gemmAbT } from './gemm_js';
-import { mulberry32 } from './seeded_random';
+import { mulberry32 } from '../random';
 
 export interface KMeansOptions {
   seed?: number;

@@ -1,9 +1,11 @@
 /**
- * Evaluation protocols of the paper's table (SEE, PAKDD 2024, Table 1; Proxy-Anchor's evaluation):
- * CUB-200 and Cars-196: Recall@{1,2,4,8,16,32} on the test set, each item a query against all
- * others; SOP: Recall@{1,10,100,1000}; In-Shop: Recall@{1,10,20,30,40,50}, queries against a
- * separate gallery, no self-exclusion. NMI, MAP@R and R-Precision are added on request.
+ * Evaluation protocols by dataset name, derived from the table of dataset facts
+ * (lib/experiments/datasets.ts): the Recall@K the official SEE code computes (CUB and Cars
+ * 1, 2, 4, 8; SOP 1, 10, 100, 1000; In-Shop 1, 10, 20, 30, queries against a separate gallery, no
+ * self-exclusion). NMI, MAP@R and R-Precision are added on request.
  */
+import { DATASETS, DATASET_IDS, type DatasetId } from '../experiments/datasets';
+
 export type Metric = 'recall' | 'mapAtR' | 'rPrecision' | 'nmi';
 
 export interface Protocol {
@@ -14,11 +16,7 @@ export interface Protocol {
   queryGallery: boolean;
 }
 
-export const PROTOCOLS = {
-  cub: { name: 'cub', ks: [1, 2, 4, 8, 16, 32], metrics: ['recall'], queryGallery: false },
-  cars: { name: 'cars', ks: [1, 2, 4, 8, 16, 32], metrics: ['recall'], queryGallery: false },
-  sop: { name: 'sop', ks: [1, 10, 100, 1000], metrics: ['recall'], queryGallery: false },
-  inshop: { name: 'inshop', ks: [1, 10, 20, 30, 40, 50], metrics: ['recall'], queryGallery: true },
-} satisfies Record<string, Protocol>;
+export type ProtocolName = DatasetId;
 
-export type ProtocolName = keyof typeof PROTOCOLS;
+export const PROTOCOLS: Readonly<Record<ProtocolName, Protocol>> = Object.fromEntries(DATASET_IDS.map((id) => [id,
+  { name: id, ks: [...DATASETS[id].evalKs], metrics: ['recall'], queryGallery: DATASETS[id].queryGallery }])) as Record<ProtocolName, Protocol>;

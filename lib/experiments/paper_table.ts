@@ -1,23 +1,14 @@
 /**
  * The results table of SEE (Le & Woo, PAKDD 2024) as data, every row, copied from the table in
  * the official repository's README (github.com/Leminhbinh0209/PAKDD24-SEE, README.md, commit
- * dbacbf8; the SEE rows agree with ../shared/reference/see-configs.md section 1). Recall@K in
- * percent; null where the table has "-". Rows other than SEE are the numbers the SEE table
+ * dbacbf8; the SEE rows agree with docs/official-recipe.md section 1). Recall@K in
+ * percent (the K of each column: DATASETS[dataset].paperKs); null where the table has "-". Rows other than SEE are the numbers the SEE table
  * quotes for those methods (their own papers are not re-checked here).
  */
 
 export const PAPER_SOURCE = 'SEE (Le & Woo, PAKDD 2024) results table, as in github.com/Leminhbinh0209/PAKDD24-SEE README.md (commit dbacbf8)';
 
-export type DatasetId = 'cub' | 'cars' | 'sop' | 'inshop';
-export const DATASET_IDS: readonly DatasetId[] = ['cub', 'cars', 'sop', 'inshop'];
-
-/** The K of the three columns the table prints per dataset. */
-export const PAPER_KS: Record<DatasetId, readonly number[]> = {
-  cub: [1, 2, 4],
-  cars: [1, 2, 4],
-  sop: [1, 10, 100],
-  inshop: [1, 10, 20],
-};
+import { DATASETS, type DatasetId } from './datasets';
 
 type Triple = readonly [number | null, number | null, number | null];
 const NONE: Triple = [null, null, null];
@@ -72,5 +63,5 @@ export const PAPER_TABLE: readonly PaperTableRow[] = [
 export function paperRecall(method: string, arch: string, dataset: DatasetId): Record<string, number | null> | undefined {
   const r = PAPER_TABLE.find((x) => x.method === method && x.arch === arch);
   if (!r) return undefined;
-  return Object.fromEntries(PAPER_KS[dataset].map((k, i) => [String(k), r.results[dataset][i]]));
+  return Object.fromEntries(DATASETS[dataset].paperKs.map((k, i) => [String(k), r.results[dataset][i]]));
 }

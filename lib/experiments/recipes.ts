@@ -1,9 +1,9 @@
 /**
  * Hyperparameters per (architecture, dataset), every value with the reason it was chosen.
- * De^128 is the official recipe (scripts/Deit/*.sh of the SEE repository, see-configs.md 2a).
- * No script exists for the other rows (see-configs.md 2b); their values are choices, said so.
+ * De^128 is the official recipe (scripts/Deit/*.sh of the SEE repository, docs/official-recipe.md 2a).
+ * No script exists for the other rows (docs/official-recipe.md 2b); their values are choices, said so.
  */
-import type { DatasetId } from './paper_table';
+import type { DatasetId } from './datasets';
 import { DATASETS } from './datasets';
 
 /** A value and why it is what it is. */
@@ -30,9 +30,9 @@ export interface Recipe {
   see: Chosen<{ n: number; lambda: number; maxThresh: number; minThresh: number; plan: 0 | 1 }>;
 }
 
-const OFFICIAL = 'official: SEE scripts/Deit/<dataset>.sh (see-configs.md 2a)';
-const OFFICIAL_DEFAULT = 'official: train.py default, not set by the De^128 scripts (see-configs.md 2a)';
-const OFFICIAL_CODE = 'official: evaluation rule in train.py (see-configs.md 9)';
+const OFFICIAL = 'official: SEE scripts/Deit/<dataset>.sh (docs/official-recipe.md 2a)';
+const OFFICIAL_DEFAULT = 'official: train.py default, not set by the De^128 scripts (docs/official-recipe.md 2a)';
+const OFFICIAL_CODE = 'official: evaluation rule in train.py (docs/official-recipe.md 9)';
 
 /** The De^128 recipe, exactly as the official scripts give it. */
 export function officialDeit128(dataset: DatasetId): Recipe {
@@ -54,7 +54,7 @@ export function officialDeit128(dataset: DatasetId): Recipe {
   };
 }
 
-const REUSED = 'no official script for this row (see-configs.md 2b): De^128 value reused so that rows differ only in the backbone';
+const REUSED = 'no official script for this row (docs/official-recipe.md 2b): De^128 value reused so that rows differ only in the backbone';
 
 /** DeiT/DINO/ViT rows other than De^128: the De^128 values, marked as a choice. */
 export function vitChoice(dataset: DatasetId): Recipe {
@@ -66,9 +66,9 @@ export function vitChoice(dataset: DatasetId): Recipe {
   return out as unknown as Recipe;
 }
 
-const PA_README = 'Proxy-Anchor README ResNet-50 commands (tjddus9597/Proxy-Anchor-CVPR2020, see-configs.md 12); SEE train.py has the matching knobs, but SEE\'s own R^512 values are unknown';
+const PA_README = 'Proxy-Anchor README ResNet-50 commands (tjddus9597/Proxy-Anchor-CVPR2020, docs/official-recipe.md 12); SEE train.py has the matching knobs, but SEE\'s own R^512 values are unknown';
 
-/** R^512: Proxy-Anchor-style step schedule, as see-configs.md 12 suggests; every value a choice. */
+/** R^512: Proxy-Anchor-style step schedule, as docs/official-recipe.md 12 suggests; every value a choice. */
 export function resnetChoice(dataset: DatasetId): Recipe {
   const r = vitChoice(dataset);
   return {

@@ -1,16 +1,18 @@
 /**
- * Every row of the SEE paper's table as data (lib/experiments/paper_table.ts), plus the rows the
- * kit trains: SEE Proxy-Anchor and plain Proxy-Anchor on R^512, De^128, DN^128, V^128, De^384,
- * DN^384, V^384 for CUB, Cars, SOP and In-Shop. A trainable row names its backbone, weights file,
- * dataset folder and recipe (lib/experiments/recipes.ts); a cited row only carries the paper's
- * numbers and why the kit does not train it.
+ * Every row of the SEE paper's table as data (lib/experiments/paper_table.ts), for CUB, Cars, SOP
+ * and In-Shop. A row is trainable when the kit has its backbone (TRAINABLE_ARCHS: R^512, De^128,
+ * DN^128, V^128, De^384, DN^384, V^384) and the loss registry (lib/losses/registry.ts) has a loss
+ * for its method (SEE, and on R^512 NSoftmax and ProxyNCA++); the kit adds plain Proxy-Anchor on
+ * every one of these backbones. A trainable row names its backbone, weights file, dataset folder,
+ * loss and recipe (lib/experiments/recipes.ts); a cited row only carries the paper's numbers and
+ * why the kit does not train it.
  */
-import { join } from 'node:path';
-import { DATASETS } from './datasets';
-import { DATASET_IDS, PAPER_SOURCE, PAPER_TABLE, paperRecall, type DatasetId } from './paper_table';
-import { officialDeit128, resnetChoice, vitChoice, type Recipe } from './recipes';
-
-export type LossName = 'see_proxy_anchor' | 'proxy_anchor';
+import { getBackboneEntry } from '../backbones/registry';
+import { lossOfPaperMethod, type LossName } from '../losses/registry';
+import type { OptionValues } from '../options';
+import { DATASETS, DATASET_IDS, type DatasetId } from './datasets';
+import { PAPER_SOURCE, PAPER_TABLE, paperRecall } from './paper_table';
+import { officialDeit128, resnetChoice, vitChoice, type Chosen, type Recipe } from './recipes';
 
 export interface ExperimentRow {
   /** e.g. "see-de128-cub" */
@@ -29,6 +31,8 @@ export interface ExperimentRow {
   weightsFile?: string;
   embeddingDim?: number;
   loss?: LossName;
+  /** the loss's options that differ from the registry's defaults, and why */
+  lossOptions?: Chosen<OptionValues>;
   recipe?: Recipe;
   notes: string[];
 }
@@ -46,23 +50,16 @@ export const TRAINABLE_ARCHS: readonly ArchSpec[] = [
   { label: 'De^128', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 128, recipe: officialDeit128 },
   { label: 'DN^128', backbone: 'vit_small_patch16_224.dino', embeddingDim: 128, recipe: vitChoice },
   { label: 'V^128', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 128, recipe: vitChoice },
-  { label: 'De^384', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (see-configs.md 2b)' },
-  { label: 'DN^384', backbone: 'vit_small_patch16_224.dino', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (see-configs.md 2b)' },
-  { label: 'V^384', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (see-configs.md 2b)' },
+  { label: 'De^384', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
+  { label: 'DN^384', backbone: 'vit_small_patch16_224.dino', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
+  { label: 'V^384', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
 ];
 
-/** Default folder of pretrained weights (matches lib/backbones/registry.ts WEIGHTS_DIR). */
-export const WEIGHTS_DIR = join(__dirname, '..', '..', 'data', 'weights');
-
+/** Why a method without a registered loss is only cited. */
 const CITED_REASON: Record<string, string> = {
-  NSoftmax: 'normalized-softmax loss: not implemented in the kit',
   MIC: 'needs MIC\'s auxiliary clustering task: not implemented',
   XBM: 'needs a cross-batch memory: not implemented',
-  HTL: 'hierarchical triplet loss on BN-Inception: not implemented',
-  MS: 'multi-similarity loss on BN-Inception: not implemented',
-  SoftTriple: 'SoftTriple on BN-Inception: not implemented',
-  PA: 'Proxy-Anchor on BN-Inception (B^512): the kit has no BN-Inception backbone; it trains Proxy-Anchor on the SEE backbones instead',
-  'ProxyNCA++': 'ProxyNCA++: not implemented',
+  HTL: 'hierarchical triplet loss: not implemented',
   Hyp: 'hyperbolic ViT (hyp_metric): not implemented',
   IRT_R: 'IRT_R (intra-batch re-ranking transformer): not implemented',
   'DeiT-S': 'off-the-shelf pretrained DeiT-S features without metric training',
@@ -78,34 +75,54 @@ function methodSlug(method: string): string {
   return method.toLowerCase().replace(/\+\+/g, 'pp').replace(/[^a-z0-9_-]/g, '');
 }
 
+const KIT_PA_NOTE = 'baseline the kit trains: the same backbone and recipe as the SEE row, with plain Proxy-Anchor (official --loss PA); the paper has no Proxy-Anchor row for this backbone';
+const REGISTRY_DEFAULTS = 'the loss registry\'s defaults (lib/losses/registry.ts; `see-kit list --losses`)';
+
+function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName, paper: Record<string, number | null> | null): ExperimentRow {
+  const recipe = a.recipe(d);
+  const notes = a.note ? [a.note] : [];
+  if (method === 'PA' && !paper) notes.push(KIT_PA_NOTE);
+  if (method !== 'SEE' && method !== 'PA') notes.push(`recipe: the kit's ${a.label} choices, as for the SEE ${a.label} row; the ${method} paper trained with its own recipe`);
+  if (a.label !== 'De^128') notes.push('hyperparameters are choices (no official script); see each reason');
+  return {
+    id: `${methodSlug(method)}-${archSlug(a.label)}-${d}`,
+    method, arch: a.label, dataset: d, status: 'trainable',
+    paper, paperSource: paper ? PAPER_SOURCE : null,
+    datasetFolder: DATASETS[d].folder,
+    backbone: a.backbone,
+    weightsFile: getBackboneEntry(a.backbone).weightsFile,
+    embeddingDim: a.embeddingDim,
+    loss,
+    lossOptions: method === 'SEE' ? { value: { ...recipe.see.value }, reason: recipe.see.reason } : { value: {}, reason: REGISTRY_DEFAULTS },
+    recipe,
+    notes,
+  };
+}
+
+function citedReason(method: string, arch: string): string {
+  const loss = lossOfPaperMethod(method);
+  if (loss) {
+    return `the kit has no ${arch} backbone for table rows (it has ${TRAINABLE_ARCHS.map((a) => a.label).join(', ')}); `
+      + `the loss itself trains on them: --set loss.name=${loss}`;
+  }
+  return CITED_REASON[method] ?? 'not implemented';
+}
+
 function buildRows(): ExperimentRow[] {
   const rows: ExperimentRow[] = [];
   for (const a of TRAINABLE_ARCHS) {
     for (const d of DATASET_IDS) {
-      for (const [method, loss] of [['SEE', 'see_proxy_anchor'], ['PA', 'proxy_anchor']] as const) {
-        const paper = method === 'SEE' ? paperRecall('SEE', a.label, d) ?? null : null;
-        const notes = a.note ? [a.note] : [];
-        if (method === 'PA') {
-          notes.push('baseline the kit trains: the same backbone and recipe as the SEE row, with plain Proxy-Anchor (official --loss PA); the paper has no Proxy-Anchor row for this backbone');
-        }
-        if (a.label !== 'De^128') notes.push('hyperparameters are choices (no official script); see each reason');
-        rows.push({
-          id: `${methodSlug(method)}-${archSlug(a.label)}-${d}`,
-          method, arch: a.label, dataset: d, status: 'trainable',
-          paper, paperSource: paper ? PAPER_SOURCE : null,
-          datasetFolder: DATASETS[d].folder,
-          backbone: a.backbone,
-          weightsFile: join(WEIGHTS_DIR, `${a.backbone}.safetensors`),
-          embeddingDim: a.embeddingDim,
-          loss,
-          recipe: a.recipe(d),
-          notes,
-        });
+      // every method of the table on this backbone that a registered loss trains (SEE; NSoftmax, ProxyNCA++ on R^512)
+      for (const t of PAPER_TABLE.filter((x) => x.arch === a.label)) {
+        const loss = lossOfPaperMethod(t.method);
+        if (loss) rows.push(trainableRow(t.method, a, d, loss, paperRecall(t.method, t.arch, d) ?? null));
       }
+      if (!PAPER_TABLE.some((x) => x.arch === a.label && x.method === 'PA')) rows.push(trainableRow('PA', a, d, 'proxy_anchor', null));
     }
   }
+  const trainable = new Set(rows.map((r) => `${r.method} ${r.arch}`));
   for (const t of PAPER_TABLE) {
-    if (t.method === 'SEE') continue;
+    if (trainable.has(`${t.method} ${t.arch}`)) continue;
     for (const d of DATASET_IDS) {
       const paper = paperRecall(t.method, t.arch, d) ?? null;
       rows.push({
@@ -113,7 +130,7 @@ function buildRows(): ExperimentRow[] {
         method: t.method, arch: t.arch, dataset: d, status: 'cited',
         paper, paperSource: PAPER_SOURCE,
         datasetFolder: DATASETS[d].folder,
-        notes: [`cited, not trained by the kit: ${CITED_REASON[t.method] ?? 'not implemented'}`],
+        notes: [`cited, not trained by the kit: ${citedReason(t.method, t.arch)}`],
       });
     }
   }

@@ -13,3 +13,7 @@ export type { SoftTripleOptions } from './soft_triple';
 export { SupConLoss } from './sup_con';
 export { l2Normalize } from './l2_normalize';
 export { kaimingNormalFanOut, kaimingUniformDefault } from './proxy_init';
+export { LOSSES, lossNames, getLossEntry, resolveLoss, createLoss, lossOfPaperMethod } from './registry';
+export type { LossName, LossSpec } from './registry';
+export { lossEntry } from './loss_entry';
+export type { LossContext, LossEntry } from './loss_entry';

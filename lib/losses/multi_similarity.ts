@@ -7,8 +7,16 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
+import type { OptionSchema } from '../options';
 import { assertRank2 } from '../method/validation';
 import { l2Normalize } from './l2_normalize';
+import { lossEntry } from './loss_entry';
+
+export const MULTI_SIMILARITY_OPTIONS = {
+  alpha: { default: 2, type: 'number', min: 0, exclusiveMin: true, source: 'official SEE losses.MSLoss_Angle (alpha 2)' },
+  beta: { default: 50, type: 'number', min: 0, exclusiveMin: true, source: 'official SEE losses.MSLoss_Angle (beta 50)' },
+  base: { default: 0.5, type: 'number', source: 'official SEE losses.MSLoss_Angle (base 0.5)' },
+} as const satisfies OptionSchema;
 
 export interface MultiSimilarityOptions {
   alpha?: number;
@@ -24,9 +32,9 @@ export class MultiSimilarityLoss implements MetricLoss {
   readonly base: number;
 
   constructor(o: MultiSimilarityOptions = {}) {
-    this.alpha = o.alpha ?? 2;
-    this.beta = o.beta ?? 50;
-    this.base = o.base ?? 0.5;
+    this.alpha = o.alpha ?? MULTI_SIMILARITY_OPTIONS.alpha.default;
+    this.beta = o.beta ?? MULTI_SIMILARITY_OPTIONS.beta.default;
+    this.base = o.base ?? MULTI_SIMILARITY_OPTIONS.base.default;
   }
 
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
@@ -50,3 +58,12 @@ export class MultiSimilarityLoss implements MetricLoss {
 
   dispose(): void { /* no variables */ }
 }
+
+/** The registry entry (lib/losses/registry.ts). */
+export const MULTI_SIMILARITY = lossEntry({
+  title: 'Multi-Similarity',
+  reference: 'Wang et al., CVPR 2019, Eq. 4 without mining; official SEE losses.MSLoss_Angle (--loss MS)',
+  paperMethod: 'MS',
+  options: MULTI_SIMILARITY_OPTIONS,
+  create: (_context, o) => new MultiSimilarityLoss(o),
+});

@@ -4,11 +4,17 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
+import type { OptionSchema } from '../options';
 import { assertRank2, readLabels } from '../method/validation';
 import { crossEntropy } from './cross_entropy';
 import { l2Normalize } from './l2_normalize';
+import { lossEntry } from './loss_entry';
 import type { ProxyLossConfig } from './proxy_anchor';
 import { kaimingUniformDefault, uniqueName } from './proxy_init';
+
+export const NORMALIZED_SOFTMAX_OPTIONS = {
+  alpha: { default: 32, type: 'number', min: 0, exclusiveMin: true, source: 'official SEE losses.Norm_SoftMax scale 32' },
+} as const satisfies OptionSchema;
 
 export class NormalizedSoftmaxLoss implements MetricLoss {
   readonly name = 'normalized_softmax';
@@ -17,7 +23,7 @@ export class NormalizedSoftmaxLoss implements MetricLoss {
 
   constructor(config: ProxyLossConfig & { alpha?: number }) {
     this.proxies = kaimingUniformDefault(config.numClasses, config.embeddingDim, config.seed ?? 0, uniqueName('nsm_proxies'));
-    this.alpha = config.alpha ?? 32;
+    this.alpha = config.alpha ?? NORMALIZED_SOFTMAX_OPTIONS.alpha.default;
   }
 
   get trainableVariables(): tf.Variable[] {
@@ -37,3 +43,12 @@ export class NormalizedSoftmaxLoss implements MetricLoss {
     this.proxies.dispose();
   }
 }
+
+/** The registry entry (lib/losses/registry.ts). */
+export const NORMALIZED_SOFTMAX = lossEntry({
+  title: 'Normalized Softmax',
+  reference: 'Zhai & Wu, BMVC 2019; official SEE losses.Norm_SoftMax',
+  paperMethod: 'NSoftmax',
+  options: NORMALIZED_SOFTMAX_OPTIONS,
+  create: (context, o) => new NormalizedSoftmaxLoss({ ...context, ...o }),
+});

@@ -8,9 +8,17 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
+import type { OptionSchema } from '../options';
 import { assertRank2, readLabels } from '../method/validation';
 import { l2Normalize } from './l2_normalize';
+import { lossEntry } from './loss_entry';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
+
+/** Proxy-Anchor's options (also those of SEE's two Proxy-Anchor terms): defaults and their sources. */
+export const PROXY_ANCHOR_OPTIONS = {
+  margin: { default: 0.1, type: 'number', min: 0, source: 'Proxy-Anchor paper (delta 0.1); the official SEEProxyAnchor default (--mrg is never passed)' },
+  alpha: { default: 32, type: 'number', min: 0, exclusiveMin: true, source: 'Proxy-Anchor paper (alpha 32); official constructor default' },
+} as const satisfies OptionSchema;
 
 export interface ProxyAnchorOptions {
   margin?: number; // mrg, default 0.1
@@ -144,7 +152,7 @@ export function proxyAnchorLoss(embeddings: tf.Tensor2D, labels: tf.Tensor1D, pr
   if (n === 0) throw new Error(`${where}: empty batch`);
   const lab = readLabels(labels, n, c, where);
   return tf.tidy(() => proxyAnchorNormalized(l2Normalize(embeddings), lab, l2Normalize(proxies),
-    options.margin ?? 0.1, options.alpha ?? 32));
+    options.margin ?? PROXY_ANCHOR_OPTIONS.margin.default, options.alpha ?? PROXY_ANCHOR_OPTIONS.alpha.default));
 }
 
 export interface ProxyLossConfig {
@@ -163,8 +171,8 @@ export class ProxyAnchorLoss implements MetricLoss {
 
   constructor(config: ProxyLossConfig & ProxyAnchorOptions) {
     this.proxies = kaimingNormalFanOut(config.numClasses, config.embeddingDim, config.seed ?? 0, uniqueName('pa_proxies'));
-    this.margin = config.margin ?? 0.1;
-    this.alpha = config.alpha ?? 32;
+    this.margin = config.margin ?? PROXY_ANCHOR_OPTIONS.margin.default;
+    this.alpha = config.alpha ?? PROXY_ANCHOR_OPTIONS.alpha.default;
   }
 
   get trainableVariables(): tf.Variable[] {
@@ -179,3 +187,12 @@ export class ProxyAnchorLoss implements MetricLoss {
     this.proxies.dispose();
   }
 }
+
+/** The registry entry (lib/losses/registry.ts). */
+export const PROXY_ANCHOR = lossEntry({
+  title: 'Proxy-Anchor',
+  reference: 'Kim et al., CVPR 2020, Eq. 4; official SEE losses.Proxy_Anchor (--loss PA)',
+  paperMethod: 'PA',
+  options: PROXY_ANCHOR_OPTIONS,
+  create: (context, o) => new ProxyAnchorLoss({ ...context, ...o }),
+});

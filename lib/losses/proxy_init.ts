@@ -4,7 +4,7 @@
  * `kaiming_uniform_(a=sqrt(5))`: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = size(1).
  */
 import { tf } from '../tf';
-import { SeededRandom } from '../method/random';
+import { SeededRandom } from '../random';
 
 function checkShape(rows: number, cols: number, where: string): void {
   if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(cols) || cols < 1) {

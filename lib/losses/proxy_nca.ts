@@ -7,11 +7,23 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
+import type { OptionSchema } from '../options';
 import { assertRank2, readLabels } from '../method/validation';
 import { crossEntropy, oneHotFloat } from './cross_entropy';
 import { l2Normalize } from './l2_normalize';
+import { lossEntry } from './loss_entry';
 import type { ProxyLossConfig } from './proxy_anchor';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
+
+export const PROXY_NCA_OPTIONS = {
+  scale: { default: 32, type: 'number', min: 0, exclusiveMin: true, source: 'the kit\'s choice (the scale of the official proxy losses); not checked against the official PNCALoss_Angle' },
+  temperature: { default: 1, type: 'number', min: 0, exclusiveMin: true, source: 'ProxyNCA (Movshovitz-Attias et al., ICCV 2017): no temperature' },
+} as const satisfies OptionSchema;
+
+export const PROXY_NCA_PP_OPTIONS = {
+  scale: { default: 1, type: 'number', min: 0, exclusiveMin: true, source: 'ProxyNCA++ (Teh et al., ECCV 2020): unit embeddings and proxies, the temperature scales' },
+  temperature: { default: 1 / 9, type: 'number', min: 0, exclusiveMin: true, source: 'ProxyNCA++ (Teh et al., ECCV 2020): T = 1/9' },
+} as const satisfies OptionSchema;
 
 export interface ProxyNcaOptions {
   /** 'nca' (default) or 'plusplus' (softmax over all proxies with a temperature) */
@@ -30,8 +42,9 @@ export class ProxyNcaLoss implements MetricLoss {
   constructor(config: ProxyLossConfig & ProxyNcaOptions) {
     this.variant = config.variant ?? 'nca';
     this.name = this.variant === 'nca' ? 'proxy_nca' : 'proxy_nca_pp';
-    this.scale = config.scale ?? (this.variant === 'nca' ? 32 : 1);
-    this.temperature = config.temperature ?? (this.variant === 'nca' ? 1 : 1 / 9);
+    const defaults = this.variant === 'nca' ? PROXY_NCA_OPTIONS : PROXY_NCA_PP_OPTIONS;
+    this.scale = config.scale ?? defaults.scale.default;
+    this.temperature = config.temperature ?? defaults.temperature.default;
     if (!(this.temperature > 0)) throw new Error(`ProxyNcaLoss: temperature must be > 0, got ${this.temperature}`);
     if (this.variant === 'nca' && config.numClasses < 2) throw new Error('ProxyNcaLoss: ProxyNCA needs at least 2 classes');
     this.proxies = kaimingNormalFanOut(config.numClasses, config.embeddingDim, config.seed ?? 0, uniqueName('pnca_proxies'));
@@ -61,3 +74,19 @@ export class ProxyNcaLoss implements MetricLoss {
     this.proxies.dispose();
   }
 }
+
+/** The registry entries (lib/losses/registry.ts). */
+export const PROXY_NCA = lossEntry({
+  title: 'ProxyNCA',
+  reference: 'Movshovitz-Attias et al., ICCV 2017; official SEE losses.PNCALoss_Angle',
+  options: PROXY_NCA_OPTIONS,
+  create: (context, o) => new ProxyNcaLoss({ ...context, ...o, variant: 'nca' }),
+});
+
+export const PROXY_NCA_PP = lossEntry({
+  title: 'ProxyNCA++',
+  reference: 'Teh et al., ECCV 2020 (softmax over every proxy with a temperature)',
+  paperMethod: 'ProxyNCA++',
+  options: PROXY_NCA_PP_OPTIONS,
+  create: (context, o) => new ProxyNcaLoss({ ...context, ...o, variant: 'plusplus' }),
+});

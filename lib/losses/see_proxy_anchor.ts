@@ -12,13 +12,28 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
-import { constantExpansion, expandFromHost, readExpansionInputs, type ExpansionResult } from '../method/expansion';
-import { SeededRandom } from '../method/random';
+import type { OptionSchema } from '../options';
+import { constantExpansion, expandFromHost, readExpansionInputs, type ExpansionResult } from '../method/fast/expansion';
+import { SeededRandom } from '../random';
 import { expansionThreshold, type SelectionPlan, type ThresholdSettings } from '../method/schedule';
 import { assertRank2, readLabels } from '../method/validation';
 import { l2Normalize } from './l2_normalize';
-import { proxyAnchorNormalized, type ProxyLossConfig } from './proxy_anchor';
+import { lossEntry } from './loss_entry';
+import { PROXY_ANCHOR_OPTIONS, proxyAnchorNormalized, type ProxyLossConfig } from './proxy_anchor';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
+
+/** SEE's options, flat (the schedule's three values included): defaults and their sources. */
+export const SEE_OPTIONS = {
+  n: { default: 16, type: 'integer', min: 1, source: 'official train.py default --n-expan 16 (the De^128 scripts use 8)' },
+  lambda: { default: 0.2, type: 'number', min: 0, source: 'official train.py --lambd (default and every script)' },
+  margin: PROXY_ANCHOR_OPTIONS.margin,
+  alpha: PROXY_ANCHOR_OPTIONS.alpha,
+  plan: { default: 1, type: [0, 1], source: 'official --type 1 (default and every script): a fraction of the batch expands' },
+  maxThresh: { default: 0.4, type: 'number', source: 'official --max-thresh 0.4 (default and every script)' },
+  minThresh: { default: 0, type: 'number', source: 'official De^128 scripts --min-thresh 0.0 (train.py default 0.04)' },
+  lowerBound: { default: 0, type: 'number', source: 'official --lower-bound default 0.0 (plan 0 only)' },
+  coefficients: { default: 'simplex', type: ['simplex', 'random'], source: 'official --random False: simplex coefficients; "random" is the random_sum_zero ablation' },
+} as const satisfies OptionSchema;
 
 export interface SeeOptions {
   n?: number; // expansions per sample, default 16
@@ -87,17 +102,19 @@ export class SeeProxyAnchorLoss implements MetricLoss {
 
   constructor(config: ProxyLossConfig & SeeOptions) {
     const seed = config.seed ?? 0;
-    this.n = config.n ?? 16;
+    this.n = config.n ?? SEE_OPTIONS.n.default;
     if (config.embeddingDim < this.n + 2) {
       throw new Error(`SeeProxyAnchorLoss: embedding dimension ${config.embeddingDim} is smaller than n+2=${this.n + 2} (n=${this.n})`);
     }
     this.proxies = kaimingNormalFanOut(config.numClasses, config.embeddingDim, seed, uniqueName('see_proxies'));
-    this.lambda = config.lambda ?? 0.2;
-    this.margin = config.margin ?? 0.1;
-    this.alpha = config.alpha ?? 32;
-    this.plan = config.plan ?? 1;
-    this.schedule = config.schedule ?? { maxThresh: 0.4, minThresh: 0.0, lowerBound: 0.0 };
-    this.coefficients = config.coefficients ?? 'simplex';
+    this.lambda = config.lambda ?? SEE_OPTIONS.lambda.default;
+    this.margin = config.margin ?? SEE_OPTIONS.margin.default;
+    this.alpha = config.alpha ?? SEE_OPTIONS.alpha.default;
+    this.plan = config.plan ?? SEE_OPTIONS.plan.default;
+    this.schedule = config.schedule ?? {
+      maxThresh: SEE_OPTIONS.maxThresh.default, minThresh: SEE_OPTIONS.minThresh.default, lowerBound: SEE_OPTIONS.lowerBound.default,
+    };
+    this.coefficients = config.coefficients ?? SEE_OPTIONS.coefficients.default;
     this.threshold = config.threshold ?? 0;
     this.random = new SeededRandom(config.expansionSeed ?? seed + 1);
   }
@@ -119,6 +136,16 @@ export class SeeProxyAnchorLoss implements MetricLoss {
   setEpoch(epoch: number, epochs: number): number {
     this.threshold = expansionThreshold(this.plan, epoch, epochs, this.schedule);
     return this.threshold;
+  }
+
+  /**
+   * The last step for the log: the official aug_rate = (n_expanded_total - n_orig) / n_orig =
+   * synthetic points / batch size, the anchors expanded and the threshold.
+   */
+  lastStats(): Record<string, number> {
+    const s = this.lastStep;
+    if (!s) return {};
+    return { expansionRate: s.numSynthetic / s.selected.length, numExpanded: s.numExpanded, threshold: s.threshold };
   }
 
   private expansionOptions() {
@@ -217,3 +244,15 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     this.proxies.dispose();
   }
 }
+
+/** The registry entry (lib/losses/registry.ts). */
+export const SEE_PROXY_ANCHOR = lossEntry({
+  title: 'SEE Proxy-Anchor',
+  reference: 'Le & Woo, PAKDD 2024; official SEE losses.SEEProxyAnchor (--loss seeproxy)',
+  paperMethod: 'SEE',
+  options: SEE_OPTIONS,
+  create: (context, o) => new SeeProxyAnchorLoss({
+    ...context, n: o.n, lambda: o.lambda, margin: o.margin, alpha: o.alpha, plan: o.plan, coefficients: o.coefficients,
+    schedule: { maxThresh: o.maxThresh, minThresh: o.minThresh, lowerBound: o.lowerBound },
+  }),
+});

@@ -8,11 +8,20 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
+import type { OptionSchema } from '../options';
 import { assertRank2, readLabels } from '../method/validation';
 import { crossEntropy, oneHotFloat } from './cross_entropy';
 import { l2Normalize } from './l2_normalize';
+import { lossEntry } from './loss_entry';
 import type { ProxyLossConfig } from './proxy_anchor';
 import { kaimingUniformDefault, uniqueName } from './proxy_init';
+
+export const SOFT_TRIPLE_OPTIONS = {
+  centersPerClass: { default: 10, type: 'integer', min: 1, source: 'pytorch-metric-learning\'s SoftTripleLoss default (centers_per_class)' },
+  la: { default: 20, type: 'number', min: 0, exclusiveMin: true, source: 'pytorch-metric-learning\'s SoftTripleLoss default (la)' },
+  gamma: { default: 0.1, type: 'number', min: 0, exclusiveMin: true, source: 'pytorch-metric-learning\'s SoftTripleLoss default (gamma)' },
+  margin: { default: 0.01, type: 'number', source: 'pytorch-metric-learning\'s SoftTripleLoss default (margin)' },
+} as const satisfies OptionSchema;
 
 export interface SoftTripleOptions {
   centersPerClass?: number;
@@ -33,10 +42,10 @@ export class SoftTripleLoss implements MetricLoss {
 
   constructor(config: ProxyLossConfig & SoftTripleOptions) {
     this.numClasses = config.numClasses;
-    this.centersPerClass = config.centersPerClass ?? 10;
-    this.la = config.la ?? 20;
-    this.gamma = config.gamma ?? 0.1;
-    this.margin = config.margin ?? 0.01;
+    this.centersPerClass = config.centersPerClass ?? SOFT_TRIPLE_OPTIONS.centersPerClass.default;
+    this.la = config.la ?? SOFT_TRIPLE_OPTIONS.la.default;
+    this.gamma = config.gamma ?? SOFT_TRIPLE_OPTIONS.gamma.default;
+    this.margin = config.margin ?? SOFT_TRIPLE_OPTIONS.margin.default;
     this.centers = kaimingUniformDefault(config.embeddingDim, config.numClasses * this.centersPerClass,
       config.seed ?? 0, uniqueName('softtriple_centers'));
   }
@@ -65,3 +74,12 @@ export class SoftTripleLoss implements MetricLoss {
     this.centers.dispose();
   }
 }
+
+/** The registry entry (lib/losses/registry.ts). */
+export const SOFT_TRIPLE = lossEntry({
+  title: 'SoftTriple',
+  reference: 'Qian et al., ICCV 2019, Eq. 8-9; official SEE losses.SoftTripleLoss_Angle (pytorch-metric-learning\'s SoftTripleLoss)',
+  paperMethod: 'SoftTriple',
+  options: SOFT_TRIPLE_OPTIONS,
+  create: (context, o) => new SoftTripleLoss({ ...context, ...o }),
+});

@@ -6,8 +6,14 @@
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
+import type { OptionSchema } from '../options';
 import { assertRank2 } from '../method/validation';
 import { l2Normalize } from './l2_normalize';
+import { lossEntry } from './loss_entry';
+
+export const SUP_CON_OPTIONS = {
+  temperature: { default: 0.1, type: 'number', min: 0, exclusiveMin: true, source: 'pytorch-metric-learning\'s SupConLoss default (tau 0.1)' },
+} as const satisfies OptionSchema;
 
 export class SupConLoss implements MetricLoss {
   readonly name = 'sup_con';
@@ -15,7 +21,7 @@ export class SupConLoss implements MetricLoss {
   readonly temperature: number;
 
   constructor(o: { temperature?: number } = {}) {
-    this.temperature = o.temperature ?? 0.1;
+    this.temperature = o.temperature ?? SUP_CON_OPTIONS.temperature.default;
     if (!(this.temperature > 0)) throw new Error(`SupConLoss: temperature must be > 0, got ${this.temperature}`);
   }
 
@@ -41,3 +47,11 @@ export class SupConLoss implements MetricLoss {
 
   dispose(): void { /* no variables */ }
 }
+
+/** The registry entry (lib/losses/registry.ts). */
+export const SUP_CON = lossEntry({
+  title: 'Supervised Contrastive',
+  reference: 'Khosla et al., NeurIPS 2020, Eq. 2 (L_out), as pytorch-metric-learning\'s SupConLoss',
+  options: SUP_CON_OPTIONS,
+  create: (_context, o) => new SupConLoss(o),
+});

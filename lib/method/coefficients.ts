@@ -4,7 +4,7 @@
  * simplexCoefficients(n): (n+1)x(n+1), rows = vertices of a regular simplex (Max-Mahalanobis
  * centres): row 0 = e0, unit rows, pairwise dot -1/n, last column zero. Built in float64.
  */
-import type { SeededRandom } from './random';
+import type { SeededRandom } from '../random';
 
 function assertN(n: number, where: string): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${where}: n (expansions per sample) must be an integer >= 1, got ${n}`);

@@ -11,7 +11,7 @@
  * State is per variable (m, v and its own step count t), as in torch: a variable whose gradient
  * is missing in a step is skipped and its t does not advance. lr may be 0 (the official backbone
  * freeze): the moments still accumulate and t still advances, exactly as torch does.
- * Official eps: 1e-4 because the scripts train with use_fp16 (see-configs.md section 5).
+ * Official eps: 1e-4 because the scripts train with use_fp16 (docs/official-recipe.md section 5).
  */
 import { tf } from '../tf';
 

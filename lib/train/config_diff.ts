@@ -1,5 +1,5 @@
 /**
- * Differences between two JSON configurations, by key path (`train.lr`, `see.lambda`), for
+ * Differences between two JSON configurations, by key path (`train.lr`, `loss.options.lambda`), for
  * refusing a resume whose configuration is not the one the run was trained with.
  */
 

@@ -25,7 +25,7 @@ export interface DatasetEvaluatorOptions {
   metrics?: Metric[];
   /** official eval batch 500 */
   batchSize?: number;
-  /** official In-Shop quirk (see-configs.md 9) */
+  /** official In-Shop quirk (docs/official-recipe.md 9) */
   officialInshopMask?: boolean;
   /** k-means seed for NMI */
   seed?: number;

@@ -1,5 +1,5 @@
 /**
- * Gradient clipping. Official (SEE trainer/utils.clip_gradients_value, see-configs.md section 6):
+ * Gradient clipping. Official (SEE trainer/utils.clip_gradients_value, docs/official-recipe.md section 6):
  * every gradient element of the model and of the loss's proxies clamped to [-10, 10]; the value
  * 10 is hard-coded and --clip_grad only switches it on. Global-norm clipping follows
  * torch.nn.utils.clip_grad_norm_ (coef = min(1, max_norm / (total_norm + 1e-6))) as an option.

@@ -6,8 +6,8 @@ export { CHECKPOINT_FORMAT, saveCheckpoint, readCheckpoint, restoreCheckpoint } 
 export type { LoopState, Checkpoint, EpochPosition } from './checkpoint';
 export { configDifferences, assertSameConfig } from './config_diff';
 export type { ConfigDifference } from './config_diff';
-export { isEpochAware, isStatefulLoss, lossStepStats, recallAt1 } from './contracts';
-export type { Batch, BatchSource, EvalMetrics, Evaluator, EpochAwareLoss, LossStats, StatefulLoss } from './contracts';
+export { recallAt1 } from './contracts';
+export type { Batch, BatchSource, EvalMetrics, Evaluator } from './contracts';
 export { embedSamples, datasetEvaluator } from './dataset_evaluator';
 export type { DatasetEvaluatorOptions } from './dataset_evaluator';
 export { datasetBatchSource } from './dataset_source';
@@ -22,13 +22,11 @@ export { GROUP_NAMES, PROXY_LR_SCALE, REFERENCE_BATCH, scaledBaseLr, groupLearni
 export type { GroupName, LrRecipe } from './param_groups';
 export { formatDuration, formatProgress, terminalProgress, collectingProgress, ThroughputMeter } from './progress';
 export type { ProgressEvent, ProgressSink } from './progress';
-export { Rng } from './rng';
 export { DEFAULT_RUNS_ROOT, RunDir, makeRunId, listFinishedRuns, loggedBefore } from './run_dir';
 export type { LogRecord, RunPosition } from './run_dir';
 export { LOCK_FILE, RunLock, RunLockedError, acquireRunLock, assertNotLocked, liveLockHolder } from './run_lock';
 export type { LockHolder } from './run_lock';
 export { asNonFiniteStep, describeNonFinite, lossTermsOf, readStepHealth, variableLabels } from './step_health';
-export type { LossWithTerms } from './step_health';
 export { RunStoppedError, StopSignals } from './stop_signal';
 export type { StopRequest } from './stop_signal';
 export { DEFAULT_TRAIN_CONFIG, validateTrainConfig } from './train_config';

@@ -1,5 +1,5 @@
 /**
- * The training loop of the official recipe (SEE train.py, see-configs.md sections 5-9):
+ * The training loop of the official recipe (SEE train.py, docs/official-recipe.md sections 5-9):
  * epochs of BatchSource batches, per-group learning rates (backbone frozen during warm-up),
  * the loss's epoch hook (SEE threshold schedule) at each epoch start, evaluation every
  * `evalFreq` epochs from max(warmupEpochs, evalFrom) plus the last epoch, best-epoch (by test
@@ -10,17 +10,17 @@
  * (lib/train/stop_signal.ts) ends the run at a step boundary with a checkpoint to resume from.
  */
 import { existsSync } from 'node:fs';
+import { Sfc32 } from '../random';
 import { backendInfo, describeBackend, tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import { AdamW } from './adamw';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type EpochPosition, type LoopState } from './checkpoint';
 import { assertSameConfig } from './config_diff';
-import { isEpochAware, isStatefulLoss, lossStepStats, recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
+import { recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
 import { lrMultiplier } from './lr_schedule';
 import { buildParamGroups, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
 import { webgpuMemory } from '../backend/webgpu_backend';
-import { Rng } from './rng';
 import type { RunDir, RunPosition } from './run_dir';
 import { acquireRunLock, type LockHolder } from './run_lock';
 import { asNonFiniteStep, describeNonFinite, lossTermsOf, variableLabels } from './step_health';
@@ -68,6 +68,12 @@ export interface TrainOptions {
   runInfo?: Record<string, unknown>;
   /** polled between steps: once it names a signal, the run stops there with a checkpoint (StopSignals) */
   stop?: StopRequest;
+  /**
+   * the configuration this run stored earlier (config.json, a checkpoint's), named by `source`, in
+   * the form `runInfo` + train has now, for the resume check (e.g. an older form read as the
+   * current one); default: compared as stored
+   */
+  storedConfig?: (stored: unknown, source: string) => unknown;
 }
 
 /** configuration keys a resumed run may change: where the data lives */
@@ -115,8 +121,9 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   const { model, loss, data, runDir } = opts;
   const logEvery = opts.logEverySteps ?? 1;
   const runConfig = { ...opts.runInfo, train: config };
+  const storedConfig = opts.storedConfig ?? ((stored: unknown) => stored);
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
-  const rng = new Rng(config.seed);
+  const rng = new Sfc32(config.seed);
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];
@@ -132,7 +139,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       ...state,
       globalStep,
       rng: rng.getState(),
-      extra: { history, config: runConfig, skippedSteps, ...(isStatefulLoss(loss) ? { lossRandomState: loss.getRandomState() } : {}) },
+      extra: { history, config: runConfig, skippedSteps, ...(loss.getRandomState ? { lossRandomState: loss.getRandomState() } : {}) },
     });
     lastGood = state.inEpoch ? `epoch ${state.inEpoch.epoch} after ${state.inEpoch.step} of its steps` : `epoch ${state.epoch}`;
   };
@@ -143,7 +150,8 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       resumeAt = ckpt.state.inEpoch;
       lastGood = resumeAt ? `epoch ${resumeAt.epoch} after ${resumeAt.step} of its steps` : `epoch ${ckpt.state.epoch}`;
       if (ckpt.state.extra.config !== undefined) {
-        assertSameConfig(ckpt.state.extra.config, runConfig, { run: `the checkpoint ${runDir.checkpointPath}`, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
+        const run = `the checkpoint ${runDir.checkpointPath}`;
+        assertSameConfig(storedConfig(ckpt.state.extra.config, run), runConfig, { run, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
       await restoreCheckpoint(ckpt, { model, loss, optimizer }, runDir.checkpointPath);
       startEpoch = resumeAt ? resumeAt.epoch : ckpt.state.epoch + 1;
@@ -152,12 +160,12 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       history = (ckpt.state.extra.history as EvalRecord[] | undefined) ?? [];
       skippedSteps = (ckpt.state.extra.skippedSteps as number | undefined) ?? 0;
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
-      if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
+      if (lossRandom && loss.setRandomState) loss.setRandomState(lossRandom);
       runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
       runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment() });
     } else {
       if (opts.resume && existsSync(runDir.configPath)) {
-        assertSameConfig(runDir.readConfig(), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
+        assertSameConfig(storedConfig(runDir.readConfig(), runDir.configPath), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
       runDir.truncateLogAt({ epoch: 0, step: 0 }); // what an attempt without a checkpoint logged is redone
       runDir.writeConfig(runConfig);
@@ -166,7 +174,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters - (resumeAt?.step ?? 0));
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-      if (isEpochAware(loss)) loss.setEpoch(epoch, config.epochs);
+      loss.setEpoch?.(epoch, config.epochs);
       const within = resumeAt?.epoch === epoch ? resumeAt : undefined;
       const epochSeed = within ? within.epochSeed : rng.nextUint32();
       const epochStart = performance.now();
@@ -194,7 +202,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         }
         lrs = groupLearningRates(config, epoch, lrMultiplier(config.lrDecay, globalStep, config.epochs, iters));
         const b = batch.images.shape[0];
-        const randomBefore = isStatefulLoss(loss) ? loss.getRandomState() : undefined;
+        const randomBefore = loss.getRandomState?.();
         let value: number | undefined;
         try {
           value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
@@ -213,7 +221,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
           tf.dispose([batch.images, batch.labels]);
         }
         if (value !== undefined) {
-          const stats = lossStepStats(loss, b);
+          const stats = loss.lastStats?.() ?? {};
           const { imagesPerSecond, etaSeconds } = meter.record(b);
           sum += value;
           count += 1;

@@ -1,6 +1,6 @@
 /**
  * Learning-rate multipliers per iteration, as the official SEE trainer/utils.py builds them
- * (see-configs.md section 5): `--lr_decay None` -> constant 1 (every official script),
+ * (docs/official-recipe.md section 5): `--lr_decay None` -> constant 1 (every official script),
  * `cosine` -> utils.cosine_scheduler(1, min_lr_scale, epochs, iters) with no warm-up part,
  * `<int>` -> utils.step_scheduler: gamma ** (iter // (step * iters_per_epoch)).
  */

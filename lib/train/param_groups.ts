@@ -1,6 +1,6 @@
 /**
  * The official parameter groups and their learning rates (SEE trainer/utils.get_params_groups and
- * train.py, see-configs.md section 5):
+ * train.py, docs/official-recipe.md section 5):
  *   lr            = args.lr * global_batch / 180
  *   backbone      ("pretrained_params") lr * 1            , and 0 while epoch < warmup_epochs
  *   head          ("last_layer")        lr * fc_lr_scale

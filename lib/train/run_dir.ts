@@ -14,6 +14,9 @@ import { writeFileAtomic } from './atomic_write';
 
 export const DEFAULT_RUNS_ROOT = resolve(__dirname, '..', '..', 'data', 'runs');
 
+/** the checkpoint's file name inside a run folder */
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
 export type LogRecord = { kind: 'step' | 'epoch' | 'eval' | 'event'; epoch: number } & Record<string, unknown>;
 
 /** A place in a run: the next step to run is `step` of `epoch`. */
@@ -46,7 +49,7 @@ export class RunDir {
     this.configPath = join(path, 'config.json');
     this.logPath = join(path, 'log.jsonl');
     this.metricsPath = join(path, 'metrics.json');
-    this.checkpointPath = join(path, 'checkpoint.safetensors');
+    this.checkpointPath = join(path, CHECKPOINT_FILE);
   }
 
   get id(): string {

@@ -9,7 +9,6 @@ import { NonFiniteValueError } from '../method/validation';
 import { tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import type { Batch } from './contracts';
-import { isStatefulLoss } from './contracts';
 
 export class NonFiniteLossError extends Error {
   constructor(
@@ -35,18 +34,6 @@ export function asNonFiniteStep(err: unknown, epoch: number, step: number): NonF
   if (err instanceof NonFiniteLossError) return err;
   if (!(err instanceof NonFiniteValueError)) return undefined;
   return new NonFiniteLossError(`loss is NaN at epoch ${epoch} step ${step}: it cannot be computed (${err.message})`, epoch, step, NaN, [], err.message);
-}
-
-/**
- * A loss that can report its terms (for diagnostics only): name -> value; total = their weighted
- * sum. Asynchronous, so that it can read what it needs on backends without synchronous reads.
- */
-export interface LossWithTerms {
-  terms(embeddings: tf.Tensor2D, labels: tf.Tensor1D): Promise<Record<string, number>>;
-}
-
-export function hasTerms(x: object): x is LossWithTerms {
-  return typeof (x as Partial<LossWithTerms>).terms === 'function';
 }
 
 /** The loss value and the variables whose gradient is not finite, in one read. */
@@ -75,13 +62,12 @@ export function variableLabels(model: EmbeddingModel, loss: MetricLoss): Map<str
 /**
  * The loss terms of `batch`, recomputed with the loss's random state as it was before the step
  * (`randomBefore`), then the state put back: the run goes on exactly as without the diagnosis.
- * Empty when the loss does not report terms.
+ * Empty when the loss does not report terms (the optional `terms` hook of MetricLoss).
  */
 export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch: Batch, randomBefore: number[] | undefined): Promise<Record<string, number>> {
-  if (!hasTerms(loss)) return {};
-  const random = isStatefulLoss(loss) && randomBefore ? loss : undefined;
-  const after = random?.getRandomState();
-  if (random && randomBefore) random.setRandomState(randomBefore);
+  if (!loss.terms) return {};
+  const after = randomBefore ? loss.getRandomState?.() : undefined;
+  if (randomBefore) loss.setRandomState?.(randomBefore);
   const embeddings = tf.tidy(() => model.embed(batch.images, true)); // [B, D]
   try {
     return await loss.terms(embeddings, batch.labels);
@@ -90,7 +76,7 @@ export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch
     throw err;
   } finally {
     embeddings.dispose();
-    if (random && after) random.setRandomState(after);
+    if (after) loss.setRandomState?.(after);
   }
 }
 

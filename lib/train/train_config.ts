@@ -1,6 +1,6 @@
 /**
  * The resolved training configuration and its validation. Defaults are the official SEE
- * De^128 values (see-configs.md section 2a) where a field has one.
+ * De^128 values (docs/official-recipe.md section 2a) where a field has one.
  */
 import { OFFICIAL_ADAMW, type AdamWOptions } from './adamw';
 import { OFFICIAL_CLIP, type GradClip } from './grad_clip';

@@ -1,17 +1,18 @@
 /**
- * One optimizer step of the official recipe (SEE train.py train_one_epoch, see-configs.md 5-7):
+ * One optimizer step of the official recipe (SEE train.py train_one_epoch, docs/official-recipe.md 5-7):
  * forward (model.embed in training mode), loss, gradients of every grouped variable, clipping,
  * AdamW with per-group learning rates. The loss value is read back before the update, so a
  * non-finite loss never reaches the weights.
  * Reads are asynchronous only (WebGPU under Node cannot read synchronously): the batch labels are
- * copied to the host before the tape (losses index with them), and a DeferredTermLoss's second
- * term runs after the tape on embeddings read back asynchronously.
+ * copied to the host before the tape (losses index with them), and the second term of a loss
+ * with the two-part form (MetricLoss batchTerm/deferredTerm, lib/types.ts) runs after the tape on
+ * embeddings read back asynchronously.
  */
 import { tf } from '../tf';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import type { AdamW } from './adamw';
 import { applyGradClip, type GradClip } from './grad_clip';
-import { isDeferredTermLoss, type Batch, type DeferredTermLoss } from './contracts';
+import type { Batch } from './contracts';
 import { readToHost } from '../backend/host_values';
 import { NonFiniteLossError, readStepHealth } from './step_health';
 
@@ -24,8 +25,11 @@ export interface StepParts {
   clip: GradClip;
 }
 
+/** A loss with both hooks of the two-part form. */
+type TwoPartLoss = MetricLoss & Required<Pick<MetricLoss, 'batchTerm' | 'deferredTerm'>>;
+
 /** value + the deferred term's value; its gradients are added into `grads` in place. */
-async function addDeferredTerm(value: tf.Scalar, grads: tf.NamedTensorMap, loss: DeferredTermLoss): Promise<tf.Scalar> {
+async function addDeferredTerm(value: tf.Scalar, grads: tf.NamedTensorMap, loss: TwoPartLoss): Promise<tf.Scalar> {
   const extra = await loss.deferredTerm();
   for (const [name, g] of Object.entries(extra.grads)) {
     const before = grads[name];
@@ -49,7 +53,7 @@ export async function trainStep(
 ): Promise<number> {
   const { model, loss, optimizer, clip } = parts;
   await readToHost(batch.labels);
-  const deferred = isDeferredTermLoss(loss) ? loss : undefined;
+  const deferred = loss.batchTerm && loss.deferredTerm ? (loss as TwoPartLoss) : undefined;
   const { value, grads } = tf.variableGrads(
     () => tf.tidy(() => {
       const embeddings = model.embed(batch.images, true); // [B, D]

@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test';
 import { batchNormFrozen } from '../../lib/backbones/batch_norm';
 import { conv2dTorch, maxPool2dTorch } from '../../lib/backbones/conv';
 import { layerNorm } from '../../lib/backbones/layer_norm';
-import { seededNormal } from '../../lib/backbones/params';
+import { seededNormal } from '../../lib/random';
 import { bicubicMatrix } from '../../lib/backbones/pos_embed';
 import { initBackend, tf } from '../../lib/tf';
 import { assertClose } from './helpers';

@@ -1,13 +1,8 @@
+import { mulberry32 } from '../../lib/random';
+
 /** Seeded uniform numbers for tests (mulberry32), so every backend sees the same inputs. */
 export function seededUniform(seed: number): (n: number, lo?: number, hi?: number) => Float32Array {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return (n, lo = -1, hi = 1) => {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();

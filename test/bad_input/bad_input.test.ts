@@ -9,8 +9,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { initBackend, tf } from '../../lib/tf';
-import { buildModel } from '../../lib/cli/build_run';
-import { readSpecFile } from '../../lib/cli/run_spec';
+import { buildRun } from '../../lib/experiments/build_run';
+import { readSpecFile } from '../../lib/experiments/spec_merge';
 import { CASES } from './cases';
 import { cell, markdownTable, readmeTable, writeReadmeTable, type TableRow } from './table';
 import { configFile, makeWorld, snapshot, type World } from './world';
@@ -25,8 +25,10 @@ before(async () => {
 after(() => rmSync(world.root, { recursive: true, force: true }));
 
 test('control: the unchanged weights file loads into the model the safetensors cases use', () => {
+  const tensors = tf.memory().numTensors;
   const spec = readSpecFile(configFile(world, 'control', { weights: join(__dirname, '..', 'fixtures', 'backbones', 'resnet_tiny.safetensors') }));
-  buildModel(spec).dispose();
+  buildRun(spec).dispose();
+  assert.equal(tf.memory().numTensors, tensors);
 });
 
 for (const [i, c] of CASES.entries()) {

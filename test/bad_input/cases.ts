@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { checkImageFiles } from '../../lib/data/image_check';
-import { makeRng } from '../../lib/data/rng';
+import { keyedRandom } from '../../lib/random';
 import { evalSpec, trainSpec, transformImage } from '../../lib/data/transforms';
 import { cli, configFile, cubRoot, glyphRoot, jpeg, put, type Outcome, type World } from './world';
 
@@ -88,7 +88,7 @@ async function mustWork(w: World, name: string, file: Buffer, rgb: number[], wha
   const identity = { mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
   const outputs = [
     await transformImage(path, { ...evalSpec(16), ...identity }),
-    await transformImage(path, { ...trainSpec('resnet50', 16), ...identity }, makeRng(1)),
+    await transformImage(path, { ...trainSpec('resnet50', 16), ...identity }, keyedRandom(1)),
   ];
   let worst = 0;
   for (const o of outputs) for (let i = 0; i < o.length; i++) worst = Math.max(worst, Math.abs(o[i] * 255 - rgb[i % 3]));

@@ -8,12 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
-import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from '../../lib/cli/build_run';
 import { main } from '../../lib/cli/main';
-import { readSpecFile, runInfoOf } from '../../lib/cli/run_spec';
 import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
-import { train } from '../../lib/train/loop';
-import { RunDir } from '../../lib/train/run_dir';
+import { runExperiment } from '../../lib/experiments/run_experiment';
+import { readSpecFile } from '../../lib/experiments/spec_merge';
 import { RunStoppedError } from '../../lib/train/stop_signal';
 
 export interface World {
@@ -116,27 +114,21 @@ export async function makeWorld(): Promise<World> {
   await makeGlyphs({ outDir: join(glyphData, 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
   const baseSpec = {
     name: 'bad-input', dataset: 'glyphs', dataRoot: glyphData, backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
+    embeddingDim: 8, loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
     imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
     train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
   };
   const world: World = { root, runs: join(root, 'runs'), glyphData, baseSpec, baseRun: 'base' };
-  // the base run, as the CLI builds it, stopped before the second epoch as a preempted job would be
+  // the base run, built as the CLI builds it, stopped before the second epoch as a preempted job would be
   const spec = readSpecFile(configFile(world, 'base', {}));
-  const data = buildData(spec);
-  const [model, loss] = [buildModel(spec), buildLoss(spec, data.numTrainClasses)];
   const stop: { signal: NodeJS.Signals | undefined } = { signal: undefined };
   try {
-    await train({
-      config: spec.train, model, loss, data: buildSource(spec, data), ...buildEvaluators(spec, data), runDir: new RunDir(join(world.runs, 'base')),
-      runInfo: runInfoOf(spec), stop, progress: (e) => { if (e.step === e.stepsPerEpoch - 1) stop.signal = 'SIGTERM'; },
+    await runExperiment(spec, {
+      runPath: join(world.runs, 'base'), stop, progress: (e) => { if (e.step === e.stepsPerEpoch - 1) stop.signal = 'SIGTERM'; },
     });
     throw new Error('bad-input world: the base run was not stopped');
   } catch (err) {
     if (!(err instanceof RunStoppedError)) throw err;
-  } finally {
-    model.dispose();
-    loss.dispose();
   }
   return world;
 }

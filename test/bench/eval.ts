@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { evaluate, type Metric } from '../../lib/eval';
-import { gaussian, mulberry32 } from '../../lib/eval/seeded_random';
+import { gaussian, mulberry32 } from '../../lib/random';
 import type { Benchmark } from './harness';
 
 const N = Number(process.env.EVAL_BENCH_N ?? 60502);

@@ -13,13 +13,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from '../../lib/cli/build_run';
-import { demoSpec } from '../../lib/cli/demo';
-import { checkSpec, runInfoOf } from '../../lib/cli/run_spec';
 import { makeGlyphs } from '../../lib/data/glyphs';
+import { demoSpec } from '../../lib/experiments/demo_spec';
+import { runExperiment } from '../../lib/experiments/run_experiment';
+import { applyOverrides } from '../../lib/experiments/spec_merge';
 import { tf } from '../../lib/tf';
-import { train } from '../../lib/train/loop';
-import { RunDir } from '../../lib/train/run_dir';
 import type { Benchmark } from './harness';
 
 const STEPS_PER_EPOCH = 50;
@@ -39,19 +37,16 @@ export const benchmark: Benchmark = {
       console.error('# building data/glyphs (about 70 s, once)');
       await makeGlyphs({ outDir: join(dataRoot, 'glyphs') });
     }
-    const base = demoSpec('see_proxy_anchor', EPOCHS, 0, dataRoot);
-    const spec = checkSpec({ ...base, train: { ...base.train, globalBatch: BATCH, evalFreq: 1000 } }, 'soak');
-    const data = buildData(spec);
-    const source = buildSource(spec, data);
-    if (source.itersPerEpoch !== STEPS_PER_EPOCH) throw new Error(`soak: ${source.itersPerEpoch} steps per epoch, expected ${STEPS_PER_EPOCH}`);
-    const model = buildModel(spec);
-    const loss = buildLoss(spec, data.numTrainClasses);
+    const spec = applyOverrides(demoSpec('see_proxy_anchor', EPOCHS, 0, dataRoot), [`train.globalBatch=${BATCH}`, 'train.evalFreq=1000']);
     const runs = mkdtempSync(join(tmpdir(), 'see-soak-'));
     const samples: Sample[] = [];
     const t0 = performance.now();
     try {
-      await train({
-        config: spec.train, model, loss, data: source, ...buildEvaluators(spec, data), runDir: new RunDir(join(runs, 'soak')), runInfo: runInfoOf(spec),
+      await runExperiment(spec, {
+        runPath: join(runs, 'soak'),
+        onStart: (run) => {
+          if (run.source.itersPerEpoch !== STEPS_PER_EPOCH) throw new Error(`soak: ${run.source.itersPerEpoch} steps per epoch, expected ${STEPS_PER_EPOCH}`);
+        },
         progress: (e) => {
           const step = e.epoch * STEPS_PER_EPOCH + e.step + 1;
           if (step % EVERY !== 0) return;
@@ -64,8 +59,6 @@ export const benchmark: Benchmark = {
         },
       });
     } finally {
-      model.dispose();
-      loss.dispose();
       rmSync(runs, { recursive: true, force: true });
     }
     const [first, last] = [samples[0], samples[samples.length - 1]];
@@ -75,7 +68,7 @@ export const benchmark: Benchmark = {
     const tensorsFlat = samples.every((s) => s.tensors === first.tensors);
     const rssMax = Math.max(...after.map((s) => s.rssMB));
     emit({
-      steps: last.step, every: EVERY, batch: BATCH, model: spec.backbone, loss: spec.loss,
+      steps: last.step, every: EVERY, batch: BATCH, model: spec.backbone, loss: spec.loss.name,
       tensors_first: first.tensors, tensors_last: last.tensors, tensors_flat: tensorsFlat,
       rss_first_mb: first.rssMB, rss_warm_mb: warm.rssMB, rss_last_mb: last.rssMB, rss_max_after_warm_up_mb: rssMax,
       rss_growth_after_warm_up_pct: pct(last.rssMB, warm.rssMB), rss_max_growth_after_warm_up_pct: pct(rssMax, warm.rssMB),

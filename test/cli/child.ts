@@ -30,7 +30,7 @@ export async function tinyGlyphRun(root: string, epochs: number): Promise<string
   const config = join(root, 'tiny.json');
   writeFileSync(config, JSON.stringify({
     name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
+    embeddingDim: 8, loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
     imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
     train: { epochs, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
   }));
@@ -63,7 +63,7 @@ export async function runCli(args: string[], env: Record<string, string> = {}, o
 async function poll<T>(what: string, probe: () => T | undefined, child: Child | undefined, timeoutMs: number): Promise<T> {
   const until = Date.now() + timeoutMs;
   let done = false;
-  child?.exited.then(() => { done = true; });
+  void child?.exited.then(() => { done = true; });
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;

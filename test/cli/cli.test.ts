@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { parseArgs } from '../../lib/cli/args';
-import { buildData, carveValidation } from '../../lib/cli/build_run';
-import { demoSpec } from '../../lib/cli/demo';
+import { buildData, carveValidation } from '../../lib/experiments/build_run';
+import { demoSpec } from '../../lib/experiments/demo_spec';
 import { main } from '../../lib/cli/main';
-import { resultRecords } from '../../lib/cli/results_table';
-import { applyOverrides, checkSpec, runInfoOf, specFromRow } from '../../lib/cli/run_spec';
+import { resultRecords } from '../../lib/experiments/results_table';
+import { checkSpec, runInfoOf } from '../../lib/experiments/run_spec';
 import { tf } from '../../lib/tf';
 import { RunDir } from '../../lib/train/run_dir';
 
@@ -28,7 +28,7 @@ before(async () => {
   await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
   writeFileSync(join(root, 'tiny.json'), JSON.stringify({
     name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 },
+    embeddingDim: 8, loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
     imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall', 'mapAtR', 'nmi'],
     train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
   }));
@@ -38,14 +38,6 @@ test('parseArgs: flags, --set repeats, unknown flags named', () => {
   const p = parseArgs(['train', 'x', '--set', 'a=1', '--set=b=2', '--run-id', 'r', '--help'], { set: 'value', 'run-id': 'value', help: 'switch' });
   assert.deepEqual(p, { command: 'train', positionals: ['x'], flags: { 'run-id': 'r', help: true }, sets: ['a=1', 'b=2'] });
   assert.throws(() => parseArgs(['train', '--bogus'], { set: 'value' }), /unknown option --bogus; known: --set/);
-});
-
-test('overrides are type-checked and unknown keys listed', () => {
-  const s = applyOverrides(specFromRow('see-de128-cub'), ['train.epochs=3', 'see.lambda=0.5', 'loss=proxy_anchor']);
-  assert.deepEqual([s.train.epochs, s.see.lambda, s.loss], [3, 0.5, 'proxy_anchor']);
-  assert.throws(() => applyOverrides(s, ['train.epochs=three']), /"train.epochs" is "three" \(string\), expected a number/);
-  assert.throws(() => applyOverrides(s, ['train.epochz=3']), /unknown key "train.epochz"/);
-  assert.throws(() => applyOverrides(s, ['train.epochs=0']), /epochs=0, expected an integer >= 1/);
 });
 
 test('carveValidation moves the last k training classes out', () => {
@@ -67,7 +59,23 @@ test('CLI: unknown row lists valid ones; missing data/weights say what to downlo
   assert.match(d.err.join('\n'), /dataset folder .*nodata\/CUB_200_2011 is missing: download CUB_200_2011\.tgz/);
   const l = capture();
   assert.equal(await main(['list', '--status', 'cited', '--dataset', 'sop'], l.io), 0);
-  assert.equal(l.out.at(-1), '22 rows');
+  assert.equal(l.out.at(-1), '20 rows');
+});
+
+test('CLI list: NSoftmax and ProxyNCA++ on R^512 are trainable rows; --losses lists the registry with every default\'s source', async () => {
+  const l = capture();
+  assert.equal(await main(['list', '--status', 'trainable', '--dataset', 'cub'], l.io), 0);
+  assert.match(l.out.join('\n'), /^nsoftmax-r512-cub +trainable NSoftmax +R\^512 +cub +R@1 61\.3 R@2 73\.9 R@4 83\.5 +\[resnet50\.tv_in1k, normalized_softmax\]$/m);
+  assert.match(l.out.join('\n'), /^proxyncapp-r512-cub +trainable ProxyNCA\+\+ +R\^512 .*\[resnet50\.tv_in1k, proxy_nca_pp\]$/m);
+  assert.equal(l.out.at(-1), '16 rows');
+  const losses = capture();
+  assert.equal(await main(['list', '--losses'], losses.io), 0);
+  const text = losses.out.join('\n');
+  for (const name of ['see_proxy_anchor', 'proxy_anchor', 'normalized_softmax', 'proxy_nca_pp', 'multi_similarity', 'soft_triple', 'sup_con']) {
+    assert.match(text, new RegExp(`^${name} `, 'm'), name);
+  }
+  assert.match(text, /^ {2}beta = 50 \(a number > 0; official SEE losses\.MSLoss_Angle/m);
+  assert.match(text, /^ {2}coefficients = "simplex" \(one of simplex, random; /m);
 });
 
 test('CLI end to end on tiny glyphs: train, resume (finished run), evaluate the checkpoint, table', async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeRng } from '../../lib/data/rng';
+import { keyedRandom } from '../../lib/random';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { RunDir } from '../../lib/train/run_dir';
 import { assertSameRun, attemptsIn, runCli, startCli, tinyGlyphRun, waitForLog, waitForStderr, type Child } from './child';
@@ -78,7 +78,7 @@ async function killAt(id: string, args: string[], point: Point): Promise<void> {
 test('SIGKILL at random points (5 trials), then --resume: the same metrics, parameters and step losses as an uninterrupted run', async (t) => {
   const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
   t.diagnostic(`KILL_SEED=${seed}`);
-  const rng = makeRng(seed, 17);
+  const rng = keyedRandom(seed, 17);
   const randomPoint = (kind: Point['kind']): Point => {
     if (kind !== 'step') return { kind, nth: rng.int(1, EPOCHS + 1) };
     const at = rng.int(0, EPOCHS * STEPS - 1); // not the very last step: the run could finish before the kill
@@ -110,7 +110,7 @@ test('SIGKILL at random points (5 trials), then --resume: the same metrics, para
 
 test('SIGTERM stops at the next step boundary: checkpoint, `stopped` event, exit 143; --resume finishes it identically', async (t) => {
   const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
-  const at = makeRng(seed, 23).int(0, EPOCHS * STEPS - 1);
+  const at = keyedRandom(seed, 23).int(0, EPOCHS * STEPS - 1);
   const [epoch, step] = [Math.floor(at / STEPS), at % STEPS];
   t.diagnostic(`SIGTERM after step ${step} of epoch ${epoch}`);
   const child = startCli(train('term'));

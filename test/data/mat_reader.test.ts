@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { matScalar, matString, parseMat, type MatValue } from '../../lib/data/mat_reader';
 
-const FIXTURES = process.env.SHARED_FIXTURES ?? join(__dirname, '..', '..', '..', 'shared', 'fixtures');
+const FIXTURES = process.env.SHARED_FIXTURES ?? join(__dirname, '..', 'fixtures', 'data');
 
 // --- a minimal level-5 writer, independent of the reader, for hand-built files ---
 function tag(type: number, data: Buffer): Buffer {

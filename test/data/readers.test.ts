@@ -8,7 +8,7 @@ import { readInshop } from '../../lib/data/inshop';
 import { readSop } from '../../lib/data/sop';
 import { put, tempDir } from './helpers';
 
-const FIXTURES = process.env.SHARED_FIXTURES ?? join(__dirname, '..', '..', '..', 'shared', 'fixtures');
+const FIXTURES = process.env.SHARED_FIXTURES ?? join(__dirname, '..', 'fixtures', 'data');
 
 test('CUB: sorted folder labels, first 100 classes train, ._ files skipped, counts checked', () => {
   const root = tempDir();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { checkImageFiles, imageFileProblem } from '../../lib/data/image_check';
 import { imageSize } from '../../lib/data/image_size';
-import { makeRng } from '../../lib/data/rng';
+import { keyedRandom } from '../../lib/random';
 import { IMAGENET_MEAN, IMAGENET_STD, evalResizeCropParams, evalSpec, pyRound, randomResizedCropParams, trainSpec, transformImage } from '../../lib/data/transforms';
 import { makeJpeg, put, tempDir } from './helpers';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ test('pyRound rounds halves to even like Python', () => {
 });
 
 test('RandomResizedCrop parameters: inside the image, area and ratio in range', () => {
-  const rng = makeRng(1);
+  const rng = keyedRandom(1);
   for (let i = 0; i < 500; i++) {
     const c = randomResizedCropParams(500, 375, [0.08, 1], [3 / 4, 4 / 3], rng);
     assert.ok(c.left >= 0 && c.top >= 0 && c.left + c.width <= 500 && c.top + c.height <= 375, JSON.stringify(c));
@@ -25,7 +25,7 @@ test('RandomResizedCrop parameters: inside the image, area and ratio in range', 
 });
 
 test('RandomResizedCrop fallback: centre crop clamped to the ratio range (hand-worked)', () => {
-  const rng = makeRng(2);
+  const rng = keyedRandom(2);
   // scale > 1 can never fit, so all 10 attempts fail; 1000x100 is wider than 4/3: h = 100, w = round(100 * 4/3) = 133
   assert.deepEqual(randomResizedCropParams(1000, 100, [2, 3], [3 / 4, 4 / 3], rng), { top: 0, left: 433, width: 133, height: 100 });
   // 100x1000 is taller than 3/4: w = 100, h = round(100 / 0.75) = 133
@@ -46,9 +46,9 @@ test('eval Resize(256) + CenterCrop(224) arithmetic (hand-worked, torchvision ro
 test('train and eval outputs: shape, normalised range, determinism, seeds differ', async () => {
   const jpg = await makeJpeg(200, 150, 3);
   const spec = trainSpec('resnet50', 32);
-  const a = await transformImage(jpg, spec, makeRng(5, 0));
-  const b = await transformImage(jpg, spec, makeRng(5, 0));
-  const c = await transformImage(jpg, spec, makeRng(6, 0));
+  const a = await transformImage(jpg, spec, keyedRandom(5, 0));
+  const b = await transformImage(jpg, spec, keyedRandom(5, 0));
+  const c = await transformImage(jpg, spec, keyedRandom(6, 0));
   assert.equal(a.length, 32 * 32 * 3);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
@@ -74,7 +74,7 @@ test('a solid colour comes out as its normalised value; grayscale, CMYK and alph
   for (let i = 0; i < g.length; i++) assert.ok(Math.abs(g[i] - 90 / 255) < 0.02);
   const cmyk = await sharp(await makeJpeg(40, 30)).toColourspace('cmyk').jpeg().toBuffer();
   assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
-  assert.equal((await transformImage(cmyk, trainSpec('resnet50', 16), makeRng(1))).length, 16 * 16 * 3);
+  assert.equal((await transformImage(cmyk, trainSpec('resnet50', 16), keyedRandom(1))).length, 16 * 16 * 3);
 });
 
 test('corrupt and truncated files give an error naming the file', async () => {

@@ -3,7 +3,7 @@
  * sorted, with ties broken in favour of the same-label item (the documented rule).
  * O(Q x G log G): small cases only.
  */
-import { gaussian, mulberry32 } from '../../lib/eval/seeded_random';
+import { gaussian, mulberry32 } from '../../lib/random';
 
 export interface Ranked { sim: number; same: boolean }
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate, type Protocol } from '../../lib/eval';
-import { mulberry32 } from '../../lib/eval/seeded_random';
+import { mulberry32 } from '../../lib/random';
 import { plainMapAtR, plainRecall, rankAll } from './plain_metrics';
 
 /** Rows 3t have equal coordinate pairs; row 3t+2 is row 3t+1 with pairs swapped, under another label. */

@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PAPER_TABLE } from '../../lib/experiments/paper_table';
 import { getRow, listRows } from '../../lib/experiments/registry';
-import { missingInputs, requireInputs, trainConfigOf } from '../../lib/experiments/row_config';
+import { trainConfigOf } from '../../lib/experiments/row_config';
+import { missingInputs } from '../../lib/experiments/build_run';
+import { specFromRow } from '../../lib/experiments/run_spec';
 import { groupLearningRates } from '../../lib/train/param_groups';
 import { validateTrainConfig } from '../../lib/train/train_config';
 
 const root = mkdtempSync(join(tmpdir(), 'see-exp-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-// transcribed from ../shared/reference/see-configs.md section 1 (SEE rows; CUB, Cars, SOP, In-Shop)
+// transcribed from docs/official-recipe.md section 1 (SEE rows; CUB, Cars, SOP, In-Shop)
 const SEE_CONFIGS_SECTION_1: [string, number[][]][] = [
   ['R^512', [[69.3, 79.0, 87.3], [88.5, 93.4, 95.9], [80.3, 91.5, 96.5], [92.8, 98.3, 98.8]]],
   ['De^128', [[75.1, 84.1, 90.1], [85.7, 91.5, 94.8], [83.0, 93.1, 97.2], [91.2, 98.0, 98.6]]],
@@ -23,7 +25,7 @@ const SEE_CONFIGS_SECTION_1: [string, number[][]][] = [
   ['V^384', [[85.8, 91.4, 94.6], [88.8, 93.8, 96.4], [86.3, 95.0, 98.2], [93.2, 98.6, 99.1]]],
 ];
 
-test('SEE rows carry the paper numbers of see-configs.md section 1 for every dataset', () => {
+test('SEE rows carry the paper numbers of docs/official-recipe.md section 1 for every dataset', () => {
   const ds = ['cub', 'cars', 'sop', 'inshop'] as const;
   const ks = { cub: ['1', '2', '4'], cars: ['1', '2', '4'], sop: ['1', '10', '100'], inshop: ['1', '10', '20'] };
   for (const [arch, values] of SEE_CONFIGS_SECTION_1) {
@@ -35,19 +37,27 @@ test('SEE rows carry the paper numbers of see-configs.md section 1 for every dat
   }
 });
 
-test('row counts: 7 backbones x 4 datasets x (SEE, PA) trainable; every other table row cited on 4 datasets', () => {
-  assert.equal(listRows({ status: 'trainable' }).length, 56);
+test('row counts: 7 backbones x 4 datasets x (SEE, PA), NSoftmax and ProxyNCA++ on R^512 trainable; every other table row cited', () => {
+  assert.equal(listRows({ status: 'trainable' }).length, 7 * 4 * 2 + 2 * 4);
   assert.equal(PAPER_TABLE.length, 29);
-  assert.equal(listRows({ status: 'cited' }).length, (29 - 7) * 4);
-  for (const id of ['mic-r128-cub', 'xbm-r128-sop', 'htl-b512-inshop', 'irt_r-de128-sop', 'hyp-v384-cars', 'proxyncapp-r512-cub']) {
+  assert.equal(listRows({ status: 'cited' }).length, (29 - 7 - 2) * 4);
+  for (const id of ['mic-r128-cub', 'xbm-r128-sop', 'htl-b512-inshop', 'irt_r-de128-sop', 'hyp-v384-cars', 'nsoftmax-r128-cub', 'ms-b512-cub']) {
     assert.equal(getRow(id).status, 'cited', id);
   }
+  // a cited method whose loss the kit has says how to train that loss
+  assert.match(getRow('ms-b512-cub').notes[0], /no B\^512 backbone .*--set loss\.name=multi_similarity/);
+  for (const [id, loss] of [['nsoftmax-r512-cub', 'normalized_softmax'], ['proxyncapp-r512-sop', 'proxy_nca_pp']]) {
+    const r = getRow(id);
+    assert.deepEqual([r.status, r.loss, r.backbone, r.embeddingDim], ['trainable', loss, 'resnet50.tv_in1k', 512], id);
+    assert.deepEqual(specFromRow(id).loss, { name: loss, options: loss === 'normalized_softmax' ? { alpha: 32 } : { scale: 1, temperature: 1 / 9 } }, id);
+  }
+  assert.equal(getRow('nsoftmax-r512-cub').paper?.['1'], 61.3);
   assert.equal(getRow('xbm-r128-cub').paper?.['1'], null, 'a "-" in the table stays null');
   assert.equal(getRow('pa-b512-cub').paper?.['1'], 68.4);
   for (const r of listRows({ method: 'PA', status: 'trainable' })) assert.equal(r.paper, null, r.id);
 });
 
-test('De^128 recipes are the official script values (see-configs.md 2a), with effective lrs by hand', () => {
+test('De^128 recipes are the official script values (docs/official-recipe.md 2a), with effective lrs by hand', () => {
   const sop = trainConfigOf(getRow('see-de128-sop'));
   assert.deepEqual(
     [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed],
@@ -63,6 +73,9 @@ test('De^128 recipes are the official script values (see-configs.md 2a), with ef
   const inshop = trainConfigOf(getRow('see-de128-inshop'));
   assert.deepEqual([inshop.epochs, inshop.evalFrom, inshop.fcLrScale], [300, 40, 100]);
   assert.deepEqual(getRow('see-de128-cars').recipe?.see.value, { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 });
+  assert.deepEqual(specFromRow('see-de128-cars').loss, { name: 'see_proxy_anchor',
+    options: { n: 8, lambda: 0.2, margin: 0.1, alpha: 32, plan: 1, maxThresh: 0.4, minThresh: 0, lowerBound: 0, coefficients: 'simplex' } });
+  assert.deepEqual(specFromRow('pa-de128-cars').loss, { name: 'proxy_anchor', options: { margin: 0.1, alpha: 32 } });
 });
 
 test('every trainable row has a valid config, a backbone, a weight file, a dataset folder and a reason for every value', () => {
@@ -78,13 +91,13 @@ test('every trainable row has a valid config, a backbone, a weight file, a datas
 
 test('unknown row ids list the valid ones; missing inputs name what to download and where', () => {
   assert.throws(() => getRow('see-de999-cub'), (e: Error) => /unknown experiment row "see-de999-cub"/.test(e.message) && e.message.includes('see-de128-cub') && e.message.includes('hyp-de128-cub'));
-  const row = getRow('see-de128-cub');
-  const missing = missingInputs(row, root);
+  const spec = specFromRow('see-de128-cub', root);
+  const missing = missingInputs(spec);
   assert.equal(missing.filter((m) => m.includes(join(root, 'CUB_200_2011')) && m.includes('CUB_200_2011.tgz')).length, 1);
   mkdirSync(join(root, 'CUB_200_2011'));
-  assert.equal(missingInputs(row, root).some((m) => m.includes('dataset folder')), false);
-  const withWeights = { ...row, weightsFile: join(root, 'w.safetensors') };
-  assert.match(missingInputs(withWeights, root).join('\n'), /weights file .*w\.safetensors is missing: download the pretrained deit_small_distilled/);
+  assert.equal(missingInputs(spec).some((m) => m.includes('dataset folder')), false);
+  const withWeights = { ...spec, weights: join(root, 'w.safetensors') };
+  assert.match(missingInputs(withWeights).join('\n'), /weights file .*w\.safetensors is missing/);
   writeFileSync(join(root, 'w.safetensors'), '');
-  assert.doesNotThrow(() => requireInputs(withWeights, root));
+  assert.deepEqual(missingInputs(withWeights), []);
 });

@@ -16,7 +16,7 @@ import { RunDir } from '../../lib/train/run_dir';
 import { RunStoppedError } from '../../lib/train/stop_signal';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../lib/train/train_config';
 import type { Batch, BatchSource, Evaluator } from '../../lib/train/contracts';
-import { Rng } from '../../lib/train/rng';
+import { Sfc32 } from '../../lib/random';
 import { gauss } from '../train/doubles';
 
 const SIZE = 32;
@@ -24,11 +24,11 @@ const CLASSES = 6;
 const PIXELS = SIZE * SIZE * 3;
 
 function patterns(seed: number): Float32Array[] {
-  const rng = new Rng(seed);
+  const rng = new Sfc32(seed);
   return Array.from({ length: CLASSES }, () => Float32Array.from({ length: PIXELS }, () => gauss(rng)));
 }
 
-function images(centres: Float32Array[], labels: number[], rng: Rng): tf.Tensor4D {
+function images(centres: Float32Array[], labels: number[], rng: Sfc32): tf.Tensor4D {
   const out = new Float32Array(labels.length * PIXELS);
   labels.forEach((c, i) => { for (let k = 0; k < PIXELS; k++) out[i * PIXELS + k] = centres[c][k] + 0.8 * gauss(rng); });
   return tf.tensor4d(out, [labels.length, SIZE, SIZE, 3]);
@@ -38,7 +38,7 @@ class PatternSource implements BatchSource {
   constructor(readonly centres: Float32Array[], readonly itersPerEpoch: number, readonly batch: number) {}
 
   *epoch(_epoch: number, seed: number, fromStep = 0): Iterable<Batch> {
-    const rng = new Rng(seed);
+    const rng = new Sfc32(seed);
     for (let s = 0; s < this.itersPerEpoch; s++) {
       // m = 2 per class, fixed batch shape (the webgpu buffer pool reuses buffers by exact size)
       const labels = Array.from({ length: this.batch }, (_, i) => (Math.floor(i / 2) + s) % CLASSES);
@@ -52,7 +52,7 @@ class PatternSource implements BatchSource {
 function patternEvaluator(centres: Float32Array[]): Evaluator {
   const labels = Array.from({ length: 4 * CLASSES }, (_, i) => i % CLASSES);
   return async (model) => {
-    const x = images(centres, labels, new Rng(77));
+    const x = images(centres, labels, new Sfc32(77));
     const y = tf.tensor1d(labels, 'int32');
     const z = model.embed(x, false); // [N, D]
     try {

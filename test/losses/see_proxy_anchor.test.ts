@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { SeeProxyAnchorLoss, seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
-import { sphericalExpansion } from '../../lib/method/expansion';
+import { sphericalExpansion } from '../../lib/method/fast/expansion';
 import { assertNoTensorLeak } from '../helpers/leaks';
 import { maxAbsDiff, testMatrix } from '../method/loop_reference';
 
@@ -69,6 +69,8 @@ test('the class follows the schedule, reports what it expanded, and trains 20 st
   }, 20);
   assert.equal(loss.lastStep?.numExpanded, 4); // round(10 * 0.4)
   assert.equal(loss.lastStep?.numSynthetic, 4 * N);
+  // the loop logs lastStats(): the official aug_rate = synthetic points / batch size
+  assert.deepEqual(loss.lastStats(), { expansionRate: (4 * N) / 10, numExpanded: 4, threshold: loss.threshold });
   assert.ok(losses[losses.length - 1] < losses[0], `loss should go down: ${losses[0]} -> ${losses[losses.length - 1]}`);
   opt.dispose();
   tf.dispose([emb, y]);

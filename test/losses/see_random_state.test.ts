@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { SeeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
-import { SeededRandom } from '../../lib/method/random';
+import { SeededRandom } from '../../lib/random';
 
 test('SeededRandom state round-trips and bad states are refused', () => {
   const a = new SeededRandom(7);

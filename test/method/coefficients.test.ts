@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simplexCoefficients, randomSumZeroCoefficients } from '../../lib/method/coefficients';
-import { SeededRandom } from '../../lib/method/random';
+import { SeededRandom } from '../../lib/random';
 
 test('simplex rows: row 0 = e0, unit rows, pairwise dot -1/n, last column zero', () => {
   for (const n of [1, 2, 3, 8, 16, 31]) {

@@ -2,10 +2,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
-import { sphericalExpansion, constantExpansion } from '../../lib/method/expansion';
+import { sphericalExpansion, constantExpansion } from '../../lib/method/fast/expansion';
 import { simplexCoefficients, randomSumZeroCoefficients } from '../../lib/method/coefficients';
-import { SeededRandom } from '../../lib/method/random';
-import { jsExpansionKernels, withExpansionKernels } from '../../lib/method/kernels';
+import { SeededRandom } from '../../lib/random';
+import { jsExpansionKernels, withExpansionKernels } from '../../lib/method/fast/kernels';
 import { dot, expandOne, l2norm, maxAbsDiff, testMatrix } from './loop_reference';
 
 before(async () => { await initBackend('wasm', { quiet: true }); });

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assembleKernels } from '../../scripts/build_wasm';
-import { EXPANSION_KERNELS_WASM_BASE64 } from '../../lib/method/kernels/expansion_kernels_wasm';
-import { expansionKernels, jsExpansionKernels, KERNEL_DATA_BASE } from '../../lib/method/kernels';
-import { SeededRandom } from '../../lib/method/random';
-import { expWedge } from '../../lib/method/ziggurat';
+import { EXPANSION_KERNELS_WASM_BASE64 } from '../../lib/method/fast/kernels/expansion_kernels_wasm';
+import { expansionKernels, jsExpansionKernels, KERNEL_DATA_BASE } from '../../lib/method/fast/kernels';
+import { SeededRandom } from '../../lib/random';
+import { expWedge } from '../../lib/method/fast/ziggurat';
 
 test('the committed wasm is exactly the assembled WAT (run `npx tsx scripts/build_wasm.ts` after editing it)', async () => {
   const fresh = Buffer.from(await assembleKernels()).toString('base64');

@@ -1,8 +1,10 @@
 /**
  * Plain-loop float64 versions of the official per-sample code, for the tests: l2_norm,
  * one2many_expansion (classical Gram-Schmidt, one random vector at a time) and Proxy-Anchor.
- * Written from the formulas in ../shared/reference/README.md, not copied.
+ * Written from the formulas in test/fixtures/reference/README.md, not copied.
  */
+import { gaussian, mulberry32 } from '../../lib/random';
+
 export type Mat = number[][];
 
 export function dot(a: number[], b: number[]): number {
@@ -68,17 +70,10 @@ export function finiteDiff(f: (m: Mat) => number, m: Mat, h = 1e-5): Mat {
   }));
 }
 
-/** deterministic pseudo-random matrix for tests (not the library's generator) */
+/** deterministic standard-normal matrix for tests (lib/random.ts: Box-Muller over mulberry32) */
 export function testMatrix(rows: number, cols: number, seed: number): Mat {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => {
-    const u = Math.max(next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
-  }));
+  const normal = gaussian(mulberry32(seed));
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, normal));
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: number[]): number {

@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
-import { SeededRandom } from '../../lib/method/random';
+import { SeededRandom } from '../../lib/random';
 import { batchStatistics } from '../../lib/method/statistics';
 import { dot, l2norm, testMatrix } from './loop_reference';
 

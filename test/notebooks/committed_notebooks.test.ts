@@ -1,7 +1,8 @@
 /**
  * The committed notebooks (notebooks/NN_name.ipynb): all eight are there, stored without outputs, on
  * the tslab kernel, with a QUICK switch and a purpose/Inputs/Outputs header, and every code cell
- * that imports the kit goes through the `see-kit` package link (a relative ../lib import fails in tslab).
+ * that imports the kit goes through the `see-kit` package link (a relative ../lib import fails in tslab) and
+ * takes only what the public surface (lib/index.ts) exports.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,11 +21,14 @@ test('the eight notebooks exist and pass the source check', () => {
   assert.deepEqual(problems, []);
 });
 
-test('notebooks import the kit as see-kit/lib/..., after require("tsx/cjs")', () => {
+test('notebooks import the kit from its public surface see-kit/lib only, after require("tsx/cjs")', () => {
   for (const f of EXPECTED) {
     const code = readNotebook(join(DIR, `${f}.ipynb`)).cells.filter((c) => c.cell_type === 'code').map((c) => joinText(c.source));
     const all = code.join('\n');
     assert.doesNotMatch(all, /from '\.\.\/lib/, `${f}: relative ../lib import (fails in tslab)`);
+    const deep = all.match(/from 'see-kit\/lib\/[^']*'/g) ?? [];
+    assert.deepEqual(deep, [], `${f}: imports past the public surface (lib/index.ts)`);
+    assert.match(all, /from 'see-kit\/lib'/, `${f}: imports nothing from see-kit/lib`);
     const firstKitImport = code.findIndex((c) => c.includes("from 'see-kit/"));
     const tsx = code.findIndex((c) => c.includes("require('tsx/cjs')"));
     assert.ok(tsx >= 0 && tsx <= firstKitImport, `${f}: require('tsx/cjs') must come before the first see-kit import`);

@@ -1,13 +1,13 @@
 /**
- * Reads the official code's reference cases from $REFERENCE_FIXTURES (default ../shared/reference,
- * relative to the project root) and prints `reference parity (<file>): N cases checked`.
- * The parity tests depend only on the format described in that folder's README.md.
+ * Reads the official code's reference cases from $REFERENCE_FIXTURES (default test/fixtures/reference,
+ * the copy kept in the repository) and prints `reference parity (<file>): N cases checked`.
+ * The parity tests depend only on the format described in test/fixtures/reference/README.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export function referenceDir(): string {
-  const dir = resolve(process.env.REFERENCE_FIXTURES ?? join(__dirname, '..', '..', '..', 'shared', 'reference'));
+  const dir = resolve(process.env.REFERENCE_FIXTURES ?? join(__dirname, '..', 'fixtures', 'reference'));
   if (!existsSync(dir)) {
     throw new Error(`reference fixtures folder ${dir} does not exist; set REFERENCE_FIXTURES to a folder of official-code cases`);
   }

@@ -1,14 +1,16 @@
 /**
  * Parity with the official SEE code (see.json): selection, scores, simplex coefficients,
  * expansions from the injected noise, the three losses and the gradients w.r.t. raw x and raw
- * proxies. Every case of $REFERENCE_FIXTURES/see.json is checked, on cpu and wasm.
+ * proxies. Every case of $REFERENCE_FIXTURES/see.json is checked, on cpu and wasm, for the fast path
+ * the kit trains with and for the readable one (lib/method/reference.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
-import { sphericalExpansion } from '../../lib/method/expansion';
+import { sphericalExpansion } from '../../lib/method/fast/expansion';
 import { simplexCoefficients } from '../../lib/method/coefficients';
+import { referenceExpansion, referenceSeeLoss } from '../../lib/method/reference';
 import { closeTo, readReference, reportParity } from './fixtures';
 import { firstMismatch, gradCloseTo, type SeeCase } from './see_case';
 
@@ -63,3 +65,34 @@ for (const backend of ['cpu', 'wasm'] as const) {
     reportParity('see.json', cases.length);
   });
 }
+
+/** The readable per-sample method against the same official outputs. */
+async function checkReferenceCase(c: SeeCase, k: number): Promise<void> {
+  const where = `see.json case ${k} (lib/method/reference.ts)`;
+  const [x, y, p, noise] = [tf.tensor2d(c.x), tf.tensor1d(c.y, 'int32'), tf.tensor2d(c.proxies), tf.tensor3d(c.noise)];
+  const e = await referenceExpansion(x, y, p, { n: c.n, plan: c.plan, threshold: c.thresh, noise });
+  assert.deepEqual(e.selected, c.out.selected, `${where}: selected`);
+  assert.deepEqual(Array.from(e.pointLabels), c.out.expansion_labels, `${where}: expansion labels`);
+  const pts = e.points.dataSync();
+  const bad = firstMismatch(pts, c.out.expansions.flat(), closeTo);
+  assert.equal(bad, -1, `${where}: expansions differ at flat index ${bad}: ${pts[bad]} vs ${c.out.expansions.flat()[bad]}`);
+  const loss = (xa: tf.Tensor, pa: tf.Tensor): tf.Scalar => referenceSeeLoss(xa as tf.Tensor2D, c.y, pa as tf.Tensor2D, e, c.lam, c.mrg, c.alpha);
+  const values = tf.tidy(() => [loss(x, p), ...tf.grads(loss)([x, p])]);
+  const [total, gx, gp] = [values[0].dataSync()[0], values[1].dataSync(), values[2].dataSync()];
+  tf.dispose(values);
+  assert.ok(closeTo(total, c.out.total), `${where}: total ${total} vs ${c.out.total}`);
+  for (const [got, want, name] of [[gx, c.out.grad_x.flat(), 'grad_x'], [gp, c.out.grad_proxies.flat(), 'grad_proxies']] as const) {
+    const i = firstMismatch(got, want, gradCloseTo(want, closeTo));
+    assert.equal(i, -1, `${where}: ${name} differs at ${i}: ${got[i]} vs ${want[i]}`);
+  }
+  tf.dispose([x, y, p, noise, e.points]);
+}
+
+test('the readable method matches the official code on every see.json case (wasm)', async () => {
+  await initBackend('wasm', { quiet: true });
+  const cases = readReference<SeeCase[]>('see.json');
+  const before = tf.memory().numTensors;
+  for (const [k, c] of cases.entries()) await checkReferenceCase(c, k);
+  assert.equal(tf.memory().numTensors, before, 'reference parity leaked tensors');
+  reportParity('see.json', cases.length);
+});

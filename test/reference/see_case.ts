@@ -1,4 +1,4 @@
-/** The format of one see.json case (see ../shared/reference/README.md). */
+/** The format of one see.json case (see test/fixtures/reference/README.md). */
 export interface SeeCase {
   B: number;
   d: number;

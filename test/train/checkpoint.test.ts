@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../lib/train/atomic_write';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../lib/train/checkpoint';
 import { buildParamGroups } from '../../lib/train/param_groups';
 import { formatDuration, formatProgress, ThroughputMeter } from '../../lib/train/progress';
-import { Rng } from '../../lib/train/rng';
+import { Sfc32 } from '../../lib/random';
 import { loggedBefore, makeRunId, RunDir } from '../../lib/train/run_dir';
 import { TinyMlp, TinyProxyLoss } from './doubles';
 
@@ -71,15 +71,15 @@ test('RunDir writes config, log and metrics; truncateLogAfter drops records of l
   assert.deepEqual(d.readConfig(), { a: 1 });
 });
 
-test('Rng state round trip and progress formatting', () => {
-  const r = new Rng(3);
+test('Sfc32 state round trip and progress formatting', () => {
+  const r = new Sfc32(3);
   r.next();
   const s = r.getState();
   const x = [r.nextUint32(), r.nextUint32()];
-  const r2 = new Rng(99);
+  const r2 = new Sfc32(99);
   r2.setState(s);
   assert.deepEqual([r2.nextUint32(), r2.nextUint32()], x);
-  assert.notEqual(new Rng(1).nextUint32(), new Rng(2).nextUint32());
+  assert.notEqual(new Sfc32(1).nextUint32(), new Sfc32(2).nextUint32());
   assert.throws(() => r2.setState([1, 2]), /four unsigned/);
   assert.equal(formatDuration(3725), '1:02:05');
   assert.equal(formatDuration(65), '1:05');

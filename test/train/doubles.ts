@@ -6,7 +6,7 @@
 import { tf } from '../../lib/tf';
 import type { EmbeddingModel, MetricLoss } from '../../lib/types';
 import type { Batch, BatchSource, EvalMetrics, Evaluator } from '../../lib/train/contracts';
-import { Rng } from '../../lib/train/rng';
+import { Sfc32 } from '../../lib/random';
 
 export const IMG = 4; // images [B, 4, 4, 3]
 const IN = IMG * IMG * 3;
@@ -56,11 +56,11 @@ export class TinyProxyLoss implements MetricLoss {
   readonly epochsSeen: number[] = [];
   poison = false;
   /** random state of its own (like SEE's expansion draws): jitters the logit scale each step */
-  private readonly rng: Rng;
+  private readonly rng: Sfc32;
 
   constructor(numClasses: number, dim: number, seed: number) {
     this.proxies = tf.variable(tf.randomNormal([numClasses, dim], 0, 1, 'float32', seed));
-    this.rng = new Rng(seed + 1000);
+    this.rng = new Sfc32(seed + 1000);
   }
 
   getRandomState(): number[] {
@@ -103,18 +103,18 @@ export class SyntheticData {
   readonly centres: Float32Array[];
 
   constructor(readonly numClasses: number, seed: number, readonly noise = 0.6) {
-    const rng = new Rng(seed);
+    const rng = new Sfc32(seed);
     this.centres = Array.from({ length: numClasses }, () => Float32Array.from({ length: IN }, () => gauss(rng)));
   }
 
-  sample(label: number, rng: Rng): Float32Array {
+  sample(label: number, rng: Sfc32): Float32Array {
     const c = this.centres[label];
     return Float32Array.from(c, (v) => v + this.noise * gauss(rng));
   }
 
   /** a fixed labelled set from classes [from, to) */
   fixedSet(from: number, to: number, perClass: number, seed: number): { x: Float32Array[]; y: number[] } {
-    const rng = new Rng(seed);
+    const rng = new Sfc32(seed);
     const x: Float32Array[] = [];
     const y: number[] = [];
     for (let c = from; c < to; c++) for (let k = 0; k < perClass; k++) { x.push(this.sample(c, rng)); y.push(c); }
@@ -122,7 +122,7 @@ export class SyntheticData {
   }
 }
 
-export function gauss(rng: Rng): number {
+export function gauss(rng: Sfc32): number {
   const u = Math.max(rng.next(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
@@ -138,7 +138,7 @@ export class SyntheticSource implements BatchSource {
   ) {}
 
   *epoch(epoch: number, seed: number, fromStep = 0): Iterable<Batch> {
-    const rng = new Rng(seed);
+    const rng = new Sfc32(seed);
     for (let s = 0; s < this.itersPerEpoch; s++) {
       if (this.failAt && this.failAt.epoch === epoch && this.failAt.step === s) throw new Error('simulated kill');
       const xs: number[] = [];

@@ -1,6 +1,6 @@
 /**
  * Marsaglia & Tsang's 128-layer ziggurat for standard normals (J. Stat. Software 5(8), 2000): its
- * tables, and the exp of its wedge test. Used by SeededRandom (./random.ts) and, through the tables
+ * tables, and the exp of its wedge test. Used by SeededRandom (lib/random.ts) and, through the tables
  * copied into its memory, by the WebAssembly kernel fill_normal4 (kernels/expansion_kernels.wat).
  */
 

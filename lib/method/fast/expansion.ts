@@ -18,15 +18,15 @@
  * asynchronously after its gradient tape (`readExpansionInputs`, any backend, WebGPU included)
  * and expands with `expandFromHost`. Both share everything after the read.
  */
-import { tf } from '../tf';
-import { hostValues } from '../backend/host_values';
-import { randomSumZeroCoefficients, simplexCoefficients } from './coefficients';
+import { tf } from '../../tf';
+import { hostValues } from '../../backend/host_values';
+import { randomSumZeroCoefficients, simplexCoefficients } from '../coefficients';
 import { inverseCholeskyFactor } from './orthonormal';
 import { expansionKernels, KERNEL_DATA_BASE } from './kernels';
-import type { SeededRandom } from './random';
-import type { SelectionPlan } from './schedule';
-import { selectForExpansion } from './selection';
-import { assertFiniteRows, assertRank2, readLabels } from './validation';
+import type { SeededRandom } from '../../random';
+import type { SelectionPlan } from '../schedule';
+import { selectForExpansion } from '../selection';
+import { assertFiniteRows, assertRank2, readLabels } from '../validation';
 
 /** residual norms at or below this are treated as "on the proxy": the sample is not expanded */
 export const ZERO_RESIDUAL = 1e-6;

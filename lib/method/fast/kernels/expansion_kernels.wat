@@ -1,4 +1,4 @@
-;; Kernels of the batched SEE expansion (lib/method/expansion.ts), WebAssembly SIMD (f32x4).
+;; Kernels of the batched SEE expansion (lib/method/fast/expansion.ts), WebAssembly SIMD (f32x4).
 ;; Assembled by `npx tsx scripts/build_wasm.ts` into expansion_kernels_wasm.ts (committed, base64);
 ;; test/method/kernels.test.ts re-assembles this file and checks the committed bytes are identical.
 ;;
@@ -10,11 +10,11 @@
 ;;   out [s, n, dp]  out[q, p, :] = sum_j a[q, p, j] * v[q, j, :]
 ;; No bounds or alignment requirements beyond dp % 8 == 0 (unaligned v128 loads are fine).
 ;;
-;; fill_normal4: SeededRandom.fillNormal (lib/method/random.ts) draw for draw: Marsaglia & Tsang's
+;; fill_normal4: SeededRandom.fillNormal (lib/random.ts) draw for draw: Marsaglia & Tsang's
 ;; 128-layer ziggurat on sfc32 generators, four lanes taken in turn for the first 32 bits of each
 ;; normal and one more for the slow path's further draws, the same operations in the same order,
 ;; so both give bit-identical streams. log is JavaScript's Math.log, imported (the base strip's
-;; tail needs it, about one draw in 1,700); exp (about one draw in 37) is $exp_wedge, as random.ts's
+;; tail needs it, about one draw in 1,700); exp (about one draw in 37) is $exp_wedge, as ziggurat.ts's
 ;; expWedge.
 ;;   state i32 at byte 0: a of lanes 0..3, then b, c, d (16 values); the tail generator's a, b, c, d
 ;;   at 64 (read and written back)
@@ -53,7 +53,7 @@
   (func $scaled (param $hz i32) (param $iz i32) (result f64)
     (f64.mul (f64.convert_i32_s (local.get $hz)) (f64.load offset=592 (i32.shl (local.get $iz) (i32.const 3)))))
 
-  ;; e^y for the wedge test, y in (-6, 0]: lib/method/random.ts expWedge, the same float64
+  ;; e^y for the wedge test, y in (-6, 0]: lib/method/fast/ziggurat.ts expWedge, the same float64
   ;; operations (y = k ln2/32 + r, Taylor polynomial of degree 6 in r by Horner, times
   ;; 2^((k & 31)/32) from the table at 2640 and 2^(k >> 5))
   (func $exp_wedge (param $y f64) (result f64)

@@ -5,7 +5,7 @@
  * R@K, paper R@K and best - paper.
  */
 import * as aq from 'arquero';
-import { getRow } from '../experiments/registry';
+import { getRow } from './registry';
 import type { RunMetrics } from '../train/loop';
 import { listFinishedRuns, DEFAULT_RUNS_ROOT } from '../train/run_dir';
 

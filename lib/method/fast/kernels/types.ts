@@ -13,7 +13,7 @@ export interface ExpansionKernels {
    * a [s, n, k] = float32(rn[q] * (cf[q] @ L_q^-1[1:, :]) + c[q] e0) with L_q the Cholesky factor of
    * g[q] (see the WAT): g f32 [s, k, k]; cf f64 [n, k-1] per sample, `cfstride` bytes apart (0: shared);
    * c, rn f32 [s]; scratch (8-byte aligned, like cf) 2k^2 + k f64. Returns -1, or the first sample
-   * with a pivot <= MIN_PIVOT (lib/method/orthonormal.ts).
+   * with a pivot <= MIN_PIVOT (lib/method/fast/orthonormal.ts).
    */
   pointCoefficients(g: number, cf: number, cfstride: number, c: number, rn: number, a: number, scratch: number,
     s: number, n: number, k: number): number;
@@ -22,7 +22,7 @@ export interface ExpansionKernels {
    * |z - (z.w) w|; p [u, d] (raw distinct proxies) is normalised in place; slot i32 [b]. Any d.
    */
   unitRows(x: number, p: number, slot: number, out: number, b: number, u: number, d: number): void;
-  /** raw ziggurat fill of `turns` x 4 draws (wasm only; lib/method/random.ts sets the state and tables, see the WAT) */
+  /** raw ziggurat fill of `turns` x 4 draws (wasm only; lib/random.ts sets the state and tables, see the WAT) */
   fill_normal4?(out: number, turns: number): void;
 }
 

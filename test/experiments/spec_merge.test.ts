@@ -1,0 +1,44 @@
+/** Run specifications changed by overrides, JSON files and older config.json files, with checks. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSpec, specFromRow } from '../../lib/experiments/run_spec';
+import { applyOverrides, specFromJson, upgradeLegacy } from '../../lib/experiments/spec_merge';
+
+test('overrides: typed values, named choices reset to the new entry\'s defaults, options checked', () => {
+  const s = applyOverrides(specFromRow('see-de128-cub'), ['train.epochs=3', 'loss.options.lambda=0.5', 'loss.options.coefficients=random']);
+  assert.deepEqual([s.train.epochs, s.loss.options.lambda, s.loss.options.coefficients, s.loss.options.n], [3, 0.5, 'random', 8]);
+  const pa = applyOverrides(s, ['loss.name=proxy_anchor', 'loss.options.margin=0.2']);
+  assert.deepEqual(pa.loss, { name: 'proxy_anchor', options: { margin: 0.2, alpha: 32 } });
+  assert.deepEqual(applyOverrides(s, ['head.options.lastNorm=false']).head, { name: 'normalized_linear', options: { lastNorm: false } });
+  assert.throws(() => applyOverrides(s, ['train.epochs=three']), /"train.epochs" is "three" \(string\), expected a number/);
+  assert.throws(() => applyOverrides(s, ['train.epochz=3']), /unknown key "train.epochz"/);
+  assert.throws(() => applyOverrides(s, ['train.epochs=0']), /epochs=0, expected an integer >= 1/);
+  assert.throws(() => applyOverrides(s, ['loss.name=arcface']), /override "loss.name=arcface": unknown loss "arcface"; expected one of see_proxy_anchor, /);
+  assert.throws(() => applyOverrides(s, ['loss.options.n=0']), /loss "see_proxy_anchor": option n=0, expected an integer >= 1/);
+  assert.throws(() => applyOverrides(s, ['loss.weight=2']), /unknown key "loss.weight"; expected loss.name, loss.options/);
+  assert.throws(() => applyOverrides(s, ['mode.name=frozen']), /unknown training mode "frozen"; expected one of end_to_end/);
+  assert.throws(() => applyOverrides(s, ['dataset=imagenet']), /dataset "imagenet", expected one of cub, cars, sop, inshop, glyphs/);
+  assert.throws(() => applyOverrides(s, ['backbone=resnet18']), /unknown backbone "resnet18"/);
+  assert.throws(() => applyOverrides(s, ['evalMetrics=["recall","auc"]']), /evalMetrics \["recall","auc"\], expected a list of recall, mapAtR, nmi/);
+});
+
+test('overrides written before losses were named choices still work: loss=<name>, see.<option>=<value>', () => {
+  const s = applyOverrides(specFromRow('see-de128-cub'), ['see.lambda=0.5', 'see.n=4']);
+  assert.deepEqual([s.loss.name, s.loss.options.lambda, s.loss.options.n], ['see_proxy_anchor', 0.5, 4]);
+  assert.deepEqual(applyOverrides(s, ['loss=proxy_anchor']).loss, { name: 'proxy_anchor', options: { margin: 0.1, alpha: 32 } });
+});
+
+test('JSON: a row with changes, a partial spec over the defaults, a legacy config.json', () => {
+  const fromRow = specFromJson({ row: 'pa-de128-sop', train: { epochs: 3 } }, 'a.json');
+  assert.deepEqual([fromRow.row, fromRow.loss.name, fromRow.train.epochs, fromRow.train.evalFrom], ['pa-de128-sop', 'proxy_anchor', 3, 40]);
+  const ms = specFromJson({ loss: { name: 'multi_similarity', options: { beta: 40 } } }, 'b.json');
+  assert.deepEqual(ms.loss, { name: 'multi_similarity', options: { alpha: 2, beta: 40, base: 0.5 } });
+  assert.throws(() => specFromJson({ loss: { nme: 'x' } }, 'c.json'), /c\.json: unknown key "loss\.nme"/);
+  assert.throws(() => specFromJson([1], 'd.json'), /d\.json: expected a JSON object/);
+  // a config.json as the kit wrote it before: loss a name, SEE's settings in "see", no head or mode
+  const legacy = { name: 'old', row: null, dataset: 'glyphs', loss: 'see_proxy_anchor', see: { n: 4, lambda: 0.3, maxThresh: 0.4, minThresh: 0, plan: 0 } };
+  assert.deepEqual(upgradeLegacy(legacy).loss, { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.3, maxThresh: 0.4, minThresh: 0, plan: 0 } });
+  const old = specFromJson(legacy, 'config.json', defaultSpec());
+  assert.deepEqual([old.loss.options.n, old.loss.options.plan, old.loss.options.alpha, old.head.name, old.mode.name], [4, 0, 32, 'normalized_linear', 'end_to_end']);
+  assert.deepEqual(specFromJson({ ...legacy, loss: 'proxy_anchor' }, 'config.json', defaultSpec()).loss, { name: 'proxy_anchor', options: { margin: 0.1, alpha: 32 } });
+});
