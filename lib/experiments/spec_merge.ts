@@ -3,8 +3,10 @@
  * `loss.options.coefficients=random`: the strings of `see-kit train --set`), JSON config files and
  * runs' config.json. Every key must exist and keep its type; the head, the loss and the training
  * mode are named choices: a new name starts from that entry's defaults, and options are checked
- * against its schema. Specifications written before losses were named choices (`"loss":
- * "see_proxy_anchor"` with a `"see"` section, `--set see.n=4`) are read as the new form.
+ * against its schema; a union with a `kind` (`train.lrDecay`, `train.clip`) is replaced whole by a
+ * value naming its kind, changed key by key otherwise. Specifications written before losses were
+ * named choices (`"loss": "see_proxy_anchor"` with a `"see"` section, `--set see.n=4`) are read as
+ * the new form.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolveHead } from '../backbones/heads';
@@ -44,6 +46,8 @@ function mergeChecked(base: Json, patch: Json, source: string, prefix: string): 
     const cur = base[k];
     if (prefix === '' && k in NAMED) {
       out[k] = mergeNamed(k, cur as NamedOptions, v, source);
+    } else if (isObject(cur) && 'kind' in cur && isObject(v) && 'kind' in v) {
+      out[k] = v; // one choice of a union (train.lrDecay, train.clip): a patch naming its kind replaces it whole
     } else if (isObject(cur) && isObject(v)) {
       out[k] = mergeChecked(cur, v, source, `${key}.`);
     } else {

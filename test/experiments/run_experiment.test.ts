@@ -1,7 +1,7 @@
-/** buildRun and runExperiment on a tiny glyphs run: parts from the registries, hooks, no leaks, re-evaluation. */
+/** buildRun and runExperiment on a tiny glyphs run: parts from the registries, hooks, no leaks, re-evaluation, resume of an older config. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddingHead } from '../../lib/backbones/head';
@@ -59,5 +59,25 @@ test('runExperiment: hooks see the built run, the evaluator can be replaced, the
   const again = await evaluateRun(runDir);
   assert.deepEqual([again.epoch, again.metrics.recallAtK], [0, metrics.last.test.recallAtK]);
   await assert.rejects(runExperiment(tiny(), { runPath: runDir.path }), /already has a checkpoint: resume it/);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('a run whose config.json has the older form ("loss": "<name>" + "see") resumes; a real change is named by its current key', async () => {
+  const before = tf.memory().numTensors;
+  const runPath = join(root, 'runs', 'legacy');
+  const spec = tiny();
+  await runExperiment(spec, { runPath });
+  // as the kit wrote it before losses were named choices: no head or mode, SEE's options in "see";
+  // no checkpoint yet (a run killed in its first epoch), so the resume compares with config.json
+  const current = JSON.parse(readFileSync(join(runPath, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const { head: _head, mode: _mode, loss, ...rest } = current;
+  const legacy = { ...rest, loss: (loss as { name: string }).name, see: (loss as { options: object }).options };
+  for (const f of ['checkpoint.safetensors', 'metrics.json']) rmSync(join(runPath, f));
+  writeFileSync(join(runPath, 'config.json'), JSON.stringify(legacy));
+  const resumed = await runExperiment(spec, { runPath, resume: true });
+  assert.equal(resumed.metrics.last.epoch, 0);
+  rmSync(join(runPath, 'checkpoint.safetensors'));
+  writeFileSync(join(runPath, 'config.json'), JSON.stringify({ ...legacy, see: { ...legacy.see, n: 5 } }));
+  await assert.rejects(runExperiment(spec, { runPath, resume: true }), /differs from .*config\.json in 1 key\(s\):\n {2}loss\.options\.n: 5 in .*config\.json, 4 in this resume/);
   assert.equal(tf.memory().numTensors, before);
 });

@@ -1,7 +1,8 @@
 /** Run specifications changed by overrides, JSON files and older config.json files, with checks. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultSpec, specFromRow } from '../../lib/experiments/run_spec';
+import { listRows } from '../../lib/experiments/registry';
+import { defaultSpec, runInfoOf, specFromRow } from '../../lib/experiments/run_spec';
 import { applyOverrides, specFromJson, upgradeLegacy } from '../../lib/experiments/spec_merge';
 
 test('overrides: typed values, named choices reset to the new entry\'s defaults, options checked', () => {
@@ -41,4 +42,18 @@ test('JSON: a row with changes, a partial spec over the defaults, a legacy confi
   const old = specFromJson(legacy, 'config.json', defaultSpec());
   assert.deepEqual([old.loss.options.n, old.loss.options.plan, old.loss.options.alpha, old.head.name, old.mode.name], [4, 0, 32, 'normalized_linear', 'end_to_end']);
   assert.deepEqual(specFromJson({ ...legacy, loss: 'proxy_anchor' }, 'config.json', defaultSpec()).loss, { name: 'proxy_anchor', options: { margin: 0.1, alpha: 32 } });
+});
+
+test("every trainable row's config.json reads back as the same spec (evaluate, resume); a union is replaced by its kind", () => {
+  const rows = listRows({ status: 'trainable' });
+  assert.ok(rows.some((r) => specFromRow(r.id).train.lrDecay.kind === 'step'), 'a row with a step schedule is among them');
+  for (const r of rows) {
+    const spec = specFromRow(r.id);
+    const stored = JSON.parse(JSON.stringify({ ...runInfoOf(spec), train: spec.train })) as unknown;
+    assert.deepEqual(specFromJson(stored, `${r.id}/config.json`, defaultSpec()), spec, r.id);
+  }
+  const step = specFromRow(rows.find((r) => specFromRow(r.id).train.lrDecay.kind === 'step')!.id);
+  assert.deepEqual(applyOverrides(step, ['train.lrDecay={"kind":"cosine","minLrScale":0}']).train.lrDecay, { kind: 'cosine', minLrScale: 0 });
+  assert.equal((applyOverrides(step, ['train.lrDecay.gamma=0.25']).train.lrDecay as { gamma: number }).gamma, 0.25);
+  assert.throws(() => applyOverrides(step, ['train.lrDecay.gama=0.25']), /unknown key "train.lrDecay.gama"/);
 });
