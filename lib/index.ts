@@ -3,8 +3,10 @@
  * only from here (`import { ... } from 'see-kit/lib'`); deeper paths are the library's own.
  */
 // backend (lib/tf.ts is the only import of tfjs)
-export { tf, initBackend, backendInfo, describeBackend, parseBackendRequest } from './tf';
+export { tf, initBackend, backendInfo, describeBackend, parseBackendRequest, releaseWebGpu } from './tf';
 export type { BackendInfo, BackendName, BackendRequest } from './tf';
+// WebGPU cannot read synchronously: host copies for code that indexes tensors (a loss called directly)
+export { readToHost } from './backend/host_values';
 export type { EmbeddingModel, MetricLoss } from './types';
 export { SeededRandom } from './random';
 
@@ -57,6 +59,7 @@ export type { EvalMetrics, Evaluator } from './train/contracts';
 export { datasetEvaluator } from './train/dataset_evaluator';
 export { formatProgress } from './train/progress';
 export { RunDir, makeRunId, DEFAULT_RUNS_ROOT } from './train/run_dir';
+export { StopSignals, RunStoppedError } from './train/stop_signal';
 
 // experiments: specifications, building and running them, the paper's table
 export { specFromRow, defaultSpec } from './experiments/run_spec';

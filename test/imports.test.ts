@@ -31,7 +31,8 @@ test('tfjs, sharp, arquero and plotly.js load from CommonJS as in a notebook cel
 test('lib/index is the narrow public surface: one import gives a notebook everything it runs', async () => {
   const kit = await import('../lib');
   for (const name of ['initBackend', 'referenceExpansion', 'sphericalExpansion', 'createLoss', 'SeeProxyAnchorLoss', 'evaluate',
-    'readCub', 'createEmbeddingModel', 'train', 'buildRun', 'runExperiment', 'applyOverrides', 'demoSpec', 'listRows', 'showPlot']) {
+    'readCub', 'createEmbeddingModel', 'train', 'buildRun', 'runExperiment', 'applyOverrides', 'demoSpec', 'listRows', 'showPlot',
+    'readToHost', 'StopSignals']) {
     assert.equal(typeof (kit as Record<string, unknown>)[name], 'function', name);
   }
   const names = Object.keys(kit);
