@@ -5,7 +5,8 @@
  *   show <row>                                                         one row, recipe with reasons
  *   train <row | config.json> [--set key=value]... [--run-id id] [--resume <run id>]
  *   evaluate <run id | run dir>                                        rebuild, load checkpoint, score test split
- *   table                                                              finished runs beside the paper
+ *   table [--runs] [--protocol best-test|last|validation]             finished runs beside the paper (seeds pooled)
+ *   sweep ... | sweep-task ...                                         seeds x variants, here or on Slurm (./sweep_command.ts)
  * Common: --runs-root <dir> (default data/runs), --data-root <dir> (default data), --backend wasm|cpu|tensorflow|auto.
  * It parses arguments and prints; the runs themselves are checked, built and trained by lib/experiments
  * (runExperiment, evaluateRun). train stops at the next step with a checkpoint on SIGTERM or SIGINT
@@ -27,6 +28,7 @@ import { terminalProgress } from '../train/progress';
 import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
 import { RunStoppedError, StopSignals } from '../train/stop_signal';
 import { parseArgs } from './args';
+import { SWEEP_USAGE, sweepMain } from './sweep_command';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -43,7 +45,8 @@ export const USAGE = `usage: see-kit <command>
   show <row>
   train <row | config.json> [--set key=value]... [--run-id id] [--resume <run id>]
   evaluate <run id | run dir>
-  table
+  table [--runs] [--protocol best-test|last|validation]
+${SWEEP_USAGE}
 options: --runs-root <dir> (data/runs)  --data-root <dir> (data)  --backend auto|tensorflow|wasm|cpu
 --set examples: train.epochs=5  loss.name=multi_similarity  loss.options.margin=0.2  embeddingDim=64`;
 
@@ -128,6 +131,7 @@ async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: strin
 /** Runs one command; returns the exit code. Errors are printed as one clear message. */
 export async function main(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
   try {
+    if (argv[0] === 'sweep' || argv[0] === 'sweep-task') return await sweepMain(argv, io);
     const { command, positionals, flags, sets } = parseArgs(argv, OPTIONS);
     const runsRoot = typeof flags['runs-root'] === 'string' ? flags['runs-root'] : DEFAULT_RUNS_ROOT;
     const dataRoot = typeof flags['data-root'] === 'string' ? flags['data-root'] : undefined;

@@ -76,7 +76,7 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
     validationClasses: 0,
     augmentation: 'official',
     evalKs: [...DATASETS[row.dataset].evalKs],
-    evalMetrics: ['recall'],
+    evalMetrics: ['recall', 'mapAtR'], // MAP@R and R-Precision beside the paper's Recall@K (the Reality Check's metrics)
     train,
   };
 }

@@ -27,6 +27,8 @@ export interface BatchSource {
 export interface EvalMetrics {
   recallAtK: Record<string, number>;
   mapAtR?: number;
+  /** R-Precision, computed with MAP@R (same neighbours) */
+  rPrecision?: number;
   nmi?: number;
 }
 

@@ -66,22 +66,25 @@ export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
     const references = o.gallery ? o.gallery.length : (o.samples?.length ?? 0) - 1;
     checkKs(o.ks, references, `evaluation K values [${o.ks.join(', ')}] on ${o.gallery ? `a gallery of ${references} images` : `${references + 1} images (each query ranked against the other ${references})`}`);
   }
+  // R-Precision comes from the same neighbour counts as MAP@R: computed whenever MAP@R is
+  const scored: Metric[] = metrics.includes('mapAtR') && !metrics.includes('rPrecision') ? [...metrics, 'rPrecision'] : metrics;
   return async (model): Promise<EvalMetrics> => {
-    const options = { ks: o.ks, metrics, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
+    const options = { ks: o.ks, metrics: scored, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
     let result;
     if (o.query && o.gallery) {
       const [query, gallery] = [await embedSamples(model, o.query, o.spec, o.batchSize), await embedSamples(model, o.gallery, o.spec, o.batchSize)];
       pausePoint('evaluate');
-      result = await evaluate({ query, gallery }, { name: 'query-gallery', ks: o.ks, metrics, queryGallery: true }, options);
+      result = await evaluate({ query, gallery }, { name: 'query-gallery', ks: o.ks, metrics: scored, queryGallery: true }, options);
     } else if (o.samples) {
       const set = await embedSamples(model, o.samples, o.spec, o.batchSize);
       pausePoint('evaluate');
-      result = await evaluate(set, { name: 'labelled-set', ks: o.ks, metrics, queryGallery: false }, options);
+      result = await evaluate(set, { name: 'labelled-set', ks: o.ks, metrics: scored, queryGallery: false }, options);
     } else {
       throw new Error('datasetEvaluator: give either samples, or query and gallery');
     }
     const out: EvalMetrics = { recallAtK: Object.fromEntries((result.recall ?? []).map((r) => [String(r.k), r.recall])) };
     if (result.mapAtR !== undefined) out.mapAtR = result.mapAtR;
+    if (result.rPrecision !== undefined) out.rPrecision = result.rPrecision;
     if (result.nmi !== undefined) out.nmi = result.nmi;
     return out;
   };

@@ -24,6 +24,7 @@ import { webgpuMemory } from '../backend/webgpu_backend';
 import type { RunDir, RunPosition } from './run_dir';
 import { acquireRunLock, type LockHolder } from './run_lock';
 import { asNonFiniteStep, describeNonFinite, lossTermsOf, variableLabels } from './step_health';
+import { slurmTask } from './scheduler_env';
 import { RunStoppedError, type StopRequest } from './stop_signal';
 import { validateTrainConfig, type TrainConfig } from './train_config';
 import { trainStep } from './train_step';
@@ -104,7 +105,8 @@ function environment(): Record<string, unknown> {
   } catch {
     backend = `tfjs backend ${tf.getBackend()} (not chosen through initBackend)`;
   }
-  return { backend, node: process.version, time: new Date().toISOString() };
+  const slurm = slurmTask();
+  return { backend, node: process.version, time: new Date().toISOString(), ...(slurm ? { slurm } : {}) };
 }
 
 export async function train(opts: TrainOptions): Promise<RunMetrics> {

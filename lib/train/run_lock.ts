@@ -5,11 +5,14 @@
  * A second process finds the lock and refuses with who holds it. A lock whose process is gone
  * (killed with SIGKILL, machine rebooted) or whose pid now belongs to another process is stale:
  * the next process moves it aside and takes over, so a kill never leaves a run stuck.
- * A lock held from another host cannot be checked and is never taken over.
+ * A lock held from another host cannot be checked and is never taken over, except by a later run
+ * of the same Slurm job (a requeued task, maybe on another node: its SLURM_RESTART_COUNT is higher,
+ * and Slurm runs a job once at a time, so the holder is dead).
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { slurmTask } from './scheduler_env';
 
 export const LOCK_FILE = 'run.lock';
 
@@ -20,6 +23,9 @@ export interface LockHolder {
   since: string;
   /** field 22 of /proc/<pid>/stat (start time in clock ticks since boot), where /proc exists */
   processStart?: string;
+  /** SLURM_JOB_ID and SLURM_RESTART_COUNT (0 when unset) of the holder, when it ran under Slurm */
+  slurmJob?: string;
+  slurmRestart?: number;
 }
 
 export class RunLockedError extends Error {
@@ -50,6 +56,10 @@ function parseHolder(text: string): LockHolder | undefined {
 
 /** Whether the holder still runs: false when its pid is gone or was reused by another process. */
 export function holderAlive(h: LockHolder): boolean {
+  const slurm = slurmTask();
+  if (slurm && h.slurmJob === slurm.jobId && (h.slurmRestart ?? 0) < Number(slurm.restartCount ?? 0)) {
+    return false; // an earlier run of this Slurm job, which has been requeued since: Slurm runs a job once at a time
+  }
   if (h.host !== hostname()) return true; // cannot be checked from here
   try {
     process.kill(h.pid, 0);
@@ -109,7 +119,11 @@ export function acquireRunLock(dir: string): RunLock {
   const createdDir = existsSync(dir) ? undefined : dir;
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), processStart: processStart(process.pid) };
+  const slurm = slurmTask();
+  const me: LockHolder = {
+    pid: process.pid, host: hostname(), since: new Date().toISOString(), processStart: processStart(process.pid),
+    ...(slurm ? { slurmJob: slurm.jobId, slurmRestart: Number(slurm.restartCount ?? 0) } : {}),
+  };
   const content = JSON.stringify(me) + '\n';
   const tmp = join(dir, `.${LOCK_FILE}.${process.pid}.${Date.now()}.tmp`);
   try {
