@@ -18,7 +18,9 @@ import { isAbsolute, join } from 'node:path';
 import { LOSSES, lossNames } from '../losses/registry';
 import { describeSchema } from '../options';
 import { getRow, listRows } from '../experiments/registry';
+import { parseEpochProtocol } from '../experiments/epoch_protocol';
 import { resultsText } from '../experiments/results_table';
+import { seedTableText } from '../experiments/seed_table';
 import { evaluateRun, readRunSpec, runExperiment } from '../experiments/run_experiment';
 import { specFromRow, type RunSpec } from '../experiments/run_spec';
 import { applyOverrides, readSpecFile } from '../experiments/spec_merge';
@@ -37,7 +39,7 @@ export interface CliIo {
 
 const OPTIONS = {
   status: 'value', dataset: 'value', losses: 'switch', set: 'value', 'run-id': 'value', resume: 'value',
-  'runs-root': 'value', 'data-root': 'value', backend: 'value', help: 'switch',
+  'runs-root': 'value', 'data-root': 'value', backend: 'value', help: 'switch', runs: 'switch', protocol: 'value',
 } as const;
 
 export const USAGE = `usage: see-kit <command>
@@ -148,9 +150,12 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
         if (!positionals[0]) throw new Error(`show needs a row id\n${USAGE}`);
         io.out(JSON.stringify(getRow(positionals[0]), null, 2));
         return 0;
-      case 'table':
-        io.out(resultsText(runsRoot));
+      case 'table': {
+        const protocol = typeof flags.protocol === 'string' ? parseEpochProtocol(flags.protocol, '--protocol') : 'best-test';
+        if (flags.runs && flags.protocol) throw new Error('table --runs shows best-epoch and last-epoch columns side by side; --protocol applies to the pooled table');
+        io.out(flags.runs ? resultsText(runsRoot) : seedTableText(runsRoot, protocol));
         return 0;
+      }
       case 'train':
       case 'evaluate': {
         await initBackend(typeof flags.backend === 'string' ? parseBackendRequest(flags.backend) : undefined, { quiet: true });

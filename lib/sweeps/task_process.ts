@@ -33,6 +33,8 @@ function taskIndex(arg: string | undefined): number {
 function orphanWatch(): { stopped: () => boolean; dispose: () => void } {
   const parent = Number(process.env.SEE_KIT_SWEEP_PARENT);
   if (!Number.isInteger(parent) || parent <= 0) return { stopped: () => false, dispose: () => undefined };
+  // once the pool is gone, nothing reads our output: a write must not end the process (EPIPE) before it checkpoints
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let gone = process.ppid !== parent;
   const timer = setInterval(() => {
     if (!gone && process.ppid !== parent) {

@@ -36,13 +36,24 @@ export class RunLockedError extends Error {
   }
 }
 
-function processStart(pid: number): string | undefined {
+/** Fields 3 on of /proc/<pid>/stat (after the command name), where /proc exists. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function processStart(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/** A killed process nobody has reaped yet (a zombie: where PID 1 does not reap orphans, as in some containers). */
+function isZombie(pid: number): boolean {
+  const state = procStat(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 function parseHolder(text: string): LockHolder | undefined {
@@ -54,7 +65,7 @@ function parseHolder(text: string): LockHolder | undefined {
   }
 }
 
-/** Whether the holder still runs: false when its pid is gone or was reused by another process. */
+/** Whether the holder still runs: false when its pid is gone (or a zombie) or was reused by another process. */
 export function holderAlive(h: LockHolder): boolean {
   const slurm = slurmTask();
   if (slurm && h.slurmJob === slurm.jobId && (h.slurmRestart ?? 0) < Number(slurm.restartCount ?? 0)) {
@@ -66,6 +77,7 @@ export function holderAlive(h: LockHolder): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
+  if (isZombie(h.pid)) return false;
   return !(h.processStart && processStart(h.pid) !== undefined && processStart(h.pid) !== h.processStart);
 }
 

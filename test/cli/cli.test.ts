@@ -106,9 +106,10 @@ test('CLI end to end on tiny glyphs: train, resume (finished run), evaluate the 
   assert.equal(fake['diff R@1'], -5.1);
   assert.equal(fake['R@8'], 95);
   const tb = capture();
-  assert.equal(await main(['table', '--runs-root', runs], tb.io), 0);
+  assert.equal(await main(['table', '--runs', '--runs-root', runs], tb.io), 0);
   const lines = tb.out[0].split('\n');
-  assert.match(lines[0], /^run +row +dataset +bestEpoch +lastEpoch +R@1 +last R@1 +paper R@1 +diff R@1 /);
+  assert.match(lines[0], /^R@K, MAP@R, RP \(R-Precision\): at the best test epoch /);
+  assert.match(lines[1], /^run +row +dataset +bestEpoch +lastEpoch +R@1 +last R@1 +paper R@1 +diff R@1 /);
   assert.match(lines.find((l) => l.startsWith('fake-row'))!, /see-de128-cub +cub +3 +3 +70 +70 +75\.1 +-5\.1 /);
   assert.ok(lines.some((l) => l.startsWith('tiny ')));
 });
