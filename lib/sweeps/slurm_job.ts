@@ -8,8 +8,8 @@
  * be on a file system the compute nodes share, and node and the kit at the same paths there.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { writeFileAtomic } from '../train/atomic_write';
 import type { SweepFolder, SweepPlan } from './sweep_folder';
 
@@ -98,9 +98,16 @@ export function sbatchScript(folder: SweepFolder, plan: SweepPlan, indices: numb
   ].join('\n');
 }
 
-/** Whether a command is on PATH. */
+/** Whether an executable file `command` is in a folder of PATH. */
 export function onPath(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return statSync(join(dir, command)).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Writes the script to slurm/<name>-<n>.sbatch, submits it with `sbatch --parsable`, records the job. */

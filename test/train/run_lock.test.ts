@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,4 +67,45 @@ test('a lock from another host, or a file the kit did not write, is never taken 
   writeFileSync(join(root, LOCK_FILE), 'garbage');
   assert.throws(() => acquireRunLock(root), /run\.lock exists but is not a lock this kit wrote/);
   rmSync(join(root, LOCK_FILE));
+});
+
+test('a killed process nobody reaped (a zombie) holds no lock', async () => {
+  // `sleep 60` is started by a shell that then becomes `sleep 30` (exec): it never waits for its child
+  const parent = spawn('sh', ['-c', 'sleep 60 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+  const holder = { pid, host: hostname(), since: 'now' };
+  try {
+    assert.equal(holderAlive(holder), true, 'a running process holds its lock');
+    process.kill(pid, 'SIGKILL');
+    let state = '';
+    for (let i = 0; i < 200 && state !== 'Z'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    }
+    assert.equal(state, 'Z', 'the killed child is a zombie (its parent does not reap it)');
+    assert.equal(holderAlive(holder), false);
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
+
+test('under Slurm, a lock of an earlier run of the same job (lower SLURM_RESTART_COUNT) is stale wherever it was taken', () => {
+  const saved = { ...process.env };
+  const elsewhere = { pid: 1, host: `${hostname()}-node3`, since: 'then', slurmJob: '77', slurmRestart: 0 };
+  try {
+    Object.assign(process.env, { SLURM_JOB_ID: '77', SLURM_RESTART_COUNT: '1' });
+    assert.equal(holderAlive(elsewhere), false, 'the requeued job (restart 1) replaces its first run (restart 0)');
+    assert.equal(holderAlive({ ...elsewhere, slurmRestart: 1 }), true, 'the same run of the job on another node: cannot be checked, kept');
+    assert.equal(holderAlive({ ...elsewhere, slurmJob: '78' }), true, 'another job: kept');
+    const dir = join(root, 'slurm');
+    const lock = acquireRunLock(dir);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).slurmJob, '77');
+    lock.release();
+    delete process.env.SLURM_RESTART_COUNT;
+    assert.equal(holderAlive(elsewhere), true, 'restart counts equal (0): not an earlier run');
+  } finally {
+    for (const k of ['SLURM_JOB_ID', 'SLURM_RESTART_COUNT']) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
 });
