@@ -75,6 +75,19 @@ export type { ExperimentRow } from './experiments/registry';
 export { PAPER_TABLE } from './experiments/paper_table';
 export { resultRecords } from './experiments/results_table';
 
+// seeds, sweeps and intervals: several seeds of each variant, locally or on Slurm (see-kit sweep)
+export { summarize, pairedDifference } from './stats/intervals';
+export type { SeedSummary, PairedDifference } from './stats/intervals';
+export { defineSweep } from './sweeps/sweep_definition';
+export type { SweepDefinition } from './sweeps/sweep_definition';
+export { runSweep } from './sweeps/run_sweep';
+export type { SweepOutcome, SweepRunOptions } from './sweeps/run_sweep';
+export type { SweepResults } from './sweeps/gather';
+export { sweepRecords, comparisonSentence } from './sweeps/sweep_report';
+export { finishedSeedGroups } from './experiments/seed_groups';
+export type { SeedGroup } from './experiments/seed_groups';
+export type { EpochProtocol } from './experiments/epoch_protocol';
+
 // notebooks: plots, tables, images, live progress
 export { showPlot, savePlot } from './viz/plot';
 export { lineFigure, histogramFigure, barFigure } from './viz/figures';

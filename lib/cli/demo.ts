@@ -1,25 +1,34 @@
 /**
- * `npm run demo`: the kit's main job on the built-in glyphs benchmark. Builds data/glyphs if it
- * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
- * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
- * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
- * DEMO_OUT (data/runs), SEE_BACKEND (auto). Each run is an ordinary experiment (runExperiment of
- * demoSpec, lib/experiments/demo_spec.ts): its config.json is a full RunSpec, so `see-kit evaluate
- * <run>` rebuilds the model and re-scores its checkpoint.
+ * `npm run demo`: the kit's main job on the built-in glyphs benchmark. Builds data/glyphs if it is
+ * missing, then runs a sweep (lib/sweeps/): Proxy-Anchor and SEE Proxy-Anchor, same small ResNet from
+ * scratch, each with seeds 0, 1, 2 (a seed fixes the data order and the initialisation, so each
+ * seed's two runs are a pair), on a pool of processes (one run per core unless SEE_WORKERS or
+ * DEMO_JOBS say otherwise: the two runs of a seed side by side on two cores). Prints each
+ * method's mean ± 95% interval over the seeds for Recall@1/2/4/8, MAP@R, R-Precision and NMI at
+ * the last epoch, and the paired
+ * SEE - PA difference with its interval, saying whether it is significant; writes an offline HTML
+ * report. Settings: DEMO_EPOCHS (5), DEMO_SEEDS (0,1,2), DEMO_JOBS (demoJobs below), DEMO_OUT
+ * (data/runs), SEE_BACKEND (auto); QUICK=1: 2 epochs on the tiny QUICK glyphs. The sweep folder
+ * holds sweep.json: `see-kit sweep <it>` continues an interrupted demo, `see-kit evaluate <run>`
+ * re-scores any of its runs.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackboneEmbeddingModel } from '../backbones/model';
-import { makeGlyphs } from '../data/glyphs';
-import { DEMO_BACKBONE, DEMO_EMBEDDING_DIM, demoSpec } from '../experiments/demo_spec';
-import { runExperiment } from '../experiments/run_experiment';
+import { GLYPH_FONTS, makeGlyphs } from '../data/glyphs';
+import { DEMO_BACKBONE, DEMO_EMBEDDING_DIM, demoSweepJson } from '../experiments/demo_spec';
+import { restoreRun } from '../experiments/run_experiment';
 import { describeBackend, initBackend } from '../tf';
-import type { Evaluator } from '../train/contracts';
-import { datasetEvaluator } from '../train/dataset_evaluator';
-import { terminalProgress } from '../train/progress';
-import { makeRunId } from '../train/run_dir';
+import { writeFileAtomic } from '../train/atomic_write';
+import { makeRunId, RunDir } from '../train/run_dir';
+import { parseJobs } from '../sweeps/jobs';
+import { runSweep } from '../sweeps/run_sweep';
+import { defineSweep, type PlannedRun } from '../sweeps/sweep_definition';
+import type { SweepFolder } from '../sweeps/sweep_folder';
+import { comparisonSentence, meanPlusMinus, sweepReport } from '../sweeps/sweep_report';
 import { reportHtml, writeReport, type MethodReport } from './demo_report';
-import { embeddingStats } from './demo_stats';
+import { embeddingStats, type EmbeddingStats } from './demo_stats';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -31,73 +40,89 @@ function envInt(name: string, fallback: number): number {
   return n;
 }
 
+function envSeeds(fallback: number[]): number[] {
+  const v = process.env.DEMO_SEEDS;
+  if (v === undefined || v === '') return fallback;
+  const seeds = v.split(',').map((s) => Number(s.trim()));
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`DEMO_SEEDS=${v}: expected seeds like 0,1,2`);
+  return seeds;
+}
+
+/**
+ * Runs at once: DEMO_JOBS; else, with SEE_WORKERS set, the cores divided by it (lib/sweeps/jobs.ts);
+ * else one run per core (each on one training thread), at most the number of runs: separate
+ * processes use the cores better than one run's worker threads, which share its loss and AdamW.
+ */
+function demoJobs(runs: number): number | undefined {
+  if (process.env.DEMO_JOBS) return parseJobs(process.env.DEMO_JOBS);
+  if (process.env.SEE_WORKERS?.trim()) return undefined;
+  return Math.min(availableParallelism(), runs);
+}
+
+/** Norm and angle statistics of a finished run's test embeddings (its checkpoint, rebuilt here). */
+async function statsOf(folder: SweepFolder, run: PlannedRun): Promise<EmbeddingStats> {
+  const { run: built } = await restoreRun(new RunDir(folder.runPath(run)));
+  try {
+    if (!(built.model instanceof BackboneEmbeddingModel)) throw new Error('demo: the statistics need a backbone + head model (training mode end_to_end)');
+    return await embeddingStats(built.model, built.data.split.test, built.data.evalSpec, 4000, run.seed);
+  } finally {
+    built.dispose();
+  }
+}
+
+/** Mean training loss per epoch over a method's runs (from their logs). */
+function meanEpochLoss(folder: SweepFolder, runs: PlannedRun[]): number[] {
+  const curves = runs.map((r) => new RunDir(folder.runPath(r)).readLog().filter((x) => x.kind === 'epoch').map((x) => x.loss as number));
+  return curves[0].map((_, e) => curves.reduce((a, c) => a + c[e], 0) / curves.length);
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const epochs = envInt('DEMO_EPOCHS', 5);
-  const seed = envInt('DEMO_SEED', 0);
+  const quick = process.env.QUICK === '1';
+  const epochs = envInt('DEMO_EPOCHS', quick ? 2 : 5);
+  const seeds = envSeeds([0, 1, 2]);
   const outRoot = process.env.DEMO_OUT ? resolve(process.env.DEMO_OUT) : join(ROOT, 'data', 'runs');
   const info = await initBackend(undefined, { quiet: true });
   const backend = describeBackend(info);
   console.log(backend);
-  const glyphDir = join(ROOT, 'data', 'glyphs');
+  const dataRoot = quick ? join(ROOT, 'data', 'notebooks', 'quick') : join(ROOT, 'data');
+  const glyphDir = join(dataRoot, 'glyphs');
   if (!existsSync(join(glyphDir, 'manifest.json'))) {
-    console.log(`building ${glyphDir} (400 classes x 21 fonts x 2 variants, once)...`);
-    const s = await makeGlyphs({ outDir: glyphDir });
+    console.log(`building ${glyphDir} (${quick ? '16 classes x 4 fonts x 2 variants' : '400 classes x 21 fonts x 2 variants'}, once)...`);
+    const s = await makeGlyphs({ outDir: glyphDir, ...(quick ? { numClasses: 16, variants: 2, fonts: GLYPH_FONTS.slice(0, 4) } : {}) });
     console.log(`glyphs: ${s.images} images (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  const stamp = makeRunId(`demo-seed${seed}`);
+  const name = makeRunId('demo');
+  const json = demoSweepJson(name, epochs, seeds, dataRoot, quick);
+  const sweepFile = join(outRoot, name, 'sweep.json');
+  writeFileAtomic(sweepFile, JSON.stringify(json, null, 2) + '\n');
+  const { folder, plan, results } = await runSweep(defineSweep(json, sweepFile), {
+    runsRoot: outRoot, jobs: demoJobs(seeds.length * 2), onLine: (l) => console.log(l),
+    env: { SEE_BACKEND: info.name }, // the backend chosen here, not chosen again by each run
+    onPlan: (p, dir, jobs, workers) => {
+      console.log(`\n== Proxy-Anchor and SEE Proxy-Anchor, ${epochs} epochs each, seeds ${seeds.join(', ')}: ${p.runs.length} runs, ${jobs} at once (${workers} training thread(s) each)`);
+      console.log(`   batch ${p.runs[0].spec.train.globalBatch} (${p.runs[0].spec.train.globalBatch / 2} classes x 2); sweep folder ${dir.path}`);
+    },
+  });
+  console.log(`\nunseen glyph classes, ${backend}`);
+  console.log(sweepReport(results));
   const reports: MethodReport[] = [];
-  for (const method of ['proxy_anchor', 'see_proxy_anchor'] as const) {
-    const label = method === 'proxy_anchor' ? 'Proxy-Anchor' : 'SEE Proxy-Anchor';
-    const spec = demoSpec(method, epochs, seed, join(ROOT, 'data'));
-    console.log(`\n== ${label}: ${epochs} epochs, batch ${spec.train.globalBatch} (90 classes x 2), seed ${seed}`);
-    const { metrics: m, runDir } = await runExperiment(spec, {
-      runPath: join(outRoot, `${stamp}-${method}`),
-      progress: terminalProgress(),
-      onStart: (run) => {
-        if (method === 'proxy_anchor') {
-          const { split } = run.data;
-          console.log(`glyphs: ${split.train.length} train images of ${split.numTrainClasses} classes; ${split.test.length} test images of ${split.numTestClasses} unseen classes`);
-        }
-      },
-      // curves: Recall@K only; the last epoch adds MAP@R and NMI (k-means is the slow part)
-      evaluate: (run): Evaluator => {
-        const curve = datasetEvaluator({ samples: run.data.split.test, spec: run.data.evalSpec, ks: [1, 2, 4, 8], metrics: ['recall'], seed });
-        return (model, epoch) => (epoch === epochs - 1 ? run.evaluate : curve)(model, epoch);
-      },
-      onFinish: async (run, metrics, dir) => {
-        if (!(run.model instanceof BackboneEmbeddingModel)) throw new Error('demo: the statistics need a backbone + head model (training mode end_to_end)');
-        const log = dir.readLog();
-        reports.push({
-          label,
-          epochLoss: log.filter((r) => r.kind === 'epoch').map((r) => r.loss as number),
-          recallCurve: metrics.history.map((h) => ({ epoch: h.epoch, r1: h.test.recallAtK['1'] })),
-          final: {
-            'R@1': metrics.last.test.recallAtK['1'], 'R@2': metrics.last.test.recallAtK['2'], 'R@4': metrics.last.test.recallAtK['4'],
-            'R@8': metrics.last.test.recallAtK['8'], 'MAP@R': metrics.last.test.mapAtR ?? NaN, NMI: metrics.last.test.nmi ?? NaN,
-            'best-epoch R@1': metrics.best.test.recallAtK['1'],
-          },
-          stats: await embeddingStats(run.model, run.data.split.test, run.data.evalSpec, 4000, seed),
-        });
-      },
+  for (const cell of results.cells) {
+    const runs = plan.runs.filter((r) => r.variant === cell.variant);
+    reports.push({
+      label: cell.variant, epochLoss: meanEpochLoss(folder, runs),
+      final: Object.fromEntries(Object.entries(cell.metrics).map(([m, s]) => [m, meanPlusMinus(s)])), stats: await statsOf(folder, runs[0]),
     });
-    console.log(`${label}: last epoch R@1 ${(100 * m.last.test.recallAtK['1']).toFixed(2)} (run folder ${runDir.path})`);
+    const st = reports[reports.length - 1].stats;
+    console.log(`${cell.variant}, seed ${runs[0].seed}: feature norm ${st.featureNorm.mean.toFixed(2)} ± ${st.featureNorm.std.toFixed(2)}; angle same class ${st.intraAngle.mean.toFixed(1)} deg, different class ${st.interAngle.mean.toFixed(1)} deg`);
   }
-  const names = Object.keys(reports[0].final);
-  console.log(`\nunseen glyph classes, last epoch (${epochs}), seed ${seed}, ${backend}`);
-  console.log(`${'metric (%)'.padEnd(16)}${reports.map((r) => r.label.padStart(18)).join('')}${'SEE - PA'.padStart(10)}`);
-  for (const k of names) {
-    const [a, b] = reports.map((r) => 100 * r.final[k]);
-    console.log(`${k.padEnd(16)}${reports.map((r) => (100 * r.final[k]).toFixed(2).padStart(18)).join('')}${(b - a).toFixed(2).padStart(10)}`);
-  }
-  for (const r of reports) {
-    console.log(`${r.label}: feature norm ${r.stats.featureNorm.mean.toFixed(2)} +- ${r.stats.featureNorm.std.toFixed(2)}; angle same class ${r.stats.intraAngle.mean.toFixed(1)} deg, different class ${r.stats.interAngle.mean.toFixed(1)} deg`);
-  }
-  const reportPath = join(outRoot, `${stamp}-report.html`);
-  writeReport(reportPath, reportHtml(`SEE vs Proxy-Anchor on glyphs (seed ${seed})`, backend, reports, [
-    `${epochs} epochs, global batch 180 (90 classes x 2 images), AdamW lr 1e-3 (proxies 0.1), weight decay 1e-4, gradients clamped to +-10`,
+  const comparisons = results.comparisons.map((c) => ({ label: `${c.variant} - ${c.baseline} (paired)`, values: Object.fromEntries(Object.entries(c.metrics).map(([m, d]) => [m, meanPlusMinus(d, true)])) }));
+  const reportPath = join(folder.path, 'report.html');
+  writeReport(reportPath, reportHtml(`SEE vs Proxy-Anchor on glyphs (seeds ${seeds.join(', ')})`, backend, reports, comparisons, [
+    ...results.comparisons.map((c) => comparisonSentence(c, results.level)),
+    `metrics at the ${results.protocolText}; mean ± half-width of the 95% Student-t interval over ${seeds.length} seed(s)`,
+    `${epochs} epochs, global batch ${plan.runs[0].spec.train.globalBatch}, AdamW lr 1e-3 (proxies 0.1), weight decay 1e-4, gradients clamped to +-10`,
     `backbone ${DEMO_BACKBONE.name} from scratch, ${DEMO_EMBEDDING_DIM}-d embeddings, 32 px inputs; SEE: n=8, lambda=0.2, threshold ramp 0 -> 0.4 (plan 1)`,
-    'metrics on the 200 unseen classes, last epoch; one seed: differences of a point or two are within seed-to-seed noise',
     'SEE\'s loss includes lambda x the Proxy-Anchor loss of its synthetic points, so its loss curve sits above Proxy-Anchor\'s by construction',
     `total time ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   ]));

@@ -10,16 +10,15 @@
  * Common: --runs-root <dir> (data/runs), --data-root <dir>.
  */
 import { existsSync, statSync } from 'node:fs';
-import { missingInputs } from '../experiments/build_run';
 import { parseEpochProtocol } from '../experiments/epoch_protocol';
 import { DEFAULT_RUNS_ROOT } from '../train/run_dir';
 import { writeFileAtomic } from '../train/atomic_write';
 import { describeBackend, initBackend, parseBackendRequest } from '../tf';
 import { gatherSweep, type SweepResults } from '../sweeps/gather';
-import { defaultJobs, parseJobs, workersPerRun } from '../sweeps/jobs';
-import { runPool } from '../sweeps/local_pool';
+import { parseJobs } from '../sweeps/jobs';
+import { expandChecked, runSweep } from '../sweeps/run_sweep';
 import { checkSlurmOptions, DEFAULT_SLURM, onPath, sbatchScript, submitArray, type SlurmOptions } from '../sweeps/slurm_job';
-import { expandSweep, readSweepFile } from '../sweeps/sweep_definition';
+import { readSweepFile } from '../sweeps/sweep_definition';
 import { mergePlan, preparePlan, SweepFolder, sweepFolderOf, type SweepPlan } from '../sweeps/sweep_folder';
 import { sweepReport } from '../sweeps/sweep_report';
 import { statusText, sweepStatus } from '../sweeps/sweep_status';
@@ -57,7 +56,6 @@ function folderOf(target: string, runsRoot: string): SweepFolder {
 function slurmOptions(f: Flags): SlurmOptions {
   const int = (k: string, fallback: number): number => (str(f, k) === undefined ? fallback : Number(str(f, k)));
   const backend = str(f, 'backend') ?? DEFAULT_SLURM.backend;
-  parseBackendRequest(backend);
   return checkSlurmOptions({
     backend, time: str(f, 'time') ?? DEFAULT_SLURM.time, mem: str(f, 'mem') ?? DEFAULT_SLURM.mem, gres: str(f, 'gres') ?? DEFAULT_SLURM.gres,
     cpusPerTask: int('cpus-per-task', DEFAULT_SLURM.cpusPerTask), stopBefore: int('stop-before', DEFAULT_SLURM.stopBefore),
@@ -73,11 +71,11 @@ function gatherAndPrint(folder: SweepFolder, plan: SweepPlan, io: Io, protocol =
   return results;
 }
 
-async function runSweep(file: string, f: Flags, io: Io, runsRoot: string): Promise<number> {
+async function commandSweep(file: string, f: Flags, io: Io, runsRoot: string): Promise<number> {
+  const backend = str(f, 'backend');
+  if (backend) parseBackendRequest(backend);
   const def = readSweepFile(file);
-  const runs = expandSweep(def, str(f, 'data-root'));
-  const missing = [...new Set(runs.flatMap((r) => missingInputs(r.spec)))];
-  if (missing.length) throw new Error(`sweep ${def.name} cannot start:\n- ${missing.join('\n- ')}`);
+  const runs = expandChecked(def, str(f, 'data-root'));
   const folder = sweepFolderOf(def, runsRoot);
   if (f.slurm) {
     const options = slurmOptions(f);
@@ -100,15 +98,16 @@ async function runSweep(file: string, f: Flags, io: Io, runsRoot: string): Promi
     io.out(`follow it with: see-kit sweep --status ${file}; when every run has finished: see-kit sweep ${file} --gather`);
     return 0;
   }
-  const plan = preparePlan(folder, def, runs);
-  const workers = workersPerRun();
-  const jobs = str(f, 'jobs') ? parseJobs(str(f, 'jobs') as string) : defaultJobs(undefined, workers);
-  const done = plan.runs.filter((r) => isFinished(folder, r)).length;
-  io.out(`sweep ${plan.name}: ${plan.runs.length} runs (${plan.variants.length} variants x ${plan.seeds.length} seeds), ${done} finished before; ${jobs} at once, ${workers} training thread(s) each; ${folder.path}`);
-  const backend = str(f, 'backend');
-  if (backend) parseBackendRequest(backend);
-  const outcome = await runPool(folder, plan, { jobs, workersPerRun: workers, onLine: io.out, env: backend ? { SEE_BACKEND: backend } : {} });
-  gatherAndPrint(folder, plan, io);
+  const { pool: outcome, results } = await runSweep(def, {
+    runsRoot, dataRoot: str(f, 'data-root'), jobs: str(f, 'jobs') ? parseJobs(str(f, 'jobs') as string) : undefined, onLine: io.out,
+    env: backend ? { SEE_BACKEND: backend } : {}, allowFailures: true,
+    onPlan: (plan, dir, jobs, workers) => {
+      const done = plan.runs.filter((r) => isFinished(dir, r)).length;
+      io.out(`sweep ${plan.name}: ${plan.runs.length} runs (${plan.variants.length} variants x ${plan.seeds.length} seeds), ${done} finished before; ${jobs} at once, ${workers} training thread(s) each; ${dir.path}`);
+    },
+  });
+  io.out(sweepReport(results));
+  io.out(`results: ${folder.resultsPath}`);
   for (const failure of outcome.failed) io.err(`run ${failure.id} failed (exit ${failure.code ?? failure.signal ?? '-'}):\n  ${failure.tail.join('\n  ')}\n  (its whole output: ${failure.log})`);
   if (outcome.stopped) {
     io.err(`sweep stopped by ${outcome.stopped}: running runs wrote checkpoints; start the same command again to continue`);
@@ -143,5 +142,5 @@ export async function sweepMain(argv: string[], io: Io): Promise<number> {
     }
     return 0;
   }
-  return runSweep(target, flags, io, runsRoot);
+  return commandSweep(target, flags, io, runsRoot);
 }

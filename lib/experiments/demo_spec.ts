@@ -41,3 +41,23 @@ export function demoSpec(loss: LossName, epochs: number, seed: number, dataRoot:
     evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], train: demoConfig(epochs, seed),
   };
 }
+
+/** The demo's two methods, as variants of a sweep over the SEE spec (Proxy-Anchor: the same run without the expansion). */
+export const DEMO_VARIANTS = [
+  { name: 'Proxy-Anchor', set: ['loss.name=proxy_anchor'] },
+  { name: 'SEE Proxy-Anchor', set: [] },
+];
+
+/**
+ * `npm run demo` as a sweep file's content: both methods with each seed (the seed fixes the data
+ * order and the initialisation, so each seed's two runs form a pair), evaluated once, at the last
+ * epoch, with every metric; SEE - Proxy-Anchor compared. `quick`: batch 16 for the tiny QUICK glyphs.
+ */
+export function demoSweepJson(name: string, epochs: number, seeds: number[], dataRoot: string, quick = false): Record<string, unknown> {
+  const base = demoSpec('see_proxy_anchor', epochs, seeds[0], dataRoot);
+  return {
+    name, base: { ...base, train: { ...base.train, evalFreq: epochs } },
+    set: quick ? ['train.globalBatch=16'] : [],
+    variants: DEMO_VARIANTS, seeds, compare: [['SEE Proxy-Anchor', 'Proxy-Anchor']], protocol: 'last',
+  };
+}

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkImageFiles } from '../data/image_check';
-import { readCheckpoint, restoreCheckpoint } from '../train/checkpoint';
+import { readCheckpoint, restoreCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { EvalMetrics, Evaluator } from '../train/contracts';
 import { train, type RunMetrics } from '../train/loop';
 import type { ProgressSink } from '../train/progress';
@@ -96,20 +96,31 @@ export function readRunSpec(runDir: RunDir): RunSpec {
   return specFromJson(runDir.readConfig<unknown>(), runDir.configPath, defaultSpec());
 }
 
+/** Rebuilds a run folder's model and loss and loads its checkpoint into them; the caller disposes `run`. */
+export async function restoreRun(runDir: RunDir, options: { dataRoot?: string } = {}): Promise<{ run: BuiltRun; checkpoint: Checkpoint }> {
+  const saved = readRunSpec(runDir);
+  if (!runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no ${CHECKPOINT_FILE} to evaluate`);
+  const run = buildRun({ ...saved, weights: 'none', ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}) });
+  try {
+    const checkpoint = readCheckpoint(runDir.checkpointPath);
+    await restoreCheckpoint(checkpoint, { model: run.model, loss: run.loss }, runDir.checkpointPath);
+    return { run, checkpoint };
+  } catch (err) {
+    run.dispose();
+    throw err;
+  }
+}
+
 /**
  * Rebuilds a run's model and loss, loads its checkpoint and scores the test split again.
  * `inEpoch` is set when the checkpoint was written inside an epoch (a stopped run): the epoch it
  * stopped in and the steps of it done.
  */
 export async function evaluateRun(runDir: RunDir, options: { dataRoot?: string } = {}): Promise<{ epoch: number; inEpoch?: { epoch: number; step: number }; metrics: EvalMetrics }> {
-  const saved = readRunSpec(runDir);
-  if (!runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no ${CHECKPOINT_FILE} to evaluate`);
-  const run = buildRun({ ...saved, weights: 'none', ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}) });
+  const { run, checkpoint } = await restoreRun(runDir, options);
   try {
-    const ckpt = readCheckpoint(runDir.checkpointPath);
-    await restoreCheckpoint(ckpt, { model: run.model, loss: run.loss }, runDir.checkpointPath);
-    const within = ckpt.state.inEpoch;
-    const epoch = within ? within.epoch : ckpt.state.epoch;
+    const within = checkpoint.state.inEpoch;
+    const epoch = within ? within.epoch : checkpoint.state.epoch;
     return { epoch, ...(within ? { inEpoch: { epoch: within.epoch, step: within.step } } : {}), metrics: await run.evaluate(run.model, epoch) };
   } finally {
     run.dispose();

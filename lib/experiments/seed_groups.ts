@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { summarize, type SeedSummary } from '../stats/intervals';
 import type { EvalRecord, RunMetrics } from '../train/loop';
-import { RunDir } from '../train/run_dir';
+import { DEFAULT_RUNS_ROOT, RunDir } from '../train/run_dir';
 import { metricValues, recordOf, type EpochProtocol } from './epoch_protocol';
 import { getRow } from './registry';
 
@@ -117,4 +117,9 @@ export function seedGroups(runs: FinishedRun[], protocol: EpochProtocol = 'best-
       paper: paperOf(row),
     };
   });
+}
+
+/** The seed groups of every finished run under `root` (default data/runs). */
+export function finishedSeedGroups(root = DEFAULT_RUNS_ROOT, protocol: EpochProtocol = 'best-test'): SeedGroup[] {
+  return seedGroups(findFinishedRuns(root), protocol);
 }

@@ -9,7 +9,7 @@ import type { SeedSummary } from '../stats/intervals';
 import { DEFAULT_RUNS_ROOT } from '../train/run_dir';
 import { EPOCH_PROTOCOLS, type EpochProtocol } from './epoch_protocol';
 import { tableToText, type ResultRecord } from './results_table';
-import { findFinishedRuns, seedGroups, type SeedGroup } from './seed_groups';
+import { finishedSeedGroups, type SeedGroup } from './seed_groups';
 
 /** `47.9 ± 3.1` (one decimal, as the paper), or `47.9` for one seed. */
 export function formatSummary(s: SeedSummary | undefined, signed = false): string | null {
@@ -38,7 +38,7 @@ export function seedGroupRecords(groups: SeedGroup[]): ResultRecord[] {
 
 /** The text `see-kit table` prints. */
 export function seedTableText(root = DEFAULT_RUNS_ROOT, protocol: EpochProtocol = 'best-test'): string {
-  const groups = seedGroups(findFinishedRuns(root), protocol);
+  const groups = finishedSeedGroups(root, protocol);
   if (groups.length === 0) return `no finished runs under ${root} (a run is finished when it has metrics.json)`;
   const records = seedGroupRecords(groups);
   const columns: string[] = [];

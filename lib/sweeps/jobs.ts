@@ -1,22 +1,44 @@
 /**
- * How many runs of a sweep go at once on this machine: the cores divided by each run's training
- * workers (SEE_WORKERS, the data-parallel step's worker threads; without it a run trains on one
- * thread). The pool gives each run process SEE_WORKERS explicitly, so the division holds whatever
- * a run would default to.
+ * How many runs of a sweep go at once on this machine, and how many training threads each gets, so
+ * that runs x threads never exceeds the cores. A run's threads are SEE_WORKERS (the data-parallel
+ * step's worker threads), read as the training loop reads it: a positive integer, and when unset
+ * the machine's cores. The pool gives each run process SEE_WORKERS explicitly, so a run never
+ * falls back to "all the cores" while others share them.
  */
 import { availableParallelism } from 'node:os';
 
-/** Training threads per run: SEE_WORKERS when set, else 1. */
-export function workersPerRun(value: string | undefined = process.env.SEE_WORKERS): number {
-  if (value === undefined || value === '') return 1;
+/** SEE_WORKERS as the training loop reads it: unset or empty means the machine's cores. */
+export function workersPerRun(value: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): number {
+  if (value === undefined || value.trim() === '') return cores;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`SEE_WORKERS="${value}": expected a positive integer (training threads per run)`);
   return n;
 }
 
 /** --jobs default: floor(cores / workers per run), at least 1. */
-export function defaultJobs(cores = availableParallelism(), workers = workersPerRun()): number {
+export function defaultJobs(cores = availableParallelism(), workers = workersPerRun(undefined, cores)): number {
   return Math.max(1, Math.floor(cores / workers));
+}
+
+export interface PoolShape {
+  /** runs at once */
+  jobs: number;
+  /** SEE_WORKERS each run process gets */
+  workers: number;
+}
+
+/**
+ * Runs at once and threads per run. SEE_WORKERS set: it is each run's threads, and jobs default to
+ * the cores divided by it. SEE_WORKERS unset: with `jobs` given, each run gets the cores divided by
+ * the jobs (at least 1); without, one run at a time on every core (the training loop's default).
+ */
+export function poolShape(jobs: number | undefined, seeWorkers: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): PoolShape {
+  if (seeWorkers !== undefined && seeWorkers.trim() !== '') {
+    const workers = workersPerRun(seeWorkers, cores);
+    return { jobs: jobs ?? defaultJobs(cores, workers), workers };
+  }
+  if (jobs === undefined) return { jobs: 1, workers: cores };
+  return { jobs, workers: Math.max(1, Math.floor(cores / jobs)) };
 }
 
 /** A --jobs value: a positive integer. */

@@ -35,24 +35,45 @@ export function comparisonSentence(c: Comparison, level: number): string {
   return `${head}: ${verdict}. ${names.map((m) => describe(m, c.metrics[m])).join('; ')}${unpaired}.`;
 }
 
-/** The whole report. `labels` renames variants for printing (e.g. proxy_anchor -> Proxy-Anchor). */
+/**
+ * The whole report. `labels` renames variants for printing (e.g. PA -> Proxy-Anchor). With at most
+ * four variants and comparisons together, metrics are rows and they are columns; otherwise the reverse.
+ */
 export function sweepReport(r: SweepResults, labels: Record<string, string> = {}): string {
   const label = (v: string): string => labels[v] ?? v;
-  const rows: [string, string[]][] = [
+  const entries: [string, string[]][] = [
     ...r.cells.map((c): [string, string[]] => [`${label(c.variant)} (n ${c.seeds.length})`, r.metricNames.map((m) => (c.metrics[m] ? meanPlusMinus(c.metrics[m]) : '-'))]),
-    ...r.comparisons.map((c): [string, string[]] => [`${label(c.variant)} - ${label(c.baseline)} (paired)`, r.metricNames.map((m) => (c.metrics[m] ? meanPlusMinus(c.metrics[m], true) : '-'))]),
+    ...r.comparisons.map((c): [string, string[]] => [`${label(c.variant)} - ${label(c.baseline)}${entriesWide(r) ? ' (paired)' : ''}`, r.metricNames.map((m) => (c.metrics[m] ? meanPlusMinus(c.metrics[m], true) : '-'))]),
   ];
-  const first = Math.max(10, ...rows.map(([l]) => l.length));
-  const widths = r.metricNames.map((m, j) => Math.max(m.length, ...rows.map(([, v]) => v[j].length)));
-  const line = (l: string, v: string[]): string => `${l.padEnd(first)}  ${v.map((x, j) => x.padStart(widths[j])).join('  ')}`.trimEnd();
+  // the grid: a header row and labelled rows; metrics as rows when there are few entries
+  const grid: string[][] = entriesWide(r)
+    ? [['', ...r.metricNames], ...entries.map(([l, v]) => [l, ...v])]
+    : [['metric (%)', ...entries.map(([l]) => l)], ...r.metricNames.map((m, j) => [m, ...entries.map(([, v]) => v[j])])];
+  const widths = grid[0].map((_, j) => Math.max(...grid.map((row) => row[j].length)));
+  const line = (row: string[]): string => row.map((x, j) => (j === 0 ? x.padEnd(widths[j]) : x.padStart(widths[j]))).join('  ').trimEnd();
   const pct = `${Math.round(r.level * 100)}%`;
   const out = [
     `sweep ${r.name}: ${r.runs.length} finished run(s); metrics (%) at the ${r.protocolText}`,
-    `mean ± half-width of the ${pct} Student-t interval over seeds; a difference is significant when its interval excludes 0 (paired t test)`,
-    line('', r.metricNames),
-    ...rows.map(([l, v]) => line(l, v)),
+    `mean ± half-width of the ${pct} Student-t interval over seeds; a difference${entriesWide(r) ? '' : ' (A - B, paired by seed)'} is significant when its interval excludes 0 (paired t test)`,
+    ...grid.map(line),
   ];
   if (r.comparisons.length) out.push('', ...r.comparisons.map((c) => comparisonSentence({ ...c, variant: label(c.variant), baseline: label(c.baseline) }, r.level)));
   if (r.unfinished.length) out.push('', `not finished (left out): ${r.unfinished.join(', ')}`);
   return out.join('\n');
+}
+
+/** Variants and comparisons as rows (more than four of them), else as columns. */
+function entriesWide(r: SweepResults): boolean {
+  return r.cells.length + r.comparisons.length > 4;
+}
+
+/** One record per variant and per comparison (metric -> "mean ± half-width"), for a table in a notebook. */
+export function sweepRecords(r: SweepResults): Record<string, string | number>[] {
+  return [
+    ...r.cells.map((c) => ({ '': c.variant, n: c.seeds.length, ...Object.fromEntries(r.metricNames.map((m) => [m, c.metrics[m] ? meanPlusMinus(c.metrics[m]) : '-'])) })),
+    ...r.comparisons.map((c) => ({
+      '': `${c.variant} - ${c.baseline}`, n: c.metrics[r.metricNames[0]]?.n ?? 0,
+      ...Object.fromEntries(r.metricNames.map((m) => [m, c.metrics[m] ? `${meanPlusMinus(c.metrics[m], true)}${c.metrics[m].significant ? ' *' : ''}` : '-'])),
+    })),
+  ];
 }

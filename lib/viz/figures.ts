@@ -10,6 +10,8 @@ export interface Series {
   name: string;
   x?: ArrayLike<number> | string[];
   y: ArrayLike<number>;
+  /** half-widths of error bars (e.g. a 95% interval over seeds), one per y; bars and lines draw them */
+  error?: ArrayLike<number>;
 }
 
 export interface AxisTitles {
@@ -38,7 +40,15 @@ function checkSeries(series: Series[], what: string): void {
     if (s.x !== undefined && s.x.length !== s.y.length) {
       throw new Error(`${what}: series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values`);
     }
+    if (s.error !== undefined && s.error.length !== s.y.length) {
+      throw new Error(`${what}: series "${s.name}" has ${s.error.length} error values but ${s.y.length} y values`);
+    }
   }
+}
+
+/** plotly's symmetric error bars, when the series has them. */
+function errorBars(s: Series): Record<string, unknown> {
+  return s.error === undefined ? {} : { error_y: { type: 'data', array: toArray(s.error), visible: true } };
 }
 
 /** Lines with markers, one trace per series (x defaults to 0..n-1). */
@@ -50,6 +60,7 @@ export function lineFigure(series: Series[], titles: AxisTitles = {}): Figure {
     name: s.name,
     x: s.x ? toArray(s.x) : Array.from(s.y, (_v, i) => i),
     y: toArray(s.y),
+    ...errorBars(s),
   }));
   return { data, layout: layoutOf(titles) };
 }
@@ -75,6 +86,7 @@ export function barFigure(series: Series[], titles: AxisTitles = {}): Figure {
     name: s.name,
     x: s.x ? toArray(s.x) : Array.from(s.y, (_v, i) => i),
     y: toArray(s.y),
+    ...errorBars(s),
   }));
   return { data, layout: layoutOf(titles, { barmode: 'group' }) };
 }

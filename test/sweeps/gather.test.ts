@@ -72,8 +72,13 @@ test('gathered sweep: per-variant intervals and the paired difference, at the pr
   assert.throws(() => gatherSweep(folder, plan, 'validation'), /run A-seed0 has no validation-selected epoch \(validationClasses is 0\); the validation protocol needs a validation split/);
   const text = sweepReport(r);
   assert.match(text, /at the best test epoch \(the epoch with the highest test R@1: the official code's protocol, which the paper reports\)/);
-  assert.match(text, /^A \(n 3\) +43\.00 ± 8\.96 +53\.00 ± 8\.96 +11\.00 ± 2\.48/m);
-  assert.match(text, /^B - A \(paired\) +\+1\.33 ± 1\.43 /m);
+  assert.match(text, /^metric \(%\) +A \(n 3\) +B \(n 3\) +B - A$/m);
+  assert.match(text, /^R@1 +43\.00 ± 8\.96 +44\.33 ± 8\.72 +\+1\.33 ± 1\.43$/m);
+  assert.match(text, /^MAP@R +11\.00 ± 2\.48 +12\.00 ± 2\.48 +\+1\.00 ± 0\.00$/m);
+  // more than four variants and comparisons: they become rows, the metrics columns
+  const wide = sweepReport({ ...r, comparisons: [d, d, d] });
+  assert.match(wide, /^A \(n 3\) +43\.00 ± 8\.96 +53\.00 ± 8\.96 +11\.00 ± 2\.48/m);
+  assert.match(wide, /^B - A \(paired\) +\+1\.33 ± 1\.43 /m);
   assert.match(text, /B - A over 3 paired seeds \(0, 1, 2\): significant at the 95% level on MAP@R, RP \(the interval excludes 0\); not significant on R@1, R@2\. R@1 \+1\.33 \[-0\.10, 2\.77\], p 0\.057/);
 });
 

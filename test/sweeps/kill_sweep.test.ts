@@ -58,7 +58,8 @@ test('a sweep killed twice (its process, then its process group) and started aga
   assert.equal(whole.code, 0, whole.err);
   assert.deepEqual(finished(ref), IDS);
   assert.match(whole.out, /sweep tiny: 4 runs \(2 variants x 2 seeds\), 0 finished before; 2 at once, 1 training thread\(s\) each/);
-  assert.match(whole.out, /^SEE - PA \(paired\) +[+-]\d/m);
+  assert.match(whole.out, /^metric \(%\) +PA \(n 2\) +SEE \(n 2\) +SEE - PA$/m);
+  assert.match(whole.out, /^R@1 +\d+\.\d\d ± \d+\.\d\d +\d+\.\d\d ± \d+\.\d\d +[+-]\d+\.\d\d ± \d+\.\d\d$/m);
 
   const runs = join(root, 'killed');
   // 1. the sweep process alone is killed while its runs train: they stop themselves with a checkpoint

@@ -50,6 +50,14 @@ test('builders: one trace per series, lengths checked', () => {
   assert.deepEqual(histogramFigure([{ name: 'h', y: new Float32Array([1, 2]) }]).data[0].x, [1, 2]);
 });
 
+test('error bars: a series with half-widths draws them (95% intervals over seeds); lengths checked', () => {
+  const bars = barFigure([{ name: 'R@1', x: ['PA', 'SEE'], y: [45, 46], error: [3.1, 0] }, { name: 'no bars', y: [1, 2] }]);
+  assert.deepEqual(bars.data[0].error_y, { type: 'data', array: [3.1, 0], visible: true });
+  assert.equal(bars.data[1].error_y, undefined);
+  assert.deepEqual(lineFigure([{ name: 'l', y: [1], error: [0.5] }]).data[0].error_y, { type: 'data', array: [0.5], visible: true });
+  assert.throws(() => barFigure([{ name: 'bad', y: [1, 2], error: [1] }]), /series "bad" has 1 error values but 2 y values/);
+});
+
 test('savePlot writes JSON and a standalone HTML page, leaving no temp files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'see-plot-'));
   try {
