@@ -76,7 +76,6 @@ export { PAPER_TABLE } from './experiments/paper_table';
 export { resultRecords } from './experiments/results_table';
 
 // seeds, sweeps and intervals: several seeds of each variant, locally or on Slurm (see-kit sweep)
-export { summarize, pairedDifference } from './stats/intervals';
 export type { SeedSummary, PairedDifference } from './stats/intervals';
 export { defineSweep } from './sweeps/sweep_definition';
 export type { SweepDefinition } from './sweeps/sweep_definition';
@@ -84,7 +83,9 @@ export { runSweep } from './sweeps/run_sweep';
 export type { SweepOutcome, SweepRunOptions } from './sweeps/run_sweep';
 export type { SweepResults } from './sweeps/gather';
 export { sweepRecords, comparisonSentence } from './sweeps/sweep_report';
+export { onePerCore } from './sweeps/jobs';
 export { finishedSeedGroups } from './experiments/seed_groups';
+export { seedGroupRecords } from './experiments/seed_table';
 export type { SeedGroup } from './experiments/seed_groups';
 export type { EpochProtocol } from './experiments/epoch_protocol';
 

@@ -5,15 +5,13 @@
  * seed's two runs are a pair), on a pool of processes (one run per core unless SEE_WORKERS or
  * DEMO_JOBS say otherwise: the two runs of a seed side by side on two cores). Prints each
  * method's mean ± 95% interval over the seeds for Recall@1/2/4/8, MAP@R, R-Precision and NMI at
- * the last epoch, and the paired
- * SEE - PA difference with its interval, saying whether it is significant; writes an offline HTML
- * report. Settings: DEMO_EPOCHS (5), DEMO_SEEDS (0,1,2), DEMO_JOBS (demoJobs below), DEMO_OUT
- * (data/runs), SEE_BACKEND (auto); QUICK=1: 2 epochs on the tiny QUICK glyphs. The sweep folder
+ * the last epoch, and the paired SEE - PA difference with its interval, saying whether it is
+ * significant; writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEEDS (0,1,2),
+ * DEMO_JOBS (demoJobs below), DEMO_OUT (data/runs), SEE_BACKEND (auto); QUICK=1: 2 epochs on the tiny QUICK glyphs. The sweep folder
  * holds sweep.json: `see-kit sweep <it>` continues an interrupted demo, `see-kit evaluate <run>`
  * re-scores any of its runs.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackboneEmbeddingModel } from '../backbones/model';
 import { GLYPH_FONTS, makeGlyphs } from '../data/glyphs';
@@ -22,7 +20,7 @@ import { restoreRun } from '../experiments/run_experiment';
 import { describeBackend, initBackend } from '../tf';
 import { writeFileAtomic } from '../train/atomic_write';
 import { makeRunId, RunDir } from '../train/run_dir';
-import { parseJobs } from '../sweeps/jobs';
+import { onePerCore, parseJobs } from '../sweeps/jobs';
 import { runSweep } from '../sweeps/run_sweep';
 import { defineSweep, type PlannedRun } from '../sweeps/sweep_definition';
 import type { SweepFolder } from '../sweeps/sweep_folder';
@@ -48,15 +46,9 @@ function envSeeds(fallback: number[]): number[] {
   return seeds;
 }
 
-/**
- * Runs at once: DEMO_JOBS; else, with SEE_WORKERS set, the cores divided by it (lib/sweeps/jobs.ts);
- * else one run per core (each on one training thread), at most the number of runs: separate
- * processes use the cores better than one run's worker threads, which share its loss and AdamW.
- */
+/** Runs at once: DEMO_JOBS, else one run per core (lib/sweeps/jobs.ts). */
 function demoJobs(runs: number): number | undefined {
-  if (process.env.DEMO_JOBS) return parseJobs(process.env.DEMO_JOBS);
-  if (process.env.SEE_WORKERS?.trim()) return undefined;
-  return Math.min(availableParallelism(), runs);
+  return process.env.DEMO_JOBS ? parseJobs(process.env.DEMO_JOBS) : onePerCore(runs);
 }
 
 /** Norm and angle statistics of a finished run's test embeddings (its checkpoint, rebuilt here). */

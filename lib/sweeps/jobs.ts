@@ -41,6 +41,16 @@ export function poolShape(jobs: number | undefined, seeWorkers: string | undefin
   return { jobs, workers: Math.max(1, Math.floor(cores / jobs)) };
 }
 
+/**
+ * Runs at once for many small runs (the demo, notebook 07): with SEE_WORKERS unset, one run per core
+ * (each then gets one training thread: separate processes use the cores better than one run's
+ * worker threads, which share its loss and AdamW), at most `runs`; with SEE_WORKERS set, undefined
+ * (poolShape divides the cores by it).
+ */
+export function onePerCore(runs: number, seeWorkers: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): number | undefined {
+  return seeWorkers?.trim() ? undefined : Math.max(1, Math.min(cores, runs));
+}
+
 /** A --jobs value: a positive integer. */
 export function parseJobs(value: string): number {
   const n = Number(value);

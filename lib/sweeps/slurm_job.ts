@@ -93,6 +93,8 @@ export function sbatchScript(folder: SweepFolder, plan: SweepPlan, indices: numb
     'set -euo pipefail',
     `cd ${quote(REPO)}`,
     `export SEE_BACKEND=${quote(o.backend)}`,
+    // training threads (wasm's data-parallel step) = the task's CPUs, never the node's cores
+    `export SEE_WORKERS=${o.cpusPerTask}`,
     `exec ${quote(node)} ${quote(join(REPO, 'bin', 'see-kit'))} sweep-task ${quote(folder.path)} "$SLURM_ARRAY_TASK_ID"`,
     '',
   ].join('\n');

@@ -1,7 +1,7 @@
 /** A sweep's pool shape: runs at once x training threads per run never exceeds the cores; SEE_WORKERS read as the training loop reads it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultJobs, parseJobs, poolShape, workersPerRun } from '../../lib/sweeps/jobs';
+import { defaultJobs, onePerCore, parseJobs, poolShape, workersPerRun } from '../../lib/sweeps/jobs';
 
 test('SEE_WORKERS: a positive integer, unset or empty = the cores', () => {
   assert.equal(workersPerRun('3', 8), 3);
@@ -22,4 +22,11 @@ test('pool shape: jobs x workers stays within the cores unless both are given', 
   assert.deepEqual(poolShape(3, '5', 2), { jobs: 3, workers: 5 }); // both given: the user's choice stands
   assert.equal(parseJobs('4'), 4);
   assert.throws(() => parseJobs('0'), /--jobs 0: expected a positive integer/);
+});
+
+test('many small runs: one per core when SEE_WORKERS is unset, at most the runs; SEE_WORKERS set leaves it to poolShape', () => {
+  assert.equal(onePerCore(6, undefined, 2), 2);
+  assert.equal(onePerCore(6, undefined, 16), 6);
+  assert.equal(onePerCore(6, '2', 16), undefined);
+  assert.deepEqual(poolShape(onePerCore(6, undefined, 16), undefined, 16), { jobs: 6, workers: 2 });
 });

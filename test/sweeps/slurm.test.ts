@@ -63,6 +63,7 @@ test('the job script: one array task per run left, the GPU, backend, time and me
     assert.ok(lines.includes(`#SBATCH ${d}`), `#SBATCH ${d} in\n${script}`);
   }
   assert.ok(lines.includes("export SEE_BACKEND='webgpu'"));
+  assert.ok(lines.includes('export SEE_WORKERS=4'), 'training threads = the task\'s CPUs');
   assert.equal(lines.at(-2), `exec '/opt/node/bin/node' '${join(REPO, 'bin', 'see-kit')}' sweep-task '${folder.path}' "$SLURM_ARRAY_TASK_ID"`);
   const noGpu = sbatchScript(folder, plan, [0], { ...DEFAULT_SLURM, gres: 'none', stopBefore: 0 });
   assert.ok(!/--gres|--signal/.test(noGpu), 'gres none and stop-before 0 leave those lines out');
