@@ -8,9 +8,9 @@
  * named choices (`"loss": "see_proxy_anchor"` with a `"see"` section, `--set see.n=4`) are read as
  * the new form.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolveHead } from '../backbones/heads';
 import { resolveLoss } from '../losses/registry';
+import { readJsonFile } from '../train/json_file';
 import type { NamedOptions } from '../options';
 import { resolveMode } from './modes';
 import { checkSpec, defaultSpec, specFromRow, type RunSpec } from './run_spec';
@@ -115,12 +115,5 @@ export function specFromJson(json: unknown, source: string, base?: RunSpec): Run
 
 /** A JSON config file: see specFromJson. */
 export function readSpecFile(path: string): RunSpec {
-  if (!existsSync(path)) throw new Error(`config file ${path} does not exist`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`config file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  return specFromJson(json, path);
+  return specFromJson(readJsonFile(path, `config file ${path}`), path);
 }

@@ -22,11 +22,12 @@
  * A run's specification: the row's recipe (variant.row) or the base, then the sweep's `set`, the
  * variant's `set` and `train.seed=<seed>`, checked like `see-kit train --set`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseEpochProtocol, type EpochProtocol } from '../experiments/epoch_protocol';
 import { specFromRow, type RunSpec } from '../experiments/run_spec';
 import { applyOverrides, readSpecFile, specFromJson } from '../experiments/spec_merge';
+import { readJsonFile } from '../train/json_file';
 
 export interface SweepVariant {
   name: string;
@@ -119,14 +120,7 @@ export function defineSweep(json: unknown, source = 'sweep'): SweepDefinition {
 
 /** A sweep file: see defineSweep. */
 export function readSweepFile(path: string): SweepDefinition {
-  if (!existsSync(path)) throw new Error(`sweep file ${path} does not exist`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`sweep file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  return defineSweep(json, resolve(path));
+  return defineSweep(readJsonFile(path, `sweep file ${path}`), resolve(path));
 }
 
 /** A variant's name as a folder name. */

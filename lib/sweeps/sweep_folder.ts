@@ -7,10 +7,11 @@
  *   slurm/           the job script, Slurm's output files (<job>_<task>.out), submissions.jsonl
  *   results.json     the gathered statistics (./gather.ts)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configDifferences } from '../train/config_diff';
 import { writeFileAtomic } from '../train/atomic_write';
+import { readJsonFile } from '../train/json_file';
 import type { EpochProtocol } from '../experiments/epoch_protocol';
 import type { PlannedRun, SweepDefinition } from './sweep_definition';
 
@@ -60,12 +61,7 @@ export class SweepFolder {
 
   readPlan(): SweepPlan {
     if (!this.hasPlan()) throw new Error(`${this.path} is not a sweep folder (no ${PLAN_FILE}); start the sweep with see-kit sweep <sweep.json>`);
-    let plan: SweepPlan;
-    try {
-      plan = JSON.parse(readFileSync(this.planPath, 'utf8')) as SweepPlan;
-    } catch (err) {
-      throw new Error(`${this.planPath} is not valid JSON: ${(err as Error).message}`);
-    }
+    const plan = readJsonFile<SweepPlan>(this.planPath);
     if (plan.format !== 1 || !Array.isArray(plan.runs)) throw new Error(`${this.planPath}: not a sweep plan of format 1`);
     return plan;
   }

@@ -11,6 +11,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic_write';
+import { readJsonFile } from './json_file';
 
 export const DEFAULT_RUNS_ROOT = resolve(__dirname, '..', '..', 'data', 'runs');
 
@@ -61,7 +62,7 @@ export class RunDir {
   }
 
   readConfig<T>(): T {
-    return readJson<T>(this.configPath);
+    return readJsonFile<T>(this.configPath);
   }
 
   log(record: LogRecord): void {
@@ -117,7 +118,7 @@ export class RunDir {
   }
 
   readMetrics<T>(): T | undefined {
-    return existsSync(this.metricsPath) ? readJson<T>(this.metricsPath) : undefined;
+    return existsSync(this.metricsPath) ? readJsonFile<T>(this.metricsPath) : undefined;
   }
 
   hasCheckpoint(): boolean {
@@ -139,11 +140,3 @@ export function listFinishedRuns(root = DEFAULT_RUNS_ROOT): RunDir[] {
     .map((d) => new RunDir(join(root, d.name)));
 }
 
-function readJson<T>(path: string): T {
-  if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (err) {
-    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-}
