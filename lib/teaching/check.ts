@@ -35,7 +35,7 @@ export interface ExerciseSpec<A extends unknown[]> {
   id: string;
   title: string;
   /** the arguments of one trial, drawn from `r` */
-  inputs: (r: TrialRandom) => A;
+  inputs: (r: TrialRandom) => [...A];
   /** the library's answer for the same arguments */
   library: (...args: A) => unknown;
   /** random trials (default 5) */
