@@ -33,7 +33,7 @@ export async function runExerciseSection(nb: Notebook): Promise<{ lines: CheckLi
   const log = console.log;
   console.log = (...args: unknown[]) => { printed.push(args.map(String).join(' ')); };
   try {
-    await (require(file) as { done: Promise<void> }).done;
+    await ((await import(file)) as { done: Promise<void> }).done;
   } finally {
     console.log = log;
     rmSync(dir, { recursive: true, force: true });
