@@ -75,8 +75,8 @@ test('checkExercise prints exactly one line and resolves, whatever the student d
   const log = console.log;
   console.log = (...a: unknown[]) => { printed.push(a.join(' ')); };
   try {
-    await checkExercise(simplex, () => { throw new RangeError('deep'); });
-    await checkExercise(simplex, () => notSolved());
+    await checkExercise(simplex, (_n: number) => { throw new RangeError('deep'); });
+    await checkExercise(simplex, (_n: number) => notSolved());
     await checkExercise(simplex, (n) => simplexCoefficients(n));
   } finally {
     console.log = log;
