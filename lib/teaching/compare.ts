@@ -55,10 +55,11 @@ export function describeValue(v: unknown): string {
   return String(v);
 }
 
-/** 4 significant digits, exponent notation below 1e-3. */
+/** 4 significant digits; exponent notation below 1e-3 and from 1e6 on. */
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(1).replace('.0e', 'e');
+  if (Math.abs(v) >= 1e6) return v.toExponential(3);
   return String(Number(v.toPrecision(4)));
 }
 
