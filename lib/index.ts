@@ -82,10 +82,8 @@ export type { SweepDefinition } from './sweeps/sweep_definition';
 export { runSweep } from './sweeps/run_sweep';
 export type { SweepOutcome, SweepRunOptions } from './sweeps/run_sweep';
 export type { SweepResults } from './sweeps/gather';
-export { sweepRecords, comparisonSentence } from './sweeps/sweep_report';
-export { onePerCore } from './sweeps/jobs';
+export { sweepRecords } from './sweeps/sweep_report';
 export { finishedSeedGroups } from './experiments/seed_groups';
-export { seedGroupRecords } from './experiments/seed_table';
 export type { SeedGroup } from './experiments/seed_groups';
 export type { EpochProtocol } from './experiments/epoch_protocol';
 

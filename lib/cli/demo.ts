@@ -7,7 +7,7 @@
  * method's mean ± 95% interval over the seeds for Recall@1/2/4/8, MAP@R, R-Precision and NMI at
  * the last epoch, and the paired SEE - PA difference with its interval, saying whether it is
  * significant; writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEEDS (0,1,2),
- * DEMO_JOBS (demoJobs below), DEMO_OUT (data/runs), SEE_BACKEND (auto); QUICK=1: 2 epochs on the tiny QUICK glyphs. The sweep folder
+ * DEMO_JOBS (runs at once), DEMO_OUT (data/runs), SEE_BACKEND (auto); QUICK=1: 2 epochs on the tiny QUICK glyphs. The sweep folder
  * holds sweep.json: `see-kit sweep <it>` continues an interrupted demo, `see-kit evaluate <run>`
  * re-scores any of its runs.
  */
@@ -20,7 +20,7 @@ import { restoreRun } from '../experiments/run_experiment';
 import { describeBackend, initBackend } from '../tf';
 import { writeFileAtomic } from '../train/atomic_write';
 import { makeRunId, RunDir } from '../train/run_dir';
-import { onePerCore, parseJobs } from '../sweeps/jobs';
+import { parseJobs } from '../sweeps/jobs';
 import { runSweep } from '../sweeps/run_sweep';
 import { defineSweep, type PlannedRun } from '../sweeps/sweep_definition';
 import type { SweepFolder } from '../sweeps/sweep_folder';
@@ -44,11 +44,6 @@ function envSeeds(fallback: number[]): number[] {
   const seeds = v.split(',').map((s) => Number(s.trim()));
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`DEMO_SEEDS=${v}: expected seeds like 0,1,2`);
   return seeds;
-}
-
-/** Runs at once: DEMO_JOBS, else one run per core (lib/sweeps/jobs.ts). */
-function demoJobs(runs: number): number | undefined {
-  return process.env.DEMO_JOBS ? parseJobs(process.env.DEMO_JOBS) : onePerCore(runs);
 }
 
 /** Norm and angle statistics of a finished run's test embeddings (its checkpoint, rebuilt here). */
@@ -89,7 +84,7 @@ async function main(): Promise<void> {
   const sweepFile = join(outRoot, name, 'sweep.json');
   writeFileAtomic(sweepFile, JSON.stringify(json, null, 2) + '\n');
   const { folder, plan, results } = await runSweep(defineSweep(json, sweepFile), {
-    runsRoot: outRoot, jobs: demoJobs(seeds.length * 2), onLine: (l) => console.log(l),
+    runsRoot: outRoot, jobs: process.env.DEMO_JOBS ? parseJobs(process.env.DEMO_JOBS) : 'per-core', onLine: (l) => console.log(l),
     env: { SEE_BACKEND: info.name }, // the backend chosen here, not chosen again by each run
     onPlan: (p, dir, jobs, workers) => {
       console.log(`\n== Proxy-Anchor and SEE Proxy-Anchor, ${epochs} epochs each, seeds ${seeds.join(', ')}: ${p.runs.length} runs, ${jobs} at once (${workers} training thread(s) each)`);

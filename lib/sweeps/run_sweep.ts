@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../train/atomic_write';
 import { DEFAULT_RUNS_ROOT } from '../train/run_dir';
 import { missingInputs } from '../experiments/build_run';
 import { gatherSweep, type SweepResults } from './gather';
-import { poolShape } from './jobs';
+import { onePerCore, poolShape } from './jobs';
 import { runPool, type PoolOutcome } from './local_pool';
 import { expandSweep, type PlannedRun, type SweepDefinition } from './sweep_definition';
 import { preparePlan, sweepFolderOf, type SweepFolder, type SweepPlan } from './sweep_folder';
@@ -18,8 +18,8 @@ export interface SweepRunOptions {
   runsRoot?: string;
   /** replaces every run's dataRoot */
   dataRoot?: string;
-  /** runs at once (default: the cores divided by SEE_WORKERS; ./jobs.ts poolShape) */
-  jobs?: number;
+  /** runs at once (default: the cores divided by SEE_WORKERS; ./jobs.ts poolShape); 'per-core': one run per core for many small runs (./jobs.ts onePerCore) */
+  jobs?: number | 'per-core';
   /** each line the run processes print, prefixed with the run id */
   onLine?: (line: string) => void;
   /** said once the plan is known, before anything runs */
@@ -49,7 +49,7 @@ export async function runSweep(def: SweepDefinition, o: SweepRunOptions = {}): P
   const runs = expandChecked(def, o.dataRoot);
   const folder = sweepFolderOf(def, o.runsRoot ?? DEFAULT_RUNS_ROOT);
   const plan = preparePlan(folder, def, runs);
-  const { jobs, workers } = poolShape(o.jobs);
+  const { jobs, workers } = poolShape(o.jobs === 'per-core' ? onePerCore(plan.runs.length) : o.jobs);
   o.onPlan?.(plan, folder, jobs, workers);
   const pool = await runPool(folder, plan, { jobs, workersPerRun: workers, onLine: o.onLine, env: o.env });
   if (!o.allowFailures && (pool.failed.length || pool.stopped)) {
