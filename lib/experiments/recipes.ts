@@ -15,6 +15,8 @@ export interface Chosen<T> {
 export interface Recipe {
   lr: Chosen<number>;
   globalBatch: Chosen<number>;
+  /** devices of the official run: backbone and head gradients x 1/worldSize before clipping (lib/train/param_groups.ts) */
+  worldSize: Chosen<number>;
   mPerClass: Chosen<number>;
   fcLrScale: Chosen<number>;
   epochs: Chosen<number>;
@@ -40,6 +42,7 @@ export function officialDeit128(dataset: DatasetId): Recipe {
   return {
     lr: { value: 1e-5, reason: OFFICIAL },
     globalBatch: { value: 180, reason: `${OFFICIAL}: 90 per GPU x 2 GPUs` },
+    worldSize: { value: 2, reason: `${OFFICIAL}: torch.distributed.launch --nproc_per_node=2; each GPU computes the loss on the gathered 180 and DDP averages the model's gradients, so backbone and head get half of the full-batch gradient, the proxies all of it (docs/official-recipe.md 7)` },
     mPerClass: { value: 2, reason: `${OFFICIAL}: --IPC 2` },
     fcLrScale: { value: big ? 1e2 : 1, reason: big ? OFFICIAL : OFFICIAL_DEFAULT },
     epochs: { value: { cub: 100, cars: 100, sop: 150, inshop: 300 }[dataset], reason: OFFICIAL },

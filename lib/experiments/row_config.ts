@@ -18,6 +18,7 @@ export function trainConfigOf(row: ExperimentRow): TrainConfig {
     epochs: r.epochs.value,
     lr: r.lr.value,
     globalBatch: r.globalBatch.value,
+    worldSize: r.worldSize.value,
     fcLrScale: r.fcLrScale.value,
     warmupEpochs: r.warmupEpochs.value,
     weightDecay: r.weightDecay.value,

@@ -18,7 +18,7 @@ import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type EpochPosition, 
 import { assertSameConfig } from './config_diff';
 import { recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
 import { lrMultiplier } from './lr_schedule';
-import { buildParamGroups, groupLearningRates } from './param_groups';
+import { buildParamGroups, groupGradientScales, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
 import { webgpuMemory } from '../backend/webgpu_backend';
 import type { RunDir, RunPosition } from './run_dir';
@@ -124,6 +124,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   const storedConfig = opts.storedConfig ?? ((stored: unknown) => stored);
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
   const rng = new Sfc32(config.seed);
+  const gradScale = groupGradientScales(config.worldSize ?? 1);
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];
@@ -205,7 +206,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         const randomBefore = loss.getRandomState?.();
         let value: number | undefined;
         try {
-          value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
+          value = await trainStep({ model, loss, optimizer, clip: config.clip, gradScale }, batch, lrs, { epoch, step });
         } catch (caught) {
           const err = asNonFiniteStep(caught, epoch, step);
           if (!err) throw caught;

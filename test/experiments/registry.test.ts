@@ -60,8 +60,8 @@ test('row counts: 7 backbones x 4 datasets x (SEE, PA), NSoftmax and ProxyNCA++ 
 test('De^128 recipes are the official script values (docs/official-recipe.md 2a), with effective lrs by hand', () => {
   const sop = trainConfigOf(getRow('see-de128-sop'));
   assert.deepEqual(
-    [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed],
-    [150, 5, 1e-4, 100, 5, 40, 180, 1e-5, 0],
+    [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed, sop.worldSize],
+    [150, 5, 1e-4, 100, 5, 40, 180, 1e-5, 0, 2],
   );
   const lrs = groupLearningRates(sop, 5, 1);
   assert.ok(Math.abs(lrs.head - 1e-3) < 1e-15 && Math.abs(lrs.proxies - 0.1) < 1e-15 && Math.abs(lrs.backbone - 1e-5) < 1e-18);
