@@ -108,7 +108,7 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
         io.out(describeBackend(backendInfo()));
       },
     });
-    io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}`);
+    io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}${m.bestFrom === 'last' ? '  (the run reached no official evaluation epoch: this is its last epoch)' : ''}`);
     io.out(`last epoch ${m.last.epoch}: ${fmtMetrics(m.last.test)}`);
     if (m.selectedByValidation) io.out(`validation-selected epoch ${m.selectedByValidation.epoch}: ${fmtMetrics(m.selectedByValidation.test)}`);
     if (m.skippedSteps) io.out(`warning: ${m.skippedSteps} step(s) were skipped for a non-finite loss or gradient (train.nonFinite "skip"); see the log's events`);
