@@ -14,9 +14,13 @@ import type { RunSpec } from './run_spec';
 
 /** Test-split evaluator (unseen classes), and the validation one when a split was carved. */
 export function buildEvaluators(spec: RunSpec, data: BuiltData): { evaluate: Evaluator; validate?: Evaluator } {
-  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed };
-  const evaluate = data.split.query && data.split.gallery
-    ? datasetEvaluator({ ...common, query: data.split.query, gallery: data.split.gallery, ks: spec.evalKs, metrics: spec.evalMetrics.filter((m) => m !== 'nmi') })
+  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed, bodyRecall: spec.eval.bodyRecall };
+  const queryGallery = data.split.query && data.split.gallery ? { query: data.split.query, gallery: data.split.gallery } : undefined;
+  if (spec.eval.inshopIndexMask && !queryGallery) {
+    throw new Error(`run "${spec.name}": eval.inshopIndexMask applies to query/gallery datasets (In-Shop); ${spec.dataset} is one labelled set`);
+  }
+  const evaluate = queryGallery
+    ? datasetEvaluator({ ...common, ...queryGallery, ks: spec.evalKs, metrics: spec.evalMetrics.filter((m) => m !== 'nmi'), officialInshopMask: spec.eval.inshopIndexMask })
     : datasetEvaluator({ ...common, samples: data.split.test, ks: spec.evalKs });
   if (data.validation.length === 0) return { evaluate };
   const maxK = data.validation.length - 1;
