@@ -51,7 +51,8 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 function fmtMetrics(m: RunMetrics['best']['test']): string {
   const r = Object.entries(m.recallAtK).map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`).join('  ');
-  const extra = [m.mapAtR !== undefined ? `MAP@R ${(100 * m.mapAtR).toFixed(1)}` : '', m.nmi !== undefined ? `NMI ${(100 * m.nmi).toFixed(1)}` : ''];
+  const extra = [m.mapAtR !== undefined ? `MAP@R ${(100 * m.mapAtR).toFixed(1)}` : '', m.nmi !== undefined ? `NMI ${(100 * m.nmi).toFixed(1)}` : '',
+    m.bodyRecallAtK ? `(body: ${Object.entries(m.bodyRecallAtK).map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`).join('  ')})` : ''];
   return [r, ...extra].filter(Boolean).join('  ');
 }
 

@@ -82,7 +82,10 @@ export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec)): Buil
   const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options);
   let loss: MetricLoss;
   try {
-    loss = createLoss(spec.loss, { numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed });
+    loss = createLoss(spec.loss, {
+      numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed,
+      mPerClass: spec.mPerClass, geometry: parts.model.geometry,
+    });
   } catch (err) {
     parts.model.dispose();
     throw err;

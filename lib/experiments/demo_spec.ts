@@ -37,7 +37,7 @@ export function demoSpec(loss: LossName, epochs: number, seed: number, dataRoot:
     embeddingDim: DEMO_EMBEDDING_DIM, head: structuredClone(DEFAULT_HEAD),
     loss: resolveLoss(loss, loss === 'see_proxy_anchor' ? officialDeit128('cub').see.value : {}),
     mode: structuredClone(DEFAULT_MODE),
-    mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'glyphs',
+    mPerClass: 2, sampler: 'unique_class', imageSize: null, validationClasses: 0, augmentation: 'glyphs',
     evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], eval: { ...DEFAULT_EVAL }, train: demoConfig(epochs, seed),
   };
 }

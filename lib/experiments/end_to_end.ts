@@ -1,7 +1,8 @@
 /**
  * The training mode of the paper (`end_to_end`): backbone and head train together on augmented
  * images. The model comes from the backbone registry (weights loaded strictly) with the
- * specification's head; batches from the official m-per-class sampler and the image transforms;
+ * specification's head; batches from the specification's m-per-class sampler (the official SEE one
+ * or hyp_metric's) and the image transforms;
  * evaluation embeds the test split (and the carved validation split) with the evaluation transform.
  */
 import { createEmbeddingModel } from '../backbones/model';
@@ -33,7 +34,7 @@ export const END_TO_END: TrainingMode = {
   build(spec: RunSpec, data: BuiltData): TrainingParts {
     // the checks first (K against the split, batch against the classes), the model (tensors) last
     const evaluators = buildEvaluators(spec, data);
-    const source = datasetBatchSource({ samples: data.train, batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass, spec: data.trainSpec });
+    const source = datasetBatchSource({ samples: data.train, batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass, spec: data.trainSpec, sampler: spec.sampler });
     const model = createEmbeddingModel(spec.backbone, {
       embeddingDim: spec.embeddingDim,
       weights: spec.weights === 'none' ? undefined : spec.weights,

@@ -12,6 +12,7 @@
 import { getBackboneEntry } from '../backbones/registry';
 import { DEFAULT_HEAD, resolveHead, type HeadSpec } from '../backbones/heads';
 import { resolveLoss, type LossSpec } from '../losses/registry';
+import { SAMPLERS, type SamplerName } from '../train/dataset_source';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';
 import { DATA_SOURCES, type DataSourceName } from './data_sources';
 import { DATASETS } from './datasets';
@@ -59,6 +60,8 @@ export interface RunSpec {
   /** how the run trains (./modes.ts) */
   mode: ModeSpec;
   mPerClass: number;
+  /** how training batches are drawn (lib/train/dataset_source.ts): the official SEE sampler, or hyp_metric's one pass over the classes per epoch */
+  sampler: SamplerName;
   /** input side; null = the backbone's own */
   imageSize: number | null;
   /** train classes carved off as a validation split (0 = none) */
@@ -86,16 +89,17 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
     backbone: row.backbone as string,
     weights: 'pretrained',
     embeddingDim: row.embeddingDim as number,
-    head: structuredClone(DEFAULT_HEAD),
+    head: row.head ? resolveHead(row.head.value.name, row.head.value.options) : structuredClone(DEFAULT_HEAD),
     loss: resolveLoss(row.loss as string, row.lossOptions?.value),
     mode: structuredClone(DEFAULT_MODE),
     mPerClass: row.recipe?.mPerClass.value ?? 2,
+    sampler: row.recipe?.sampler.value ?? 'unique_class',
     imageSize: null,
     validationClasses: 0,
     augmentation: 'official',
     evalKs: [...DATASETS[row.dataset].evalKs],
     evalMetrics: ['recall'],
-    eval: { ...DEFAULT_EVAL },
+    eval: { ...DEFAULT_EVAL, resize: row.recipe?.evalResize.value ?? null, bodyRecall: row.recipe?.bodyRecall.value ?? false },
     train,
   };
 }
@@ -106,7 +110,7 @@ export function defaultSpec(): RunSpec {
     name: 'custom', row: null, dataset: 'cub', dataRoot: DEFAULT_DATA_ROOT,
     backbone: 'deit_small_distilled_patch16_224.fb_in1k', weights: 'pretrained', embeddingDim: 128,
     head: structuredClone(DEFAULT_HEAD), loss: resolveLoss('see_proxy_anchor', officialDeit128('cub').see.value),
-    mode: structuredClone(DEFAULT_MODE), mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'official',
+    mode: structuredClone(DEFAULT_MODE), mPerClass: 2, sampler: 'unique_class', imageSize: null, validationClasses: 0, augmentation: 'official',
     evalKs: [...DATASETS.cub.evalKs], evalMetrics: ['recall'], eval: { ...DEFAULT_EVAL }, train: { ...DEFAULT_TRAIN_CONFIG },
   };
 }
@@ -141,6 +145,7 @@ export function checkSpec(spec: RunSpec, source: string): RunSpec {
   if (!positiveInt(spec.embeddingDim)) throw new Error(`${source}: embeddingDim ${spec.embeddingDim}, expected a positive integer`);
   if (!positiveInt(spec.mPerClass)) throw new Error(`${source}: mPerClass ${spec.mPerClass}, expected a positive integer`);
   if (!Number.isInteger(spec.validationClasses) || spec.validationClasses < 0) throw new Error(`${source}: validationClasses ${spec.validationClasses}, expected an integer >= 0`);
+  if (!SAMPLERS.includes(spec.sampler)) throw new Error(`${source}: sampler ${JSON.stringify(spec.sampler)}, expected one of ${SAMPLERS.join(', ')}`);
   if (spec.augmentation !== 'official' && spec.augmentation !== 'glyphs') throw new Error(`${source}: augmentation ${JSON.stringify(spec.augmentation)}, expected "official" or "glyphs"`);
   if (!Array.isArray(spec.evalKs) || spec.evalKs.length === 0 || !spec.evalKs.every(positiveInt)) throw new Error(`${source}: evalKs ${JSON.stringify(spec.evalKs)}, expected a list of positive integers`);
   if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m))) throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
