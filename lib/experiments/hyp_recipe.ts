@@ -43,6 +43,9 @@ export function hypRow(backbone: string, embeddingDim: number, dataset: DatasetI
   const command = model ? `${README}: python -m train --model ${model} ${ds.flags}` : `${README} ${ds.flags} (no ResNet-50 command)`;
   const lr = model === 'dino_vits16' ? 1e-5 : 3e-5;
   const notes = ['recipe: hyp_metric\'s own (README commands, train.py defaults), not the SEE row\'s; every value with its source'];
+  if (model) {
+    notes.push(`train transform: RandomResizedCrop(224, scale (0.2, 1)) and horizontal flips, as ${TRAIN_PY} builds it; the kit's ViT-family transform is the same (lib/data/transforms.ts trainSpec)`);
+  }
   if (embeddingDim !== 128) notes.push(`--emb ${embeddingDim}: an inference from the table's label (the README commands keep the default --emb 128)`);
   if (!model) {
     notes.push('ResNet-50 has no hyp_metric command: the ViT-S/DeiT-S recipe with the backbone swapped (choices, see each reason); '

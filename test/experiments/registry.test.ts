@@ -8,6 +8,7 @@ import { getRow, listRows } from '../../lib/experiments/registry';
 import { trainConfigOf } from '../../lib/experiments/row_config';
 import { missingInputs } from '../../lib/experiments/build_run';
 import { specFromRow } from '../../lib/experiments/run_spec';
+import { trainSpec } from '../../lib/data/transforms';
 import { groupLearningRates } from '../../lib/train/param_groups';
 import { validateTrainConfig } from '../../lib/train/train_config';
 
@@ -101,6 +102,9 @@ test('Hyp rows follow hyp_metric\'s README and train.py (docs/official-recipe.md
   assert.deepEqual([inshop.embeddingDim, inshop.train.epochs, inshop.mPerClass], [384, 400, 2]);
   assert.match(getRow('hyp-dn384-inshop').notes.join('\n'), /--emb 384: an inference/);
   assert.match(getRow('hyp-r512-sop').notes.join('\n'), /ResNet-50 has no hyp_metric command/);
+  // hyp_metric's train crop (scale (0.2, 1), flips), which the row's note cites, is what the kit builds for its backbone
+  assert.match(getRow('hyp-de128-cub').notes.join('\n'), /RandomResizedCrop\(224, scale \(0\.2, 1\)\) and horizontal flips/);
+  assert.deepEqual([trainSpec(spec.backbone).scale, trainSpec(spec.backbone).hflip], [[0.2, 1], true]);
   // the SEE rows keep the official SEE settings the Hyp recipe changes
   const see = specFromRow('see-de128-cub');
   assert.deepEqual([see.head.name, see.sampler, see.eval, see.train.lrBatch, see.train.adamw.eps, see.train.clip],
