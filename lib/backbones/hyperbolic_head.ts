@@ -9,45 +9,25 @@ import { tf } from '../tf';
 import type { OptionSchema } from '../options';
 import { geometryOf, toEmbeddingSpace, type EmbeddingGeometry } from '../hyperbolic/poincare';
 import { headEntry, type Head } from './head_entry';
-import { linear } from './linear';
-import { orthogonalMatrix } from './orthogonal';
+import { OrthogonalLinear } from './orthogonal_linear';
 
 export const HYPERBOLIC_OPTIONS = {
   c: { default: 0.1, type: 'number', min: 0, source: 'hyp_metric train.py default --hyp_c 0.1 (README: 0 for the sphere version)' },
   clipR: { default: 2.3, type: 'number', min: 0, source: 'hyp_metric train.py default --clip_r 2.3 (feature clipping, Guo et al. 2021); 0 turns clipping off, as its README intends for --clip_r 0' },
 } as const satisfies OptionSchema;
 
-export class HyperbolicHead implements Head {
-  /** [featureDim, embeddingDim]: torch's Linear weight [E, D] transposed */
-  readonly kernel: tf.Variable;
-  readonly bias: tf.Variable;
+export class HyperbolicHead extends OrthogonalLinear implements Head {
   readonly geometry: EmbeddingGeometry;
 
-  constructor(readonly featureDim: number, readonly embeddingDim: number, readonly c: number, readonly clipR: number, seed = 0) {
+  constructor(featureDim: number, embeddingDim: number, readonly c: number, readonly clipR: number, seed = 0) {
     if (!(c >= 0) || !(clipR >= 0)) throw new Error(`HyperbolicHead: c=${c}, clipR=${clipR}, expected both >= 0`);
+    super(featureDim, embeddingDim, seed);
     this.geometry = geometryOf(c);
-    const w = orthogonalMatrix(featureDim, embeddingDim, seed); // [D, E]
-    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(w, [featureDim, embeddingDim]), true));
-    this.bias = tf.tidy(() => tf.variable(tf.zeros([embeddingDim]), true));
   }
 
   /** features [B, D] -> points of the ball (c > 0) or of the unit sphere (c = 0) [B, E] */
   apply(features: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => toEmbeddingSpace(linear(features, this.kernel as tf.Tensor2D, this.bias as tf.Tensor1D), this.c, this.clipR)); // [B, E]
-  }
-
-  variables(): tf.Variable[] {
-    return [this.kernel, this.bias];
-  }
-
-  /** `kernel` [featureDim, embeddingDim] (torch's Linear weight transposed) and `bias` [embeddingDim] */
-  namedWeights(): Map<string, tf.Tensor> {
-    return new Map<string, tf.Tensor>([['kernel', this.kernel], ['bias', this.bias]]);
-  }
-
-  dispose(): void {
-    this.kernel.dispose();
-    this.bias.dispose();
+    return tf.tidy(() => toEmbeddingSpace(this.project(features), this.c, this.clipR)); // [B, E]
   }
 }
 

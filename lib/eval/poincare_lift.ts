@@ -13,12 +13,18 @@
  */
 import type { EmbeddingSet } from './embedding_set';
 
+/** |row i|^2 in float64 */
+function squaredNorm(embeddings: Float32Array, dim: number, i: number): number {
+  let s = 0;
+  for (let k = i * dim; k < (i + 1) * dim; k++) s += embeddings[k] * embeddings[k];
+  return s;
+}
+
 function checkBall(set: EmbeddingSet, c: number, what: string): void {
   if (!(c > 0)) throw new Error(`${what}: Poincare ranking needs a curvature c > 0, got ${c}`);
   const { embeddings, dim } = set;
   for (let i = 0; i < embeddings.length / dim; i++) {
-    let s = 0;
-    for (let k = i * dim; k < (i + 1) * dim; k++) s += embeddings[k] * embeddings[k];
+    const s = squaredNorm(embeddings, dim, i);
     if (!(c * s < 1)) throw new Error(`${what}: row ${i} has c|x|^2 = ${c * s}, outside the Poincare ball of curvature ${c} (expected < 1)`);
   }
 }
@@ -30,13 +36,8 @@ export function liftQueries(set: EmbeddingSet, c: number, what = 'query'): Embed
   const n = embeddings.length / dim;
   const out = new Float32Array(n * (dim + 2));
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < dim; k++) {
-      const v = embeddings[i * dim + k];
-      out[i * (dim + 2) + k] = v;
-      s += v * v;
-    }
-    out[i * (dim + 2) + dim] = s;
+    out.set(embeddings.subarray(i * dim, (i + 1) * dim), i * (dim + 2));
+    out[i * (dim + 2) + dim] = squaredNorm(embeddings, dim, i);
     out[i * (dim + 2) + dim + 1] = 1;
   }
   return { embeddings: out, labels, dim: dim + 2 };
@@ -49,8 +50,7 @@ export function liftReferences(set: EmbeddingSet, c: number, what = 'gallery'): 
   const n = embeddings.length / dim;
   const out = new Float32Array(n * (dim + 2));
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < dim; k++) s += embeddings[i * dim + k] * embeddings[i * dim + k];
+    const s = squaredNorm(embeddings, dim, i);
     const a = 1 / (1 - c * s);
     for (let k = 0; k < dim; k++) out[i * (dim + 2) + k] = 2 * a * embeddings[i * dim + k];
     out[i * (dim + 2) + dim] = -a;
