@@ -44,7 +44,8 @@ function capture(): { io: { out: (l: string) => void; err: (l: string) => void }
   return { io: { out: (l) => out.push(l), err: (l) => err.push(l) }, out, err };
 }
 
-const bodyLine = /^last epoch 1: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+ {2}\(body: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+\)$/m;
+// a row's recipe scores MAP@R beside Recall@K
+const bodyLine = /^last epoch 1: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+ {2}MAP@R [\d.]+ {2}\(body: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+\)$/m;
 
 function checkRun(runId: string, c: number): RunMetrics {
   const dir = new RunDir(join(runs, runId));
