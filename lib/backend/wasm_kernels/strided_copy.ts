@@ -46,13 +46,16 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** Copies the strided block `shape` of src to dst (row-major and contiguous unless dstStrides is given). */
+/**
+ * Copies the strided block `shape` of src to dst (row-major and contiguous unless dstStrides is
+ * given); with `accumulate`, adds it to what dst holds instead (col2im of a convolution's input gradient).
+ */
 export function stridedCopy(src: Heap, srcStart: number, shape: readonly number[], srcStrides: readonly number[],
-  dst: Heap, dstStart: number, dstStrides?: readonly number[]): void {
+  dst: Heap, dstStart: number, dstStrides?: readonly number[], accumulate = false): void {
   if (shape.some((n) => n === 0)) return;
   const m = mergeAxes(shape, srcStrides, dstStrides);
   if (m.shape.length === 0) {
-    dst[dstStart] = src[srcStart];
+    dst[dstStart] = accumulate ? dst[dstStart] + src[srcStart] : src[srcStart];
     return;
   }
   const r = m.shape.length;
@@ -63,10 +66,12 @@ export function stridedCopy(src: Heap, srcStart: number, shape: readonly number[
   const index = new Array<number>(r - 1).fill(0);
   let s = srcStart;
   let d = dstStart;
-  const contiguous = si === 1 && di === 1 && inner >= RUN;
+  const contiguous = si === 1 && di === 1 && inner >= RUN && !accumulate;
   for (let o = 0; o < outer; o++) {
     if (contiguous) {
       dst.set(src.subarray(s, s + inner), d);
+    } else if (accumulate) {
+      for (let j = 0, p = s, q = d; j < inner; j++, p += si, q += di) dst[q] += src[p];
     } else {
       for (let j = 0, p = s, q = d; j < inner; j++, p += si, q += di) dst[q] = src[p];
     }
