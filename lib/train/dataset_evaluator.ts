@@ -12,6 +12,7 @@ import type { Sample } from '../data/split';
 import type { TransformSpec } from '../data/transforms';
 import { evaluate, type Metric } from '../eval';
 import type { EvalMetrics, Evaluator } from './contracts';
+import { parallelEmbedder } from './parallel/stepper';
 
 export interface DatasetEvaluatorOptions {
   /** one labelled set, or query and gallery */
@@ -35,13 +36,18 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
   const embeddings = new Float32Array(samples.length * dim);
   const labels = Int32Array.from(samples, (s) => s.label);
   let offset = 0;
+  const onWorkers = parallelEmbedder(model); // while a data-parallel training runs (SEE_WORKERS)
   for await (const b of loadBatches({ samples, batches: sequentialBatches(samples.length, batchSize), spec })) {
     try {
-      const z = model.embed(b.images, false); // [B, D]
-      try {
-        embeddings.set(await z.data() as Float32Array, offset);
-      } finally {
-        z.dispose();
+      if (onWorkers) {
+        embeddings.set(await onWorkers(b.images), offset);
+      } else {
+        const z = model.embed(b.images, false); // [B, D]
+        try {
+          embeddings.set(await z.data() as Float32Array, offset);
+        } finally {
+          z.dispose();
+        }
       }
       offset += b.indices.length * dim;
     } finally {

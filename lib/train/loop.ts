@@ -17,7 +17,8 @@ import { ThroughputMeter, type ProgressSink } from './progress';
 import { Rng } from './rng';
 import type { RunDir } from './run_dir';
 import { validateTrainConfig, type TrainConfig } from './train_config';
-import { NonFiniteLossError, trainStep } from './train_step';
+import { NonFiniteLossError } from './train_step';
+import { openStepper } from './parallel/stepper';
 
 export interface EvalRecord {
   epoch: number;
@@ -90,6 +91,11 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
   const { model, loss, data, runDir } = opts;
   const logEvery = opts.logEverySteps ?? 1;
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
+  // SEE_WORKERS: the data-parallel step on worker threads (lib/train/parallel), or trainStep
+  const stepper = await openStepper({ model, loss, optimizer, clip: config.clip }).catch((err: unknown) => {
+    optimizer.dispose();
+    throw err;
+  });
   const rng = new Rng(config.seed);
   let startEpoch = 0;
   let globalStep = 0;
@@ -133,7 +139,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
         const b = batch.images.shape[0];
         let value: number;
         try {
-          value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
+          value = await stepper.step(batch, lrs, { epoch, step });
         } catch (err) {
           if (err instanceof NonFiniteLossError) {
             runDir.log({ kind: 'event', epoch, step, event: 'non-finite loss', loss: String(err.lossValue) });
@@ -179,6 +185,7 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
     }
   } finally {
     optimizer.dispose();
+    await stepper.close();
   }
   const best = bestBy(history, (r) => recallAt1(r.test));
   const last = history[history.length - 1];

@@ -39,7 +39,7 @@ export async function trainStep(
   lrs: Readonly<Record<string, number>>,
   where: { epoch: number; step: number } = { epoch: 0, step: 0 },
 ): Promise<number> {
-  const { model, loss, optimizer, clip } = parts;
+  const { model, loss, optimizer } = parts;
   const { value, grads } = tf.variableGrads(
     () => tf.tidy(() => loss.compute(model.embed(batch.images, true), batch.labels)), // [] scalar
     optimizer.variables(),
@@ -50,6 +50,22 @@ export async function trainStep(
   } finally {
     value.dispose();
   }
+  applyStep(parts, lossValue, grads, lrs, where);
+  return lossValue;
+}
+
+/**
+ * The end of a step, shared with the data-parallel step (lib/train/parallel): disposes `grads`
+ * and throws NonFiniteLossError when the loss is not finite; otherwise clips and applies AdamW.
+ */
+export function applyStep(
+  parts: StepParts,
+  lossValue: number,
+  grads: tf.NamedTensorMap,
+  lrs: Readonly<Record<string, number>>,
+  where: { epoch: number; step: number },
+): void {
+  const { optimizer, clip } = parts;
   if (!Number.isFinite(lossValue)) {
     tf.dispose(grads);
     throw new NonFiniteLossError(
@@ -66,5 +82,4 @@ export async function trainStep(
     if (clipped !== grads) tf.dispose(clipped);
     tf.dispose(grads);
   }
-  return lossValue;
 }

@@ -8,7 +8,7 @@
  * A view tensor must be released with releaseView (never disposeData, which would free memory
  * the view does not own).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** What the kit uses of tfjs-backend-wasm's BackendWasm (its class is not exported as a type we can import here). */
 export interface WasmBackend {
@@ -47,4 +47,16 @@ export function releaseView(backend: WasmBackend, view: tf.TensorInfo): void {
   const data = backend.dataIdMap.get(view.dataId);
   backend.wasm.tfjs.disposeData(data.id);
   backend.dataIdMap.delete(view.dataId);
+}
+
+/**
+ * A copy of a float32 tensor's values read straight from the wasm heap, for code that must read
+ * inside a synchronous tfjs call (a gradient tape cannot await): the training worker hands its
+ * embeddings to the main thread from inside tf.variableGrads. wasm only: throws on any other backend.
+ */
+export function copyFromWasmHeap(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() !== 'wasm') throw new Error(`copyFromWasmHeap: the active backend is ${tf.getBackend()}, not wasm`);
+  if (t.dtype !== 'float32') throw new Error(`copyFromWasmHeap: dtype ${t.dtype}, expected float32`);
+  const backend = tf.backend() as unknown as WasmBackend;
+  return (backend.typedArrayFromHeap(t) as Float32Array).slice();
 }
