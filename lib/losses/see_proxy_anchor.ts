@@ -13,6 +13,7 @@ import { expansionThreshold, type SelectionPlan, type ThresholdSettings } from '
 import { assertRank2, readLabels } from '../method/validation';
 import { l2Normalize } from './l2_normalize';
 import { proxyAnchorNormalized, type ProxyLossConfig } from './proxy_anchor';
+import { syntheticProxyAnchor } from './synthetic_proxy_anchor';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
 export interface SeeOptions {
@@ -56,7 +57,7 @@ export function seeProxyAnchorLoss(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
     const batchLoss = proxyAnchorNormalized(l2Normalize(x), lab, pn, o.margin, o.alpha);
     // points are unit vectors already; normalising again matches the official l2_norm call
     const augLoss = e.pointLabels.length === 0 ? tf.scalar(0)
-      : proxyAnchorNormalized(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha, true);
+      : syntheticProxyAnchor(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha);
     const loss = tf.add(batchLoss, tf.mul(augLoss, o.lambda)) as tf.Scalar;
     return { loss, batchLoss, augLoss };
   });
