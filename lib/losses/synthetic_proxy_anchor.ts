@@ -80,7 +80,7 @@ export function syntheticProxyAnchor(points: tf.Tensor2D, labels: Int32Array, pn
     const save = args[1] as tf.GradSaveFunc;
     const { loss, saved } = forward(k, points, labels, p, margin, alpha);
     save(saved);
-    return { value: loss, gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => [backward(dy, s, alpha)] };
+    return { value: loss, gradFunc: (dy: tf.Tensor, s: tf.Tensor[]) => [tf.tidy(() => backward(dy, s, alpha))] };
   });
   return core(pn) as tf.Scalar;
 }

@@ -5,7 +5,8 @@
  * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
  * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (transposed and
  *   batched products), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
- *   Sum (over leading axes), Exp (a SIMD exponential on the heap, simd/), and Reverse, PadV2
+ *   Sum (over leading axes), Exp (a SIMD exponential on the heap, simd/), Identity (shares
+ *   memory instead of copying: every tensor a gradient saves is cloned by it), and Reverse, PadV2
  *   and MaxPoolGrad replaced: the slow cases
  *   `npm run bench -- profile` found in training steps;
  * - gradient (every backend): StridedSlice, which tfjs-core 4.22 cannot differentiate.
@@ -20,6 +21,7 @@ import { batchMatMulKernel } from './batch_mat_mul';
 import { maxPoolGradKernel } from './max_pool_grad';
 import { sumKernel } from './sum_leading';
 import { expKernel } from './exp';
+import { identityKernel } from './identity';
 import { padKernel, reverseKernel, sliceKernel, stridedSliceKernel, transposeKernel } from './copy_kernels';
 
 const KERNELS: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
@@ -41,6 +43,7 @@ const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
   MaxPoolGrad: () => maxPoolGradKernel,
   Sum: sumKernel,
   Exp: expKernel,
+  Identity: identityKernel,
 };
 
 /** Gradients tfjs-core lacks that training needs; backend-independent. */
