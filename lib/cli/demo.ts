@@ -3,7 +3,7 @@
  * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
  * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
  * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
- * DEMO_OUT (data/runs), SEE_BACKEND (auto). Each run's config.json is a full RunSpec (demoSpec),
+ * DEMO_OUT (data/runs), SEE_BACKEND (auto), SEE_WORKERS (training threads, default the cores). Each run's config.json is a full RunSpec (demoSpec),
  * so `see-kit evaluate <run>` rebuilds the model and re-scores its checkpoint.
  */
 import { existsSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { describeBackend, initBackend } from '../tf';
 import type { Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
 import { train } from '../train/loop';
+import { trainWorkerCount } from '../train/parallel/worker_count';
 import { terminalProgress } from '../train/progress';
 import { makeRunId, RunDir } from '../train/run_dir';
 import { buildData, buildEvaluators, buildLoss, buildModel, buildSource } from './build_run';
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
   const info = await initBackend(undefined, { quiet: true });
   const backend = describeBackend(info);
   console.log(backend);
+  // lib/train/parallel: data-parallel training steps on worker threads (wasm only)
+  const workers = info.name === 'wasm' ? trainWorkerCount() : 1;
+  console.log(`[see-kit] training steps and evaluation on ${workers} worker thread(s) (SEE_WORKERS=${process.env.SEE_WORKERS ?? 'unset: the cores'})`);
   const glyphDir = join(ROOT, 'data', 'glyphs');
   if (!existsSync(join(glyphDir, 'manifest.json'))) {
     console.log(`building ${glyphDir} (400 classes x 21 fonts x 2 variants, once)...`);

@@ -114,10 +114,10 @@ export async function train(opts: TrainOptions): Promise<RunMetrics> {
       if (lossRandom && isStatefulLoss(loss)) loss.setRandomState(lossRandom);
       lastGoodEpoch = ckpt.state.epoch;
       runDir.truncateLogAfter(ckpt.state.epoch);
-      runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch, ...environment() });
+      runDir.log({ kind: 'event', epoch: ckpt.state.epoch, event: 'resume', fromEpoch: startEpoch, ...environment(), trainWorkers: stepper.workers });
     } else {
       runDir.writeConfig({ ...opts.runInfo, train: config });
-      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...environment() });
+      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...environment(), trainWorkers: stepper.workers });
     }
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters);

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
-import { createEmbeddingModel } from '../../lib/backbones/model';
+import { BackboneEmbeddingModel, createEmbeddingModel } from '../../lib/backbones/model';
 import { ProxyAnchorLoss } from '../../lib/losses/proxy_anchor';
 import { SeeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { AdamW } from '../../lib/train/adamw';
@@ -103,6 +103,18 @@ test('3 workers: small ViT with Proxy-Anchor equals the single-thread step (unev
     backbone: 'vit_tiny_patch8_32.test', size: 32, batch: 10, dim: 16,
     loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }),
   }, 3);
+});
+
+test('a worker that fails at start reports its error instead of hanging', { timeout: 120_000 }, async () => {
+  await initBackend('wasm', { quiet: true });
+  const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: 16, seed: 1 });
+  const wrong = new BackboneEmbeddingModel(model.backbone, model.head, { backbone: 'no_such_net.test', options: { embeddingDim: 16 } });
+  const loss = new ProxyAnchorLoss({ numClasses: 4, embeddingDim: 16 });
+  const optimizer = new AdamW(buildParamGroups(wrong, loss, 0));
+  await assert.rejects(openStepper({ model: wrong, loss, optimizer, clip: { kind: 'none' } }, 2), /training worker \d: unknown backbone "no_such_net.test"/);
+  optimizer.dispose();
+  loss.dispose();
+  model.dispose();
 });
 
 test('shardRows splits a batch into contiguous near-equal shares', () => {
