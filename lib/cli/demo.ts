@@ -3,8 +3,9 @@
  * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
  * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
  * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
- * DEMO_OUT (data/runs), SEE_BACKEND (auto), SEE_WORKERS (training threads, default the cores). Each run's config.json is a full RunSpec (demoSpec),
- * so `see-kit evaluate <run>` rebuilds the model and re-scores its checkpoint.
+ * DEMO_OUT (data/runs), SEE_BACKEND (auto), SEE_WORKERS (training threads, default the cores).
+ * Each run's config.json is a full RunSpec (demoSpec), so `see-kit evaluate <run>` rebuilds the
+ * model and re-scores its checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
