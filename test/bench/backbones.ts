@@ -4,7 +4,10 @@
  * SEE head with 512-d embeddings, frozen BatchNorm statistics / frozen patch embedding, a squared
  * error to a fixed target as the loss, AdamW), on wasm with 1 thread and with N worker threads
  * (lib/train/parallel, N = BENCH_WORKERS, default the cores), and the same in PyTorch
- * (python3 subprocess, torch.set_num_threads 1 and N, torch.optim.AdamW) in the same run.
+ * (python3 subprocess, torch.set_num_threads 1 and N, torch.optim.AdamW) in the same run. Debian's
+ * python3-torch runs 1x1 convolutions and Linear layers on whatever libblas.so.3 resolves to (the
+ * reference BLAS unless an optimised one is installed); LD_LIBRARY_PATH may point it to another
+ * (recorded as torch_ld_library_path).
  * One JSON line per (model, mode, threads): img_per_s, torch_img_per_s, ratio (kit / torch), the
  * training step's cost in inferences of the same batch, and (1 thread) the most bytes live on the
  * wasm heap during the step. BENCH_REPEATS (default 2) timed repeats after one warm-up; random
@@ -89,6 +92,8 @@ function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   const r = spawnSync(python, ['-c', TORCH_SCRIPT, scripts, String(threads), String(repeats), ...MODELS.map((m) => `${TORCH_NAMES[m]}:${TRAIN_BATCH}`)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
+    // the BLAS library's own threads follow the same count (OpenBLAS, when LD_LIBRARY_PATH selects it)
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
   });
   if (r.status !== 0) {
     throw new Error(`PyTorch side failed (${python}; install python3-torch python3-torchvision): ${r.error?.message ?? r.stderr.slice(-2000)}`);
@@ -180,6 +185,7 @@ export const benchmark: Benchmark = {
             img_per_s: Number(imgPerS.toFixed(3)),
             torch_img_per_s: Number(torchImgPerS.toFixed(3)),
             torch_threads: t,
+            torch_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
             ratio: Number((imgPerS / torchImgPerS).toFixed(3)),
             train_over_inference: mode === 'train_step' ? Number(((k.train_ms / TRAIN_BATCH) / (k.infer_ms / BATCH)).toFixed(2)) : undefined,
             wasm_heap_peak_mb: mode === 'train_step' && k.heap_peak_mb !== undefined ? Number(k.heap_peak_mb.toFixed(0)) : undefined,

@@ -6,7 +6,8 @@
  * outside this repository, it runs the authors' SEEProxyAnchor on CPU) with SEE_OFFICIAL_REPO (a
  * checkout of Leminhbinh0209/PAKDD24-SEE), run per setting right after the kit with PyTorch's
  * threads SEE_OFFICIAL_THREADS (default 1 and 2); without them, earlier official figures are
- * quoted and marked `official_source: "quoted"`.
+ * quoted and marked `official_source: "quoted"`. The official step's products run on whatever
+ * libblas.so.3 resolves to (LD_LIBRARY_PATH, recorded, may select an optimised BLAS).
  */
 import { tf } from '../../lib/tf';
 import { sphericalExpansion } from '../../lib/method/expansion';
@@ -27,7 +28,9 @@ function officialTimes(d: number, classes: number, n: number): OfficialRun[] | u
   const python = process.env.SEE_PYTHON ?? '/usr/bin/python3';
   const threads = (process.env.SEE_OFFICIAL_THREADS ?? '1,2').split(',').map(Number);
   return threads.map((t) => {
-    const r = spawnSync(python, [script, repo, String(t), '5', `${d}:${classes}:${n}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(python, [script, repo, String(t), '5', `${d}:${classes}:${n}`], {
+      encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) },
+    });
     if (r.status !== 0) throw new Error(`SEE_OFFICIAL_SCRIPT ${script} failed: ${r.error?.message ?? r.stderr.slice(-2000)}`);
     const line = r.stdout.trim().split('\n').pop()!;
     const rec = JSON.parse(line) as OfficialRun;
@@ -103,7 +106,7 @@ export const benchmark: Benchmark = {
       const official = officialTimes(s.d, s.classes, s.n);
       const officialFields = official
         ? {
-          official_source: 'measured in this run (SEE_OFFICIAL_SCRIPT)',
+          official_source: 'measured in this run (SEE_OFFICIAL_SCRIPT)', official_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
           official: official,
           // against the official step with PyTorch's default threads (the machine's cores)
           official_see_ms: official[official.length - 1].see_ms, official_expansion_ms: official[official.length - 1].expansion_ms,
