@@ -15,7 +15,7 @@
 import { tf } from '../tf';
 import { addressOf, type WasmBackend } from '../backend/wasm_kernels/heap';
 import { heapKernels, type HeapKernels } from '../backend/wasm_kernels/simd';
-import { proxyAnchorNormalized } from './proxy_anchor';
+import { batchClasses, proxyAnchorNormalized } from './proxy_anchor';
 
 /** classes per block: [2048, N] cosines (9 MB at N = 1,152) */
 const BLOCK = 2048;
@@ -32,11 +32,8 @@ function forward(k: HeapKernels, x: tf.Tensor2D, labels: Int32Array, p: tf.Tenso
   const backend = tf.backend() as unknown as WasmBackend;
   const [c, d] = p.shape;
   const n = labels.length;
-  const classes = Array.from(new Set(labels)).sort((a, b) => a - b);
+  const { classes, oneHotT } = batchClasses(labels); // U distinct classes, [U, N]
   const u = classes.length;
-  const local = new Map(classes.map((cl, i) => [cl, i]));
-  const oneHotT = new Float32Array(u * n); // [U, N]
-  labels.forEach((cl, i) => { oneHotT[local.get(cl)! * n + i] = 1; });
   const xT = tf.transpose(x); // [D, N]
   const lab = tf.tensor1d(labels, 'int32'); // [N]
   const sums = zeros(backend, [c]); // [C] S_c
