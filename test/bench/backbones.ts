@@ -59,10 +59,11 @@ class Res(nn.Module):
         m = self.m; x = m.maxpool(m.relu(m.bn1(m.conv1(x)))); x = m.layer4(m.layer3(m.layer2(m.layer1(x))))
         return F.adaptive_avg_pool2d(x, 1).flatten(1) + F.adaptive_max_pool2d(x, 1).flatten(1)
 def median(f):
-    f(); ts = []
+    # (median wall s, mean process CPU s over the same runs)
+    f(); ts = []; c0 = time.process_time()
     for _ in range(repeats):
         t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
-    return sorted(ts)[len(ts) // 2]
+    return sorted(ts)[len(ts) // 2], (time.process_time() - c0) / repeats
 for arg in sys.argv[4:]:
     name, tb = arg.split(':'); tb = int(tb)
     body = Res() if name == 'resnet50' else TinyViT(img=224, patch=16, dim=384, depth=12, heads=6, head=False)
@@ -74,17 +75,17 @@ for arg in sys.argv[4:]:
     body.eval()
     def infer():
         with torch.no_grad(): body(x)
-    t_inf = median(infer)
+    t_inf, c_inf = median(infer)
     params = [p for p in list(body.parameters()) + list(head.parameters()) if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-5)
     frozen_bn_train(body)
     def step():
         opt.zero_grad(); loss = ((F.normalize(head(body(xt)), dim=1) - target) ** 2).mean(); loss.backward(); opt.step()
-    t_train = median(step)
-    print(json.dumps({'model': name, 'infer_s': t_inf, 'train_s': t_train, 'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+    t_train, c_train = median(step)
+    print(json.dumps({'model': name, 'infer_s': t_inf, 'train_s': t_train, 'infer_cpu_s': c_inf, 'train_cpu_s': c_train, 'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 `;
 
-interface TorchResult { model: string; infer_s: number; train_s: number; maxrss_mb: number }
+interface TorchResult { model: string; infer_s: number; train_s: number; infer_cpu_s: number; train_cpu_s: number; maxrss_mb: number }
 
 function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   const python = process.env.SEE_PYTHON ?? '/usr/bin/python3';
@@ -106,7 +107,7 @@ function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   return out;
 }
 
-interface KitResult { infer_ms: number; train_ms: number; heap_peak_mb?: number }
+interface KitResult { infer_ms: number; train_ms: number; infer_cpu_ms: number; train_cpu_ms: number; heap_peak_mb?: number }
 
 /** one model on 1 thread (workers = 1) or on worker threads: inference and training step times */
 async function measureKit(name: string, workers: number, repeats: number): Promise<KitResult> {
@@ -135,11 +136,18 @@ async function measureKit(name: string, workers: number, repeats: number): Promi
     };
     const batch = { images: xt, labels: rows };
     const step = (): Promise<number> => (stepper ? stepper.step(batch, lrs, { epoch: 0, step: 0 }) : trainStep(parts, batch, lrs));
-    const inferMs = await timeMs(infer, repeats, 1);
-    await step(); // warm-up: optimizer slots, XNNPACK operators
+    /** median wall ms and mean CPU ms of this process (all its threads) after one warm-up */
+    const timed = async (fn: () => Promise<unknown>): Promise<[number, number]> => {
+      await fn(); // warm-up: XNNPACK operators, optimizer slots
+      const c0 = process.cpuUsage();
+      const wall = await timeMs(fn, repeats, 0);
+      const c = process.cpuUsage(c0);
+      return [wall, (c.user + c.system) / 1000 / repeats];
+    };
+    const [inferMs, inferCpu] = await timed(infer);
     heap.reset();
-    const trainMs = await timeMs(step, repeats, 0);
-    return { infer_ms: inferMs, train_ms: trainMs, heap_peak_mb: workers > 1 ? undefined : heap.peak() / 2 ** 20 };
+    const [trainMs, trainCpu] = await timed(step);
+    return { infer_ms: inferMs, train_ms: trainMs, infer_cpu_ms: inferCpu, train_cpu_ms: trainCpu, heap_peak_mb: workers > 1 ? undefined : heap.peak() / 2 ** 20 };
   } finally {
     await stepper?.close();
     parts.optimizer.dispose();
@@ -188,6 +196,12 @@ export const benchmark: Benchmark = {
             torch_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
             ratio: Number((imgPerS / torchImgPerS).toFixed(3)),
             train_over_inference: mode === 'train_step' ? Number(((k.train_ms / TRAIN_BATCH) / (k.infer_ms / BATCH)).toFixed(2)) : undefined,
+            // 1 thread: CPU time per batch on both sides (the process's, all threads), less sensitive to other work
+            ...(t === 1 ? {
+              cpu_ms_per_batch: Number((mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms).toFixed(1)),
+              torch_cpu_ms_per_batch: Number((1000 * (mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s)).toFixed(1)),
+              ratio_cpu: Number(((mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s) * 1000 / (mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms)).toFixed(3)),
+            } : {}),
             wasm_heap_peak_mb: mode === 'train_step' && k.heap_peak_mb !== undefined ? Number(k.heap_peak_mb.toFixed(0)) : undefined,
             process_max_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(0)),
             torch_max_rss_mb: Number(tr.maxrss_mb.toFixed(0)),

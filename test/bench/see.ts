@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Benchmark } from './harness';
 
-interface OfficialRun { threads: number; expansion_ms: number; see_ms: number }
+interface OfficialRun { threads: number; expansion_ms: number; see_ms: number; see_cpu_ms?: number }
 
 /** the official step timed by SEE_OFFICIAL_SCRIPT, or undefined when it is not configured */
 function officialTimes(d: number, classes: number, n: number): OfficialRun[] | undefined {
@@ -34,7 +34,8 @@ function officialTimes(d: number, classes: number, n: number): OfficialRun[] | u
     if (r.status !== 0) throw new Error(`SEE_OFFICIAL_SCRIPT ${script} failed: ${r.error?.message ?? r.stderr.slice(-2000)}`);
     const line = r.stdout.trim().split('\n').pop()!;
     const rec = JSON.parse(line) as OfficialRun;
-    return { threads: t, expansion_ms: +rec.expansion_ms.toFixed(2), see_ms: +rec.see_ms.toFixed(2) };
+    return { threads: t, expansion_ms: +rec.expansion_ms.toFixed(2), see_ms: +rec.see_ms.toFixed(2),
+      ...(rec.see_cpu_ms === undefined ? {} : { see_cpu_ms: +rec.see_cpu_ms.toFixed(2) }) };
   });
 }
 
@@ -111,6 +112,8 @@ export const benchmark: Benchmark = {
           // against the official step with PyTorch's default threads (the machine's cores)
           official_see_ms: official[official.length - 1].see_ms, official_expansion_ms: official[official.length - 1].expansion_ms,
           see_fraction_of_official: +(see.wall / official[official.length - 1].see_ms).toFixed(3),
+          // CPU time against the 1-thread official step: both single-threaded, less sensitive to the load
+          ...(official[0].threads === 1 && official[0].see_cpu_ms ? { see_cpu_fraction_of_official_1_thread: +(see.cpu / official[0].see_cpu_ms).toFixed(3) } : {}),
         }
         : { official_source: 'quoted (earlier run)', official_expansion_ms: s.official.expansion_ms, official_see_ms: s.official.see_ms };
       emit({
