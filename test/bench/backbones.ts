@@ -9,8 +9,8 @@
  * reference BLAS unless an optimised one is installed); LD_LIBRARY_PATH may point it to another
  * (recorded as torch_ld_library_path).
  * One JSON line per (model, mode, threads): img_per_s, torch_img_per_s, ratio (kit / torch), the
- * training step's cost in inferences of the same batch, and (1 thread) the most bytes live on the
- * wasm heap during the step. BENCH_REPEATS (default 2) timed repeats after one warm-up; random
+ * training step's cost in inferences of the same batch, and (1 thread) peak_tensor_mb, the most
+ * bytes live on the wasm heap during the step. BENCH_REPEATS (default 2) timed repeats after one warm-up; random
  * weights (speed only); BENCH_MODELS=a,b runs only those registry names.
  */
 import { spawnSync } from 'node:child_process';
@@ -202,7 +202,8 @@ export const benchmark: Benchmark = {
               torch_cpu_ms_per_batch: Number((1000 * (mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s)).toFixed(1)),
               ratio_cpu: Number(((mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s) * 1000 / (mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms)).toFixed(3)),
             } : {}),
-            wasm_heap_peak_mb: mode === 'train_step' && k.heap_peak_mb !== undefined ? Number(k.heap_peak_mb.toFixed(0)) : undefined,
+            // most bytes live on the wasm heap during the step (tf.profile's peakBytes counts a shared buffer once per tensor handle)
+            peak_tensor_mb: mode === 'train_step' && k.heap_peak_mb !== undefined ? Number(k.heap_peak_mb.toFixed(0)) : undefined,
             process_max_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(0)),
             torch_max_rss_mb: Number(tr.maxrss_mb.toFixed(0)),
           });

@@ -20,6 +20,7 @@ import { trainStep } from '../../lib/train/train_step';
 import { tf } from '../../lib/tf';
 import type { MetricLoss } from '../../lib/types';
 import type { Benchmark } from './harness';
+import { wasmHeapMeter } from './wasm_heap';
 
 interface Net {
   key: string;
@@ -51,6 +52,8 @@ export const benchmark: Benchmark = {
     const only = process.env.BENCH_PROFILE_NETS?.split(',');
     const top = Number(process.env.BENCH_PROFILE_TOP ?? 12);
     for (const k of only ?? []) if (!NETS.some((n) => n.key === k)) throw new Error(`BENCH_PROFILE_NETS: "${k}" is not one of ${NETS.map((n) => n.key).join(', ')}`);
+    // on wasm, peak_tensor_mb is the most bytes live on the heap (tf.profile counts a shared buffer once per handle)
+    const heap = tf.getBackend() === 'wasm' ? wasmHeapMeter() : undefined;
     for (const net of NETS.filter((n) => !only || only.includes(n.key))) {
       const model = createEmbeddingModel(net.backbone, { embeddingDim: net.embeddingDim, seed: 1 });
       const loss = net.loss(net.embeddingDim);
@@ -64,8 +67,9 @@ export const benchmark: Benchmark = {
       try {
         await step(); // warm-up: XNNPACK operators, optimizer slots
         const load = loadavg()[0];
+        heap?.reset();
         const p = await profileKernels(step);
-        const peak = (await tf.profile(step)).peakBytes;
+        const peak = heap ? heap.peak() : (await tf.profile(step)).peakBytes;
         emit({
           network: net.key, backbone: net.backbone, image_size: net.size, batch: net.batch,
           step_ms: +p.wallMs.toFixed(1), other_ms: +p.otherMs.toFixed(1), peak_tensor_mb: +(peak / 2 ** 20).toFixed(1),
