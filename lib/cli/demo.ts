@@ -3,9 +3,10 @@
  * is missing, trains Proxy-Anchor and SEE Proxy-Anchor with the same small ResNet from scratch
  * and the same seed, evaluates Recall@1/2/4/8, MAP@R and NMI on the unseen classes, prints both
  * side by side and writes an offline HTML report. Settings: DEMO_EPOCHS (5), DEMO_SEED (0),
- * DEMO_OUT (data/runs), SEE_BACKEND (auto). Each run is an ordinary experiment (runExperiment of
- * demoSpec, lib/experiments/demo_spec.ts): its config.json is a full RunSpec, so `see-kit evaluate
- * <run>` rebuilds the model and re-scores its checkpoint.
+ * DEMO_OUT (data/runs), SEE_BACKEND (auto), SEE_WORKERS (training threads on wasm, default the
+ * cores). Each run is an ordinary experiment (runExperiment of demoSpec, lib/experiments/demo_spec.ts):
+ * its config.json is a full RunSpec, so `see-kit evaluate <run>` rebuilds the model and re-scores
+ * its checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { runExperiment } from '../experiments/run_experiment';
 import { describeBackend, initBackend } from '../tf';
 import type { Evaluator } from '../train/contracts';
 import { datasetEvaluator } from '../train/dataset_evaluator';
+import { trainWorkerPlan } from '../train/parallel/worker_count';
 import { terminalProgress } from '../train/progress';
 import { makeRunId } from '../train/run_dir';
 import { reportHtml, writeReport, type MethodReport } from './demo_report';
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   const info = await initBackend(undefined, { quiet: true });
   const backend = describeBackend(info);
   console.log(backend);
+  // lib/train/parallel: data-parallel training steps (and evaluation) on worker threads, wasm only
+  console.log(`[see-kit] ${trainWorkerPlan(info.name).description}`);
   const glyphDir = join(ROOT, 'data', 'glyphs');
   if (!existsSync(join(glyphDir, 'manifest.json'))) {
     console.log(`building ${glyphDir} (400 classes x 21 fonts x 2 variants, once)...`);

@@ -13,6 +13,7 @@ import type { TransformSpec } from '../data/transforms';
 import { evaluate, type Metric } from '../eval';
 import { checkKs } from '../eval/evaluate';
 import type { EvalMetrics, Evaluator } from './contracts';
+import { parallelEmbedder } from './parallel/stepper';
 import { pausePoint } from './pause_points';
 
 export interface DatasetEvaluatorOptions {
@@ -31,26 +32,32 @@ export interface DatasetEvaluatorOptions {
   seed?: number;
 }
 
+/** eval-mode embeddings of a batch on this thread, [B * D] in row order */
+async function embedOnThisThread(model: EmbeddingModel, images: tf.Tensor4D): Promise<Float32Array> {
+  const z = model.embed(images, false); // [B, D]
+  try {
+    return (await z.data()) as Float32Array;
+  } finally {
+    z.dispose();
+  }
+}
+
 /** Embeddings of `samples` as one Float32Array [N * D], in order; a NaN or infinite one is refused, naming its image. */
 export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500): Promise<{ embeddings: Float32Array; labels: Int32Array; dim: number }> {
   const dim = model.embeddingDim;
   const embeddings = new Float32Array(samples.length * dim);
   const labels = Int32Array.from(samples, (s) => s.label);
   let offset = 0;
+  const onWorkers = parallelEmbedder(model); // while a data-parallel training runs (SEE_WORKERS)
   for await (const b of loadBatches({ samples, batches: sequentialBatches(samples.length, batchSize), spec })) {
     try {
-      const z = model.embed(b.images, false); // [B, D]
-      try {
-        const values = await z.data() as Float32Array;
-        const bad = values.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) {
-          const row = b.indices[Math.floor(bad / dim)];
-          throw new Error(`evaluation refused: the embedding of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite embeddings, so no metric is computed`);
-        }
-        embeddings.set(values, offset);
-      } finally {
-        z.dispose();
+      const values = onWorkers ? await onWorkers(b.images) : await embedOnThisThread(model, b.images); // [B * D]
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        const row = b.indices[Math.floor(bad / dim)];
+        throw new Error(`evaluation refused: the embedding of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite embeddings, so no metric is computed`);
       }
+      embeddings.set(values, offset);
       offset += b.indices.length * dim;
     } finally {
       tf.dispose([b.images, b.labels]);

@@ -26,7 +26,7 @@ import { acquireRunLock, type LockHolder } from './run_lock';
 import { asNonFiniteStep, describeNonFinite, lossTermsOf, variableLabels } from './step_health';
 import { RunStoppedError, type StopRequest } from './stop_signal';
 import { validateTrainConfig, type TrainConfig } from './train_config';
-import { trainStep } from './train_step';
+import { openStepper, type Stepper } from './parallel/stepper';
 
 export interface EvalRecord {
   epoch: number;
@@ -124,6 +124,9 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   const storedConfig = opts.storedConfig ?? ((stored: unknown) => stored);
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
   const rng = new Sfc32(config.seed);
+  const parts = { model, loss, optimizer, clip: config.clip };
+  /** SEE_WORKERS: the data-parallel step on worker threads (lib/train/parallel), or trainStep; opened once the resume checks passed */
+  let stepper: Stepper | undefined;
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];
@@ -162,14 +165,16 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
       if (lossRandom && loss.setRandomState) loss.setRandomState(lossRandom);
       runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
-      runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment() });
+      stepper = await openStepper(parts);
+      runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment(), trainStep: stepper.description });
     } else {
       if (opts.resume && existsSync(runDir.configPath)) {
         assertSameConfig(storedConfig(runDir.readConfig(), runDir.configPath), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
       runDir.truncateLogAt({ epoch: 0, step: 0 }); // what an attempt without a checkpoint logged is redone
       runDir.writeConfig(runConfig);
-      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...cleaned, ...environment() });
+      stepper = await openStepper(parts);
+      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...cleaned, ...environment(), trainStep: stepper.description });
     }
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters - (resumeAt?.step ?? 0));
@@ -205,7 +210,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         const randomBefore = loss.getRandomState?.();
         let value: number | undefined;
         try {
-          value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
+          value = await stepper.step(batch, lrs, { epoch, step });
         } catch (caught) {
           const err = asNonFiniteStep(caught, epoch, step);
           if (!err) throw caught;
@@ -262,6 +267,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     throw err;
   } finally {
     optimizer.dispose();
+    await stepper?.close();
   }
   const best = bestBy(history, (r) => recallAt1(r.test));
   const last = history[history.length - 1];
