@@ -164,16 +164,16 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       skippedSteps = (ckpt.state.extra.skippedSteps as number | undefined) ?? 0;
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
       if (lossRandom && loss.setRandomState) loss.setRandomState(lossRandom);
+      stepper = await openStepper(parts); // before the run folder changes: a worker that fails to start leaves it as it was
       runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
-      stepper = await openStepper(parts);
       runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment(), trainStep: stepper.description });
     } else {
       if (opts.resume && existsSync(runDir.configPath)) {
         assertSameConfig(storedConfig(runDir.readConfig(), runDir.configPath), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
+      stepper = await openStepper(parts);
       runDir.truncateLogAt({ epoch: 0, step: 0 }); // what an attempt without a checkpoint logged is redone
       runDir.writeConfig(runConfig);
-      stepper = await openStepper(parts);
       runDir.log({ kind: 'event', epoch: 0, event: 'start', ...cleaned, ...environment(), trainStep: stepper.description });
     }
     const iters = data.itersPerEpoch;
