@@ -6,9 +6,11 @@
 import { entryOf, resolveNamed, type NamedOptions } from '../options';
 import type { Head, HeadContext, HeadEntry } from './head_entry';
 import { NORMALIZED_LINEAR } from './head';
+import { HYPERBOLIC } from './hyperbolic_head';
 
 export const HEADS = {
   normalized_linear: NORMALIZED_LINEAR,
+  hyperbolic: HYPERBOLIC,
 } satisfies Record<string, HeadEntry>;
 
 export type HeadName = keyof typeof HEADS;
