@@ -17,10 +17,19 @@ export interface ModelOptions extends BackboneOptions {
   weights?: string;
 }
 
+/**
+ * How to build the same network again (without its weights): what a worker thread of the
+ * data-parallel step (lib/train/parallel) builds before it receives the weights.
+ */
+export interface ModelRecipe {
+  backbone: string;
+  options: Omit<ModelOptions, 'weights'>;
+}
+
 export class BackboneEmbeddingModel implements EmbeddingModel {
   readonly embeddingDim: number;
 
-  constructor(readonly backbone: Backbone, readonly head: Head) {
+  constructor(readonly backbone: Backbone, readonly head: Head, readonly recipe?: ModelRecipe) {
     if (head.featureDim !== backbone.featureDim) {
       throw new Error(`head expects ${head.featureDim}-d features, backbone ${backbone.entry.name} gives ${backbone.featureDim}`);
     }
@@ -82,5 +91,6 @@ export function createEmbeddingModel(name: string, options: ModelOptions): Backb
     backbone.dispose();
     throw err;
   }
-  return new BackboneEmbeddingModel(backbone, head);
+  const { weights: _weights, ...rest } = options;
+  return new BackboneEmbeddingModel(backbone, head, { backbone: name, options: rest });
 }

@@ -5,7 +5,7 @@
  * Widths and depths are configurable so tiny variants run this very code in tests.
  */
 import { tf } from '../tf';
-import { batchNormFrozen } from './batch_norm';
+import { batchNormFrozenFused } from './batch_norm';
 import { conv2dTorch, maxPool2dTorch } from './conv';
 import type { ParamSpec, ParamStore } from './params';
 
@@ -67,19 +67,21 @@ export function resnetSpecs(cfg: ResNetConfig): ParamSpec[] {
   return specs;
 }
 
-function bn(p: ParamStore, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
+/** frozen BatchNorm, then the residual sum and the ReLU when asked, as one op (batch_norm.ts) */
+function bn(p: ParamStore, prefix: string, x: tf.Tensor4D, relu: boolean, residual?: tf.Tensor4D): tf.Tensor4D {
   const g = (n: string): tf.Tensor1D => p.get(`${prefix}.${n}`) as tf.Tensor1D;
-  return batchNormFrozen(x, g('running_mean'), g('running_var'), g('weight'), g('bias'));
+  return batchNormFrozenFused(x, g('running_mean'), g('running_var'), g('weight'), g('bias'), { relu, residual });
 }
 
-function conv(p: ParamStore, key: string, x: tf.Tensor4D, stride: number, padding: number): tf.Tensor4D {
-  return conv2dTorch(x, p.get(key) as tf.Tensor4D, null, stride, padding);
+function conv(p: ParamStore, key: string, x: tf.Tensor4D, stride: number, padding: number, inputGradient = true): tf.Tensor4D {
+  return conv2dTorch(x, p.get(key) as tf.Tensor4D, null, stride, padding, inputGradient);
 }
 
 /** Last-stage feature map [B, h, w, C] of NHWC images [B, H, W, 3]. */
 export const resnetFeatureMap = tf.op({
   resnetFeatureMap_(p: ParamStore, cfg: ResNetConfig, images: tf.Tensor4D): tf.Tensor4D {
-    let x = tf.relu(bn(p, 'bn1', conv(p, 'conv1.weight', images, 2, 3))); // [B, H/2, W/2, stem]
+    // no dL/dimages: the stem's input gradient would be a convolution as costly as the stem itself
+    let x = bn(p, 'bn1', conv(p, 'conv1.weight', images, 2, 3, false), true); // [B, H/2, W/2, stem]
     x = maxPool2dTorch(x, 3, 2, 1); // [B, H/4, W/4, stem]
     for (const b of blockShapes(cfg)) {
       // one tidy per block frees its intermediates and its input at once (backprop keeps
@@ -94,11 +96,10 @@ export const resnetFeatureMap = tf.op({
 
 /** torchvision Bottleneck: 1x1 -> 3x3 (stride) -> 1x1, plus the (downsampled) identity. */
 function bottleneck(p: ParamStore, b: BlockShape, x: tf.Tensor4D): tf.Tensor4D {
-  let y = tf.relu(bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0))); // [B, h, w, width]
-  y = tf.relu(bn(p, `${b.prefix}.bn2`, conv(p, `${b.prefix}.conv2.weight`, y, b.stride, 1))); // [B, h/s, w/s, width]
-  y = bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0)); // [B, h/s, w/s, out]
-  const identity = b.downsample ? bn(p, `${b.prefix}.downsample.1`, conv(p, `${b.prefix}.downsample.0.weight`, x, b.stride, 0)) : x;
-  return tf.relu(tf.add(y, identity)) as tf.Tensor4D; // [B, h/s, w/s, out]
+  let y = bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0), true); // [B, h, w, width]
+  y = bn(p, `${b.prefix}.bn2`, conv(p, `${b.prefix}.conv2.weight`, y, b.stride, 1), true); // [B, h/s, w/s, width]
+  const identity = b.downsample ? bn(p, `${b.prefix}.downsample.1`, conv(p, `${b.prefix}.downsample.0.weight`, x, b.stride, 0), false) : x;
+  return bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0), true, identity); // [B, h/s, w/s, out]
 }
 
 /** SEE's ResNet features: global average pool + global max pool of the last stage -> [B, C]. */

@@ -79,7 +79,7 @@ export const vitTokens = tf.op({
     const gh = Math.floor(h / ps);
     const gw = Math.floor(w / ps);
     const d = cfg.embedDim;
-    const patches = conv2dTorch(images, g('patch_embed.proj.weight'), v('patch_embed.proj.bias'), ps, 0); // [B, gh, gw, D]
+    const patches = conv2dTorch(images, g('patch_embed.proj.weight'), v('patch_embed.proj.bias'), ps, 0, false); // [B, gh, gw, D] (no dL/dimages)
     const prefixTokens = [tf.tile(g<tf.Tensor3D>('cls_token'), [b, 1, 1])]; // [B, 1, D]
     if (cfg.distilled) prefixTokens.push(tf.tile(g<tf.Tensor3D>('dist_token'), [b, 1, 1]));
     let x: tf.Tensor3D = tf.concat([...prefixTokens, tf.reshape(patches, [b, gh * gw, d])], 1); // [B, prefix+N, D]

@@ -26,6 +26,7 @@ import { specFromRow, type RunSpec } from '../experiments/run_spec';
 import { applyOverrides, readSpecFile } from '../experiments/spec_merge';
 import { backendInfo, describeBackend, initBackend, parseBackendRequest } from '../tf';
 import type { RunMetrics } from '../train/loop';
+import { plannedStep } from '../train/parallel/stepper';
 import { terminalProgress } from '../train/progress';
 import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
 import { RunStoppedError, StopSignals } from '../train/stop_signal';
@@ -112,6 +113,7 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
       onStart: (run, dir) => {
         io.out(`run ${dir.id}: ${spec.loss.name} on ${spec.dataset} (${run.data.train.length} train images, ${run.data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs`);
         io.out(describeBackend(backendInfo()));
+        io.out(`[see-kit] ${plannedStep(run.model).description}`);
       },
     });
     io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}${m.bestFrom === 'last' ? '  (the run reached no official evaluation epoch: this is its last epoch)' : ''}`);

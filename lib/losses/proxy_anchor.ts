@@ -63,6 +63,16 @@ function similarityLayout(n: number, numClasses: number): SimilarityLayout {
   };
 }
 
+/** The batch's distinct classes U (sorted) and the one-hot matrix [U, N] of its labels. */
+export function batchClasses(labels: Int32Array): { classes: number[]; oneHotT: Float32Array } {
+  const n = labels.length;
+  const classes = Array.from(new Set(labels)).sort((a, b) => a - b);
+  const local = new Map(classes.map((c, k) => [c, k]));
+  const oneHotT = new Float32Array(classes.length * n); // [U, N]
+  labels.forEach((c, i) => { oneHotT[local.get(c)! * n + i] = 1; });
+  return { classes, oneHotT };
+}
+
 /**
  * PA on already-normalised rows: xn [N, D] unit, pn [C, D] unit, labels known on the CPU.
  * A custom gradient: dL/dcos_ic = alpha/C * E_ic / (1 + S_c) on negatives and
@@ -79,11 +89,8 @@ export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: t
   margin = 0.1, alpha = 32, constantEmbeddings = false): tf.Scalar {
   const numClasses = pn.shape[0];
   const n = labels.length;
-  const classes = Array.from(new Set(labels)).sort((a, b) => a - b);
+  const { classes, oneHotT } = batchClasses(labels);
   const u = classes.length;
-  const local = new Map(classes.map((c, k) => [c, k]));
-  const oneHotT = new Float32Array(u * n); // [U, N]
-  labels.forEach((c, i) => { oneHotT[local.get(c)! * n + i] = 1; });
   const layout = similarityLayout(n, numClasses);
   const posIdx = layout.positions(labels);
   const forward = (x: tf.Tensor2D, p: tf.Tensor2D, save: tf.GradSaveFunc, inputs: tf.Tensor[]) => {

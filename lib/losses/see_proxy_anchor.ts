@@ -20,6 +20,7 @@ import { assertRank2, readLabels } from '../method/validation';
 import { l2Normalize } from './l2_normalize';
 import { lossEntry } from './loss_entry';
 import { PROXY_ANCHOR_OPTIONS, proxyAnchorNormalized, type ProxyLossConfig } from './proxy_anchor';
+import { syntheticProxyAnchor } from './synthetic_proxy_anchor';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
 /** SEE's options, flat (the schedule's three values included): defaults and their sources. */
@@ -76,7 +77,7 @@ export function seeProxyAnchorLoss(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
     const batchLoss = proxyAnchorNormalized(l2Normalize(x), lab, pn, o.margin, o.alpha);
     // points are unit vectors already; normalising again matches the official l2_norm call
     const augLoss = e.pointLabels.length === 0 ? tf.scalar(0)
-      : proxyAnchorNormalized(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha, true);
+      : syntheticProxyAnchor(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha);
     const loss = tf.add(batchLoss, tf.mul(augLoss, o.lambda)) as tf.Scalar;
     return { loss, batchLoss, augLoss };
   });
@@ -233,10 +234,10 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     return e;
   }
 
-  /** PA of the synthetic points (constants) against the proxies; 0 when nothing was expanded. */
+  /** PA of the synthetic points (constants) against the proxies (fused on wasm); 0 when nothing was expanded. */
   private syntheticTerm(points: tf.Tensor2D, pointLabels: Int32Array): tf.Scalar {
     if (pointLabels.length === 0) return tf.scalar(0);
-    return proxyAnchorNormalized(l2Normalize(points), pointLabels, l2Normalize(this.proxies), this.margin, this.alpha, true);
+    return syntheticProxyAnchor(l2Normalize(points), pointLabels, l2Normalize(this.proxies), this.margin, this.alpha);
   }
 
   dispose(): void {

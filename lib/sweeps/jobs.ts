@@ -6,17 +6,10 @@
  * falls back to "all the cores" while others share them.
  */
 import { availableParallelism } from 'node:os';
-
-/** SEE_WORKERS as the training loop reads it: unset or empty means the machine's cores. */
-export function workersPerRun(value: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): number {
-  if (value === undefined || value.trim() === '') return cores;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`SEE_WORKERS="${value}": expected a positive integer (training threads per run)`);
-  return n;
-}
+import { trainWorkerCount } from '../train/parallel/worker_count';
 
 /** --jobs default: floor(cores / workers per run), at least 1. */
-export function defaultJobs(cores = availableParallelism(), workers = workersPerRun(undefined, cores)): number {
+export function defaultJobs(cores = availableParallelism(), workers = trainWorkerCount(undefined, cores)): number {
   return Math.max(1, Math.floor(cores / workers));
 }
 
@@ -25,6 +18,8 @@ export interface PoolShape {
   jobs: number;
   /** SEE_WORKERS each run process gets */
   workers: number;
+  /** set when an explicit --jobs times SEE_WORKERS exceeds the cores (allowed: the user asked for it; said once) */
+  oversubscribed?: string;
 }
 
 /**
@@ -34,8 +29,11 @@ export interface PoolShape {
  */
 export function poolShape(jobs: number | undefined, seeWorkers: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): PoolShape {
   if (seeWorkers !== undefined && seeWorkers.trim() !== '') {
-    const workers = workersPerRun(seeWorkers, cores);
-    return { jobs: jobs ?? defaultJobs(cores, workers), workers };
+    const workers = trainWorkerCount(seeWorkers, cores);
+    const shape = { jobs: jobs ?? defaultJobs(cores, workers), workers };
+    if (shape.jobs * workers <= cores) return shape;
+    const note = `--jobs ${shape.jobs} x SEE_WORKERS=${workers} = ${shape.jobs * workers} training threads on ${cores} cores: runs will share cores and each be slower (on wasm; other backends take the single-thread step)`;
+    return { ...shape, oversubscribed: note };
   }
   if (jobs === undefined) return { jobs: 1, workers: cores };
   return { jobs, workers: Math.max(1, Math.floor(cores / jobs)) };

@@ -49,8 +49,9 @@ export async function runSweep(def: SweepDefinition, o: SweepRunOptions = {}): P
   const runs = expandChecked(def, o.dataRoot);
   const folder = sweepFolderOf(def, o.runsRoot ?? DEFAULT_RUNS_ROOT);
   const plan = preparePlan(folder, def, runs);
-  const { jobs, workers } = poolShape(o.jobs === 'per-core' ? onePerCore(plan.runs.length) : o.jobs);
+  const { jobs, workers, oversubscribed } = poolShape(o.jobs === 'per-core' ? onePerCore(plan.runs.length) : o.jobs);
   o.onPlan?.(plan, folder, jobs, workers);
+  if (oversubscribed) o.onLine?.(`note: ${oversubscribed}`);
   const pool = await runPool(folder, plan, { jobs, workersPerRun: workers, onLine: o.onLine, env: o.env });
   if (!o.allowFailures && (pool.failed.length || pool.stopped)) {
     const why = pool.failed.map((f) => `run ${f.id} failed (its output: ${f.log}):\n  ${f.tail.join('\n  ')}`).join('\n') || `stopped by ${pool.stopped}`;

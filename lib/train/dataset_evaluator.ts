@@ -16,6 +16,7 @@ import { evaluate, type EmbeddingSet, type EvalResult, type Metric } from '../ev
 import { SPHERE } from '../hyperbolic/poincare';
 import { checkKs } from '../eval/evaluate';
 import type { EvalMetrics, Evaluator } from './contracts';
+import { parallelEmbedder } from './parallel/stepper';
 import { pausePoint } from './pause_points';
 
 export interface DatasetEvaluatorOptions {
@@ -57,8 +58,17 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
   const featureRows: Float32Array[] = [];
   let featureDim = 0;
   let offset = 0;
+  // while a data-parallel training runs (SEE_WORKERS) its workers embed; backbone features come from this thread
+  const onWorkers = withFeatures ? undefined : parallelEmbedder(model);
   for await (const b of loadBatches({ samples, batches: sequentialBatches(samples.length, batchSize), spec })) {
     try {
+      if (onWorkers) {
+        const values = await onWorkers(b.images); // [B * D]
+        assertFinite(values, dim, b.indices, samples, 'embedding');
+        embeddings.set(values, offset);
+        offset += b.indices.length * dim;
+        continue;
+      }
       const out: { embeddings: tf.Tensor2D; features?: tf.Tensor2D } = withFeatures ? model.embedWithFeatures!(b.images, false) : { embeddings: model.embed(b.images, false) }; // [B, D], [B, F]
       try {
         const values = await out.embeddings.data() as Float32Array;

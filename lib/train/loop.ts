@@ -28,7 +28,7 @@ import { asNonFiniteStep, describeNonFinite, lossTermsOf, variableLabels } from 
 import { slurmTask } from './scheduler_env';
 import { RunStoppedError, type StopRequest } from './stop_signal';
 import { validateTrainConfig, type TrainConfig } from './train_config';
-import { trainStep } from './train_step';
+import { openStepper, type Stepper } from './parallel/stepper';
 
 export interface EvalRecord {
   epoch: number;
@@ -139,6 +139,9 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
   const rng = new Sfc32(config.seed);
   const gradScale = groupGradientScales(config.worldSize ?? 1);
+  const parts = { model, loss, optimizer, clip: config.clip, gradScale };
+  /** SEE_WORKERS: the data-parallel step on worker threads (lib/train/parallel), or trainStep; opened once the resume checks passed */
+  let stepper: Stepper | undefined;
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];
@@ -176,15 +179,17 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       skippedSteps = (ckpt.state.extra.skippedSteps as number | undefined) ?? 0;
       const lossRandom = ckpt.state.extra.lossRandomState as number[] | undefined;
       if (lossRandom && loss.setRandomState) loss.setRandomState(lossRandom);
+      stepper = await openStepper(parts); // before the run folder changes: a worker that fails to start leaves it as it was
       runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
-      runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment() });
+      runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment(), trainStep: stepper.description });
     } else {
       if (opts.resume && existsSync(runDir.configPath)) {
         assertSameConfig(storedConfig(runDir.readConfig(), runDir.configPath), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
       }
+      stepper = await openStepper(parts);
       runDir.truncateLogAt({ epoch: 0, step: 0 }); // what an attempt without a checkpoint logged is redone
       runDir.writeConfig(runConfig);
-      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...cleaned, ...environment() });
+      runDir.log({ kind: 'event', epoch: 0, event: 'start', ...cleaned, ...environment(), trainStep: stepper.description });
     }
     const iters = data.itersPerEpoch;
     const meter = new ThroughputMeter((config.epochs - startEpoch) * iters - (resumeAt?.step ?? 0));
@@ -223,7 +228,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         const randomBefore = loss.getRandomState?.();
         let value: number | undefined;
         try {
-          value = await trainStep({ model, loss, optimizer, clip: config.clip, gradScale }, batch, lrs, { epoch, step });
+          value = await stepper.step(batch, lrs, { epoch, step });
         } catch (caught) {
           const err = asNonFiniteStep(caught, epoch, step);
           if (!err) throw caught;
@@ -280,6 +285,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     throw err;
   } finally {
     optimizer.dispose();
+    await stepper?.close();
   }
   const last = history[history.length - 1];
   const official = bestBy(history.filter((r) => isOfficialEvalEpoch(config, r.epoch)), (r) => recallAt1(r.test));

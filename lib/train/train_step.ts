@@ -68,16 +68,47 @@ export async function trainStep(
   lrs: Readonly<Record<string, number>>,
   where: { epoch: number; step: number } = { epoch: 0, step: 0 },
 ): Promise<number> {
-  const { model, loss, optimizer, clip } = parts;
+  const { model, loss, optimizer } = parts;
   await readToHost(batch.labels);
-  const deferred = loss.batchTerm && loss.deferredTerm ? (loss as TwoPartLoss) : undefined;
   const { value, grads } = tf.variableGrads(
     () => tf.tidy(() => {
       const embeddings = model.embed(batch.images, true); // [B, D]
-      return deferred ? deferred.batchTerm(embeddings, batch.labels) : loss.compute(embeddings, batch.labels); // [] scalar
+      return tapeTerm(loss, embeddings, batch.labels); // [] scalar
     }),
     optimizer.variables(),
   );
+  return applyStep(parts, value, grads, lrs, where);
+}
+
+/**
+ * What the gradient tape computes from the batch's embeddings [B, D]: the whole loss, or the
+ * batch term of a loss with the two-part form (its deferred term is added by applyStep). The
+ * labels must have a host copy already (readToHost). Shared with the data-parallel step.
+ */
+export function tapeTerm(loss: MetricLoss, embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const deferred = twoPart(loss);
+  return deferred ? deferred.batchTerm(embeddings, labels) : loss.compute(embeddings, labels);
+}
+
+function twoPart(loss: MetricLoss): TwoPartLoss | undefined {
+  return loss.batchTerm && loss.deferredTerm ? (loss as TwoPartLoss) : undefined;
+}
+
+/**
+ * The end of a step, shared with the data-parallel step (lib/train/parallel): adds the loss's
+ * deferred term, reads the loss and the gradients' health in one read, throws NonFiniteLossError
+ * (weights untouched) when either is not finite, else clips and applies AdamW. Takes ownership of
+ * `value` (the tape's term) and `grads` (every variable's gradient), disposes both; returns the loss.
+ */
+export async function applyStep(
+  parts: StepParts,
+  value: tf.Scalar,
+  grads: tf.NamedTensorMap,
+  lrs: Readonly<Record<string, number>>,
+  where: { epoch: number; step: number },
+): Promise<number> {
+  const { loss, optimizer, clip } = parts;
+  const deferred = twoPart(loss);
   let total = value;
   let health: { loss: number; nonFiniteGradients: string[] };
   try {

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seededUniform, maxRelDiff } from './random';
-import { CASES, convLoop, dyShape, padsOf, runBackpropFilter, type Case } from './conv_cases';
+import { CASES, convLoop, dyShape, padsOf, runBackpropFilter, runKernelDirectly, type Case } from './conv_cases';
+import { conv2dBackpropFilterKernel } from '../../lib/backend/wasm_kernels/conv2d_backprop_filter';
 
 async function backpropFilter(backend: 'wasm' | 'cpu', c: Case, x: Float32Array, dy: Float32Array, nchw = false): Promise<Float32Array> {
   await initBackend(backend, { quiet: true });
@@ -32,6 +33,21 @@ test('Conv2DBackpropFilter on wasm equals cpu (strides 1/2, same/valid/explicit,
     const cpu = await backpropFilter('cpu', c, x, dy);
     const d = maxRelDiff(wasm, cpu);
     assert.ok(d < 1e-4, `${JSON.stringify(c)}: wasm vs cpu differ by ${d}`);
+  }
+});
+
+test('Conv2DBackpropFilter on wasm sums per-image patch products when the patch matrix is built in parts', async () => {
+  await initBackend('wasm', { quiet: true });
+  const u = seededUniform(14);
+  for (const c of [CASES[1], CASES[5], CASES[9]]) {
+    const x = u(c.x.reduce((a, b) => a * b));
+    const dy = u(dyShape(c).reduce((a, b) => a * b));
+    const whole = await backpropFilter('wasm', c, x, dy);
+    // a patch budget of one value: one image per part
+    const got = await runKernelDirectly(conv2dBackpropFilterKernel(1), { x: { data: x, shape: c.x }, dy: { data: dy, shape: dyShape(c) } },
+      { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: 'NHWC' });
+    const d = maxRelDiff(got, whole);
+    assert.ok(d < 1e-5, `${JSON.stringify(c)}: parts vs whole differ by ${d}`);
   }
 });
 

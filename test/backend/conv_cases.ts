@@ -75,3 +75,18 @@ export function padsOf(c: Case): { top: number; left: number; oh: number; ow: nu
   return { top: Math.floor(th / 2), left: Math.floor(tw / 2), oh, ow };
 }
 
+
+/**
+ * Runs a kernel function directly (not through the registry) on new tensors of `inputs`, returns
+ * its output's values and checks it left no tensors behind: the tests of the kernels' parts budget.
+ */
+export async function runKernelDirectly(kernel: (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }) => tf.Tensor,
+  inputs: Record<string, { data: Float32Array; shape: Shape4 }>, attrs: Record<string, unknown>): Promise<Float32Array> {
+  const before = tf.memory().numTensors;
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor4d(v.data, v.shape)]));
+  const out = kernel({ inputs: tensors, attrs: attrs as unknown as tf.NamedAttrMap, backend: tf.backend() });
+  const data = (await out.data()) as Float32Array;
+  tf.dispose([...Object.values(tensors), out]);
+  if (tf.memory().numTensors !== before) throw new Error(`runKernelDirectly: ${tf.memory().numTensors - before} tensor(s) left behind`);
+  return data;
+}

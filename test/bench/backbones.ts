@@ -1,31 +1,50 @@
 /**
  * `npm run bench -- backbones`: images per second of full-size ResNet-50 and ViT-S/16 at
- * 224x224, batch 8, for inference (features, eval mode) and for one training step (SEE head
- * with 512-d embeddings, frozen BatchNorm statistics / frozen patch embedding, tf.train.adam as
- * the AdamW-like optimizer), on the default backend, and the same in PyTorch (python3 subprocess
- * with torch.set_num_threads(the kit's threads), torch.optim.AdamW) in the same run.
- * One JSON line per (model, mode): img_per_s, torch_img_per_s, ratio (kit / torch), peak memory.
- * BENCH_REPEATS (default 2) timed repeats after one warm-up; random weights (speed only);
- * BENCH_MODELS=a,b runs only those registry names.
+ * 224x224, batch 8, for inference (eval mode) and for one training step (the kit's trainStep:
+ * SEE head with 512-d embeddings, frozen BatchNorm statistics / frozen patch embedding, a squared
+ * error to a fixed target as the loss, AdamW), on wasm with 1 thread and with N worker threads
+ * (lib/train/parallel, N = BENCH_WORKERS, default the cores), and the same in PyTorch
+ * (python3 subprocess, torch.set_num_threads 1 and N, torch.optim.AdamW) in the same run. Debian's
+ * python3-torch runs 1x1 convolutions and Linear layers on whatever libblas.so.3 resolves to (the
+ * reference BLAS unless an optimised one is installed); LD_LIBRARY_PATH may point it to another
+ * (recorded as torch_ld_library_path).
+ * One JSON line per (model, mode, threads): img_per_s, torch_img_per_s, ratio (kit / torch), the
+ * training step's cost in inferences of the same batch, and (1 thread) peak_tensor_mb, the most
+ * bytes live on the wasm heap during the step. BENCH_REPEATS (default 2) timed repeats after one warm-up; random
+ * weights (speed only); BENCH_MODELS=a,b runs only those registry names.
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createEmbeddingModel } from '../../lib/backbones/model';
-import { backendInfo, tf } from '../../lib/tf';
+import { createEmbeddingModel, type BackboneEmbeddingModel } from '../../lib/backbones/model';
+import { AdamW } from '../../lib/train/adamw';
+import { buildParamGroups } from '../../lib/train/param_groups';
+import { trainStep, type StepParts } from '../../lib/train/train_step';
+import { openStepper, parallelEmbedder, type Stepper } from '../../lib/train/parallel/stepper';
+import { tf } from '../../lib/tf';
+import type { MetricLoss } from '../../lib/types';
 import { timeMs, type Benchmark } from './harness';
+import { wasmHeapMeter } from './wasm_heap';
 
 const BATCH = 8;
 const SIZE = 224;
 const ALL_MODELS = ['resnet50.tv_in1k', 'vit_small_patch16_224.augreg_in21k_ft_in1k'];
-/** BENCH_MODELS=name,name restricts the run (e.g. one model per process on a small wasm heap) */
+/** BENCH_MODELS=name,name restricts the run */
 const MODELS = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : ALL_MODELS;
-/**
- * Training batch: 8, except ViT-S/16 whose batch-8 training step aborts the wasm heap (4 GiB,
- * "Aborted()" in malloc) with tfjs-backend-wasm 4.22; measured at batch 2 on both sides.
- * BENCH_TRAIN_BATCH overrides both.
- */
-const TRAIN_BATCH: Record<string, number> = { 'resnet50.tv_in1k': 8, 'vit_small_patch16_224.augreg_in21k_ft_in1k': 2 };
+/** training batch of both sides (BENCH_TRAIN_BATCH overrides) */
+const TRAIN_BATCH = Number(process.env.BENCH_TRAIN_BATCH ?? BATCH);
 const TORCH_NAMES: Record<string, string> = { 'resnet50.tv_in1k': 'resnet50', 'vit_small_patch16_224.augreg_in21k_ft_in1k': 'vit_small' };
+
+/** mean squared error of the embeddings to fixed target rows (labels = row indices), as the PyTorch side */
+class TargetLoss implements MetricLoss {
+  readonly name = 'squared_error_to_target';
+  readonly trainableVariables: tf.Variable[] = [];
+  constructor(private readonly target: tf.Tensor2D) {}
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    return tf.tidy(() => tf.mean(tf.squaredDifference(embeddings, tf.gather(this.target, labels))) as tf.Scalar);
+  }
+  dispose(): void {}
+}
 
 const TORCH_SCRIPT = String.raw`
 import json, resource, sys, time, torch, torch.nn as nn, torch.nn.functional as F
@@ -40,10 +59,11 @@ class Res(nn.Module):
         m = self.m; x = m.maxpool(m.relu(m.bn1(m.conv1(x)))); x = m.layer4(m.layer3(m.layer2(m.layer1(x))))
         return F.adaptive_avg_pool2d(x, 1).flatten(1) + F.adaptive_max_pool2d(x, 1).flatten(1)
 def median(f):
-    f(); ts = []
+    # (median wall s, mean process CPU s over the same runs)
+    f(); ts = []; c0 = time.process_time()
     for _ in range(repeats):
         t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
-    return sorted(ts)[len(ts) // 2]
+    return sorted(ts)[len(ts) // 2], (time.process_time() - c0) / repeats
 for arg in sys.argv[4:]:
     name, tb = arg.split(':'); tb = int(tb)
     body = Res() if name == 'resnet50' else TinyViT(img=224, patch=16, dim=384, depth=12, heads=6, head=False)
@@ -55,28 +75,26 @@ for arg in sys.argv[4:]:
     body.eval()
     def infer():
         with torch.no_grad(): body(x)
-    t_inf = median(infer)
+    t_inf, c_inf = median(infer)
     params = [p for p in list(body.parameters()) + list(head.parameters()) if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-5)
     frozen_bn_train(body)
     def step():
         opt.zero_grad(); loss = ((F.normalize(head(body(xt)), dim=1) - target) ** 2).mean(); loss.backward(); opt.step()
-    t_train = median(step)
-    print(json.dumps({'model': name, 'infer_s': t_inf, 'train_s': t_train, 'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+    t_train, c_train = median(step)
+    print(json.dumps({'model': name, 'infer_s': t_inf, 'train_s': t_train, 'infer_cpu_s': c_inf, 'train_cpu_s': c_train, 'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 `;
 
-function trainBatch(name: string): number {
-  return process.env.BENCH_TRAIN_BATCH ? Number(process.env.BENCH_TRAIN_BATCH) : TRAIN_BATCH[name];
-}
-
-interface TorchResult { model: string; infer_s: number; train_s: number; maxrss_mb: number }
+interface TorchResult { model: string; infer_s: number; train_s: number; infer_cpu_s: number; train_cpu_s: number; maxrss_mb: number }
 
 function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   const python = process.env.SEE_PYTHON ?? '/usr/bin/python3';
   const scripts = join(__dirname, '..', '..', 'scripts');
-  const r = spawnSync(python, ['-c', TORCH_SCRIPT, scripts, String(threads), String(repeats), ...MODELS.map((m) => `${TORCH_NAMES[m]}:${trainBatch(m)}`)], {
+  const r = spawnSync(python, ['-c', TORCH_SCRIPT, scripts, String(threads), String(repeats), ...MODELS.map((m) => `${TORCH_NAMES[m]}:${TRAIN_BATCH}`)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
+    // the BLAS library's own threads follow the same count (OpenBLAS, when LD_LIBRARY_PATH selects it)
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
   });
   if (r.status !== 0) {
     throw new Error(`PyTorch side failed (${python}; install python3-torch python3-torchvision): ${r.error?.message ?? r.stderr.slice(-2000)}`);
@@ -89,68 +107,107 @@ function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   return out;
 }
 
+interface KitResult { infer_ms: number; train_ms: number; infer_cpu_ms: number; train_cpu_ms: number; heap_peak_mb?: number }
+
+/** one model on 1 thread (workers = 1) or on worker threads: inference and training step times */
+async function measureKit(name: string, workers: number, repeats: number): Promise<KitResult> {
+  const heap = wasmHeapMeter();
+  const model: BackboneEmbeddingModel = createEmbeddingModel(name, { embeddingDim: 512, seed: 1 });
+  const x = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const xt = tf.randomNormal([TRAIN_BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+  const target = tf.randomNormal([TRAIN_BATCH, 512], 0, 0.05, 'float32', 3) as tf.Tensor2D;
+  const rows = tf.tensor1d(Array.from({ length: TRAIN_BATCH }, (_, i) => i), 'int32');
+  const loss = new TargetLoss(target);
+  const parts: StepParts = { model, loss, optimizer: new AdamW(buildParamGroups(model, loss, 0)), clip: { kind: 'none' } };
+  const lrs = { backbone: 1e-5, head: 1e-5, proxies: 0 };
+  let stepper: Stepper | undefined;
+  try {
+    stepper = workers > 1 ? await openStepper(parts, workers) : undefined;
+    if (workers > 1 && stepper?.workers !== workers) throw new Error(`backbones bench: ${workers} workers asked, the wasm backend is needed`);
+    const embedOnWorkers = parallelEmbedder(model);
+    const infer = async (): Promise<void> => {
+      if (embedOnWorkers) {
+        await embedOnWorkers(x);
+        return;
+      }
+      const f = model.features(x, false);
+      await f.data();
+      f.dispose();
+    };
+    const batch = { images: xt, labels: rows };
+    const step = (): Promise<number> => (stepper ? stepper.step(batch, lrs, { epoch: 0, step: 0 }) : trainStep(parts, batch, lrs));
+    /** median wall ms and mean CPU ms of this process (all its threads) after one warm-up */
+    const timed = async (fn: () => Promise<unknown>): Promise<[number, number]> => {
+      await fn(); // warm-up: XNNPACK operators, optimizer slots
+      const c0 = process.cpuUsage();
+      const wall = await timeMs(fn, repeats, 0);
+      const c = process.cpuUsage(c0);
+      return [wall, (c.user + c.system) / 1000 / repeats];
+    };
+    const [inferMs, inferCpu] = await timed(infer);
+    heap.reset();
+    const [trainMs, trainCpu] = await timed(step);
+    return { infer_ms: inferMs, train_ms: trainMs, infer_cpu_ms: inferCpu, train_cpu_ms: trainCpu, heap_peak_mb: workers > 1 ? undefined : heap.peak() / 2 ** 20 };
+  } finally {
+    await stepper?.close();
+    parts.optimizer.dispose();
+    tf.dispose([x, xt, target, rows]);
+    model.dispose();
+  }
+}
+
 export const benchmark: Benchmark = {
-  description: 'ResNet-50 and ViT-S/16 at 224x224, batch 8 (ViT training: batch 2, wasm heap): inference and one training step, kit vs PyTorch (same threads)',
+  description: 'ResNet-50 and ViT-S/16 at 224x224, batch 8: inference and one training step, kit (1 thread and N workers) vs PyTorch (1 and N threads)',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 2);
-    const threads = backendInfo().threads;
+    const workers = Number(process.env.BENCH_WORKERS ?? availableParallelism());
     for (const m of MODELS) if (!TORCH_NAMES[m]) throw new Error(`BENCH_MODELS: "${m}" is not one of ${ALL_MODELS.join(', ')}`);
-    const kit = new Map<string, { infer_ms: number; train_ms: number; infer_peak: number; train_peak: number }>();
+    wasmHeapMeter(); // count every allocation from here on
+    const threadCounts = workers > 1 ? [1, workers] : [1];
+    const load = loadavg()[0];
+    const kit = new Map<string, KitResult>();
     for (const name of MODELS) {
-      const model = createEmbeddingModel(name, { embeddingDim: 512, seed: 1 });
-      const x = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const tb = trainBatch(name);
-      const xt = tf.randomNormal([tb, SIZE, SIZE, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-      const target = tf.randomNormal([tb, 512], 0, 0.05, 'float32', 3);
-      const { backbone, head } = model.variableGroups();
-      const optimizer = tf.train.adam(1e-5);
-      const infer = (): void => {
-        const f = model.features(x, false);
-        f.dataSync();
-        f.dispose();
-      };
-      const step = (): void => {
-        const cost = optimizer.minimize(() => tf.mean(tf.squaredDifference(model.embed(xt, true), target)) as tf.Scalar, true, [...backbone, ...head]);
-        cost!.dataSync();
-        cost!.dispose();
-      };
-      // the profiled call (peak tensor bytes) doubles as the warm-up
-      const inferPeak = (await tf.profile(infer)).peakBytes;
-      const inferMs = await timeMs(infer, repeats, 0);
-      const trainPeak = (await tf.profile(step)).peakBytes;
-      const trainMs = await timeMs(step, repeats, 0);
-      kit.set(name, { infer_ms: inferMs, train_ms: trainMs, infer_peak: inferPeak, train_peak: trainPeak });
-      optimizer.dispose();
-      tf.dispose([x, xt, target]);
-      model.dispose();
-      console.error(`# ${name}: inference ${inferMs.toFixed(0)} ms per batch of ${BATCH}, train step ${trainMs.toFixed(0)} ms per batch of ${tb}`);
+      for (const t of threadCounts) {
+        const r = await measureKit(name, t, repeats);
+        kit.set(`${name}@${t}`, r);
+        console.error(`# ${name}, ${t} thread(s): inference ${r.infer_ms.toFixed(0)} ms per batch of ${BATCH}, train step ${r.train_ms.toFixed(0)} ms per batch of ${TRAIN_BATCH}`);
+      }
     }
-    const torch = runTorch(threads, repeats);
+    const torch = new Map(threadCounts.map((t) => [t, runTorch(t, repeats)]));
     for (const name of MODELS) {
-      const k = kit.get(name)!;
-      const t = torch.get(TORCH_NAMES[name])!;
-      for (const mode of ['inference', 'train_step'] as const) {
-        const ms = mode === 'inference' ? k.infer_ms : k.train_ms;
-        const torchS = mode === 'inference' ? t.infer_s : t.train_s;
-        const batch = mode === 'inference' ? BATCH : trainBatch(name);
-        const imgPerS = (batch * 1000) / ms;
-        const torchImgPerS = batch / torchS;
-        emit({
-          setting: `${name} ${mode} ${SIZE}x${SIZE} batch ${batch}`,
-          batch,
-          model: name,
-          mode,
-          optimizer: mode === 'train_step' ? 'kit: tf.train.adam; torch: AdamW' : undefined,
-          repeats,
-          ms_per_batch: Number(ms.toFixed(1)),
-          img_per_s: Number(imgPerS.toFixed(3)),
-          torch_img_per_s: Number(torchImgPerS.toFixed(3)),
-          torch_threads: threads,
-          ratio: Number((imgPerS / torchImgPerS).toFixed(3)),
-          peak_tensor_mb: Number(((mode === 'inference' ? k.infer_peak : k.train_peak) / 2 ** 20).toFixed(1)),
-          process_max_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(0)),
-          torch_max_rss_mb: Number(t.maxrss_mb.toFixed(0)),
-        });
+      for (const t of threadCounts) {
+        const k = kit.get(`${name}@${t}`)!;
+        const tr = torch.get(t)!.get(TORCH_NAMES[name])!;
+        for (const mode of ['inference', 'train_step'] as const) {
+          const ms = mode === 'inference' ? k.infer_ms : k.train_ms;
+          const torchS = mode === 'inference' ? tr.infer_s : tr.train_s;
+          const batch = mode === 'inference' ? BATCH : TRAIN_BATCH;
+          const imgPerS = (batch * 1000) / ms;
+          const torchImgPerS = batch / torchS;
+          emit({
+            setting: `${name} ${mode} ${SIZE}x${SIZE} batch ${batch}, ${t === 1 ? '1 thread' : `${t} worker threads`}`,
+            batch, model: name, mode, threads: t, kit_path: t === 1 ? 'main thread' : 'lib/train/parallel workers',
+            optimizer: mode === 'train_step' ? 'AdamW on both sides' : undefined,
+            repeats, load_average_start: load,
+            ms_per_batch: Number(ms.toFixed(1)),
+            img_per_s: Number(imgPerS.toFixed(3)),
+            torch_img_per_s: Number(torchImgPerS.toFixed(3)),
+            torch_threads: t,
+            torch_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
+            ratio: Number((imgPerS / torchImgPerS).toFixed(3)),
+            train_over_inference: mode === 'train_step' ? Number(((k.train_ms / TRAIN_BATCH) / (k.infer_ms / BATCH)).toFixed(2)) : undefined,
+            // 1 thread: CPU time per batch on both sides (the process's, all threads), less sensitive to other work
+            ...(t === 1 ? {
+              cpu_ms_per_batch: Number((mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms).toFixed(1)),
+              torch_cpu_ms_per_batch: Number((1000 * (mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s)).toFixed(1)),
+              ratio_cpu: Number(((mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s) * 1000 / (mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms)).toFixed(3)),
+            } : {}),
+            // most bytes live on the wasm heap during the step (tf.profile's peakBytes counts a shared buffer once per tensor handle)
+            peak_tensor_mb: mode === 'train_step' && k.heap_peak_mb !== undefined ? Number(k.heap_peak_mb.toFixed(0)) : undefined,
+            process_max_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(0)),
+            torch_max_rss_mb: Number(tr.maxrss_mb.toFixed(0)),
+          });
+        }
       }
     }
   },

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { initBackend } from '../../lib/tf';
 import { makeEmitter, type Benchmark } from './harness';
 
-const NOT_BENCHMARKS = new Set(['harness', 'run']);
+// helpers of the benchmarks, not benchmarks (wasm_heap: the backends' heap meter of backbones and profile)
+const NOT_BENCHMARKS = new Set(['harness', 'run', 'wasm_heap']);
 
 function available(): string[] {
   return readdirSync(__dirname)

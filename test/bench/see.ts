@@ -4,6 +4,12 @@
  * plan 1 with fraction 0.4 (72 anchors expanded), the issue's four (d, classes, n) settings.
  * The same expansion and SEE step through the readable per-sample path (lib/method/reference.ts,
  * `plain_*` fields) keep the fast path's payoff measured (`expansion_speedup`, `see_speedup`).
+ * The official step side by side in the same run: SEE_OFFICIAL_SCRIPT (a timing script kept
+ * outside this repository, it runs the authors' SEEProxyAnchor on CPU) with SEE_OFFICIAL_REPO (a
+ * checkout of Leminhbinh0209/PAKDD24-SEE), run per setting right after the kit with PyTorch's
+ * threads SEE_OFFICIAL_THREADS (default 1 and 2); without them, earlier official figures are
+ * quoted and marked `official_source: "quoted"`. The official step's products run on whatever
+ * libblas.so.3 resolves to (LD_LIBRARY_PATH, recorded, may select an optimised BLAS).
  */
 import { tf } from '../../lib/tf';
 import { sphericalExpansion } from '../../lib/method/fast/expansion';
@@ -11,7 +17,30 @@ import { SeededRandom } from '../../lib/random';
 import { referenceExpansion, referenceSeeLoss } from '../../lib/method/reference';
 import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { timeMs, type Benchmark } from './harness';
+
+interface OfficialRun { threads: number; expansion_ms: number; see_ms: number; see_cpu_ms?: number }
+
+/** the official step timed by SEE_OFFICIAL_SCRIPT, or undefined when it is not configured */
+function officialTimes(d: number, classes: number, n: number): OfficialRun[] | undefined {
+  const script = process.env.SEE_OFFICIAL_SCRIPT;
+  const repo = process.env.SEE_OFFICIAL_REPO;
+  if (!script || !repo) return undefined;
+  const python = process.env.SEE_PYTHON ?? '/usr/bin/python3';
+  const threads = (process.env.SEE_OFFICIAL_THREADS ?? '1,2').split(',').map(Number);
+  return threads.map((t) => {
+    const r = spawnSync(python, [script, repo, String(t), '5', `${d}:${classes}:${n}`], {
+      encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) },
+    });
+    if (r.status !== 0) throw new Error(`SEE_OFFICIAL_SCRIPT ${script} failed: ${r.error?.message ?? r.stderr.slice(-2000)}`);
+    const line = r.stdout.trim().split('\n').pop()!;
+    const rec = JSON.parse(line) as OfficialRun;
+    return { threads: t, expansion_ms: +rec.expansion_ms.toFixed(2), see_ms: +rec.see_ms.toFixed(2),
+      ...(rec.see_cpu_ms === undefined ? {} : { see_cpu_ms: +rec.see_cpu_ms.toFixed(2) }) };
+  });
+}
 
 /** median wall ms (as the harness's timeMs) and mean process CPU ms over the same runs */
 function timeBoth(fn: () => void, repeats: number, warmup: number): { wall: number; cpu: number } {
@@ -74,6 +103,7 @@ export const benchmark: Benchmark = {
         gp.dataSync();
         tf.dispose([gx, gp]);
       };
+      const load = loadavg()[0];
       const see = timeBoth(seeStep, 5, 1);
       const pa = timeBoth(paStep, 5, 1);
       const labels = Array.from(await y.data());
@@ -86,15 +116,27 @@ export const benchmark: Benchmark = {
         await gp.data();
         tf.dispose([gx, gp, e.points]);
       }, 3, 1);
+      const official = officialTimes(s.d, s.classes, s.n);
+      const officialFields = official
+        ? {
+          official_source: 'measured in this run (SEE_OFFICIAL_SCRIPT)', official_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
+          official: official,
+          // against the official step with PyTorch's default threads (the machine's cores)
+          official_see_ms: official[official.length - 1].see_ms, official_expansion_ms: official[official.length - 1].expansion_ms,
+          see_fraction_of_official: +(see.wall / official[official.length - 1].see_ms).toFixed(3),
+          // CPU time against the 1-thread official step: both single-threaded, less sensitive to the load
+          ...(official[0].threads === 1 && official[0].see_cpu_ms ? { see_cpu_fraction_of_official_1_thread: +(see.cpu / official[0].see_cpu_ms).toFixed(3) } : {}),
+        }
+        : { official_source: 'quoted (earlier run)', official_expansion_ms: s.official.expansion_ms, official_see_ms: s.official.see_ms };
       emit({
         d: s.d, classes: s.classes, n: s.n, batch: BATCH, fraction: FRACTION, synthetic: Math.round(BATCH * FRACTION) * s.n,
         expansion_ms: +exp.wall.toFixed(2), see_ms: +see.wall.toFixed(2), pa_ms: +pa.wall.toFixed(2),
         ratio: +(see.wall / pa.wall).toFixed(3),
         // CPU time of this process: less sensitive to other work on a shared machine
         expansion_cpu_ms: +exp.cpu.toFixed(2), see_cpu_ms: +see.cpu.toFixed(2), pa_cpu_ms: +pa.cpu.toFixed(2),
-        official_expansion_ms: s.official.expansion_ms, official_see_ms: s.official.see_ms,
         plain_expansion_ms: +plainExpansion.toFixed(2), plain_see_ms: +plainSee.toFixed(2),
         expansion_speedup: +(plainExpansion / exp.wall).toFixed(1), see_speedup: +(plainSee / see.wall).toFixed(2),
+        load_average: load, ...officialFields,
       });
       tf.dispose([x, y, p]);
     }

@@ -8,11 +8,40 @@
  * ([fh, fw, Co, Ci]), padded by fh-1-padTop before and whatever makes the output H rows after
  * (a negative pad crops instead). Source: the transposed-convolution identity, as in
  * TensorFlow's conv_grad_input_ops.cc; attrs of tfjs-core's conv2DBackpropInput op.
+ * With a stride above 1, three quarters (stride 2) of that convolution's inputs are the inserted
+ * zeros; there the kernel computes the patch gradients dy [M, Co] x W^T [Co, fh*fw*Ci] as one
+ * plain product (a part of the batch at a time) and adds them back onto the image (col2im).
  */
 import * as tf from '@tensorflow/tfjs';
+import { wasmBackendOf, type WasmBackend } from './heap';
+import { col2imAdd, type PatchGeometry } from './im2col';
 import { asTensor, check, insertZeros } from './kernel_tensors';
 
 const NAME = 'Conv2DBackpropInput';
+/** values of the patch-gradient matrix built at a time (128 MB) */
+const MAX_PATCH = 1 << 25;
+
+/** dx [N, H, W, Ci] of a strided convolution: dy x W^T per part of the batch, then col2im. */
+function stridedBackpropInput(backend: WasmBackend, dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: PatchGeometry, maxPatch: number): tf.Tensor4D {
+  const [fh, fw, ci, co] = w.shape;
+  const n = xShape[0];
+  const perImage = g.outHeight * g.outWidth;
+  const k = fh * fw * ci;
+  const wT = tf.transpose(tf.reshape(w, [k, co])); // [Co, fh*fw*Ci]
+  const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
+  const dxInfo = backend.makeOutput(xShape, 'float32');
+  backend.typedArrayFromHeap(dxInfo).fill(0);
+  const dx = tf.engine().makeTensorFromTensorInfo(dxInfo) as tf.Tensor4D; // [N, H, W, Ci]
+  const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, k * perImage))));
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const count = Math.min(chunk, n - n0);
+    tf.tidy(() => {
+      const rows = count === n ? dy2 : tf.slice(dy2, [n0 * perImage, 0], [count * perImage, co]); // [count*Ho*Wo, Co]
+      col2imAdd(backend, tf.matMul(rows, wT), dx, g, n0, count); // patch gradients [count*Ho*Wo, fh*fw*Ci]
+    });
+  }
+  return dx;
+}
 
 /** Crops (negative pads) and pads an axis of length `size` by `before` / `after`. */
 function padOrCrop(t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): { t: tf.Tensor4D; before: number; after: number } {
@@ -24,8 +53,11 @@ function padOrCrop(t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): 
   return { t: tf.slice(t, begin, size), before: Math.max(0, before), after: Math.max(0, after) };
 }
 
-function conv2dBackpropInput({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.Tensor {
+/** The kernel; strided convolutions build their patch gradients for at most `maxPatch` values at a time. */
+export const conv2dBackpropInputKernel = (maxPatch: number) => (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }): tf.Tensor => {
+  const { inputs, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const backend = wasmBackendOf(args, NAME);
   return tf.tidy(() => {
     let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
     const w = asTensor(inputs, 'filter', NAME) as tf.Tensor4D;
@@ -39,6 +71,12 @@ function conv2dBackpropInput({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap;
     check(xShape[3] === ci, NAME, () => `inputShape ${inputShape} has ${xShape[3]} channels, the filter ${w.shape} expects ${ci}`);
     check(dy.shape[0] === xShape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
       NAME, () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`);
+    if (info.strideHeight > 1 || info.strideWidth > 1) {
+      check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
+      const dx = stridedBackpropInput(backend, dy, w, xShape, { fh, fw, sh: info.strideHeight, sw: info.strideWidth,
+        top: info.padInfo.top, left: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth }, maxPatch);
+      return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+    }
     const [, h, wd] = xShape;
     let d = insertZeros(insertZeros(dy, 1, info.strideHeight), 2, info.strideWidth) as tf.Tensor4D; // [N, Hd, Wd, Co]
     const top = fh - 1 - info.padInfo.top;
@@ -53,10 +91,10 @@ function conv2dBackpropInput({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap;
     const dx = tf.conv2d(d, flipped as tf.Tensor4D, 1, pads, 'NHWC'); // [N, H, W, Ci]
     return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
   });
-}
+};
 
 export const conv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: NAME,
   backendName: 'wasm',
-  kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
+  kernelFunc: conv2dBackpropInputKernel(MAX_PATCH) as unknown as tf.KernelFunc,
 };

@@ -3,19 +3,48 @@
  * the 'wasm' backend. Each is built on wasm's own kernels (no copy to the cpu backend).
  * - added: Conv2DBackpropFilter, UnsortedSegmentSum (gather's gradient);
  * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
+ * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (transposed and
+ *   batched products), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
+ *   Sum (over leading axes), Exp (a SIMD exponential on the heap, simd/), Identity (shares
+ *   memory instead of copying: every tensor a gradient saves is cloned by it), and Reverse, PadV2
+ *   and MaxPoolGrad replaced: the slow cases
+ *   `npm run bench -- profile` found in training steps;
  * - gradient (every backend): StridedSlice, which tfjs-core 4.22 cannot differentiate.
  * test/backend/wasm_training_audit.test.ts lists every kernel ResNet-50 and ViT-S/16 training uses.
  */
-import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum';
 import { stridedSliceGradConfig } from './strided_slice_grad';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
+import { batchMatMulKernel } from './batch_mat_mul';
+import { maxPoolGradKernel } from './max_pool_grad';
+import { sumKernel } from './sum_leading';
+import { expKernel } from './exp';
+import { identityKernel } from './identity';
+import { padKernel, reverseKernel, sliceKernel, stridedSliceKernel, transposeKernel } from './copy_kernels';
 
 const KERNELS: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
 
 /** Kernels wasm has but runs as scalar loops; replaced by XNNPACK-based ones. */
 const REPLACEMENTS: KernelConfig[] = [conv2dBackpropInputConfig];
+
+/**
+ * Kernels wasm has, fast in some cases only: the kit's kernel gets wasm's own one (`builtin`) for
+ * those. The wrapper keeps the builtin's setupFunc, which binds its wasm function at backend start.
+ */
+const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
+  BatchMatMul: batchMatMulKernel,
+  Transpose: transposeKernel,
+  Slice: sliceKernel,
+  StridedSlice: stridedSliceKernel,
+  Reverse: () => reverseKernel,
+  PadV2: () => padKernel,
+  MaxPoolGrad: () => maxPoolGradKernel,
+  Sum: sumKernel,
+  Exp: expKernel,
+  Identity: identityKernel,
+};
 
 /** Gradients tfjs-core lacks that training needs; backend-independent. */
 const GRADIENTS: GradConfig[] = [stridedSliceGradConfig];
@@ -53,6 +82,13 @@ export function registerWasmTrainingKernels(): void {
     }
     tf.registerKernel(k);
   }
+  for (const [name, wrap] of Object.entries(WRAPPED)) {
+    const original = tf.getKernel(name, 'wasm');
+    if (original == null) throw new Error(`registerWasmTrainingKernels: tfjs-backend-wasm has no ${name} kernel to wrap`);
+    builtins.set(name, original);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) });
+  }
 }
 
 /** Names of the kernels whose gradients this module adds. */
@@ -62,13 +98,18 @@ export function trainingGradientNames(): string[] {
 
 /** Names of the kernels this module adds, for the audit test and the README. */
 export function wasmTrainingKernelNames(): string[] {
-  return [...KERNELS, ...REPLACEMENTS].map((k) => k.kernelName);
+  return [...KERNELS, ...REPLACEMENTS].map((k) => k.kernelName).concat(Object.keys(WRAPPED));
 }
 
 /** tfjs-backend-wasm's own Conv2DBackpropInput, which the kit replaced (for the benchmark). */
 export function builtinWasmBackpropInput(): KernelConfig {
-  const k = builtins.get('Conv2DBackpropInput');
-  if (!k) throw new Error('builtinWasmBackpropInput: call initBackend(\'wasm\') first (the kernel is replaced then)');
+  return builtinWasmKernel('Conv2DBackpropInput');
+}
+
+/** tfjs-backend-wasm's own kernel `name` that the kit replaced or wrapped (benchmarks, tests). */
+export function builtinWasmKernel(name: string): KernelConfig {
+  const k = builtins.get(name);
+  if (!k) throw new Error(`builtinWasmKernel: ${name} is not replaced, or initBackend('wasm') has not run yet`);
   return k;
 }
 

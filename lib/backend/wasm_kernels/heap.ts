@@ -1,0 +1,51 @@
+/**
+ * Direct access to tfjs-backend-wasm's heap for the kit's kernels: typed views of a tensor's
+ * memory, outputs, and *views*: TensorInfos that point into another tensor's memory (one batch
+ * of a batched operand) so wasm's own kernels can run on part of a tensor without a copy.
+ *
+ * A heap view (Float32Array over HEAPU8.buffer) is invalidated when the heap grows, which any
+ * allocation can do: take views after the last makeOutput of a kernel, never before.
+ * A view tensor must be released with releaseView (never disposeData, which would free memory
+ * the view does not own).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** What the kit uses of tfjs-backend-wasm's BackendWasm (its class is not exported as a type we can import here). */
+export interface WasmBackend {
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: string; refCount: number }; delete(dataId: object): void };
+  wasm: { HEAPU8: Uint8Array; tfjs: { disposeData(id: number): void } };
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
+}
+
+/** The backend a kernel was called with (tfjs passes it in the kernel's arguments). */
+export function wasmBackendOf(args: { backend?: unknown }, kernel: string): WasmBackend {
+  const b = args.backend as Partial<WasmBackend> | undefined;
+  if (!b || !b.dataIdMap || !b.wasm || typeof b.makeOutput !== 'function') {
+    throw new Error(`wasm kernel ${kernel}: called without the wasm backend`);
+  }
+  return b as WasmBackend;
+}
+
+export const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** Byte address of a tensor's first element on the heap. */
+export function addressOf(backend: WasmBackend, info: tf.TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
+/** A tensor of `shape` whose memory is `info`'s, starting `offset` elements in (no copy). */
+export function viewOf(backend: WasmBackend, info: tf.TensorInfo, offset: number, shape: number[]): tf.TensorInfo {
+  const bytes = BYTES[info.dtype];
+  if (bytes === undefined) throw new Error(`viewOf: dtype ${info.dtype} has no heap layout`);
+  return backend.makeOutput(shape, info.dtype, addressOf(backend, info) + offset * bytes);
+}
+
+/** Forgets a view made by viewOf without freeing the memory it points into. */
+export function releaseView(backend: WasmBackend, view: tf.TensorInfo): void {
+  const data = backend.dataIdMap.get(view.dataId);
+  backend.wasm.tfjs.disposeData(data.id);
+  backend.dataIdMap.delete(view.dataId);
+}

@@ -1,0 +1,69 @@
+/**
+ * The patch matrix of a convolution and its adjoint, on the wasm heap with strided copies:
+ *   colsT[(i * fw + j) * Ci + c, (n * Ho + ho) * Wo + wo] = x[n0 + n, ho*sh - top + i, wo*sw - left + j, c]
+ * (0 where that row or column falls in the padding), and col2im, which adds a [M, fh*fw*Ci]
+ * matrix of patch gradients back onto the image positions they came from. With them the filter
+ * gradient is one plain matrix product colsT [fh*fw*Ci, M] x dy [M, Co] (M = images * Ho * Wo)
+ * and the input gradient of a strided convolution is dy [M, Co] x W^T [Co, fh*fw*Ci] then
+ * col2im: plain products, the only ones tfjs-backend-wasm runs fast (XNNPACK fully connected).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { WasmBackend } from './heap';
+import { stridedCopy } from './strided_copy';
+
+export interface PatchGeometry {
+  fh: number; fw: number;
+  sh: number; sw: number;
+  top: number; left: number;
+  outHeight: number; outWidth: number;
+}
+
+/** First and one-past-last output index whose input coordinate o*s - pad + k lies in [0, size). */
+function validRange(k: number, s: number, pad: number, size: number, out: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((pad - k) / s));
+  const hi = Math.min(out, Math.floor((size - 1 + pad - k) / s) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** colsT [fh*fw*Ci, count*Ho*Wo] for images n0 .. n0+count-1 of x [N, H, W, Ci] (float32). */
+export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry, n0: number, count: number): tf.TensorInfo {
+  const [, h, w, ci] = x.shape;
+  const { fh, fw, sh, sw, top, left, outHeight: ho, outWidth: wo } = g;
+  const m = count * ho * wo;
+  const out = backend.makeOutput([fh * fw * ci, m], 'float32');
+  const dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(x);
+  const padded = top > 0 || left > 0 || (ho - 1) * sh + fh - top > h || (wo - 1) * sw + fw - left > w;
+  if (padded) dst.fill(0);
+  for (let i = 0; i < fh; i++) {
+    const [r0, r1] = validRange(i, sh, top, h, ho);
+    for (let j = 0; j < fw; j++) {
+      const [c0, c1] = validRange(j, sw, left, w, wo);
+      if (r1 <= r0 || c1 <= c0) continue;
+      const row = (i * fw + j) * ci;
+      const srcStart = ((n0 * h + r0 * sh - top + i) * w + c0 * sw - left + j) * ci;
+      stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci],
+        dst, row * m + r0 * wo + c0, [m, ho * wo, wo, 1]);
+    }
+  }
+  return out;
+}
+
+/** dx[n0 + n, ho*sh - top + i, wo*sw - left + j, c] += cols[(n * Ho + ho) * Wo + wo, (i * fw + j) * Ci + c], padding skipped. */
+export function col2imAdd(backend: WasmBackend, cols: tf.TensorInfo, dx: tf.TensorInfo, g: PatchGeometry, n0: number, count: number): void {
+  const [, h, w, ci] = dx.shape;
+  const { fh, fw, sh, sw, top, left, outHeight: ho, outWidth: wo } = g;
+  const k = fh * fw * ci;
+  const src = backend.typedArrayFromHeap(cols);
+  const dst = backend.typedArrayFromHeap(dx);
+  for (let i = 0; i < fh; i++) {
+    const [r0, r1] = validRange(i, sh, top, h, ho);
+    for (let j = 0; j < fw; j++) {
+      const [c0, c1] = validRange(j, sw, left, w, wo);
+      if (r1 <= r0 || c1 <= c0) continue;
+      const dstStart = ((n0 * h + r0 * sh - top + i) * w + c0 * sw - left + j) * ci;
+      stridedCopy(src, (r0 * wo + c0) * k + (i * fw + j) * ci, [count, r1 - r0, c1 - c0, ci], [ho * wo * k, wo * k, k, 1],
+        dst, dstStart, [h * w * ci, sh * w * ci, sw * ci, 1], true);
+    }
+  }
+}

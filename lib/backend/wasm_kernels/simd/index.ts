@@ -1,0 +1,33 @@
+/**
+ * The kit's WebAssembly SIMD kernels on tfjs-backend-wasm's heap (heap_kernels.wat): instantiated
+ * once per backend with the backend's own memory imported, so they work on tensors in place by
+ * address. undefined where that is impossible (another backend, or a WebAssembly without SIMD):
+ * callers then use tfjs's own kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { HEAP_KERNELS_WASM_BASE64 } from './heap_kernels_wasm';
+
+export interface HeapKernels {
+  /** out[i] = e^x[i], byte addresses, n values */
+  exp(x: number, out: number, n: number): void;
+  /** see heap_kernels.wat: Proxy-Anchor's negative exponentials of a block of classes, in place */
+  exp_mask_sum(g: number, rows: number, n: number, labels: number, c0: number, alpha: number, margin: number, sums: number, pos: number): void;
+}
+
+let cached: { memory: WebAssembly.Memory; kernels: HeapKernels } | undefined;
+
+/** The kernels bound to the active wasm backend's memory, or undefined. */
+export function heapKernels(): HeapKernels | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  if (cached?.memory === memory) return cached.kernels;
+  try {
+    const bytes = Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64');
+    const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapKernels;
+    cached = { memory, kernels };
+    return kernels;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The data-parallel training step: each worker runs the network on its share of the batch, the
+ * main thread gathers the embeddings and computes the loss on the whole batch (SEE's expansion and
+ * Proxy-Anchor need every row, as the official code all-gathers them across GPUs), sends each worker
+ * dL/dE of its rows, sums the workers' weight gradients in worker order, adds the loss's own
+ * (proxies), and ends the step with trainStep's applyStep: a two-part loss's deferred term (SEE's
+ * synthetic points), the one read of the loss and the gradients' health (a non-finite step throws
+ * NonFiniteLossError with the weights untouched), clipping and AdamW once. The workers get the new
+ * weights before their next step. Equal to trainStep up to float rounding: the per-shard sums of
+ * the weight gradients are added in another order.
+ */
+import { tf } from '../../tf';
+import { readToHost } from '../../backend/host_values';
+import type { MetricLoss } from '../../types';
+import { applyStep, tapeTerm, type StepParts } from '../train_step';
+import type { Batch } from '../contracts';
+import { shardRows } from './shards';
+import type { TrainWorkers } from './worker_pool';
+
+/** element-wise sum of the workers' gradients of one weight, in worker order; undefined when none got one */
+function sumInOrder(parts: Array<Float32Array | null>): Float32Array | undefined {
+  let sum: Float32Array | undefined;
+  for (const g of parts) {
+    if (!g) continue;
+    if (!sum) sum = g.slice();
+    else for (let i = 0; i < sum.length; i++) sum[i] += g[i];
+  }
+  return sum;
+}
+
+/**
+ * The tape's term of the loss (trainStep's tapeTerm) on the gathered embeddings [B, D], with its
+ * gradients: dL/dE read to the host for the workers, the loss's own variables' as tensors.
+ */
+async function lossOnGathered(loss: MetricLoss, all: Float32Array, shape: [number, number], labels: tf.Tensor1D):
+  Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap; dE: Float32Array }> {
+  const gathered = tf.tensor2d(all, shape); // [B, D]
+  const embeddings = tf.variable(gathered, true); // [B, D]
+  gathered.dispose();
+  try {
+    const { value, grads } = tf.variableGrads(() => tapeTerm(loss, embeddings as tf.Tensor2D, labels), [embeddings, ...loss.trainableVariables]);
+    const gE = grads[embeddings.name]; // [B, D]
+    delete grads[embeddings.name];
+    try {
+      return { value, grads, dE: gE ? ((await gE.data()) as Float32Array) : new Float32Array(all.length) };
+    } catch (err) {
+      tf.dispose([value, ...Object.values(grads)]);
+      throw err;
+    } finally {
+      gE?.dispose();
+    }
+  } finally {
+    embeddings.dispose();
+  }
+}
+
+export async function parallelTrainStep(
+  workers: TrainWorkers,
+  parts: StepParts,
+  batch: Batch,
+  lrs: Readonly<Record<string, number>>,
+  where: { epoch: number; step: number } = { epoch: 0, step: 0 },
+): Promise<number> {
+  const shape = batch.images.shape;
+  const shards = shardRows(shape[0], workers.count);
+  await workers.pushWeights();
+  await readToHost(batch.labels);
+  const images = (await batch.images.data()) as Float32Array;
+  const rows = await workers.forward(images, shape, shards);
+  // the workers now wait inside their tapes for dL/dE: release them on every path (zeros when the loss failed)
+  const dim = rows[0].length / (shards[0].end - shards[0].start);
+  const all = new Float32Array(shape[0] * dim);
+  rows.forEach((r, i) => all.set(r, shards[i].start * dim));
+  let main: Awaited<ReturnType<typeof lossOnGathered>> | undefined;
+  let failure: unknown;
+  try {
+    main = await lossOnGathered(parts.loss, all, [shape[0], dim], batch.labels);
+  } catch (err) {
+    failure = err;
+  }
+  const dE = main?.dE ?? new Float32Array(all.length);
+  let fromWorkers: Array<Array<Float32Array | null>>;
+  try {
+    fromWorkers = await workers.backward(shards.map((s) => dE.subarray(s.start * dim, s.end * dim)));
+  } catch (err) {
+    if (main) tf.dispose([main.value, ...Object.values(main.grads)]);
+    throw failure ?? err;
+  }
+  if (!main) throw failure;
+  const grads: tf.NamedTensorMap = { ...main.grads };
+  workers.trainable.forEach((v, k) => {
+    const sum = sumInOrder(fromWorkers.map((w) => w[k]));
+    if (sum) grads[v.name] = tf.tensor(sum, v.shape, 'float32');
+  });
+  try {
+    // the deferred term, the health read, clipping and AdamW: exactly trainStep's end
+    return await applyStep(parts, main.value, grads, lrs, where);
+  } finally {
+    workers.markStale();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The main thread's side of the training workers: starts N worker threads (train_worker.ts), each
+ * with its own wasm backend and a copy of the network, keeps their weights equal to the main
+ * network's, and runs the two halves of a data-parallel step (forward, then backward once the main
+ * thread has dL/dE) and evaluation inference on them. Replies come in the order of the requests.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { join } from 'node:path';
+import { tf } from '../../tf';
+import type { ModelRecipe } from '../../backbones/model';
+import type { EmbeddingModel } from '../../types';
+import type { FromWorker, GradientMessage, ToWorker } from './protocol';
+import type { Shard } from './shards';
+
+type Reply = Exclude<FromWorker, { kind: 'error' }>;
+
+interface Pending { kind: Reply['kind']; resolve: (m: Reply) => void; reject: (e: Error) => void }
+
+class WorkerHandle {
+  private readonly pending: Pending[] = [];
+  private failure: Error | undefined;
+  readonly wake = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(readonly worker: Worker, readonly gradients: MessagePort, readonly index: number) {
+    worker.on('message', (m: FromWorker) => {
+      if (m.kind === 'error') return this.fail(new Error(`training worker ${index}: ${m.message}`));
+      const p = this.pending.shift();
+      if (!p) return this.fail(new Error(`training worker ${index}: unexpected reply ${m.kind}`));
+      if (p.kind !== m.kind) return this.fail(new Error(`training worker ${index}: expected ${p.kind}, got ${m.kind}`));
+      p.resolve(m);
+    });
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => this.fail(new Error(`training worker ${index} exited (code ${code})`)));
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.splice(0)) p.reject(this.failure);
+  }
+
+  post(msg: ToWorker): void {
+    if (this.failure) throw this.failure;
+    this.worker.postMessage(msg);
+  }
+
+  /** posts `msg` (if any) and resolves with the next reply, which must be of `kind` */
+  expect<K extends Reply['kind']>(kind: K, msg?: ToWorker): Promise<Extract<Reply, { kind: K }>> {
+    if (this.failure) return Promise.reject(this.failure);
+    const reply = new Promise<Reply>((resolve, reject) => this.pending.push({ kind, resolve, reject }));
+    if (msg) this.worker.postMessage(msg);
+    return reply as Promise<Extract<Reply, { kind: K }>>;
+  }
+
+  /** hands dL/dE to the worker waiting inside its tape */
+  sendGradient(dE: Float32Array): void {
+    if (this.failure) throw this.failure;
+    const msg: GradientMessage = { dE };
+    this.gradients.postMessage(msg);
+    Atomics.store(this.wake, 0, 1);
+    Atomics.notify(this.wake, 0);
+  }
+}
+
+async function readAll(tensors: Map<string, tf.Tensor>, names: Iterable<string>): Promise<Record<string, Float32Array>> {
+  const out: Record<string, Float32Array> = {};
+  for (const name of names) out[name] = (await tensors.get(name)!.data()) as Float32Array;
+  return out;
+}
+
+export class TrainWorkers {
+  /** trainable weights of the main network, in the workers' order */
+  readonly trainable: tf.Variable[];
+  private synced = false;
+  /** the main network's weights changed since the workers last got them */
+  private stale = true;
+
+  private constructor(readonly model: EmbeddingModel, private readonly handles: WorkerHandle[], trainable: tf.Variable[]) {
+    this.trainable = trainable;
+  }
+
+  get count(): number {
+    return this.handles.length;
+  }
+
+  /** Starts `count` workers building `recipe`; checks their trainable weights match `model`'s. */
+  static async start(model: EmbeddingModel, recipe: ModelRecipe, count: number): Promise<TrainWorkers> {
+    const groups = model.variableGroups();
+    const trainable = [...groups.backbone, ...groups.head].filter((v) => v.trainable);
+    const handles: WorkerHandle[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const channel = new MessageChannel();
+        const worker = new Worker(join(__dirname, 'train_worker_boot.js'), {
+          workerData: { gradients: channel.port2 }, transferList: [channel.port2],
+        });
+        worker.unref();
+        handles.push(new WorkerHandle(worker, channel.port1, i));
+      }
+      const ready = await Promise.all(handles.map((h) => h.expect('ready', { kind: 'init', recipe, wake: h.wake.buffer as SharedArrayBuffer })));
+      for (const r of ready) {
+        const same = r.trainable.length === trainable.length && r.trainable.every((t, i) => t.shape.join() === trainable[i].shape.join());
+        if (!same) throw new Error(`training workers: the network built from recipe ${recipe.backbone} has other trainable weights than the main network`);
+      }
+      return new TrainWorkers(model, handles, trainable);
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw err;
+    }
+  }
+
+  /** The main network's trainable weights changed (an optimizer step): send them before the next use. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /** Sends the workers every weight the first time, then the trainable ones (what AdamW changes), when stale. */
+  async pushWeights(): Promise<void> {
+    if (!this.stale) return;
+    const named = this.model.namedWeights();
+    const byVariable = new Map<tf.Tensor, string>([...named].map(([k, v]) => [v, k]));
+    const names = this.synced ? this.trainable.map((v) => {
+      const name = byVariable.get(v);
+      if (name === undefined) throw new Error(`training workers: trainable weight ${v.name} is not among the model's named weights`);
+      return name;
+    }) : [...named.keys()];
+    const values = await readAll(named, names);
+    for (const h of this.handles) h.post({ kind: 'weights', values });
+    this.synced = true;
+    this.stale = false;
+  }
+
+  /** Forward of each shard with the tape open on its worker: the embeddings of every row, in order. */
+  async forward(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Promise<Float32Array[]> {
+    const per = shape[1] * shape[2] * shape[3];
+    const replies = await Promise.all(shards.map((s, i) => this.handles[i].expect('embeddings', {
+      kind: 'train', images: images.slice(s.start * per, s.end * per), shape: [s.end - s.start, shape[1], shape[2], shape[3]],
+    })));
+    return replies.map((r) => r.data);
+  }
+
+  /** Sends each shard's dL/dE; resolves with each worker's gradients (trainable order, null = none). */
+  async backward(dE: Float32Array[]): Promise<Array<Array<Float32Array | null>>> {
+    const replies = dE.map((_, i) => this.handles[i].expect('grads'));
+    dE.forEach((g, i) => this.handles[i].sendGradient(g));
+    return (await Promise.all(replies)).map((r) => r.grads);
+  }
+
+  /** Eval-mode embeddings of a batch, its rows split over the workers. */
+  async embed(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Promise<Float32Array[]> {
+    const per = shape[1] * shape[2] * shape[3];
+    const replies = await Promise.all(shards.map((s, i) => this.handles[i].expect('embedded', {
+      kind: 'embed', images: images.slice(s.start * per, s.end * per), shape: [s.end - s.start, shape[1], shape[2], shape[3]],
+    })));
+    return replies.map((r) => r.data);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.worker.terminate()));
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The SIMD kernels on tfjs-wasm's heap (lib/backend/wasm_kernels/simd): committed bytes = the
+ * assembled WAT; Exp against Math.exp over the whole float32 range used (and its clamps);
+ * exp_mask_sum against a float64 loop (positives masked and reported, sums per row).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, initBackend } from '../../lib/tf';
+import { assembleKernels, HEAP_KERNELS_WAT } from '../../scripts/build_wasm';
+import { HEAP_KERNELS_WASM_BASE64 } from '../../lib/backend/wasm_kernels/simd/heap_kernels_wasm';
+import { heapKernels } from '../../lib/backend/wasm_kernels/simd';
+import { addressOf, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { seededUniform } from './random';
+
+test('the committed heap kernels are exactly the assembled WAT (run `npx tsx scripts/build_wasm.ts` after editing it)', async () => {
+  assert.equal(HEAP_KERNELS_WASM_BASE64, Buffer.from(await assembleKernels(HEAP_KERNELS_WAT)).toString('base64'));
+});
+
+test('heap kernels load on wasm and not on cpu', async () => {
+  await initBackend('cpu', { quiet: true });
+  assert.equal(heapKernels(), undefined);
+  await initBackend('wasm', { quiet: true });
+  assert.ok(heapKernels(), 'no heap kernels on wasm');
+});
+
+test('Exp on wasm (SIMD) is within 3e-7 of Math.exp from -87 to 88, odd lengths included', async () => {
+  await initBackend('wasm', { quiet: true });
+  for (const n of [1, 3, 4, 1001]) {
+    const u = seededUniform(n);
+    const x = u(n, -87, 88);
+    x[0] = 0;
+    const y = tf.exp(tf.tensor1d(x));
+    const got = (await y.data()) as Float32Array;
+    y.dispose();
+    let worst = 0;
+    x.forEach((v, i) => { worst = Math.max(worst, Math.abs(got[i] - Math.exp(v)) / Math.exp(v)); });
+    assert.ok(worst < 3e-7, `n=${n}: relative error ${worst}`);
+    assert.equal(got[0], 1);
+  }
+  const edges = tf.exp(tf.tensor1d([-200, -87.3, 88.7, 200, -Infinity]));
+  const e = (await edges.data()) as Float32Array;
+  edges.dispose();
+  assert.ok(e[0] > 0 && e[0] < 1e-37 && e[4] < 1e-37, `underflow side: ${e}`); // clamped: tiny, not 0
+  assert.ok(Number.isFinite(e[2]) && e[2] > 3e38 && e[3] === e[2], `overflow side: ${e}`);
+});
+
+test('exp_mask_sum equals a float64 loop: exponentials, positives masked and reported, row sums', async () => {
+  await initBackend('wasm', { quiet: true });
+  const k = heapKernels()!;
+  const rows = 5;
+  const n = 11; // a tail of 3 after two vectors of 4
+  const c0 = 7;
+  const u = seededUniform(5);
+  const g = u(rows * n, -1, 1);
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 5) % 13); // classes 0..12: 7..11 occur in rows
+  const [alpha, margin] = [32, 0.1];
+  const gt = tf.tensor2d(g, [rows, n]);
+  const lt = tf.tensor1d(labels, 'int32');
+  const sums = tf.zeros([rows]);
+  const pos = tf.fill([n], -5);
+  const b = tf.backend() as unknown as WasmBackend;
+  k.exp_mask_sum(addressOf(b, gt), rows, n, addressOf(b, lt), c0, alpha, margin, addressOf(b, sums), addressOf(b, pos));
+  const [e, s, p] = await Promise.all([gt.data(), sums.data(), pos.data()]);
+  tf.dispose([gt, lt, sums, pos]);
+  for (let r = 0; r < rows; r++) {
+    let want = 0;
+    for (let i = 0; i < n; i++) {
+      const positive = labels[i] === c0 + r;
+      // the argument as the kernel forms it in float32: alpha g + alpha margin
+      const w = positive ? 0 : Math.exp(Math.fround(Math.fround(alpha * g[r * n + i]) + Math.fround(alpha * margin)));
+      want += w;
+      assert.ok(Math.abs(e[r * n + i] - w) <= 3e-7 * w, `E[${r},${i}] ${e[r * n + i]} vs ${w}`);
+      if (positive) assert.equal(p[i], g[r * n + i], `pos[${i}]`);
+    }
+    assert.ok(Math.abs(s[r] - want) <= 3e-7 * want, `sum row ${r}: ${s[r]} vs ${want}`);
+  }
+  labels.forEach((c, i) => { if (c < c0 || c >= c0 + rows) assert.equal(p[i], -5, `pos[${i}] written for a class outside the block`); });
+});

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench -- workers`: the data-parallel training step (lib/train/parallel) against the
+ * single-thread trainStep, side by side in one run: the demo's step (resnet_small.demo, 32 px,
+ * batch 180, SEE Proxy-Anchor as the demo trains it) and evaluation embedding (batch 500).
+ * Steps alternate between the two setups so both see the same machine load; medians of
+ * BENCH_REPEATS (default 7) after one warm-up each. BENCH_WORKERS (default SEE_WORKERS or the cores).
+ */
+import { loadavg } from 'node:os';
+import { createEmbeddingModel } from '../../lib/backbones/model';
+import { SeeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
+import { AdamW } from '../../lib/train/adamw';
+import { buildParamGroups } from '../../lib/train/param_groups';
+import { OFFICIAL_CLIP } from '../../lib/train/grad_clip';
+import { trainStep, type StepParts } from '../../lib/train/train_step';
+import { openStepper, parallelEmbedder } from '../../lib/train/parallel/stepper';
+import { trainWorkerCount } from '../../lib/train/parallel/worker_count';
+import { tf } from '../../lib/tf';
+import type { Benchmark } from './harness';
+
+const BATCH = 180;
+const EVAL_BATCH = 500;
+const SIZE = 32;
+
+function demoParts(): StepParts {
+  const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: 64, seed: 1 });
+  const loss = new SeeProxyAnchorLoss({ numClasses: 200, embeddingDim: 64, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 1 });
+  return { model, loss, optimizer: new AdamW(buildParamGroups(model, loss, 1e-4)), clip: OFFICIAL_CLIP };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+export const benchmark: Benchmark = {
+  description: 'demo training step and evaluation embedding: 1 thread (trainStep) vs N worker threads, alternating, one run',
+  async run(emit) {
+    const repeats = Number(process.env.BENCH_REPEATS ?? 7);
+    const workers = Number(process.env.BENCH_WORKERS ?? trainWorkerCount());
+    const single = demoParts();
+    const parallel = demoParts();
+    const stepper = await openStepper(parallel, workers);
+    if (stepper.workers !== workers) throw new Error(`workers bench: asked for ${workers} workers, got ${stepper.workers}: ${stepper.description}`);
+    const images = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => Math.floor(i / 2) % 200), 'int32');
+    const evalImages = tf.randomNormal([EVAL_BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const lrs = { backbone: 1e-3, head: 1e-3, proxies: 1e-1 };
+    const batch = { images, labels };
+    const embedParallel = parallelEmbedder(parallel.model)!;
+    const embedSingle = async (): Promise<void> => {
+      const z = single.model.embed(evalImages, false);
+      await z.data();
+      z.dispose();
+    };
+    try {
+      const load = loadavg()[0];
+      const t1: number[] = [];
+      const tn: number[] = [];
+      const e1: number[] = [];
+      const en: number[] = [];
+      for (let i = -1; i < repeats; i++) {
+        const a = await timed(() => trainStep(single, batch, lrs));
+        const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + 1 }));
+        const c = await timed(embedSingle);
+        const d = await timed(() => embedParallel(evalImages));
+        if (i < 0) continue; // warm-up
+        t1.push(a); tn.push(b); e1.push(c); en.push(d);
+      }
+      const [s1, sn, m1, mn] = [median(t1), median(tn), median(e1), median(en)];
+      emit({
+        setting: `demo network (resnet_small.demo, ${SIZE} px) with SEE Proxy-Anchor, batch ${BATCH}; eval batch ${EVAL_BATCH}`,
+        workers, repeats, load_average_start: load, load_average_end: loadavg()[0],
+        step_ms_1_thread: +s1.toFixed(1), step_ms_workers: +sn.toFixed(1), step_speedup: +(s1 / sn).toFixed(3),
+        embed_ms_1_thread: +m1.toFixed(1), embed_ms_workers: +mn.toFixed(1), embed_speedup: +(m1 / mn).toFixed(3),
+      });
+    } finally {
+      await stepper.close();
+      tf.dispose([images, labels, evalImages]);
+      for (const p of [single, parallel]) {
+        p.optimizer.dispose();
+        p.loss.dispose();
+        p.model.dispose();
+      }
+    }
+  },
+};
