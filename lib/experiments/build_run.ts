@@ -34,7 +34,7 @@ export interface BuiltRun extends TrainingParts {
 
 /** What the spec needs that is not in place (dataset, weights), one sentence each; [] when ready. */
 export function missingInputs(spec: RunSpec): string[] {
-  const missing = [...DATA_SOURCES[spec.dataset].missing(spec.dataRoot)];
+  const missing = [...DATA_SOURCES[spec.dataset].missing(spec)];
   if (spec.weights === 'pretrained') {
     const entry = getBackboneEntry(spec.backbone);
     if (!existsSync(entry.weightsFile)) missing.push(`weights file ${entry.weightsFile} is missing: download ${entry.source} and save it as ${entry.weightsFile}`);
@@ -57,7 +57,7 @@ export function carveValidation(train: Sample[], k: number): { train: Sample[]; 
 export function buildData(spec: RunSpec): BuiltData {
   const missing = missingInputs(spec);
   if (missing.length) throw new Error(`run "${spec.name}" cannot start:\n- ${missing.join('\n- ')}`);
-  const split = DATA_SOURCES[spec.dataset].read(spec.dataRoot);
+  const split = DATA_SOURCES[spec.dataset].read(spec);
   for (const n of split.notices) process.stderr.write(`notice: ${n}\n`);
   const carved = spec.validationClasses > 0
     ? carveValidation(split.train, spec.validationClasses)

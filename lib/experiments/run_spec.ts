@@ -11,6 +11,7 @@
  */
 import { getBackboneEntry } from '../backbones/registry';
 import { DEFAULT_HEAD, resolveHead, type HeadSpec } from '../backbones/heads';
+import { checkFolderSpec, type FolderSpec } from '../data/folder';
 import { resolveLoss, type LossSpec } from '../losses/registry';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';
 import { DATA_SOURCES, type DataSourceName } from './data_sources';
@@ -27,9 +28,12 @@ export interface RunSpec {
   name: string;
   /** table row id (lib/experiments/registry.ts), or null for a free configuration */
   row: string | null;
-  /** dataset kind (./data_sources.ts): cub, cars, sop, inshop, glyphs */
+  /** dataset kind (./data_sources.ts): cub, cars, sop, inshop, glyphs, folder */
   dataset: DataSourceName;
+  /** the data root (benchmarks and glyphs are folders under it); for `folder`, the folder of class folders itself */
   dataRoot: string;
+  /** dataset "folder" only: how its classes split into training and unseen ones (lib/data/folder.ts; defaults filled in) */
+  folder?: FolderSpec;
   /** backbone registry name (lib/backbones/registry.ts) */
   backbone: string;
   /** 'pretrained' (the registry's file), 'none' (from scratch) or a .safetensors path */
@@ -118,9 +122,14 @@ export function checkSpec(spec: RunSpec, source: string): RunSpec {
   if (!Array.isArray(spec.evalKs) || spec.evalKs.length === 0 || !spec.evalKs.every(positiveInt)) throw new Error(`${source}: evalKs ${JSON.stringify(spec.evalKs)}, expected a list of positive integers`);
   if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m))) throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
   validateTrainConfig(spec.train, `${source}: train`);
+  const { folder, ...rest } = spec;
+  if (spec.dataset !== 'folder' && folder !== undefined && folder !== null) {
+    throw new Error(`${source}: a "folder" section is given, but dataset is "${spec.dataset}"; it splits a dataset "folder" only (remove it, or set dataset to "folder")`);
+  }
   try {
     return {
-      ...spec,
+      ...rest,
+      ...(spec.dataset === 'folder' ? { folder: checkFolderSpec(folder ?? {}, source) } : {}),
       head: resolveHead(spec.head?.name, spec.head?.options),
       loss: resolveLoss(spec.loss?.name, spec.loss?.options),
       mode: resolveMode(spec.mode?.name, spec.mode?.options),

@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolveHead } from '../backbones/heads';
+import { checkFolderSpec } from '../data/folder';
 import { resolveLoss } from '../losses/registry';
 import type { NamedOptions } from '../options';
 import { resolveMode } from './modes';
@@ -42,6 +43,11 @@ function mergeChecked(base: Json, patch: Json, source: string, prefix: string): 
   const out: Json = { ...base };
   for (const [k, v] of Object.entries(patch)) {
     const key = prefix + k;
+    if (prefix === '' && k === 'folder') {
+      // the folder dataset's section, absent for other datasets: completed with its defaults as it is merged
+      out.folder = v === null ? undefined : checkFolderSpec(isObject(v) ? { ...(isObject(base.folder) ? base.folder : {}), ...v } : v, source);
+      continue;
+    }
     if (!(k in base)) throw new Error(`${source}: unknown key "${key}"; expected one of ${Object.keys(base).map((x) => prefix + x).join(', ')}`);
     const cur = base[k];
     if (prefix === '' && k in NAMED) {

@@ -130,7 +130,7 @@ test('a demo run is a full RunSpec: glyph transforms, the registered demo backbo
   // the data moved: --data-root points evaluate at it, and a wrong one is named
   const moved = capture();
   assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--data-root', join(root, 'elsewhere')], moved.io), 1);
-  assert.match(moved.err.join('\n'), /elsewhere\/glyphs\/manifest\.json is missing/);
+  assert.match(moved.err.join('\n'), /elsewhere\/glyphs\/CUB_200_2011\/images is missing; build the benchmark/);
   const m = new RunDir(join(runs, 'demo-like')).readMetrics<{ last: { test: { recallAtK: Record<string, number>; nmi: number } } }>()!.last.test;
   assert.match(e.out[0], new RegExp(`checkpoint of epoch 0: R@1 ${(100 * m.recallAtK['1']).toFixed(1)} .*NMI ${(100 * m.nmi).toFixed(1)}`));
   // a run's config.json is itself a valid config file: the same run again, the same numbers

@@ -18,7 +18,7 @@ test('overrides: typed values, named choices reset to the new entry\'s defaults,
   assert.throws(() => applyOverrides(s, ['loss.options.n=0']), /loss "see_proxy_anchor": option n=0, expected an integer >= 1/);
   assert.throws(() => applyOverrides(s, ['loss.weight=2']), /unknown key "loss.weight"; expected loss.name, loss.options/);
   assert.throws(() => applyOverrides(s, ['mode.name=frozen']), /unknown training mode "frozen"; expected one of end_to_end/);
-  assert.throws(() => applyOverrides(s, ['dataset=imagenet']), /dataset "imagenet", expected one of cub, cars, sop, inshop, glyphs/);
+  assert.throws(() => applyOverrides(s, ['dataset=imagenet']), /dataset "imagenet", expected one of cub, cars, sop, inshop, glyphs, folder/);
   assert.throws(() => applyOverrides(s, ['backbone=resnet18']), /unknown backbone "resnet18"/);
   assert.throws(() => applyOverrides(s, ['evalMetrics=["recall","auc"]']), /evalMetrics \["recall","auc"\], expected a list of recall, mapAtR, nmi/);
 });
