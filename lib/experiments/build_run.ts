@@ -9,10 +9,11 @@ import { existsSync } from 'node:fs';
 import { getBackboneEntry } from '../backbones/registry';
 import type { DatasetSplit, Sample } from '../data/split';
 import { evalSpec, glyphEvalSpec, glyphTrainSpec, trainSpec, type TransformSpec } from '../data/transforms';
+import { DEFAULT_FEATURES_ROOT } from '../features/cache';
 import { createLoss } from '../losses/registry';
 import type { MetricLoss } from '../types';
 import { DATA_SOURCES } from './data_sources';
-import { getMode, type TrainingParts } from './modes';
+import { getMode, type ModeContext, type TrainingParts } from './modes';
 import type { RunSpec } from './run_spec';
 
 export interface BuiltData {
@@ -57,7 +58,9 @@ export function carveValidation(train: Sample[], k: number): { train: Sample[]; 
 export function buildData(spec: RunSpec): BuiltData {
   const missing = missingInputs(spec);
   if (missing.length) throw new Error(`run "${spec.name}" cannot start:\n- ${missing.join('\n- ')}`);
-  const split = DATA_SOURCES[spec.dataset].read(spec);
+  const source = DATA_SOURCES[spec.dataset];
+  const split = source.read(spec);
+  if (!getMode(spec.mode.name).evaluationOnly) source.checkTraining?.(split, spec);
   for (const n of split.notices) process.stderr.write(`notice: ${n}\n`);
   const carved = spec.validationClasses > 0
     ? carveValidation(split.train, spec.validationClasses)
@@ -72,9 +75,21 @@ export function buildData(spec: RunSpec): BuiltData {
   };
 }
 
-/** Data, model, batch source, evaluators and loss of a run (pass a spec checked by checkSpec; `data` when already read). */
-export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec)): BuiltRun {
-  const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options);
+/**
+ * What the spec's training mode must await before it is built (the frozen backbone's features
+ * cache: read, or computed and written); undefined for modes that need nothing.
+ */
+export async function prepareRun(spec: RunSpec, data: BuiltData, context: Partial<ModeContext> = {}): Promise<unknown> {
+  const mode = getMode(spec.mode.name);
+  return mode.prepare?.(spec, data, spec.mode.options, { featuresRoot: context.featuresRoot ?? DEFAULT_FEATURES_ROOT, report: context.report });
+}
+
+/**
+ * Data, model, batch source, evaluators and loss of a run (pass a spec checked by checkSpec; `data`
+ * when already read; `prepared`: what prepareRun gave, for a mode that prepares).
+ */
+export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec), prepared?: unknown): BuiltRun {
+  const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options, prepared);
   let loss: MetricLoss;
   try {
     loss = createLoss(spec.loss, { numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed });

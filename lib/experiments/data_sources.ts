@@ -29,6 +29,8 @@ export interface DataSource {
   /** what is missing, one sentence each naming what to get and where; [] when ready */
   missing(spec: DataSpec): string[];
   read(spec: DataSpec): DatasetSplit;
+  /** before a run trains on the split (not for evaluation only): throws naming what does not fit */
+  checkTraining?(split: DatasetSplit, spec: DataSpec): void;
 }
 
 function benchmark(id: DatasetId, read: (dataRoot: string) => DatasetSplit): DataSource {
@@ -42,6 +44,7 @@ function benchmark(id: DatasetId, read: (dataRoot: string) => DatasetSplit): Dat
 
 /** A batch draws globalBatch / mPerClass different classes: a folder with fewer training classes is refused, naming the numbers. */
 function assertBatchClasses(split: DatasetSplit, spec: DataSpec, root: string): void {
+  // (the benchmarks have more classes than a batch draws; the official sampler repeats classes in a batch when not)
   const classes = split.numTrainClasses - spec.validationClasses;
   const perBatch = spec.train.globalBatch / spec.mPerClass;
   if (classes >= perBatch) return;
@@ -56,12 +59,8 @@ function folderSource(title: string, name: string, rootOf: (spec: DataSpec) => s
   return {
     title,
     missing: (spec) => missing(rootOf(spec)),
-    read: (spec) => {
-      const root = rootOf(spec);
-      const split = readFolder(root, splitOf(spec), name);
-      assertBatchClasses(split, spec, root);
-      return split;
-    },
+    read: (spec) => readFolder(rootOf(spec), splitOf(spec), name),
+    checkTraining: (split, spec) => assertBatchClasses(split, spec, rootOf(spec)),
   };
 }
 

@@ -60,9 +60,20 @@ export interface RunSpec {
 /** The training mode of the paper: backbone and head together on images. */
 export const DEFAULT_MODE: ModeSpec = resolveMode('end_to_end');
 
-/** The spec of a trainable table row: its recipe, its loss with the row's options. */
+/**
+ * The spec of a trainable table row: its recipe, its loss with the row's options. An
+ * evaluation-only row (the paper's pretrained feature rows) has the l2_normalize head and the
+ * evaluation_only mode; its loss and training settings are the defaults, recorded but not used.
+ */
 export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
   const row = getRow(id);
+  if (row.evaluationOnly) {
+    return {
+      ...defaultSpec(), name: row.id, row: row.id, dataset: row.dataset, dataRoot, backbone: row.backbone as string,
+      embeddingDim: row.embeddingDim as number, head: resolveHead('l2_normalize'), loss: resolveLoss('proxy_anchor'),
+      mode: resolveMode('evaluation_only'), evalKs: [...DATASETS[row.dataset].evalKs],
+    };
+  }
   const train = trainConfigOf(row);
   return {
     name: row.id,
