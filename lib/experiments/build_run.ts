@@ -58,9 +58,7 @@ export function carveValidation(train: Sample[], k: number): { train: Sample[]; 
 export function buildData(spec: RunSpec): BuiltData {
   const missing = missingInputs(spec);
   if (missing.length) throw new Error(`run "${spec.name}" cannot start:\n- ${missing.join('\n- ')}`);
-  const source = DATA_SOURCES[spec.dataset];
-  const split = source.read(spec);
-  if (!getMode(spec.mode.name).evaluationOnly) source.checkTraining?.(split, spec);
+  const split = DATA_SOURCES[spec.dataset].read(spec);
   for (const n of split.notices) process.stderr.write(`notice: ${n}\n`);
   const carved = spec.validationClasses > 0
     ? carveValidation(split.train, spec.validationClasses)
@@ -73,6 +71,11 @@ export function buildData(spec: RunSpec): BuiltData {
     trainSpec: glyphs ? glyphTrainSpec(size, pre.mean, pre.std) : trainSpec(spec.backbone, size, pre.mean, pre.std),
     evalSpec: glyphs ? glyphEvalSpec(size, pre.mean, pre.std) : evalSpec(size, pre.mean, pre.std),
   };
+}
+
+/** The data source's checks of a split a run will train on (a folder's classes against the batch); none for evaluation only. */
+export function checkTrainingData(spec: RunSpec, data: BuiltData): void {
+  if (!getMode(spec.mode.name).evaluationOnly) DATA_SOURCES[spec.dataset].checkTraining?.(data.split, spec);
 }
 
 /**
@@ -89,6 +92,7 @@ export async function prepareRun(spec: RunSpec, data: BuiltData, context: Partia
  * when already read; `prepared`: what prepareRun gave, for a mode that prepares).
  */
 export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec), prepared?: unknown): BuiltRun {
+  checkTrainingData(spec, data);
   const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options, prepared);
   let loss: MetricLoss;
   try {

@@ -8,7 +8,7 @@ import type { DatasetSplit, Sample } from '../data/split';
 import { UniqueClassSampler } from '../data/sampler';
 import { writeFileAtomic } from '../train/atomic_write';
 import { sampleGridPng, type GridRow } from '../viz/sample_grid';
-import type { BuiltData } from './build_run';
+import { checkTrainingData, type BuiltData } from './build_run';
 import { DATA_SOURCES } from './data_sources';
 import type { RunSpec } from './run_spec';
 
@@ -92,7 +92,8 @@ export function defaultGridPath(spec: RunSpec): string {
   return join(DEFAULT_SAMPLES_ROOT, `${spec.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${spec.dataset}.png`);
 }
 
-/** Checks that batches can be drawn as the run will draw them (the sampler's own errors). */
+/** Checks that batches can be drawn as the run will draw them (the data source's and the sampler's errors). */
 export function checkBatches(spec: RunSpec, data: BuiltData): void {
+  checkTrainingData(spec, data);
   new UniqueClassSampler({ labels: data.train.map((s) => s.label), batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass });
 }

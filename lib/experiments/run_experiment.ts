@@ -29,7 +29,7 @@ import { CHECKPOINT_FILE, DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/
 import { assertNotLocked } from '../train/run_lock';
 import type { StopRequest } from '../train/stop_signal';
 import { validateTrainConfig } from '../train/train_config';
-import { buildData, buildRun, prepareRun, type BuiltData, type BuiltRun } from './build_run';
+import { buildData, buildRun, checkTrainingData, prepareRun, type BuiltData, type BuiltRun } from './build_run';
 import { getMode } from './modes';
 import { checkSpec, defaultSpec, runInfoOf, type RunSpec } from './run_spec';
 import { specFromJson } from './spec_merge';
@@ -101,6 +101,7 @@ export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}):
   }
   const data = buildData(checked);
   assertPaperProtocol(checked, data);
+  checkTrainingData(checked, data);
   await checkImageFiles([...data.train, ...data.validation, ...data.split.test].map((s) => s.path));
   const prepared = await prepareRun(checked, data, { featuresRoot: hooks.featuresRoot, report: hooks.report });
   const run = buildRun(checked, data, prepared);

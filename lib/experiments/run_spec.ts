@@ -69,7 +69,7 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
   const row = getRow(id);
   if (row.evaluationOnly) {
     return {
-      ...defaultSpec(), name: row.id, row: row.id, dataset: row.dataset, dataRoot, backbone: row.backbone as string,
+      ...defaultSpec(), name: row.id, row: row.id, dataset: row.dataset, dataRoot, backbone: row.backbone as string, train: trainConfigOf(row),
       embeddingDim: row.embeddingDim as number, head: resolveHead('l2_normalize'), loss: resolveLoss('proxy_anchor'),
       mode: resolveMode('evaluation_only'), evalKs: [...DATASETS[row.dataset].evalKs],
     };
