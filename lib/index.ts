@@ -38,6 +38,8 @@ export { createEmbeddingModel, BackboneEmbeddingModel } from './backbones/model'
 export { listBackbones, getBackboneEntry } from './backbones/registry';
 export type { BackboneEntry } from './backbones/registry';
 export { HEADS } from './backbones/heads';
+export { FeatureHeadModel } from './features/head_model';
+export type { FeatureCache } from './features/cache';
 
 // data
 export { DATASETS, DATASET_IDS } from './experiments/datasets';
@@ -67,7 +69,9 @@ export { StopSignals, RunStoppedError } from './train/stop_signal';
 export { specFromRow, defaultSpec } from './experiments/run_spec';
 export type { RunSpec } from './experiments/run_spec';
 export { applyOverrides, readSpecFile } from './experiments/spec_merge';
-export { buildData, buildRun, missingInputs } from './experiments/build_run';
+export { buildData, buildRun, missingInputs, prepareRun } from './experiments/build_run';
+export { cacheFeatures } from './experiments/cache_features';
+export { describeData, writeSampleGrid } from './experiments/data_summary';
 export type { BuiltData, BuiltRun } from './experiments/build_run';
 export { runExperiment, evaluateRun, readRunSpec } from './experiments/run_experiment';
 export type { ExperimentHooks, ExperimentResult } from './experiments/run_experiment';
