@@ -104,7 +104,7 @@ function specOfTarget(command: string, positionals: string[], dataRoot: string |
 }
 
 async function commandData(spec: RunSpec, out: string | undefined, io: CliIo): Promise<void> {
-  const data = buildData(spec);
+  const data = buildData({ ...spec, weights: 'none' }); // the data only: describing it needs no weights file (train checks it)
   for (const line of describeData(spec, data)) io.out(line);
   checkBatches(spec, data);
   await checkImageFiles([...data.train, ...data.validation, ...data.split.test].map((s) => s.path));

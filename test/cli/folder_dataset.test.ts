@@ -63,6 +63,13 @@ test('see-kit data: counts per split and class, how batches are drawn, every ima
   assert.equal(other.code, 0, other.err);
   assert.match(other.out, /^train: 12 images of 2 classes .*: c01, c09$/m);
   assert.match(other.out, /^ {2}queries 24, gallery 24 \(each query ranked against the gallery\)$/m);
+  // describing the data needs no weights file (training does: it names the missing file)
+  const noWeights = ['--set', `weights=${join(root, 'absent.safetensors')}`];
+  const described = await cli('data', config, ...noWeights, '--out', grid);
+  assert.equal(described.code, 0, described.err);
+  const refused = await cli('train', config, ...noWeights, '--run-id', 'no-weights');
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /weights file .*absent\.safetensors is missing/);
 });
 
 test('./bin/see-kit train <config.json> trains on the folder, see-kit evaluate re-scores the checkpoint', async () => {
