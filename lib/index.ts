@@ -69,7 +69,7 @@ export { StopSignals, RunStoppedError } from './train/stop_signal';
 export { specFromRow, defaultSpec } from './experiments/run_spec';
 export type { RunSpec } from './experiments/run_spec';
 export { applyOverrides, readSpecFile } from './experiments/spec_merge';
-export { buildData, buildRun, missingInputs, prepareRun } from './experiments/build_run';
+export { buildData, buildRun, missingInputs } from './experiments/build_run';
 export { cacheFeatures } from './experiments/cache_features';
 export { describeData, writeSampleGrid } from './experiments/data_summary';
 export type { BuiltData, BuiltRun } from './experiments/build_run';
