@@ -87,3 +87,15 @@ export { lineFigure, histogramFigure, barFigure } from './viz/figures';
 export { showTable } from './viz/table';
 export { showImages, batchToPngs } from './viz/images';
 export { newDisplaySlot } from './viz/display';
+
+// teaching: the exercise checks of the notebooks, and the library functions their exercises are compared with
+export { checkExercise, runExerciseCheck, notSolved, NotSolvedError } from './teaching/check';
+export type { ExerciseSpec, CheckResult } from './teaching/check';
+export { TrialRandom } from './teaching/trial_random';
+export { parseCheckLines } from './teaching/report';
+export type { CheckLine, CheckStatus } from './teaching/report';
+export { proxyAnchorTerms } from './method/reference';
+export { normalise, evalResizeCropParams } from './data/transforms';
+export { groupLearningRates } from './train/param_groups';
+export { lrMultiplier } from './train/lr_schedule';
+export type { LrDecay } from './train/lr_schedule';

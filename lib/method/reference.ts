@@ -127,15 +127,31 @@ export function referenceProxyAnchor(embeddings: tf.Tensor2D, labels: ArrayLike<
     if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= c) throw new Error(`${where}: label ${labels[i]} at index ${i} is outside [0, ${c})`);
   }
   return tf.tidy(() => {
-    const cos = tf.matMul(l2Normalize(embeddings), l2Normalize(proxies), false, true); // [N, C]
+    const cos = tf.matMul(l2Normalize(embeddings), l2Normalize(proxies), false, true) as tf.Tensor2D; // [N, C]
+    const { pos, neg } = proxyAnchorTerms(cos, labels, margin, alpha);
+    return tf.add(pos, neg) as tf.Scalar;
+  });
+}
+
+/**
+ * The two terms of Proxy-Anchor from the cosines: cos [N, C] (sample i to proxy c), labels [N].
+ * `pos` averages over the proxies that have a positive in the batch, `neg` over all C proxies.
+ */
+export function proxyAnchorTerms(cos: tf.Tensor2D, labels: ArrayLike<number>, margin = 0.1, alpha = 32): { pos: tf.Scalar; neg: tf.Scalar } {
+  const [n, c] = assertRank2(cos, 'cos', 'proxyAnchorTerms');
+  if (labels.length !== n) throw new Error(`proxyAnchorTerms: ${labels.length} labels for ${n} rows of cos`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= c) throw new Error(`proxyAnchorTerms: label ${labels[i]} at index ${i} is outside [0, ${c})`);
+  }
+  return tf.tidy(() => {
     const positive = tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), c), 'float32'); // [N, C] 1 where y_i = c
     const negative = tf.sub(1, positive); // [N, C]
     const posSum = tf.sum(tf.mul(positive, tf.exp(tf.mul(-alpha, tf.sub(cos, margin)))), 0); // [C]
     const negSum = tf.sum(tf.mul(negative, tf.exp(tf.mul(alpha, tf.add(cos, margin)))), 0); // [C]
     const hasPositive = tf.cast(tf.greater(tf.sum(positive, 0), 0), 'float32'); // [C]
-    const pos = tf.div(tf.sum(tf.mul(hasPositive, tf.log1p(posSum))), tf.sum(hasPositive));
-    const neg = tf.div(tf.sum(tf.log1p(negSum)), c);
-    return tf.add(pos, neg) as tf.Scalar;
+    const pos = tf.div(tf.sum(tf.mul(hasPositive, tf.log1p(posSum))), tf.sum(hasPositive)) as tf.Scalar;
+    const neg = tf.div(tf.sum(tf.log1p(negSum)), c) as tf.Scalar;
+    return { pos, neg };
   });
 }
 
