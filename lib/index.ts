@@ -43,14 +43,14 @@ export type { FeatureCache } from './features/cache';
 
 // data
 export { DATASETS, DATASET_IDS } from './experiments/datasets';
+export { DATA_SOURCES } from './experiments/data_sources';
 export type { DatasetFacts, DatasetId } from './experiments/datasets';
 export { readCub } from './data/cub';
 export { readCars } from './data/cars';
 export { readSop } from './data/sop';
 export { readInshop } from './data/inshop';
-export { readFolder } from './data/folder';
 export type { FolderSpec } from './data/folder';
-export { makeGlyphs, glyphImageDir, GLYPH_CLASS_SPLIT, GLYPH_FONTS } from './data/glyphs';
+export { makeGlyphs, GLYPH_FONTS } from './data/glyphs';
 export { UniqueClassSampler } from './data/sampler';
 export { loadBatches } from './data/loader';
 export type { DatasetSplit, Sample } from './data/split';
