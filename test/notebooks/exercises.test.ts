@@ -33,7 +33,7 @@ test('every notebook from 01 on ends with 2-4 exercises NN.1..NN.k: task, stub c
   for (const f of withExercises) {
     const nb = readNotebook(join(DIR, f));
     const start = exerciseSectionStart(nb);
-    assert.ok(start > 0, `${f}: no "exercises" cell`);
+    assert.ok(start > 0, `${f}: no "exercises" cell (every notebook from 01 on ends with exercises: notebooks/README.md, "Adding exercises")`);
     assert.match(joinText(nb.cells[start].source), /^## Exercises\n/, `${f}: the section starts with an "## Exercises" heading`);
     const exercises = findExercises(nb, f);
     assert.ok(exercises.length >= 2 && exercises.length <= 4, `${f}: ${exercises.length} exercises`);
