@@ -2,13 +2,20 @@
  * Contracts between the parts of the kit. Shapes: B batch, D embedding dim, C classes,
  * H/W image size. Labels are int32, 0-based.
  */
+import type { EmbeddingGeometry } from './hyperbolic/poincare';
 import type { tf } from './tf';
+
+export type { EmbeddingGeometry };
 
 /** A trainable embedding network (backbone + head). Owns its variables. */
 export interface EmbeddingModel {
   readonly embeddingDim: number;
-  /** images [B, H, W, 3] float32, normalised -> unit embeddings [B, D] */
+  /** where the embeddings live (evaluation ranks by its distance); absent: the unit sphere (cosine) */
+  readonly geometry?: EmbeddingGeometry;
+  /** images [B, H, W, 3] float32, normalised -> embeddings [B, D] (unit vectors on the sphere, points of the ball) */
   embed(images: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  /** the embeddings and the backbone's features before the head [B, F], in one forward pass (evaluation's "body" recall) */
+  embedWithFeatures?(images: tf.Tensor4D, training: boolean): { embeddings: tf.Tensor2D; features: tf.Tensor2D };
   /** parameter groups of the official recipe: backbone (pretrained) and head ("last_layer") */
   variableGroups(): { backbone: tf.Variable[]; head: tf.Variable[] };
   /** named tensors to checkpoint (variables and frozen statistics) */

@@ -3,6 +3,7 @@
  * default with its source, lib/options.ts) and a factory. A head turns the backbone's pooled
  * features into the embeddings the loss sees; each head file exports its entry next to its class.
  */
+import type { EmbeddingGeometry } from '../hyperbolic/poincare';
 import type { OptionSchema, ValuesOf } from '../options';
 import type { tf } from '../tf';
 
@@ -10,6 +11,8 @@ import type { tf } from '../tf';
 export interface Head {
   readonly featureDim: number;
   readonly embeddingDim: number;
+  /** where apply() puts the embeddings; absent: the unit sphere */
+  readonly geometry?: EmbeddingGeometry;
   apply(features: tf.Tensor2D): tf.Tensor2D;
   /** the variables that train (the official "last_layer" parameter group) */
   variables(): tf.Variable[];

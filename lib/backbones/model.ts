@@ -3,6 +3,7 @@
  * the kit's EmbeddingModel; the features before the head stay available through `features`.
  */
 import { tf } from '../tf';
+import { SPHERE, type EmbeddingGeometry } from '../hyperbolic/poincare';
 import type { EmbeddingModel } from '../types';
 import { createBackbone, type Backbone, type BackboneOptions } from './backbone';
 import type { Head } from './head_entry';
@@ -33,6 +34,18 @@ export class BackboneEmbeddingModel implements EmbeddingModel {
 
   embed(images: tf.Tensor4D, training: boolean): tf.Tensor2D {
     return tf.tidy(() => this.head.apply(this.backbone.features(images, training))); // [B, E]
+  }
+
+  embedWithFeatures(images: tf.Tensor4D, training: boolean): { embeddings: tf.Tensor2D; features: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const features = this.backbone.features(images, training); // [B, F]
+      return { embeddings: this.head.apply(features), features }; // [B, E], [B, F]
+    });
+  }
+
+  /** the head's (the unit sphere unless the head says otherwise) */
+  get geometry(): EmbeddingGeometry {
+    return this.head.geometry ?? SPHERE;
   }
 
   variableGroups(): { backbone: tf.Variable[]; head: tf.Variable[] } {

@@ -63,7 +63,8 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 function fmtMetrics(m: RunMetrics['best']['test']): string {
   const r = Object.entries(m.recallAtK).map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`).join('  ');
-  const extra = [m.mapAtR !== undefined ? `MAP@R ${(100 * m.mapAtR).toFixed(1)}` : '', m.nmi !== undefined ? `NMI ${(100 * m.nmi).toFixed(1)}` : ''];
+  const extra = [m.mapAtR !== undefined ? `MAP@R ${(100 * m.mapAtR).toFixed(1)}` : '', m.nmi !== undefined ? `NMI ${(100 * m.nmi).toFixed(1)}` : '',
+    m.bodyRecallAtK ? `(body: ${Object.entries(m.bodyRecallAtK).map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`).join('  ')})` : ''];
   return [r, ...extra].filter(Boolean).join('  ');
 }
 
@@ -157,7 +158,7 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
     });
     if (m.epochs === 0) io.out(`evaluation: ${fmtMetrics(m.last.test)}`);
     else {
-      io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}`);
+      io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}${m.bestFrom === 'last' ? '  (the run reached no official evaluation epoch: this is its last epoch)' : ''}`);
       io.out(`last epoch ${m.last.epoch}: ${fmtMetrics(m.last.test)}`);
     }
     if (m.selectedByValidation) io.out(`validation-selected epoch ${m.selectedByValidation.epoch}: ${fmtMetrics(m.selectedByValidation.test)}`);

@@ -3,7 +3,8 @@
  * gallery sets, a protocol, and back every metric the protocol names.
  *
  * Rules (each tested in test/eval/):
- * - Similarity is cosine: rows are normalised when their norm is off 1 by more than 1e-4 (a copy).
+ * - Similarity is cosine: rows are normalised when their norm is off 1 by more than 1e-4 (a copy);
+ *   with a Poincare `geometry`, minus the Poincare distance of the points as given.
  * - Ties: a reference counts against a query only when STRICTLY more similar than the same-label
  *   item it is compared with, in exact float64 arithmetic on the float32 embeddings (exact_dot.ts).
  * - One labelled set: the query itself is excluded by index. Query/gallery: nothing is excluded,
@@ -23,6 +24,8 @@ import { kmeans, type KMeansOptions } from './kmeans';
 import { nmi } from './nmi';
 import { stderrProgress, type ProgressCallback } from './progress';
 import { PROTOCOLS, type Metric, type Protocol, type ProtocolName } from './protocols';
+import { liftQueries, liftReferences } from './poincare_lift';
+import type { EmbeddingGeometry } from '../hyperbolic/poincare';
 
 export interface QueryGallery {
   query: EmbeddingInput;
@@ -37,6 +40,11 @@ export interface EvaluateOptions extends Omit<BlockOptions, 'onProgress'> {
   normalize?: NormalizeMode;
   /** official SEE In-Shop quirk: gallery item i is hidden from query i (query/gallery only) */
   officialInshopMask?: boolean;
+  /**
+   * how neighbours are ranked: 'sphere' (default) by cosine; a Poincare ball of curvature c by
+   * the Poincare distance of the points as given (hyp_metric's evaluation; poincare_lift.ts)
+   */
+  geometry?: EmbeddingGeometry;
   /** what a query with no same-label reference does: 'miss' (default) or 'error' */
   noPositive?: 'miss' | 'error';
   /** false: silent; default: a line on stderr at most every 5 s for evaluations that long */
@@ -86,17 +94,27 @@ export async function evaluate(
   if (qg !== proto.queryGallery) {
     throw new Error(`evaluate: protocol ${proto.name} expects ${proto.queryGallery ? '{ query, gallery }' : 'one labelled set'}`);
   }
+  const ball = options.geometry?.kind === 'poincare' ? options.geometry.c : undefined;
+  if (ball !== undefined && metrics.has('nmi')) throw new Error('evaluate: NMI (k-means) is not defined for Poincare ranking; ask for recall or MAP@R');
+  if (ball !== undefined && options.normalize !== undefined) throw new Error('evaluate: `normalize` applies to cosine ranking; Poincare ranking uses the ball points as they are');
   let q: PreparedSet;
   let g: PreparedSet;
   if (qg) {
-    q = prepareSet(await readEmbeddingInput(data.query, 'query'), mode, 'query');
-    g = prepareSet(await readEmbeddingInput(data.gallery, 'gallery'), mode, 'gallery');
+    q = prepareSet(await readEmbeddingInput(data.query, 'query'), ball === undefined ? mode : 'never', 'query');
+    g = prepareSet(await readEmbeddingInput(data.gallery, 'gallery'), ball === undefined ? mode : 'never', 'gallery');
     if (q.dim !== g.dim) throw new Error(`evaluate: query dim ${q.dim} differs from gallery dim ${g.dim}`);
     if (metrics.has('nmi')) throw new Error('evaluate: NMI is defined on one labelled set, not on query/gallery');
   } else {
-    q = g = prepareSet(await readEmbeddingInput(data), mode, 'embeddings');
+    q = g = prepareSet(await readEmbeddingInput(data), ball === undefined ? mode : 'never', 'embeddings');
+  }
+  if (ball !== undefined) {
+    // nearest by Poincare distance = largest dot product of lifted rows (poincare_lift.ts); not symmetric
+    q = prepareSet(liftQueries(q, ball, qg ? 'query' : 'embeddings'), 'never', 'query');
+    g = prepareSet(liftReferences(g, ball, qg ? 'gallery' : 'embeddings'), 'never', 'gallery');
   }
   if (options.officialInshopMask && !qg) throw new Error('evaluate: officialInshopMask applies to query/gallery protocols only');
+  /** query i and reference i are the same item (one labelled set), or hidden from each other (the official In-Shop quirk) */
+  const selfIndex = !qg || options.officialInshopMask === true;
   const wantRecall = metrics.has('recall');
   const wantMap = metrics.has('mapAtR') || metrics.has('rPrecision');
   if (wantRecall) checkKs(ks, qg ? g.count : g.count - 1);
@@ -106,7 +124,7 @@ export async function evaluate(
     const tables = buildThresholds(q.embeddings, q.labels, g.embeddings, g.labels, q.dim, {
       maxK: wantRecall ? Math.max(...ks) : 0,
       allPositives: wantMap,
-      selfIndex: !qg || options.officialInshopMask === true,
+      selfIndex,
     });
     for (let i = 0; i < q.count; i++) {
       if (tables.positives[i] > 0) continue;
@@ -123,7 +141,7 @@ export async function evaluate(
         eps: gemmErrorBound(q.dim, q.maxNorm, g.maxNorm),
         maskSameIndex: options.officialInshopMask === true,
       },
-      !qg,
+      !qg && ball === undefined, // the lifted score is not symmetric: every block is computed
       { workers: options.workers, kernel: options.kernel, blockSize: options.blockSize, onProgress },
     );
     if (wantRecall) result.recall = recallFromCounts(tables, counts, ks);

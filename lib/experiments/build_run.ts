@@ -66,10 +66,15 @@ export function buildData(spec: RunSpec): BuiltData {
   const pre = getBackboneEntry(spec.backbone).preprocessing;
   const size = spec.imageSize ?? pre.inputSize;
   const glyphs = spec.augmentation === 'glyphs';
+  if (glyphs && spec.eval.resize !== null) {
+    throw new Error(`run "${spec.name}": eval.resize=${spec.eval.resize} applies to the official transforms; the glyph transforms resize the whole image to the input side (set eval.resize=null)`);
+  }
+  const officialEval = evalSpec(size, pre.mean, pre.std);
+  if (spec.eval.resize !== null && spec.eval.resize < size) throw new Error(`run "${spec.name}": eval.resize=${spec.eval.resize} is smaller than the input side ${size} it is centre-cropped to`);
   return {
     split, ...carved,
     trainSpec: glyphs ? glyphTrainSpec(size, pre.mean, pre.std) : trainSpec(spec.backbone, size, pre.mean, pre.std),
-    evalSpec: glyphs ? glyphEvalSpec(size, pre.mean, pre.std) : evalSpec(size, pre.mean, pre.std),
+    evalSpec: glyphs ? glyphEvalSpec(size, pre.mean, pre.std) : { ...officialEval, resizeTo: spec.eval.resize ?? officialEval.resizeTo },
   };
 }
 
@@ -96,7 +101,10 @@ export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec), prepa
   const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options, prepared);
   let loss: MetricLoss;
   try {
-    loss = createLoss(spec.loss, { numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed });
+    loss = createLoss(spec.loss, {
+      numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed,
+      mPerClass: spec.mPerClass, geometry: parts.model.geometry,
+    });
   } catch (err) {
     parts.model.dispose();
     throw err;

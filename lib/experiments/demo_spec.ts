@@ -9,7 +9,7 @@ import { DEFAULT_HEAD } from '../backbones/heads';
 import { resolveLoss, type LossName } from '../losses/registry';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/train_config';
 import { officialDeit128 } from './recipes';
-import { DEFAULT_MODE, type RunSpec } from './run_spec';
+import { DEFAULT_EVAL, DEFAULT_MODE, type RunSpec } from './run_spec';
 
 /** The demo's small bottleneck ResNet (one block per stage) for 32 px glyphs, trained from scratch. */
 export const DEMO_BACKBONE: BackboneEntry = getBackboneEntry('resnet_small.demo');
@@ -37,7 +37,7 @@ export function demoSpec(loss: LossName, epochs: number, seed: number, dataRoot:
     embeddingDim: DEMO_EMBEDDING_DIM, head: structuredClone(DEFAULT_HEAD),
     loss: resolveLoss(loss, loss === 'see_proxy_anchor' ? officialDeit128('cub').see.value : {}),
     mode: structuredClone(DEFAULT_MODE),
-    mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'glyphs',
-    evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], train: demoConfig(epochs, seed),
+    mPerClass: 2, sampler: 'unique_class', imageSize: null, validationClasses: 0, augmentation: 'glyphs',
+    evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], eval: { ...DEFAULT_EVAL }, train: demoConfig(epochs, seed),
   };
 }

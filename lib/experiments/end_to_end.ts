@@ -1,7 +1,8 @@
 /**
  * The training mode of the paper (`end_to_end`): backbone and head train together on augmented
  * images. The model comes from the backbone registry (weights loaded strictly) with the
- * specification's head; batches from the official m-per-class sampler and the image transforms;
+ * specification's head; batches from the specification's m-per-class sampler (the official SEE one
+ * or hyp_metric's) and the image transforms;
  * evaluation embeds the test split (and the carved validation split) with the evaluation transform.
  */
 import { createEmbeddingModel } from '../backbones/model';
@@ -17,9 +18,13 @@ import type { RunSpec } from './run_spec';
  * replaces embedding the images (a mode on cached features); `batchSize` is the images embedded at once (official 500).
  */
 export function buildEvaluators(spec: RunSpec, data: BuiltData, how: { embed?: SampleEmbedder; batchSize?: number } = {}): { evaluate: Evaluator; validate?: Evaluator } {
-  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed, ...how };
-  const evaluate = data.split.query && data.split.gallery
-    ? datasetEvaluator({ ...common, query: data.split.query, gallery: data.split.gallery, ks: spec.evalKs, metrics: spec.evalMetrics.filter((m) => m !== 'nmi') })
+  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed, bodyRecall: spec.eval.bodyRecall, ...how };
+  const queryGallery = data.split.query && data.split.gallery ? { query: data.split.query, gallery: data.split.gallery } : undefined;
+  if (spec.eval.inshopIndexMask && !queryGallery) {
+    throw new Error(`run "${spec.name}": eval.inshopIndexMask applies to query/gallery datasets (In-Shop); ${spec.dataset} is one labelled set`);
+  }
+  const evaluate = queryGallery
+    ? datasetEvaluator({ ...common, ...queryGallery, ks: spec.evalKs, metrics: spec.evalMetrics.filter((m) => m !== 'nmi'), officialInshopMask: spec.eval.inshopIndexMask })
     : datasetEvaluator({ ...common, samples: data.split.test, ks: spec.evalKs });
   if (data.validation.length === 0) return { evaluate };
   const maxK = data.validation.length - 1;
@@ -32,7 +37,7 @@ export const END_TO_END: TrainingMode = {
   build(spec: RunSpec, data: BuiltData): TrainingParts {
     // the checks first (K against the split, batch against the classes), the model (tensors) last
     const evaluators = buildEvaluators(spec, data);
-    const source = datasetBatchSource({ samples: data.train, batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass, spec: data.trainSpec });
+    const source = datasetBatchSource({ samples: data.train, batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass, spec: data.trainSpec, sampler: spec.sampler });
     const model = createEmbeddingModel(spec.backbone, {
       embeddingDim: spec.embeddingDim,
       weights: spec.weights === 'none' ? undefined : spec.weights,

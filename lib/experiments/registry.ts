@@ -2,19 +2,22 @@
  * Every row of the SEE paper's table as data (lib/experiments/paper_table.ts), for CUB, Cars, SOP
  * and In-Shop. A row is trainable when the kit has its backbone (TRAINABLE_ARCHS: R^512, De^128,
  * DN^128, V^128, De^384, DN^384, V^384) and the loss registry (lib/losses/registry.ts) has a loss
- * for its method (SEE, and on R^512 NSoftmax and ProxyNCA++); the kit adds plain Proxy-Anchor on
- * every one of these backbones. The paper's off-the-shelf rows (DeiT-S De^384, DINO DN^384, ViT-S
- * V^384) are runnable too, as evaluation-only rows: the pretrained backbone's L2-normalised
- * features scored with the dataset's protocol. A trainable row names its backbone, weights file,
- * dataset folder, loss and recipe (lib/experiments/recipes.ts); a cited row only carries the
- * paper's numbers and why the kit does not train it.
+ * for its method (SEE and Hyp, and on R^512 NSoftmax and ProxyNCA++); the kit adds plain
+ * Proxy-Anchor on every one of these backbones. The paper's off-the-shelf rows (DeiT-S De^384, DINO
+ * DN^384, ViT-S V^384) are runnable too, as evaluation-only rows: the pretrained backbone's
+ * L2-normalised features scored with the dataset's protocol. A trainable row names its backbone,
+ * weights file, dataset folder, head, loss and recipe (lib/experiments/recipes.ts; the Hyp rows
+ * hyp_metric's own, ./hyp_recipe.ts); a cited row only carries the paper's numbers and why the kit
+ * does not train it.
  */
+import { DEFAULT_HEAD, type HeadSpec } from '../backbones/heads';
 import { getBackboneEntry } from '../backbones/registry';
 import { lossOfPaperMethod, type LossName } from '../losses/registry';
 import type { OptionValues } from '../options';
 import { DATASETS, DATASET_IDS, type DatasetId } from './datasets';
+import { hypRow } from './hyp_recipe';
 import { PAPER_SOURCE, PAPER_TABLE, paperRecall } from './paper_table';
-import { officialDeit128, resnetChoice, vitChoice, type Chosen, type Recipe } from './recipes';
+import { officialDeit128, resnetChoice, vitChoice, type Chosen, type Recipe, type SeeRecipe } from './recipes';
 
 export interface ExperimentRow {
   /** e.g. "see-de128-cub" */
@@ -35,6 +38,8 @@ export interface ExperimentRow {
   loss?: LossName;
   /** the loss's options that differ from the registry's defaults, and why */
   lossOptions?: Chosen<OptionValues>;
+  /** the embedding head and its options (lib/backbones/heads.ts), and why */
+  head?: Chosen<HeadSpec>;
   recipe?: Recipe;
   /** nothing trains: the pretrained backbone's L2-normalised features are evaluated (mode evaluation_only, head l2_normalize) */
   evaluationOnly?: true;
@@ -45,7 +50,7 @@ interface ArchSpec {
   label: string;
   backbone: string;
   embeddingDim: number;
-  recipe: (d: DatasetId) => Recipe;
+  recipe: (d: DatasetId) => SeeRecipe;
   note?: string;
 }
 
@@ -64,7 +69,6 @@ const CITED_REASON: Record<string, string> = {
   MIC: 'needs MIC\'s auxiliary clustering task: not implemented',
   XBM: 'needs a cross-batch memory: not implemented',
   HTL: 'hierarchical triplet loss: not implemented',
-  Hyp: 'hyperbolic ViT (hyp_metric): not implemented',
   IRT_R: 'IRT_R (intra-batch re-ranking transformer): not implemented',
 };
 
@@ -86,12 +90,22 @@ function methodSlug(method: string): string {
 const KIT_PA_NOTE = 'baseline the kit trains: the same backbone and recipe as the SEE row, with plain Proxy-Anchor (official --loss PA); the paper has no Proxy-Anchor row for this backbone';
 const REGISTRY_DEFAULTS = 'the loss registry\'s defaults (lib/losses/registry.ts; `see-kit list --losses`)';
 
-function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName, paper: Record<string, number | null> | null): ExperimentRow {
+const SEE_HEAD: Chosen<HeadSpec> = { value: DEFAULT_HEAD, reason: 'official SEE head: LayerNorm (no affine), Linear, L2 normalisation (trainer/models/model.py, docs/official-recipe.md 4)' };
+
+/** The SEE row's recipe of the backbone (SEE, plain Proxy-Anchor and the baselines the kit trains with it). */
+function seeRecipeRow(method: string, a: ArchSpec, d: DatasetId, paper: Record<string, number | null> | null): Pick<ExperimentRow, 'recipe' | 'head' | 'lossOptions' | 'notes'> {
   const recipe = a.recipe(d);
   const notes = a.note ? [a.note] : [];
   if (method === 'PA' && !paper) notes.push(KIT_PA_NOTE);
   if (method !== 'SEE' && method !== 'PA') notes.push(`recipe: the kit's ${a.label} choices, as for the SEE ${a.label} row; the ${method} paper trained with its own recipe`);
   if (a.label !== 'De^128') notes.push('hyperparameters are choices (no official script); see each reason');
+  const lossOptions = method === 'SEE' ? { value: { ...recipe.see.value }, reason: recipe.see.reason } : { value: {}, reason: REGISTRY_DEFAULTS };
+  return { recipe, head: SEE_HEAD, lossOptions, notes };
+}
+
+function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName, paper: Record<string, number | null> | null): ExperimentRow {
+  // a method with an official recipe of its own (Hyp: hyp_metric's) trains with it, every other one with the SEE row's
+  const own = method === 'Hyp' ? hypRow(a.backbone, a.embeddingDim, d) : undefined;
   return {
     id: `${methodSlug(method)}-${archSlug(a.label)}-${d}`,
     method, arch: a.label, dataset: d, status: 'trainable',
@@ -101,9 +115,7 @@ function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName,
     weightsFile: getBackboneEntry(a.backbone).weightsFile,
     embeddingDim: a.embeddingDim,
     loss,
-    lossOptions: method === 'SEE' ? { value: { ...recipe.see.value }, reason: recipe.see.reason } : { value: {}, reason: REGISTRY_DEFAULTS },
-    recipe,
-    notes,
+    ...(own ?? seeRecipeRow(method, a, d, paper)),
   };
 }
 
@@ -134,7 +146,7 @@ function buildRows(): ExperimentRow[] {
   const rows: ExperimentRow[] = [];
   for (const a of TRAINABLE_ARCHS) {
     for (const d of DATASET_IDS) {
-      // every method of the table on this backbone that a registered loss trains (SEE; NSoftmax, ProxyNCA++ on R^512)
+      // every method of the table on this backbone that a registered loss trains (SEE, Hyp; NSoftmax, ProxyNCA++ on R^512)
       for (const t of PAPER_TABLE.filter((x) => x.arch === a.label)) {
         const loss = lossOfPaperMethod(t.method);
         if (loss) rows.push(trainableRow(t.method, a, d, loss, paperRecall(t.method, t.arch, d) ?? null));

@@ -13,6 +13,7 @@ import { getBackboneEntry } from '../backbones/registry';
 import { DEFAULT_HEAD, resolveHead, type HeadSpec } from '../backbones/heads';
 import { checkFolderSpec, type FolderSpec } from '../data/folder';
 import { resolveLoss, type LossSpec } from '../losses/registry';
+import { SAMPLERS, type SamplerName } from '../train/dataset_source';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';
 import { DATA_SOURCES, type DataSourceName } from './data_sources';
 import { DATASETS } from './datasets';
@@ -23,6 +24,23 @@ import { DEFAULT_DATA_ROOT, trainConfigOf } from './row_config';
 
 export type SpecMetric = 'recall' | 'mapAtR' | 'nmi';
 const METRICS: readonly SpecMetric[] = ['recall', 'mapAtR', 'nmi'];
+
+/** How the test split is scored besides the K and the metrics (`eval.<key>` in overrides). */
+export interface EvalSettings {
+  /**
+   * the official SEE In-Shop quirk (docs/official-recipe.md 9): gallery item i is hidden from query
+   * i, an unrelated image since the two lists are indexed separately. Off by default (the protocol
+   * of the In-Shop paper and of hyp_metric); on to copy the official numbers' bias (README,
+   * "Reproducing a row": its effect measured on a synthetic In-Shop)
+   */
+  inshopIndexMask: boolean;
+  /** shorter side before the centre crop at evaluation; null: round(side x 256 / 224), the official SEE rule (256 for 224) */
+  resize: number | null;
+  /** also score the backbone's L2-normalised features ("body" recall, as hyp_metric's evaluate reports beside the head's) */
+  bodyRecall: boolean;
+}
+
+export const DEFAULT_EVAL: Readonly<EvalSettings> = { inshopIndexMask: false, resize: null, bodyRecall: false };
 
 export interface RunSpec {
   name: string;
@@ -46,6 +64,8 @@ export interface RunSpec {
   /** how the run trains (./modes.ts) */
   mode: ModeSpec;
   mPerClass: number;
+  /** how training batches are drawn (lib/train/dataset_source.ts): the official SEE sampler, or hyp_metric's one pass over the classes per epoch */
+  sampler: SamplerName;
   /** input side; null = the backbone's own */
   imageSize: number | null;
   /** train classes carved off as a validation split (0 = none) */
@@ -54,6 +74,7 @@ export interface RunSpec {
   augmentation: 'official' | 'glyphs';
   evalKs: number[];
   evalMetrics: SpecMetric[];
+  eval: EvalSettings;
   train: TrainConfig;
 }
 
@@ -83,15 +104,17 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
     backbone: row.backbone as string,
     weights: 'pretrained',
     embeddingDim: row.embeddingDim as number,
-    head: structuredClone(DEFAULT_HEAD),
+    head: row.head ? resolveHead(row.head.value.name, row.head.value.options) : structuredClone(DEFAULT_HEAD),
     loss: resolveLoss(row.loss as string, row.lossOptions?.value),
     mode: structuredClone(DEFAULT_MODE),
     mPerClass: row.recipe?.mPerClass.value ?? 2,
+    sampler: row.recipe?.sampler.value ?? 'unique_class',
     imageSize: null,
     validationClasses: 0,
     augmentation: 'official',
     evalKs: [...DATASETS[row.dataset].evalKs],
     evalMetrics: ['recall'],
+    eval: { ...DEFAULT_EVAL, resize: row.recipe?.evalResize.value ?? null, bodyRecall: row.recipe?.bodyRecall.value ?? false },
     train,
   };
 }
@@ -102,8 +125,8 @@ export function defaultSpec(): RunSpec {
     name: 'custom', row: null, dataset: 'cub', dataRoot: DEFAULT_DATA_ROOT,
     backbone: 'deit_small_distilled_patch16_224.fb_in1k', weights: 'pretrained', embeddingDim: 128,
     head: structuredClone(DEFAULT_HEAD), loss: resolveLoss('see_proxy_anchor', officialDeit128('cub').see.value),
-    mode: structuredClone(DEFAULT_MODE), mPerClass: 2, imageSize: null, validationClasses: 0, augmentation: 'official',
-    evalKs: [...DATASETS.cub.evalKs], evalMetrics: ['recall'], train: { ...DEFAULT_TRAIN_CONFIG },
+    mode: structuredClone(DEFAULT_MODE), mPerClass: 2, sampler: 'unique_class', imageSize: null, validationClasses: 0, augmentation: 'official',
+    evalKs: [...DATASETS.cub.evalKs], evalMetrics: ['recall'], eval: { ...DEFAULT_EVAL }, train: { ...DEFAULT_TRAIN_CONFIG },
   };
 }
 
@@ -115,6 +138,14 @@ export function runInfoOf(spec: RunSpec): Record<string, unknown> {
 
 function positiveInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+function checkEvalSettings(e: EvalSettings, source: string): void {
+  if (e === null || typeof e !== 'object') throw new Error(`${source}: eval ${JSON.stringify(e)}, expected { inshopIndexMask, resize, bodyRecall }`);
+  for (const k of Object.keys(e)) if (!(k in DEFAULT_EVAL)) throw new Error(`${source}: unknown key "eval.${k}"; expected one of ${Object.keys(DEFAULT_EVAL).map((x) => `eval.${x}`).join(', ')}`);
+  if (typeof e.inshopIndexMask !== 'boolean') throw new Error(`${source}: eval.inshopIndexMask ${JSON.stringify(e.inshopIndexMask)}, expected true or false`);
+  if (typeof e.bodyRecall !== 'boolean') throw new Error(`${source}: eval.bodyRecall ${JSON.stringify(e.bodyRecall)}, expected true or false`);
+  if (e.resize !== null && !positiveInt(e.resize)) throw new Error(`${source}: eval.resize ${JSON.stringify(e.resize)}, expected a positive integer or null (the official 256/224 rule)`);
 }
 
 /** Checks every field (errors name the source, the field and what was expected); returns the spec with complete options. */
@@ -129,9 +160,11 @@ export function checkSpec(spec: RunSpec, source: string): RunSpec {
   if (!positiveInt(spec.embeddingDim)) throw new Error(`${source}: embeddingDim ${spec.embeddingDim}, expected a positive integer`);
   if (!positiveInt(spec.mPerClass)) throw new Error(`${source}: mPerClass ${spec.mPerClass}, expected a positive integer`);
   if (!Number.isInteger(spec.validationClasses) || spec.validationClasses < 0) throw new Error(`${source}: validationClasses ${spec.validationClasses}, expected an integer >= 0`);
+  if (!SAMPLERS.includes(spec.sampler)) throw new Error(`${source}: sampler ${JSON.stringify(spec.sampler)}, expected one of ${SAMPLERS.join(', ')}`);
   if (spec.augmentation !== 'official' && spec.augmentation !== 'glyphs') throw new Error(`${source}: augmentation ${JSON.stringify(spec.augmentation)}, expected "official" or "glyphs"`);
   if (!Array.isArray(spec.evalKs) || spec.evalKs.length === 0 || !spec.evalKs.every(positiveInt)) throw new Error(`${source}: evalKs ${JSON.stringify(spec.evalKs)}, expected a list of positive integers`);
   if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m))) throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
+  checkEvalSettings(spec.eval, source);
   validateTrainConfig(spec.train, `${source}: train`);
   const { folder, ...rest } = spec;
   if (spec.dataset !== 'folder' && folder !== undefined && folder !== null) {

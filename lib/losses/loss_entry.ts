@@ -3,6 +3,7 @@
  * takes (each default with its source, lib/options.ts) and a factory. Each loss file exports its
  * entry next to its class.
  */
+import type { EmbeddingGeometry } from '../hyperbolic/poincare';
 import type { OptionSchema, ValuesOf } from '../options';
 import type { MetricLoss } from '../types';
 
@@ -13,6 +14,10 @@ export interface LossContext {
   embeddingDim: number;
   /** seed of the loss's own initialisation and draws */
   seed: number;
+  /** images per class in a batch (the sampler's m; a loss over views checks its batches against it) */
+  mPerClass?: number;
+  /** where the model's head puts the embeddings (default: the unit sphere) */
+  geometry?: EmbeddingGeometry;
 }
 
 export interface LossEntry<S extends OptionSchema = OptionSchema> {

@@ -11,6 +11,7 @@
 import { entryOf, resolveNamed, type NamedOptions } from '../options';
 import type { MetricLoss } from '../types';
 import type { LossContext, LossEntry } from './loss_entry';
+import { HYP_CONTRASTIVE } from './hyp_contrastive';
 import { MULTI_SIMILARITY } from './multi_similarity';
 import { NORMALIZED_SOFTMAX } from './normalized_softmax';
 import { PROXY_ANCHOR } from './proxy_anchor';
@@ -28,6 +29,7 @@ export const LOSSES = {
   multi_similarity: MULTI_SIMILARITY,
   soft_triple: SOFT_TRIPLE,
   sup_con: SUP_CON,
+  hyp_contrastive: HYP_CONTRASTIVE,
 } satisfies Record<string, LossEntry>;
 
 export type LossName = keyof typeof LOSSES;

@@ -26,6 +26,8 @@ export interface BatchSource {
 /** Retrieval metrics, with Recall@K keyed by K ("1", "2", ...). Values are fractions in [0, 1]. */
 export interface EvalMetrics {
   recallAtK: Record<string, number>;
+  /** Recall@K of the backbone's L2-normalised features, when asked for (eval.bodyRecall; hyp_metric's "recall_b") */
+  bodyRecallAtK?: Record<string, number>;
   mapAtR?: number;
   nmi?: number;
 }

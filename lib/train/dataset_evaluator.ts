@@ -1,7 +1,9 @@
 /**
  * Evaluator over a real dataset split: embeds the images with the model in eval mode (the
  * official eval transform, batches of `batchSize`), copies the embeddings out batch by batch,
- * and scores them with lib/eval's `evaluate` (Recall@K, and MAP@R / NMI on request).
+ * and scores them with lib/eval's `evaluate` (Recall@K, and MAP@R / NMI on request), ranked in the
+ * model's geometry (cosine on the sphere, Poincare distance on the ball); on request also the
+ * backbone's L2-normalised features by cosine ("body" recall, as hyp_metric's evaluate).
  * One labelled set (CUB, Cars, SOP: query = gallery, self excluded) or query/gallery (In-Shop).
  */
 import { tf } from '../tf';
@@ -10,7 +12,8 @@ import { loadBatches } from '../data/loader';
 import { sequentialBatches } from '../data/sampler';
 import type { Sample } from '../data/split';
 import type { TransformSpec } from '../data/transforms';
-import { evaluate, type Metric } from '../eval';
+import { evaluate, type EmbeddingSet, type EvalResult, type Metric } from '../eval';
+import { SPHERE } from '../hyperbolic/poincare';
 import { checkKs } from '../eval/evaluate';
 import type { EvalMetrics, Evaluator } from './contracts';
 import { pausePoint } from './pause_points';
@@ -20,6 +23,8 @@ export interface EmbeddedSamples {
   embeddings: Float32Array;
   labels: Int32Array;
   dim: number;
+  /** the backbone's features [N * F], when asked for (eval.bodyRecall) */
+  features?: { values: Float32Array; dim: number };
 }
 
 /** How an evaluator embeds a list of samples with a model (default: their images, embedSamples). */
@@ -41,38 +46,60 @@ export interface DatasetEvaluatorOptions {
   seed?: number;
   /** replaces embedding the images (e.g. cached backbone features through the head) */
   embed?: SampleEmbedder;
+  /** also Recall@K of the backbone's L2-normalised features (hyp_metric's "body" recall, EvalMetrics.bodyRecallAtK) */
+  bodyRecall?: boolean;
+}
+
+/** Refuses a NaN or infinite value, naming the image it belongs to. */
+function assertFinite(values: Float32Array, dim: number, indices: readonly number[], samples: Sample[], what: string): void {
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad < 0) return;
+  const row = indices[Math.floor(bad / dim)];
+  throw new Error(`evaluation refused: the ${what} of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite ${what}s, so no metric is computed`);
 }
 
 /** Refuses a batch of embeddings holding NaN or infinity, naming the image (row i of `values` is item rows[i] of `samples`). */
 export function assertFiniteEmbeddings(values: Float32Array, dim: number, samples: Sample[], rows: readonly number[]): void {
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad < 0) return;
-  const row = rows[Math.floor(bad / dim)];
-  throw new Error(`evaluation refused: the embedding of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite embeddings, so no metric is computed`);
+  assertFinite(values, dim, rows, samples, 'embedding');
 }
 
-/** Embeddings of `samples` as one Float32Array [N * D], in order; a NaN or infinite one is refused, naming its image. */
-export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500): Promise<EmbeddedSamples> {
+/**
+ * Embeddings of `samples` as one Float32Array [N * D], in order; a NaN or infinite one is refused,
+ * naming its image. With `withFeatures`, the backbone's features [N * F] from the same forward pass too.
+ */
+export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500, withFeatures = false): Promise<EmbeddedSamples> {
+  if (withFeatures && !model.embedWithFeatures) throw new Error('evaluation: eval.bodyRecall needs a model that gives its backbone features (embedWithFeatures)');
   const dim = model.embeddingDim;
   const embeddings = new Float32Array(samples.length * dim);
   const labels = Int32Array.from(samples, (s) => s.label);
+  const featureRows: Float32Array[] = [];
+  let featureDim = 0;
   let offset = 0;
   for await (const b of loadBatches({ samples, batches: sequentialBatches(samples.length, batchSize), spec })) {
     try {
-      const z = model.embed(b.images, false); // [B, D]
+      const out: { embeddings: tf.Tensor2D; features?: tf.Tensor2D } = withFeatures ? model.embedWithFeatures!(b.images, false) : { embeddings: model.embed(b.images, false) }; // [B, D], [B, F]
       try {
-        const values = await z.data() as Float32Array;
-        assertFiniteEmbeddings(values, dim, samples, b.indices);
+        const values = await out.embeddings.data() as Float32Array;
+        assertFinite(values, dim, b.indices, samples, 'embedding');
         embeddings.set(values, offset);
+        if (out.features) {
+          featureDim = out.features.shape[1];
+          const f = await out.features.data() as Float32Array;
+          assertFinite(f, featureDim, b.indices, samples, 'backbone feature');
+          featureRows.push(f);
+        }
       } finally {
-        z.dispose();
+        tf.dispose([out.embeddings, ...(out.features ? [out.features] : [])]);
       }
       offset += b.indices.length * dim;
     } finally {
       tf.dispose([b.images, b.labels]);
     }
   }
-  return { embeddings, labels, dim };
+  if (!withFeatures) return { embeddings, labels, dim };
+  const values = new Float32Array(samples.length * featureDim);
+  featureRows.reduce((at, rows) => { values.set(rows, at); return at + rows.length; }, 0);
+  return { embeddings, labels, dim, features: { values, dim: featureDim } };
 }
 
 /** Checks K against the split's size when built, so a run fails before training rather than at its first evaluation. */
@@ -82,24 +109,37 @@ export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
     const references = o.gallery ? o.gallery.length : (o.samples?.length ?? 0) - 1;
     checkKs(o.ks, references, `evaluation K values [${o.ks.join(', ')}] on ${o.gallery ? `a gallery of ${references} images` : `${references + 1} images (each query ranked against the other ${references})`}`);
   }
-  const embed: SampleEmbedder = o.embed ?? ((model, samples) => embedSamples(model, samples, o.spec, o.batchSize));
+  if (o.embed && o.bodyRecall) throw new Error('evaluation: eval.bodyRecall needs the backbone run on the images; a run on cached features (frozen_backbone) cannot give it');
+  const embed: SampleEmbedder = o.embed ?? ((model, samples) => embedSamples(model, samples, o.spec, o.batchSize, o.bodyRecall === true));
   return async (model): Promise<EvalMetrics> => {
+    const geometry = model.geometry ?? SPHERE;
     const options = { ks: o.ks, metrics, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
-    let result;
+    const body = o.bodyRecall === true;
+    const bodySet = (set: { labels: Int32Array; features?: { values: Float32Array; dim: number } }): EmbeddingSet =>
+      ({ embeddings: set.features!.values, labels: set.labels, dim: set.features!.dim });
+    const bodyOptions = { ks: o.ks, metrics: ['recall' as const], onProgress: false as const, officialInshopMask: o.officialInshopMask, normalize: 'always' as const };
+    let result: EvalResult;
+    let bodyResult: EvalResult | undefined;
     if (o.query && o.gallery) {
       const [query, gallery] = [await embed(model, o.query), await embed(model, o.gallery)];
       pausePoint('evaluate');
-      result = await evaluate({ query, gallery }, { name: 'query-gallery', ks: o.ks, metrics, queryGallery: true }, options);
+      const protocol = { name: 'query-gallery', ks: o.ks, metrics, queryGallery: true };
+      result = await evaluate({ query, gallery }, protocol, { ...options, geometry });
+      if (body) bodyResult = await evaluate({ query: bodySet(query), gallery: bodySet(gallery) }, { ...protocol, metrics: ['recall'] }, bodyOptions);
     } else if (o.samples) {
       const set = await embed(model, o.samples);
       pausePoint('evaluate');
-      result = await evaluate(set, { name: 'labelled-set', ks: o.ks, metrics, queryGallery: false }, options);
+      const protocol = { name: 'labelled-set', ks: o.ks, metrics, queryGallery: false };
+      result = await evaluate(set, protocol, { ...options, geometry });
+      if (body) bodyResult = await evaluate(bodySet(set), { ...protocol, metrics: ['recall'] }, bodyOptions);
     } else {
       throw new Error('datasetEvaluator: give either samples, or query and gallery');
     }
-    const out: EvalMetrics = { recallAtK: Object.fromEntries((result.recall ?? []).map((r) => [String(r.k), r.recall])) };
+    const recallOf = (r: EvalResult): Record<string, number> => Object.fromEntries((r.recall ?? []).map((x) => [String(x.k), x.recall]));
+    const out: EvalMetrics = { recallAtK: recallOf(result) };
     if (result.mapAtR !== undefined) out.mapAtR = result.mapAtR;
     if (result.nmi !== undefined) out.nmi = result.nmi;
+    if (bodyResult) out.bodyRecallAtK = recallOf(bodyResult);
     return out;
   };
 }

@@ -3,7 +3,8 @@
  * epochs of BatchSource batches, per-group learning rates (backbone frozen during warm-up),
  * the loss's epoch hook (SEE threshold schedule) at each epoch start, evaluation every
  * `evalFreq` epochs from max(warmupEpochs, evalFrom) plus the last epoch, best-epoch (by test
- * Recall@1, as the official code reports) and last-epoch metrics, an optional validation split
+ * Recall@1 among the official evaluation epochs, as the official code reports) and last-epoch
+ * metrics, the official runs' gradient scale (train.worldSize), an optional validation split
  * for honest model selection, a checkpoint per `checkpointEvery` epochs, resume, NaN stop.
  * A run holds its folder's lock (lib/train/run_lock.ts) while it trains; a resume must have the
  * configuration its checkpoint was trained with (lib/train/config_diff.ts); a stop request
@@ -18,7 +19,7 @@ import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type EpochPosition, 
 import { assertSameConfig } from './config_diff';
 import { recallAt1, type BatchSource, type EvalMetrics, type Evaluator } from './contracts';
 import { lrMultiplier } from './lr_schedule';
-import { buildParamGroups, groupLearningRates } from './param_groups';
+import { buildParamGroups, groupGradientScales, groupLearningRates } from './param_groups';
 import { ThroughputMeter, type ProgressSink } from './progress';
 import { webgpuMemory } from '../backend/webgpu_backend';
 import type { RunDir, RunPosition } from './run_dir';
@@ -37,8 +38,15 @@ export interface EvalRecord {
 export interface RunMetrics {
   status: 'finished';
   epochs: number;
-  /** epoch with the best test Recall@1 (what the official code reports) */
+  /**
+   * epoch with the best test Recall@1 among the official evaluation epochs (what the official
+   * code reports; SOP: 40, 45, ..., 145, so the extra evaluation of the last epoch 149 does not
+   * compete); a run that reaches no official evaluation epoch reports its last epoch here, with
+   * `bestFrom` 'last'
+   */
   best: EvalRecord;
+  /** where `best` was chosen: 'official' evaluation epochs, or the 'last' epoch when the run had none */
+  bestFrom?: 'official' | 'last';
   /** the last epoch */
   last: EvalRecord;
   /** epoch with the best validation Recall@1, when a validation evaluator was given */
@@ -79,10 +87,14 @@ export interface TrainOptions {
 /** configuration keys a resumed run may change: where the data lives */
 const MAY_CHANGE_ON_RESUME = ['dataRoot'];
 
-/** Evaluation schedule: official rule, plus the last epoch so last-epoch metrics always exist. */
-export function shouldEvaluate(config: TrainConfig, epoch: number): boolean {
-  if (epoch === config.epochs - 1) return true;
+/** The official evaluation rule (train.py): every evalFreq epochs from max(warm-up, evalFrom). */
+export function isOfficialEvalEpoch(config: TrainConfig, epoch: number): boolean {
   return epoch % config.evalFreq === 0 && epoch >= Math.max(config.warmupEpochs, config.evalFrom);
+}
+
+/** Evaluation schedule: the official epochs, plus the last epoch so last-epoch metrics always exist. */
+export function shouldEvaluate(config: TrainConfig, epoch: number): boolean {
+  return epoch === config.epochs - 1 || isOfficialEvalEpoch(config, epoch);
 }
 
 function bestBy(history: EvalRecord[], pick: (r: EvalRecord) => number | undefined): EvalRecord | undefined {
@@ -124,6 +136,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   const storedConfig = opts.storedConfig ?? ((stored: unknown) => stored);
   const optimizer = new AdamW(buildParamGroups(model, loss, config.weightDecay), config.adamw);
   const rng = new Sfc32(config.seed);
+  const gradScale = groupGradientScales(config.worldSize ?? 1);
   let startEpoch = 0;
   let globalStep = 0;
   let history: EvalRecord[] = [];
@@ -205,7 +218,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         const randomBefore = loss.getRandomState?.();
         let value: number | undefined;
         try {
-          value = await trainStep({ model, loss, optimizer, clip: config.clip }, batch, lrs, { epoch, step });
+          value = await trainStep({ model, loss, optimizer, clip: config.clip, gradScale }, batch, lrs, { epoch, step });
         } catch (caught) {
           const err = asNonFiniteStep(caught, epoch, step);
           if (!err) throw caught;
@@ -263,8 +276,9 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   } finally {
     optimizer.dispose();
   }
-  const best = bestBy(history, (r) => recallAt1(r.test));
   const last = history[history.length - 1];
+  const official = bestBy(history.filter((r) => isOfficialEvalEpoch(config, r.epoch)), (r) => recallAt1(r.test));
+  const best = official ?? last;
   if (!best || !last || last.epoch !== config.epochs - 1) {
     throw new Error(`run ${runDir.id}: no evaluation of the last epoch ${config.epochs - 1} was recorded`);
   }
@@ -273,6 +287,7 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     status: 'finished',
     epochs: config.epochs,
     best,
+    bestFrom: official ? 'official' : 'last',
     last,
     ...(selected ? { selectedByValidation: selected } : {}),
     history,

@@ -1,7 +1,7 @@
 /**
  * The official parameter groups and their learning rates (SEE trainer/utils.get_params_groups and
  * train.py, docs/official-recipe.md section 5):
- *   lr            = args.lr * global_batch / 180
+ *   lr            = args.lr * global_batch / 180   (180: `lrBatch`, the batch the lr is quoted for)
  *   backbone      ("pretrained_params") lr * 1            , and 0 while epoch < warmup_epochs
  *   head          ("last_layer")        lr * fc_lr_scale
  *   proxies       (the loss's params)   lr * 1e4
@@ -18,9 +18,24 @@ export const PROXY_LR_SCALE = 1e4;
 /** Global batch the official lr is quoted for. */
 export const REFERENCE_BATCH = 180;
 
+/**
+ * How much of the full-batch gradient each group gets in a run on `worldSize` devices that each
+ * compute the loss on the whole gathered batch (official SEE train.py, docs/official-recipe.md 7):
+ * DistributedDataParallel averages the model's gradients over the devices, and each device's
+ * loss reaches only its own shard of the embeddings, so the backbone and head get 1/worldSize of
+ * the full-batch gradient; the proxies live in the loss module outside DDP and get all of it.
+ * Applied before clipping, as in the official step (scaler, unscale, clamp, AdamW).
+ */
+export function groupGradientScales(worldSize: number): Record<GroupName, number> {
+  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`groupGradientScales: worldSize=${worldSize}, expected an integer >= 1`);
+  return { backbone: 1 / worldSize, head: 1 / worldSize, proxies: 1 };
+}
+
 export interface LrRecipe {
-  /** --lr, quoted for a global batch of 180 */
+  /** --lr, quoted for a global batch of `lrBatch` */
   lr: number;
+  /** the global batch `lr` is quoted for (official SEE: 180, REFERENCE_BATCH; hyp_metric: its own batch, so no scaling) */
+  lrBatch?: number;
   /** global batch size (per-GPU batch x GPUs) */
   globalBatch: number;
   /** --fc_lr_scale */
@@ -31,12 +46,13 @@ export interface LrRecipe {
   warmupEpochs: number;
 }
 
-/** lr scaled by global batch / 180. */
+/** lr scaled by global batch / lrBatch (official: / 180). */
 export function scaledBaseLr(recipe: LrRecipe): number {
-  if (!(recipe.lr >= 0) || !(recipe.globalBatch > 0)) {
-    throw new Error(`lr=${recipe.lr}, globalBatch=${recipe.globalBatch}: expected lr >= 0 and globalBatch > 0`);
+  const lrBatch = recipe.lrBatch ?? REFERENCE_BATCH;
+  if (!(recipe.lr >= 0) || !(recipe.globalBatch > 0) || !(lrBatch > 0)) {
+    throw new Error(`lr=${recipe.lr}, globalBatch=${recipe.globalBatch}, lrBatch=${lrBatch}: expected lr >= 0, globalBatch > 0 and lrBatch > 0`);
   }
-  return (recipe.lr * recipe.globalBatch) / REFERENCE_BATCH;
+  return (recipe.lr * recipe.globalBatch) / lrBatch;
 }
 
 /** Per-group learning rates for one iteration of `epoch` with schedule multiplier `multiplier`. */

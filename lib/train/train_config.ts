@@ -5,14 +5,22 @@
 import { OFFICIAL_ADAMW, type AdamWOptions } from './adamw';
 import { OFFICIAL_CLIP, type GradClip } from './grad_clip';
 import type { LrDecay } from './lr_schedule';
-import { PROXY_LR_SCALE } from './param_groups';
+import { PROXY_LR_SCALE, REFERENCE_BATCH } from './param_groups';
 
 export interface TrainConfig {
   epochs: number;
-  /** --lr, quoted for a global batch of 180 */
+  /** --lr, quoted for a global batch of `lrBatch` */
   lr: number;
   /** images per optimizer step (all devices together) */
   globalBatch: number;
+  /** the global batch `lr` is quoted for: lr x globalBatch / lrBatch is used (default 180, the official SEE rule) */
+  lrBatch?: number;
+  /**
+   * devices of the official run the recipe copies: the backbone and head gradients are scaled by
+   * 1/worldSize before clipping, the proxies' are not (lib/train/param_groups.ts groupGradientScales);
+   * default 1 (the plain full-batch gradient)
+   */
+  worldSize?: number;
   fcLrScale: number;
   proxyLrScale: number;
   /** backbone frozen (lr 0) for epochs < warmupEpochs */
@@ -39,6 +47,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 100,
   lr: 1e-5,
   globalBatch: 180,
+  lrBatch: REFERENCE_BATCH,
+  worldSize: 1,
   fcLrScale: 1,
   proxyLrScale: PROXY_LR_SCALE,
   warmupEpochs: 1,
@@ -65,6 +75,8 @@ export function validateTrainConfig(c: TrainConfig, source = 'train config'): Tr
     const v = c[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected a finite number >= 0`);
   }
+  if (c.worldSize !== undefined && (!Number.isInteger(c.worldSize) || c.worldSize < 1)) throw new Error(`${source}: worldSize=${JSON.stringify(c.worldSize)}, expected an integer >= 1`);
+  if (c.lrBatch !== undefined && (typeof c.lrBatch !== 'number' || !Number.isFinite(c.lrBatch) || c.lrBatch <= 0)) throw new Error(`${source}: lrBatch=${JSON.stringify(c.lrBatch)}, expected a number > 0`);
   if (!Number.isInteger(c.seed)) throw new Error(`${source}: seed=${JSON.stringify(c.seed)}, expected an integer`);
   if (!['constant', 'cosine', 'step'].includes(c.lrDecay?.kind)) throw new Error(`${source}: lrDecay=${JSON.stringify(c.lrDecay)}, expected kind constant|cosine|step`);
   if (!['none', 'value', 'norm'].includes(c.clip?.kind)) throw new Error(`${source}: clip=${JSON.stringify(c.clip)}, expected kind none|value|norm`);

@@ -1,7 +1,8 @@
 /**
  * One optimizer step of the official recipe (SEE train.py train_one_epoch, docs/official-recipe.md 5-7):
- * forward (model.embed in training mode), loss, gradients of every grouped variable, clipping,
- * AdamW with per-group learning rates. The loss value is read back before the update, so a
+ * forward (model.embed in training mode), loss, gradients of every grouped variable, the
+ * official runs' per-group gradient scale (1/world size for the model's groups), clipping, AdamW
+ * with per-group learning rates. The loss value is read back before the update, so a
  * non-finite loss never reaches the weights.
  * Reads are asynchronous only (WebGPU under Node cannot read synchronously): the batch labels are
  * copied to the host before the tape (losses index with them), and the second term of a loss
@@ -23,6 +24,22 @@ export interface StepParts {
   loss: MetricLoss;
   optimizer: AdamW;
   clip: GradClip;
+  /** factor per optimizer group applied to its gradients before clipping (groupGradientScales); absent or 1: unchanged */
+  gradScale?: Readonly<Record<string, number>>;
+}
+
+/** The gradients with each optimizer group's scale applied (a new map; unscaled entries are the same tensors). */
+function scaleGroupGradients(grads: tf.NamedTensorMap, optimizer: AdamW, scales: Readonly<Record<string, number>>): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = { ...grads };
+  for (const group of optimizer.groups) {
+    const factor = scales[group.name] ?? 1;
+    if (factor === 1) continue;
+    for (const v of group.variables) {
+      const g = grads[v.name];
+      if (g) out[v.name] = tf.mul(g, factor);
+    }
+  }
+  return out;
 }
 
 /** A loss with both hooks of the two-part form. */
@@ -83,12 +100,15 @@ export async function trainStep(
       health.nonFiniteGradients,
     );
   }
-  const clipped = applyGradClip(grads, clip);
+  const scaled = parts.gradScale ? scaleGroupGradients(grads, optimizer, parts.gradScale) : grads;
+  let clipped: tf.NamedTensorMap = scaled;
   try {
+    clipped = applyGradClip(scaled, clip);
     optimizer.step(clipped, lrs);
   } finally {
-    if (clipped !== grads) tf.dispose(clipped);
-    tf.dispose(grads);
+    const made = new Set([...Object.values(scaled), ...Object.values(clipped)]);
+    for (const g of Object.values(grads)) made.delete(g);
+    tf.dispose([...made, ...Object.values(grads)]);
   }
   return lossValue;
 }

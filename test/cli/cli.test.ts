@@ -59,20 +59,22 @@ test('CLI: unknown row lists valid ones; missing data/weights say what to downlo
   assert.match(d.err.join('\n'), /dataset folder .*nodata\/CUB_200_2011 is missing: download CUB_200_2011\.tgz/);
   const l = capture();
   assert.equal(await main(['list', '--status', 'cited', '--dataset', 'sop'], l.io), 0);
-  assert.equal(l.out.at(-1), '17 rows'); // 20 before the 3 pretrained-only rows became evaluation-only trainable rows
+  assert.equal(l.out.at(-1), '10 rows'); // 13 before the 3 pretrained-only rows became evaluation-only trainable rows
 });
 
-test('CLI list: NSoftmax and ProxyNCA++ on R^512 are trainable rows; --losses lists the registry with every default\'s source', async () => {
+test('CLI list: NSoftmax and ProxyNCA++ on R^512 and the seven Hyp rows are trainable; --losses lists the registry with every default\'s source', async () => {
   const l = capture();
   assert.equal(await main(['list', '--status', 'trainable', '--dataset', 'cub'], l.io), 0);
   assert.match(l.out.join('\n'), /^nsoftmax-r512-cub +trainable NSoftmax +R\^512 +cub +R@1 61\.3 R@2 73\.9 R@4 83\.5 +\[resnet50\.tv_in1k, normalized_softmax\]$/m);
   assert.match(l.out.join('\n'), /^proxyncapp-r512-cub +trainable ProxyNCA\+\+ +R\^512 .*\[resnet50\.tv_in1k, proxy_nca_pp\]$/m);
   assert.match(l.out.join('\n'), /^vit-s-v384-cub +trainable ViT-S +V\^384 +cub +R@1 83\.1 R@2 90\.4 R@4 94\.4 +\[vit_small_patch16_224\.augreg_in21k_ft_in1k, evaluation only\]$/m);
-  assert.equal(l.out.at(-1), '19 rows');
+  assert.match(l.out.join('\n'), /^hyp-dn384-cub +trainable Hyp +DN\^384 +cub +R@1 80\.9 R@2 87\.6 R@4 92\.4 +\[vit_small_patch16_224\.dino, hyp_contrastive\]$/m);
+  assert.equal(l.out.filter((x) => / trainable Hyp /.test(x)).length, 7);
+  assert.equal(l.out.at(-1), '26 rows');
   const losses = capture();
   assert.equal(await main(['list', '--losses'], losses.io), 0);
   const text = losses.out.join('\n');
-  for (const name of ['see_proxy_anchor', 'proxy_anchor', 'normalized_softmax', 'proxy_nca_pp', 'multi_similarity', 'soft_triple', 'sup_con']) {
+  for (const name of ['see_proxy_anchor', 'proxy_anchor', 'normalized_softmax', 'proxy_nca_pp', 'multi_similarity', 'soft_triple', 'sup_con', 'hyp_contrastive']) {
     assert.match(text, new RegExp(`^${name} `, 'm'), name);
   }
   assert.match(text, /^ {2}beta = 50 \(a number > 0; official SEE losses\.MSLoss_Angle/m);

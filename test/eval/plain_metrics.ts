@@ -1,5 +1,6 @@
 /**
- * Plain reference implementations for the evaluator tests: full float64 similarity rows,
+ * Plain reference implementations for the evaluator tests: full float64 similarity rows (dot
+ * products unless another similarity is given),
  * sorted, with ties broken in favour of the same-label item (the documented rule).
  * O(Q x G log G): small cases only.
  */
@@ -7,17 +8,22 @@ import { gaussian, mulberry32 } from '../../lib/random';
 
 export interface Ranked { sim: number; same: boolean }
 
-/** Each query's references sorted by similarity, most similar first; ties: same-label first. */
+function dotProduct(a: number[], b: number[]): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
+  return s;
+}
+
+/** Each query's references sorted by similarity (default: the dot product, in float64), most similar first; ties: same-label first. */
 export function rankAll(q: Float32Array, qy: Int32Array, g: Float32Array, gy: Int32Array, dim: number,
-  exclude: (qi: number, gj: number) => boolean): Ranked[][] {
+  exclude: (qi: number, gj: number) => boolean, similarity: (a: number[], b: number[]) => number = dotProduct): Ranked[][] {
   const out: Ranked[][] = [];
+  const rowOf = (x: Float32Array, i: number): number[] => Array.from(x.subarray(i * dim, (i + 1) * dim));
   for (let i = 0; i < qy.length; i++) {
     const row: Ranked[] = [];
     for (let j = 0; j < gy.length; j++) {
       if (exclude(i, j)) continue;
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += q[i * dim + k] * g[j * dim + k];
-      row.push({ sim: s, same: qy[i] === gy[j] });
+      row.push({ sim: similarity(rowOf(q, i), rowOf(g, j)), same: qy[i] === gy[j] });
     }
     row.sort((a, b) => (b.sim - a.sim) || (Number(b.same) - Number(a.same)));
     out.push(row);

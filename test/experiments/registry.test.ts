@@ -8,6 +8,7 @@ import { getRow, listRows } from '../../lib/experiments/registry';
 import { trainConfigOf } from '../../lib/experiments/row_config';
 import { missingInputs } from '../../lib/experiments/build_run';
 import { specFromRow } from '../../lib/experiments/run_spec';
+import { trainSpec } from '../../lib/data/transforms';
 import { groupLearningRates } from '../../lib/train/param_groups';
 import { validateTrainConfig } from '../../lib/train/train_config';
 
@@ -37,11 +38,13 @@ test('SEE rows carry the paper numbers of docs/official-recipe.md section 1 for 
   }
 });
 
-test('row counts: 7 backbones x 4 datasets x (SEE, PA), NSoftmax and ProxyNCA++ on R^512, the 3 pretrained-only rows trainable; every other table row cited', () => {
-  assert.equal(listRows({ status: 'trainable' }).length, 7 * 4 * 2 + 2 * 4 + 3 * 4);
+test('row counts: 7 backbones x 4 datasets x (SEE, Hyp, PA), NSoftmax and ProxyNCA++ on R^512, the 3 pretrained-only rows trainable; every other table row cited', () => {
+  assert.equal(listRows({ status: 'trainable' }).length, 7 * 4 * 3 + 2 * 4 + 3 * 4);
   assert.equal(PAPER_TABLE.length, 29);
-  assert.equal(listRows({ status: 'cited' }).length, (29 - 7 - 2 - 3) * 4);
-  for (const id of ['mic-r128-cub', 'xbm-r128-sop', 'htl-b512-inshop', 'irt_r-de128-sop', 'hyp-v384-cars', 'nsoftmax-r128-cub', 'ms-b512-cub']) {
+  assert.equal(listRows({ status: 'cited' }).length, (29 - 7 - 7 - 2 - 3) * 4);
+  assert.equal(listRows({ method: 'Hyp', status: 'trainable' }).length, 28, 'the 28 Hyp cells of the table');
+  assert.equal(getRow('hyp-v384-cars').paper?.['1'], 86.5);
+  for (const id of ['mic-r128-cub', 'xbm-r128-sop', 'htl-b512-inshop', 'irt_r-de128-sop', 'nsoftmax-r128-cub', 'ms-b512-cub']) {
     assert.equal(getRow(id).status, 'cited', id);
   }
   // a cited method whose loss the kit has says how to train that loss
@@ -60,8 +63,8 @@ test('row counts: 7 backbones x 4 datasets x (SEE, PA), NSoftmax and ProxyNCA++ 
 test('De^128 recipes are the official script values (docs/official-recipe.md 2a), with effective lrs by hand', () => {
   const sop = trainConfigOf(getRow('see-de128-sop'));
   assert.deepEqual(
-    [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed],
-    [150, 5, 1e-4, 100, 5, 40, 180, 1e-5, 0],
+    [sop.epochs, sop.warmupEpochs, sop.weightDecay, sop.fcLrScale, sop.evalFreq, sop.evalFrom, sop.globalBatch, sop.lr, sop.seed, sop.worldSize],
+    [150, 5, 1e-4, 100, 5, 40, 180, 1e-5, 0, 2],
   );
   const lrs = groupLearningRates(sop, 5, 1);
   assert.ok(Math.abs(lrs.head - 1e-3) < 1e-15 && Math.abs(lrs.proxies - 0.1) < 1e-15 && Math.abs(lrs.backbone - 1e-5) < 1e-18);
@@ -72,10 +75,40 @@ test('De^128 recipes are the official script values (docs/official-recipe.md 2a)
   assert.equal(cub.adamw.eps, 1e-4);
   const inshop = trainConfigOf(getRow('see-de128-inshop'));
   assert.deepEqual([inshop.epochs, inshop.evalFrom, inshop.fcLrScale], [300, 40, 100]);
-  assert.deepEqual(getRow('see-de128-cars').recipe?.see.value, { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 });
+  assert.deepEqual(getRow('see-de128-cars').recipe?.see?.value, { n: 8, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 });
   assert.deepEqual(specFromRow('see-de128-cars').loss, { name: 'see_proxy_anchor',
     options: { n: 8, lambda: 0.2, margin: 0.1, alpha: 32, plan: 1, maxThresh: 0.4, minThresh: 0, lowerBound: 0, coefficients: 'simplex' } });
   assert.deepEqual(specFromRow('pa-de128-cars').loss, { name: 'proxy_anchor', options: { margin: 0.1, alpha: 32 } });
+});
+
+test('Hyp rows follow hyp_metric\'s README and train.py (docs/official-recipe.md 11), with effective lrs by hand', () => {
+  const cub = trainConfigOf(getRow('hyp-de128-cub'));
+  assert.deepEqual(
+    [cub.lr, cub.globalBatch, cub.lrBatch, cub.worldSize, cub.epochs, cub.warmupEpochs, cub.weightDecay, cub.fcLrScale, cub.evalFreq, cub.evalFrom, cub.adamw.eps],
+    [3e-5, 900, 900, 1, 50, 0, 0.01, 1, 1, 49, 1e-8],
+  );
+  assert.deepEqual([cub.clip, cub.lrDecay], [{ kind: 'norm', maxNorm: 3 }, { kind: 'constant' }]);
+  assert.equal(groupLearningRates(cub, 0, 1).backbone, 3e-5, 'hyp_metric does not scale its lr with the batch, nor freeze the backbone');
+  const spec = specFromRow('hyp-de128-cub');
+  assert.deepEqual([spec.head, spec.loss, spec.mPerClass, spec.sampler, spec.eval], [
+    { name: 'hyperbolic', options: { c: 0.1, clipR: 2.3 } }, { name: 'hyp_contrastive', options: { tau: 0.2 } }, 9, 'class_pass',
+    { inshopIndexMask: false, resize: 256, bodyRecall: true },
+  ]);
+  const cars = specFromRow('hyp-dn128-cars');
+  assert.deepEqual([cars.train.lr, cars.train.globalBatch, cars.train.lrBatch, cars.mPerClass, cars.train.epochs, cars.eval.resize], [1e-5, 882, 882, 9, 300, 224]);
+  const sop = specFromRow('hyp-v128-sop');
+  assert.deepEqual([sop.train.lr, sop.train.globalBatch, sop.mPerClass, sop.train.epochs, sop.train.evalFrom], [3e-5, 900, 2, 200, 199]);
+  const inshop = specFromRow('hyp-dn384-inshop');
+  assert.deepEqual([inshop.embeddingDim, inshop.train.epochs, inshop.mPerClass], [384, 400, 2]);
+  assert.match(getRow('hyp-dn384-inshop').notes.join('\n'), /--emb 384: an inference/);
+  assert.match(getRow('hyp-r512-sop').notes.join('\n'), /ResNet-50 has no hyp_metric command/);
+  // hyp_metric's train crop (scale (0.2, 1), flips), which the row's note cites, is what the kit builds for its backbone
+  assert.match(getRow('hyp-de128-cub').notes.join('\n'), /RandomResizedCrop\(224, scale \(0\.2, 1\)\) and horizontal flips/);
+  assert.deepEqual([trainSpec(spec.backbone).scale, trainSpec(spec.backbone).hflip], [[0.2, 1], true]);
+  // the SEE rows keep the official SEE settings the Hyp recipe changes
+  const see = specFromRow('see-de128-cub');
+  assert.deepEqual([see.head.name, see.sampler, see.eval, see.train.lrBatch, see.train.adamw.eps, see.train.clip],
+    ['normalized_linear', 'unique_class', { inshopIndexMask: false, resize: null, bodyRecall: false }, 180, 1e-4, { kind: 'value', value: 10 }]);
 });
 
 test('every trainable row has a valid config, a backbone, a weight file, a dataset folder and a reason for every value', () => {
@@ -84,10 +117,13 @@ test('every trainable row has a valid config, a backbone, a weight file, a datas
     assert.ok(r.backbone && r.weightsFile?.endsWith(`${r.backbone}.safetensors`) && r.datasetFolder, r.id);
     if (r.evaluationOnly) continue; // nothing trains: no recipe (next test)
     for (const [k, v] of Object.entries(r.recipe ?? {})) assert.ok(v.reason.length > 10, `${r.id}.${k} has no reason`);
-    if (r.arch !== 'De^128') assert.match(r.recipe!.lr.reason, /no official script|Proxy-Anchor README/, r.id);
+    assert.ok(r.head && r.head.reason.length > 10 && r.lossOptions && r.lossOptions.reason.length > 10, `${r.id}: head and loss options with reasons`);
+    if (r.method === 'Hyp') assert.match(r.recipe!.lr.reason, r.arch === 'R^512' ? /^choice: no hyp_metric command for ResNet-50/ : /^hyp_metric README configs: python -m train --model/, r.id);
+    else if (r.arch !== 'De^128') assert.match(r.recipe!.lr.reason, /no official script|Proxy-Anchor README/, r.id);
+    assert.match(r.recipe!.precision.reason, r.method === 'Hyp' ? /apex amp O2.*the kit trains in float32/ : /fp16 autocast with a GradScaler.*the kit trains in float32/, r.id);
   }
   assert.deepEqual(trainConfigOf(getRow('see-r512-cub')).lrDecay, { kind: 'step', stepEpochs: 5, gamma: 0.5 });
-  assert.throws(() => trainConfigOf(getRow('hyp-de128-cub')), /cited/);
+  assert.throws(() => trainConfigOf(getRow('irt_r-de128-cub')), /cited/);
 });
 
 test('the pretrained-only rows (DeiT-S De^384, DINO DN^384, ViT-S V^384): evaluation only, the l2_normalize head, the paper numbers', () => {
@@ -104,7 +140,7 @@ test('the pretrained-only rows (DeiT-S De^384, DINO DN^384, ViT-S V^384): evalua
 });
 
 test('unknown row ids list the valid ones; missing inputs name what to download and where', () => {
-  assert.throws(() => getRow('see-de999-cub'), (e: Error) => /unknown experiment row "see-de999-cub"/.test(e.message) && e.message.includes('see-de128-cub') && e.message.includes('hyp-de128-cub'));
+  assert.throws(() => getRow('see-de999-cub'), (e: Error) => /unknown experiment row "see-de999-cub"/.test(e.message) && e.message.includes('see-de128-cub') && e.message.includes('irt_r-de128-cub'));
   const spec = specFromRow('see-de128-cub', root);
   const missing = missingInputs(spec);
   assert.equal(missing.filter((m) => m.includes(join(root, 'CUB_200_2011')) && m.includes('CUB_200_2011.tgz')).length, 1);

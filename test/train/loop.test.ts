@@ -6,7 +6,10 @@ import { after, test } from 'node:test';
 import { initBackend, tf } from '../../lib/tf';
 import { AdamW } from '../../lib/train/adamw';
 import { readCheckpoint } from '../../lib/train/checkpoint';
-import { train, shouldEvaluate, type TrainOptions } from '../../lib/train/loop';
+import { getRow } from '../../lib/experiments/registry';
+import { trainConfigOf } from '../../lib/experiments/row_config';
+import type { Evaluator } from '../../lib/train/contracts';
+import { isOfficialEvalEpoch, train, shouldEvaluate, type TrainOptions } from '../../lib/train/loop';
 import { buildParamGroups } from '../../lib/train/param_groups';
 import { collectingProgress, type ProgressEvent } from '../../lib/train/progress';
 import { RunDir } from '../../lib/train/run_dir';
@@ -93,6 +96,31 @@ test('tiny run end to end: trains, logs, checkpoints, records best and last epoc
   assert.notDeepEqual(Array.from(o.model.w2.dataSync()), w2Before);
   o.model.dispose();
   o.loss.dispose();
+});
+
+test('best epoch: chosen among the official evaluation epochs only; the extra last epoch is recorded beside it (SOP)', async () => {
+  await initBackend('cpu', { quiet: true });
+  // SOP's official schedule: every 5 epochs from 40 up to 145; the kit also evaluates the last epoch, 149
+  const sop = trainConfigOf(getRow('see-de128-sop'));
+  const evaluated = Array.from({ length: sop.epochs }, (_, e) => e).filter((e) => shouldEvaluate(sop, e));
+  assert.deepEqual(evaluated, [...Array.from({ length: 22 }, (_, i) => 40 + 5 * i), 149]);
+  assert.deepEqual(evaluated.filter((e) => isOfficialEvalEpoch(sop, e)), evaluated.slice(0, -1));
+  // the same shape in 7 epochs: official 0 and 5, the last (6) evaluated too; recall rises every epoch
+  const rising: Evaluator = async (_model, epoch) => ({ recallAtK: { 1: 0.1 + epoch / 100, 2: 0.5 } });
+  const o = setup('best-official', { config: { ...config, epochs: 7, evalFreq: 5, evalFrom: 0, warmupEpochs: 0, checkpointEvery: 7 }, evaluate: rising });
+  const m = await train(o);
+  assert.deepEqual(m.history.map((r) => r.epoch), [0, 5, 6]);
+  assert.equal(m.best.epoch, 5, 'the last epoch (6) is not an official evaluation epoch and does not compete');
+  assert.equal(m.bestFrom, 'official');
+  assert.deepEqual([m.last.epoch, m.last.test.recallAtK['1']], [6, 0.16]);
+  o.model.dispose();
+  o.loss.dispose();
+  // a run too short to reach an official evaluation epoch reports its last epoch, and says so
+  const short = setup('best-last', { config: { ...config, epochs: 1, warmupEpochs: 1 }, evaluate: rising });
+  const ms = await train(short);
+  assert.deepEqual([ms.best.epoch, ms.bestFrom, ms.last.epoch], [0, 'last', 0]);
+  short.model.dispose();
+  short.loss.dispose();
 });
 
 test('warm-up freeze: after epoch 0 only, the backbone is unchanged and the head has moved', async () => {
