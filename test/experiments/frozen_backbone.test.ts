@@ -111,3 +111,10 @@ test('the weights file changed: the cache is rebuilt, but resuming or evaluating
   await assert.rejects(runExperiment(applyOverrides(spec, ['train.epochs=4']), { runPath, resume: true, featuresRoot }), /was trained on other inputs than these/);
   assert.ok(existsSync(join(runPath, 'metrics.json')));
 });
+
+test('body recall (eval.bodyRecall) is refused on cached features: no backbone pass gives the "body" features there', () => {
+  const samples = [{ path: 'a.png', label: 0 }, { path: 'b.png', label: 0 }];
+  const embed = async (): Promise<never> => { throw new Error('not called'); };
+  assert.throws(() => datasetEvaluator({ samples, spec: {} as never, ks: [1], embed, bodyRecall: true }), /eval\.bodyRecall needs the backbone run on the images/);
+  assert.doesNotThrow(() => datasetEvaluator({ samples, spec: {} as never, ks: [1], embed }));
+});
