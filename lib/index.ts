@@ -38,15 +38,19 @@ export { createEmbeddingModel, BackboneEmbeddingModel } from './backbones/model'
 export { listBackbones, getBackboneEntry } from './backbones/registry';
 export type { BackboneEntry } from './backbones/registry';
 export { HEADS } from './backbones/heads';
+export { FeatureHeadModel } from './features/head_model';
+export type { FeatureCache } from './features/cache';
 
 // data
 export { DATASETS, DATASET_IDS } from './experiments/datasets';
+export { DATA_SOURCES } from './experiments/data_sources';
 export type { DatasetFacts, DatasetId } from './experiments/datasets';
 export { readCub } from './data/cub';
 export { readCars } from './data/cars';
 export { readSop } from './data/sop';
 export { readInshop } from './data/inshop';
-export { makeGlyphs, readGlyphs, GLYPH_FONTS } from './data/glyphs';
+export type { FolderSpec } from './data/folder';
+export { makeGlyphs, GLYPH_FONTS } from './data/glyphs';
 export { UniqueClassSampler } from './data/sampler';
 export { loadBatches } from './data/loader';
 export type { DatasetSplit, Sample } from './data/split';
@@ -66,6 +70,8 @@ export { specFromRow, defaultSpec } from './experiments/run_spec';
 export type { RunSpec } from './experiments/run_spec';
 export { applyOverrides, readSpecFile } from './experiments/spec_merge';
 export { buildData, buildRun, missingInputs } from './experiments/build_run';
+export { cacheFeatures } from './experiments/cache_features';
+export { describeData, writeSampleGrid } from './experiments/data_summary';
 export type { BuiltData, BuiltRun } from './experiments/build_run';
 export { runExperiment, evaluateRun, readRunSpec } from './experiments/run_experiment';
 export type { ExperimentHooks, ExperimentResult } from './experiments/run_experiment';

@@ -36,7 +36,7 @@ export class Backbone {
     const trainable = (s: ParamSpec): boolean =>
       arch.family === 'resnet' ? !(bnMode === 'frozen' && isBn(s.key)) : !(freezePatch && s.key.startsWith('patch_embed.'));
     this.params = new ParamStore(this.keyMap.entries.map((e) => e.spec), trainable, options.seed ?? 0);
-    this.featureDim = arch.family === 'resnet' ? resnetFeatureDim(arch.config) : arch.config.embedDim;
+    this.featureDim = featureDimOf(entry);
   }
 
   /** Pooled features [B, featureDim] of NHWC images [B, H, W, 3] (normalised as entry.preprocessing). */
@@ -59,6 +59,12 @@ export class Backbone {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/** Size of an entry's pooled features (ResNet: the last stage's channels; ViT: the token width). */
+export function featureDimOf(entry: BackboneEntry): number {
+  const arch = entry.architecture;
+  return arch.family === 'resnet' ? resnetFeatureDim(arch.config) : arch.config.embedDim;
 }
 
 /** A backbone by registry name, e.g. createBackbone('resnet50.tv_in1k'). */

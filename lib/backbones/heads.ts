@@ -6,10 +6,12 @@
 import { entryOf, resolveNamed, type NamedOptions } from '../options';
 import type { Head, HeadContext, HeadEntry } from './head_entry';
 import { NORMALIZED_LINEAR } from './head';
+import { L2_NORMALIZE } from './l2_normalize_head';
 import { HYPERBOLIC } from './hyperbolic_head';
 
 export const HEADS = {
   normalized_linear: NORMALIZED_LINEAR,
+  l2_normalize: L2_NORMALIZE,
   hyperbolic: HYPERBOLIC,
 } satisfies Record<string, HeadEntry>;
 

@@ -1,7 +1,8 @@
 /**
  * The `glyphs` mini benchmark: characters rendered offline from the DejaVu TTF fonts of the pinned
- * npm package `dejavu-fonts-ttf`, written in the CUB folder layout so `readCub` loads it with
- * CUB's class split (first half of the sorted class folders train, second half test).
+ * npm package `dejavu-fonts-ttf`, written as a folder of class folders (<outDir>/CUB_200_2011/images,
+ * the CUB layout it was first read in) that the folder dataset reads (./folder.ts) with CUB's class
+ * split: the first half of the sorted class folders train, the second half test.
  * Classes = letters/digits covered by every chosen font (checked in each font's cmap, since the
  * renderer would silently fall back to another font), with exact look-alikes (e.g. Latin A and
  * Greek Alpha) removed; instances = fonts x seeded mild distortions (rotation, scale, shift, ink
@@ -11,17 +12,24 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { readCub } from './cub';
+import type { FolderSpec } from './folder';
 import { keyedRandom } from '../random';
-import type { DatasetSplit } from './split';
 import { fontCodePoints } from './ttf_cmap';
 
 export const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 /** font files used (DejaVuMathTeXGyre is left out: it covers too few letters) */
 export const GLYPH_FONTS = readdirSync(FONT_DIR).filter((f) => f.endsWith('.ttf') && !f.includes('Math')).sort();
 
+/** The folder of class folders of a glyphs benchmark built into `outDir` (e.g. data/glyphs). */
+export function glyphImageDir(outDir: string): string {
+  return join(outDir, 'CUB_200_2011', 'images');
+}
+
+/** How the folder dataset splits the glyph classes: CUB's rule, one labelled test set. */
+export const GLYPH_CLASS_SPLIT: FolderSpec = { trainClasses: 'firstHalf', queryFraction: null };
+
 export interface GlyphOptions {
-  /** data root of the benchmark, e.g. data/glyphs (images go to <outDir>/CUB_200_2011/images) */
+  /** data root of the benchmark, e.g. data/glyphs (images go to glyphImageDir(outDir)) */
   outDir: string;
   numClasses?: number;
   /** distorted copies per (class, font) */
@@ -163,9 +171,4 @@ export async function makeGlyphs(options: GlyphOptions): Promise<GlyphSummary> {
   writeFileSync(join(outDir, 'manifest.json.tmp'), JSON.stringify({ size, seed, variants, ...summary }, null, 1));
   renameSync(join(outDir, 'manifest.json.tmp'), join(outDir, 'manifest.json'));
   return summary;
-}
-
-/** Reads a generated glyphs benchmark (default data/glyphs) with the CUB reader and CUB's split. */
-export function readGlyphs(root = join('data', 'glyphs'), numClasses = 400): DatasetSplit {
-  return readCub(root, { numClasses, extensions: ['.png'], expected: null, name: 'glyphs' });
 }

@@ -1,8 +1,11 @@
 /** lib/data: re-exports only (the public surface of this folder on one page). */
 export { readCars } from './cars';
 export { readCub } from './cub';
-export type { CubOptions } from './cub';
-export { FONT_DIR, GLYPH_FONTS, fontDescription, renderMask, compose, chooseCharacters, glyphFolder, makeGlyphs, readGlyphs } from './glyphs';
+export { IMAGE_EXTENSIONS, byCodePoint, scanClassFolders } from './class_folders';
+export type { ClassFolder, ClassFolderScan } from './class_folders';
+export { DEFAULT_FOLDER_SPEC, MIN_IMAGES_PER_CLASS, checkFolderSpec, readFolder } from './folder';
+export type { ClassSplit, FolderSpec } from './folder';
+export { FONT_DIR, GLYPH_FONTS, fontDescription, renderMask, compose, chooseCharacters, glyphFolder, glyphImageDir, GLYPH_CLASS_SPLIT, makeGlyphs } from './glyphs';
 export type { GlyphOptions, GlyphSummary } from './glyphs';
 export { MAX_IMAGE_PIXELS, checkImageFiles, checkPixelLimit, imageFileProblem } from './image_check';
 export { imageSize } from './image_size';

@@ -27,6 +27,10 @@ export interface DatasetSplit {
   numTestClasses: number;
   /** differences from the official counts, one sentence each; empty when everything matches */
   notices: string[];
+  /** class folder name of each label (folder datasets) */
+  classNames?: string[];
+  /** files under the dataset folder that are not read (hidden, or not an image extension), relative to it */
+  skipped?: string[];
 }
 
 /** Official counts to compare against, by part name ('train', 'test', 'query', 'gallery', ...). */

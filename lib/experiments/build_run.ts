@@ -9,10 +9,11 @@ import { existsSync } from 'node:fs';
 import { getBackboneEntry } from '../backbones/registry';
 import type { DatasetSplit, Sample } from '../data/split';
 import { evalSpec, glyphEvalSpec, glyphTrainSpec, trainSpec, type TransformSpec } from '../data/transforms';
+import { DEFAULT_FEATURES_ROOT } from '../features/cache';
 import { createLoss } from '../losses/registry';
 import type { MetricLoss } from '../types';
 import { DATA_SOURCES } from './data_sources';
-import { getMode, type TrainingParts } from './modes';
+import { getMode, type ModeContext, type TrainingParts } from './modes';
 import type { RunSpec } from './run_spec';
 
 export interface BuiltData {
@@ -34,7 +35,7 @@ export interface BuiltRun extends TrainingParts {
 
 /** What the spec needs that is not in place (dataset, weights), one sentence each; [] when ready. */
 export function missingInputs(spec: RunSpec): string[] {
-  const missing = [...DATA_SOURCES[spec.dataset].missing(spec.dataRoot)];
+  const missing = [...DATA_SOURCES[spec.dataset].missing(spec)];
   if (spec.weights === 'pretrained') {
     const entry = getBackboneEntry(spec.backbone);
     if (!existsSync(entry.weightsFile)) missing.push(`weights file ${entry.weightsFile} is missing: download ${entry.source} and save it as ${entry.weightsFile}`);
@@ -57,7 +58,7 @@ export function carveValidation(train: Sample[], k: number): { train: Sample[]; 
 export function buildData(spec: RunSpec): BuiltData {
   const missing = missingInputs(spec);
   if (missing.length) throw new Error(`run "${spec.name}" cannot start:\n- ${missing.join('\n- ')}`);
-  const split = DATA_SOURCES[spec.dataset].read(spec.dataRoot);
+  const split = DATA_SOURCES[spec.dataset].read(spec);
   for (const n of split.notices) process.stderr.write(`notice: ${n}\n`);
   const carved = spec.validationClasses > 0
     ? carveValidation(split.train, spec.validationClasses)
@@ -77,9 +78,27 @@ export function buildData(spec: RunSpec): BuiltData {
   };
 }
 
-/** Data, model, batch source, evaluators and loss of a run (pass a spec checked by checkSpec; `data` when already read). */
-export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec)): BuiltRun {
-  const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options);
+/** The data source's checks of a split a run will train on (a folder's classes against the batch); none for evaluation only. */
+export function checkTrainingData(spec: RunSpec, data: BuiltData): void {
+  if (!getMode(spec.mode.name).evaluationOnly) DATA_SOURCES[spec.dataset].checkTraining?.(data.split, spec);
+}
+
+/**
+ * What the spec's training mode must await before it is built (the frozen backbone's features
+ * cache: read, or computed and written); undefined for modes that need nothing.
+ */
+export async function prepareRun(spec: RunSpec, data: BuiltData, context: Partial<ModeContext> = {}): Promise<unknown> {
+  const mode = getMode(spec.mode.name);
+  return mode.prepare?.(spec, data, spec.mode.options, { featuresRoot: context.featuresRoot ?? DEFAULT_FEATURES_ROOT, report: context.report });
+}
+
+/**
+ * Data, model, batch source, evaluators and loss of a run (pass a spec checked by checkSpec; `data`
+ * when already read; `prepared`: what prepareRun gave, for a mode that prepares).
+ */
+export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec), prepared?: unknown): BuiltRun {
+  checkTrainingData(spec, data);
+  const parts = getMode(spec.mode.name).build(spec, data, spec.mode.options, prepared);
   let loss: MetricLoss;
   try {
     loss = createLoss(spec.loss, {

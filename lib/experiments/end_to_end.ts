@@ -7,15 +7,18 @@
  */
 import { createEmbeddingModel } from '../backbones/model';
 import type { Evaluator } from '../train/contracts';
-import { datasetEvaluator } from '../train/dataset_evaluator';
+import { datasetEvaluator, type SampleEmbedder } from '../train/dataset_evaluator';
 import { datasetBatchSource } from '../train/dataset_source';
 import type { BuiltData } from './build_run';
 import type { TrainingMode, TrainingParts } from './modes';
 import type { RunSpec } from './run_spec';
 
-/** Test-split evaluator (unseen classes), and the validation one when a split was carved. */
-export function buildEvaluators(spec: RunSpec, data: BuiltData): { evaluate: Evaluator; validate?: Evaluator } {
-  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed, bodyRecall: spec.eval.bodyRecall };
+/**
+ * Test-split evaluator (unseen classes), and the validation one when a split was carved. `embed`
+ * replaces embedding the images (a mode on cached features); `batchSize` is the images embedded at once (official 500).
+ */
+export function buildEvaluators(spec: RunSpec, data: BuiltData, how: { embed?: SampleEmbedder; batchSize?: number } = {}): { evaluate: Evaluator; validate?: Evaluator } {
+  const common = { spec: data.evalSpec, metrics: spec.evalMetrics, seed: spec.train.seed, bodyRecall: spec.eval.bodyRecall, ...how };
   const queryGallery = data.split.query && data.split.gallery ? { query: data.split.query, gallery: data.split.gallery } : undefined;
   if (spec.eval.inshopIndexMask && !queryGallery) {
     throw new Error(`run "${spec.name}": eval.inshopIndexMask applies to query/gallery datasets (In-Shop); ${spec.dataset} is one labelled set`);

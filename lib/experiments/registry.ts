@@ -3,9 +3,12 @@
  * and In-Shop. A row is trainable when the kit has its backbone (TRAINABLE_ARCHS: R^512, De^128,
  * DN^128, V^128, De^384, DN^384, V^384) and the loss registry (lib/losses/registry.ts) has a loss
  * for its method (SEE and Hyp, and on R^512 NSoftmax and ProxyNCA++); the kit adds plain
- * Proxy-Anchor on every one of these backbones. A trainable row names its backbone, weights file,
- * dataset folder, head, loss and recipe (lib/experiments/recipes.ts; the Hyp rows hyp_metric's own,
- * ./hyp_recipe.ts); a cited row only carries the paper's numbers and why the kit does not train it.
+ * Proxy-Anchor on every one of these backbones. The paper's off-the-shelf rows (DeiT-S De^384, DINO
+ * DN^384, ViT-S V^384) are runnable too, as evaluation-only rows: the pretrained backbone's
+ * L2-normalised features scored with the dataset's protocol. A trainable row names its backbone,
+ * weights file, dataset folder, head, loss and recipe (lib/experiments/recipes.ts; the Hyp rows
+ * hyp_metric's own, ./hyp_recipe.ts); a cited row only carries the paper's numbers and why the kit
+ * does not train it.
  */
 import { DEFAULT_HEAD, type HeadSpec } from '../backbones/heads';
 import { getBackboneEntry } from '../backbones/registry';
@@ -38,6 +41,8 @@ export interface ExperimentRow {
   /** the embedding head and its options (lib/backbones/heads.ts), and why */
   head?: Chosen<HeadSpec>;
   recipe?: Recipe;
+  /** nothing trains: the pretrained backbone's L2-normalised features are evaluated (mode evaluation_only, head l2_normalize) */
+  evaluationOnly?: true;
   notes: string[];
 }
 
@@ -65,9 +70,13 @@ const CITED_REASON: Record<string, string> = {
   XBM: 'needs a cross-batch memory: not implemented',
   HTL: 'hierarchical triplet loss: not implemented',
   IRT_R: 'IRT_R (intra-batch re-ranking transformer): not implemented',
-  'DeiT-S': 'off-the-shelf pretrained DeiT-S features without metric training',
-  DINO: 'off-the-shelf pretrained DINO ViT-S/16 features without metric training',
-  'ViT-S': 'off-the-shelf pretrained ViT-S/16 features without metric training',
+};
+
+/** The table's off-the-shelf methods: a pretrained backbone's features without metric training, evaluated as they are. */
+const PRETRAINED_ONLY: Record<string, string> = {
+  'DeiT-S': 'off-the-shelf pretrained DeiT-S (distilled) features',
+  DINO: 'off-the-shelf pretrained DINO ViT-S/16 features',
+  'ViT-S': 'off-the-shelf pretrained ViT-S/16 (AugReg in21k, fine-tuned in1k) features',
 };
 
 export function archSlug(arch: string): string {
@@ -110,6 +119,20 @@ function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName,
   };
 }
 
+function pretrainedOnlyRow(method: string, a: ArchSpec, d: DatasetId): ExperimentRow {
+  return {
+    id: `${methodSlug(method)}-${archSlug(a.label)}-${d}`,
+    method, arch: a.label, dataset: d, status: 'trainable',
+    paper: paperRecall(method, a.label, d) ?? null, paperSource: PAPER_SOURCE,
+    datasetFolder: DATASETS[d].folder,
+    backbone: a.backbone,
+    weightsFile: getBackboneEntry(a.backbone).weightsFile,
+    embeddingDim: a.embeddingDim,
+    evaluationOnly: true,
+    notes: [`evaluation only: ${PRETRAINED_ONLY[method]}, L2-normalised, scored with the ${DATASETS[d].title} protocol (training mode evaluation_only, head l2_normalize); nothing trains`],
+  };
+}
+
 function citedReason(method: string, arch: string): string {
   const loss = lossOfPaperMethod(method);
   if (loss) {
@@ -129,6 +152,7 @@ function buildRows(): ExperimentRow[] {
         if (loss) rows.push(trainableRow(t.method, a, d, loss, paperRecall(t.method, t.arch, d) ?? null));
       }
       if (!PAPER_TABLE.some((x) => x.arch === a.label && x.method === 'PA')) rows.push(trainableRow('PA', a, d, 'proxy_anchor', null));
+      for (const t of PAPER_TABLE.filter((x) => x.arch === a.label && x.method in PRETRAINED_ONLY)) rows.push(pretrainedOnlyRow(t.method, a, d));
     }
   }
   const trainable = new Set(rows.map((r) => `${r.method} ${r.arch}`));

@@ -9,8 +9,9 @@ import type { ExperimentRow } from './registry';
 
 export const DEFAULT_DATA_ROOT = resolve(__dirname, '..', '..', 'data');
 
-/** The resolved training configuration of a trainable row. */
+/** The resolved training configuration of a trainable row (an evaluation-only row: the defaults, which it does not use). */
 export function trainConfigOf(row: ExperimentRow): TrainConfig {
+  if (row.status === 'trainable' && row.evaluationOnly) return { ...DEFAULT_TRAIN_CONFIG };
   const r = row.recipe;
   if (row.status !== 'trainable' || !r) throw new Error(`row "${row.id}" is cited (paper numbers only); the kit cannot train it`);
   return {

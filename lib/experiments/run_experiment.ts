@@ -10,11 +10,17 @@
  * every image, K against the test split (the evaluators), the weights; then the folder is created
  * and train() holds its lock. A resume must have the configuration its checkpoint was trained with
  * (train() names each differing key; a configuration stored in an older form is read as the
- * current one first).
+ * current one first). A training mode that prepares its inputs (the frozen backbone's features
+ * cache) does so after the checks; what those inputs were made from is recorded in the run
+ * folder's inputs.json and must be the same when the run resumes or is evaluated. An
+ * evaluation-only mode scores the model once instead of training it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkImageFiles } from '../data/image_check';
+import { writeFileAtomic } from '../train/atomic_write';
+import { configDifferences } from '../train/config_diff';
+import { evaluateOnce } from '../train/evaluate_once';
 import { readCheckpoint, restoreCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { EvalMetrics, Evaluator } from '../train/contracts';
 import { train, type RunMetrics } from '../train/loop';
@@ -23,7 +29,8 @@ import { CHECKPOINT_FILE, DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/
 import { assertNotLocked } from '../train/run_lock';
 import type { StopRequest } from '../train/stop_signal';
 import { validateTrainConfig } from '../train/train_config';
-import { buildData, buildRun, type BuiltData, type BuiltRun } from './build_run';
+import { buildData, buildRun, checkTrainingData, prepareRun, type BuiltData, type BuiltRun } from './build_run';
+import { getMode } from './modes';
 import { checkSpec, defaultSpec, runInfoOf, type RunSpec } from './run_spec';
 import { specFromJson } from './spec_merge';
 
@@ -43,6 +50,10 @@ export interface ExperimentHooks {
   onStart?: (run: BuiltRun, runDir: RunDir) => void;
   /** after training, before the model and the loss are freed */
   onFinish?: (run: BuiltRun, metrics: RunMetrics, runDir: RunDir) => void | Promise<void>;
+  /** where features caches are (default data/features) */
+  featuresRoot?: string;
+  /** progress lines of a mode's preparation (computing features) */
+  report?: (line: string) => void;
 }
 
 export interface ExperimentResult {
@@ -63,6 +74,23 @@ function runConfigOf(spec: RunSpec): Record<string, unknown> {
   return { ...runInfoOf(spec), train: validateTrainConfig(spec.train) };
 }
 
+/** the file of a run folder that records how the mode's inputs were made (TrainingParts.inputs) */
+export const INPUTS_FILE = 'inputs.json';
+
+/** Writes the run's inputs record, or (`compare`) refuses inputs other than the recorded ones, naming each difference. */
+function recordInputs(runDir: RunDir, inputs: Record<string, unknown> | undefined, compare: boolean, write: boolean): void {
+  if (!inputs) return;
+  const path = join(runDir.path, INPUTS_FILE);
+  if (compare && existsSync(path)) {
+    const diffs = configDifferences(JSON.parse(readFileSync(path, 'utf8')), inputs);
+    if (diffs.length === 0) return;
+    throw new Error(`run ${runDir.id} was trained on other inputs than these (${path}), in ${diffs.length} key(s):\n` +
+      `${diffs.map((d) => `  ${d.key}: ${d.run ?? '(absent)'} then, ${d.now ?? '(absent)'} now`).join('\n')}\n` +
+      'its checkpoint belongs to those inputs: restore them (the weights file, the images), or start a new run');
+  }
+  if (write) writeFileAtomic(path, JSON.stringify(inputs, null, 2) + '\n');
+}
+
 /** Builds, trains and frees one run; returns its metrics and folder. */
 export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
   const checked = checkSpec(spec, `run "${spec.name}"`);
@@ -73,12 +101,17 @@ export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}):
   }
   const data = buildData(checked);
   assertPaperProtocol(checked, data);
+  checkTrainingData(checked, data);
   await checkImageFiles([...data.train, ...data.validation, ...data.split.test].map((s) => s.path));
-  const run = buildRun(checked, data);
+  const prepared = await prepareRun(checked, data, { featuresRoot: hooks.featuresRoot, report: hooks.report });
+  const run = buildRun(checked, data, prepared);
   try {
     const runDir = new RunDir(runPath);
+    recordInputs(runDir, run.inputs, Boolean(hooks.resume), true);
     hooks.onStart?.(run, runDir);
-    const metrics = await train({
+    const metrics = getMode(checked.mode.name).evaluationOnly ? await evaluateOnce({
+      model: run.model, evaluate: hooks.evaluate ? hooks.evaluate(run) : run.evaluate, validate: run.validate, runDir, config: runConfigOf(checked),
+    }) : await train({
       config: checked.train, model: run.model, loss: run.loss, data: run.source,
       evaluate: hooks.evaluate ? hooks.evaluate(run) : run.evaluate, validate: run.validate,
       runDir, resume: hooks.resume, progress: hooks.progress, runInfo: runInfoOf(checked), stop: hooks.stop,
@@ -96,12 +129,25 @@ export function readRunSpec(runDir: RunDir): RunSpec {
   return specFromJson(runDir.readConfig<unknown>(), runDir.configPath, defaultSpec());
 }
 
-/** Rebuilds a run folder's model and loss and loads its checkpoint into them; the caller disposes `run`. */
-export async function restoreRun(runDir: RunDir, options: { dataRoot?: string } = {}): Promise<{ run: BuiltRun; checkpoint: Checkpoint }> {
+/**
+ * Rebuilds a run folder's model and loss and loads its checkpoint into them; the caller disposes
+ * `run`. A mode whose checkpoint has no backbone takes it from the spec's weights again (and its
+ * inputs must be those the run recorded); an evaluation-only run has no checkpoint (`checkpoint`
+ * undefined: the model as it was built).
+ */
+export async function restoreRun(
+  runDir: RunDir,
+  options: { dataRoot?: string; featuresRoot?: string; report?: (line: string) => void } = {},
+): Promise<{ run: BuiltRun; checkpoint?: Checkpoint }> {
   const saved = readRunSpec(runDir);
-  if (!runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no ${CHECKPOINT_FILE} to evaluate`);
-  const run = buildRun({ ...saved, weights: 'none', ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}) });
+  const mode = getMode(saved.mode.name);
+  if (!mode.evaluationOnly && !runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no ${CHECKPOINT_FILE} to evaluate`);
+  const spec: RunSpec = { ...saved, ...(mode.checkpointHoldsBackbone === false ? {} : { weights: 'none' }), ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}) };
+  const data = buildData(spec);
+  const run = buildRun(spec, data, await prepareRun(spec, data, options));
   try {
+    recordInputs(runDir, run.inputs, true, false);
+    if (mode.evaluationOnly) return { run };
     const checkpoint = readCheckpoint(runDir.checkpointPath);
     await restoreCheckpoint(checkpoint, { model: run.model, loss: run.loss }, runDir.checkpointPath);
     return { run, checkpoint };
@@ -114,11 +160,16 @@ export async function restoreRun(runDir: RunDir, options: { dataRoot?: string } 
 /**
  * Rebuilds a run's model and loss, loads its checkpoint and scores the test split again.
  * `inEpoch` is set when the checkpoint was written inside an epoch (a stopped run): the epoch it
- * stopped in and the steps of it done.
+ * stopped in and the steps of it done; an evaluation-only run is scored again as it was built
+ * (restoreRun says how each mode is rebuilt).
  */
-export async function evaluateRun(runDir: RunDir, options: { dataRoot?: string } = {}): Promise<{ epoch: number; inEpoch?: { epoch: number; step: number }; metrics: EvalMetrics }> {
+export async function evaluateRun(
+  runDir: RunDir,
+  options: { dataRoot?: string; featuresRoot?: string; report?: (line: string) => void } = {},
+): Promise<{ epoch: number; inEpoch?: { epoch: number; step: number }; evaluationOnly?: true; metrics: EvalMetrics }> {
   const { run, checkpoint } = await restoreRun(runDir, options);
   try {
+    if (!checkpoint) return { epoch: 0, evaluationOnly: true, metrics: await run.evaluate(run.model, 0) };
     const within = checkpoint.state.inEpoch;
     const epoch = within ? within.epoch : checkpoint.state.epoch;
     return { epoch, ...(within ? { inEpoch: { epoch: within.epoch, step: within.step } } : {}), metrics: await run.evaluate(run.model, epoch) };

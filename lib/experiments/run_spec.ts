@@ -11,6 +11,7 @@
  */
 import { getBackboneEntry } from '../backbones/registry';
 import { DEFAULT_HEAD, resolveHead, type HeadSpec } from '../backbones/heads';
+import { checkFolderSpec, type FolderSpec } from '../data/folder';
 import { resolveLoss, type LossSpec } from '../losses/registry';
 import { SAMPLERS, type SamplerName } from '../train/dataset_source';
 import { DEFAULT_TRAIN_CONFIG, validateTrainConfig, type TrainConfig } from '../train/train_config';
@@ -45,9 +46,12 @@ export interface RunSpec {
   name: string;
   /** table row id (lib/experiments/registry.ts), or null for a free configuration */
   row: string | null;
-  /** dataset kind (./data_sources.ts): cub, cars, sop, inshop, glyphs */
+  /** dataset kind (./data_sources.ts): cub, cars, sop, inshop, glyphs, folder */
   dataset: DataSourceName;
+  /** the data root (benchmarks and glyphs are folders under it); for `folder`, the folder of class folders itself */
   dataRoot: string;
+  /** dataset "folder" only: how its classes split into training and unseen ones (lib/data/folder.ts; defaults filled in) */
+  folder?: FolderSpec;
   /** backbone registry name (lib/backbones/registry.ts) */
   backbone: string;
   /** 'pretrained' (the registry's file), 'none' (from scratch) or a .safetensors path */
@@ -77,9 +81,20 @@ export interface RunSpec {
 /** The training mode of the paper: backbone and head together on images. */
 export const DEFAULT_MODE: ModeSpec = resolveMode('end_to_end');
 
-/** The spec of a trainable table row: its recipe, its loss with the row's options. */
+/**
+ * The spec of a trainable table row: its recipe, its loss with the row's options. An
+ * evaluation-only row (the paper's pretrained feature rows) has the l2_normalize head and the
+ * evaluation_only mode; its loss and training settings are the defaults, recorded but not used.
+ */
 export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
   const row = getRow(id);
+  if (row.evaluationOnly) {
+    return {
+      ...defaultSpec(), name: row.id, row: row.id, dataset: row.dataset, dataRoot, backbone: row.backbone as string, train: trainConfigOf(row),
+      embeddingDim: row.embeddingDim as number, head: resolveHead('l2_normalize'), loss: resolveLoss('proxy_anchor'),
+      mode: resolveMode('evaluation_only'), evalKs: [...DATASETS[row.dataset].evalKs],
+    };
+  }
   const train = trainConfigOf(row);
   return {
     name: row.id,
@@ -151,9 +166,14 @@ export function checkSpec(spec: RunSpec, source: string): RunSpec {
   if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m))) throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
   checkEvalSettings(spec.eval, source);
   validateTrainConfig(spec.train, `${source}: train`);
+  const { folder, ...rest } = spec;
+  if (spec.dataset !== 'folder' && folder !== undefined && folder !== null) {
+    throw new Error(`${source}: a "folder" section is given, but dataset is "${spec.dataset}"; it splits a dataset "folder" only (remove it, or set dataset to "folder")`);
+  }
   try {
     return {
-      ...spec,
+      ...rest,
+      ...(spec.dataset === 'folder' ? { folder: checkFolderSpec(folder ?? {}, source) } : {}),
       head: resolveHead(spec.head?.name, spec.head?.options),
       loss: resolveLoss(spec.loss?.name, spec.loss?.options),
       mode: resolveMode(spec.mode?.name, spec.mode?.options),

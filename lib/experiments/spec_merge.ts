@@ -6,9 +6,11 @@
  * against its schema; a union with a `kind` (`train.lrDecay`, `train.clip`) is replaced whole by a
  * value naming its kind, changed key by key otherwise. Specifications written before losses were
  * named choices (`"loss": "see_proxy_anchor"` with a `"see"` section, `--set see.n=4`) are read as
- * the new form.
+ * the new form. `train.frozenBackbone=true` (false) is another way to write
+ * `mode.name=frozen_backbone` (end_to_end); the `folder` section exists for dataset "folder" only.
  */
 import { resolveHead } from '../backbones/heads';
+import { checkFolderSpec } from '../data/folder';
 import { resolveLoss } from '../losses/registry';
 import { readJsonFile } from '../train/json_file';
 import type { NamedOptions } from '../options';
@@ -42,6 +44,11 @@ function mergeChecked(base: Json, patch: Json, source: string, prefix: string): 
   const out: Json = { ...base };
   for (const [k, v] of Object.entries(patch)) {
     const key = prefix + k;
+    if (prefix === '' && k === 'folder') {
+      // the folder dataset's section, absent for other datasets: completed with its defaults as it is merged
+      out.folder = v === null ? undefined : checkFolderSpec(isObject(v) ? { ...(isObject(base.folder) ? base.folder : {}), ...v } : v, source);
+      continue;
+    }
     if (!(k in base)) throw new Error(`${source}: unknown key "${key}"; expected one of ${Object.keys(base).map((x) => prefix + x).join(', ')}`);
     const cur = base[k];
     if (prefix === '' && k in NAMED) {
@@ -75,6 +82,24 @@ export function upgradeLegacy(json: Json): Json {
   return { ...rest, loss: isObject(loss) ? { ...loss, options: { ...seeOptions, ...(isObject(loss.options) ? loss.options : {}) } } : loss };
 }
 
+/** `train.frozenBackbone` is the training mode: true = frozen_backbone, false = end_to_end. */
+function frozenBackboneMode(value: unknown, source: string): string {
+  if (typeof value !== 'boolean') throw new Error(`${source}: train.frozenBackbone is ${JSON.stringify(value)}, expected true or false (it sets mode.name to frozen_backbone or end_to_end)`);
+  return value ? 'frozen_backbone' : 'end_to_end';
+}
+
+/** A JSON spec's `train.frozenBackbone` as the `mode` it means; a `mode.name` that says otherwise is an error. */
+function upgradeFrozenBackbone(json: Json, source: string): Json {
+  if (!isObject(json.train) || !('frozenBackbone' in json.train)) return json;
+  const { frozenBackbone, ...train } = json.train;
+  const name = frozenBackboneMode(frozenBackbone, source);
+  const mode = isObject(json.mode) ? json.mode : {};
+  if (mode.name !== undefined && mode.name !== name) {
+    throw new Error(`${source}: train.frozenBackbone ${String(frozenBackbone)} means mode "${name}", but mode.name is ${JSON.stringify(mode.name)}; give one of them`);
+  }
+  return { ...json, train, mode: { ...mode, name } };
+}
+
 /** Applies `a.b.c=value` overrides (the value parsed as JSON when it parses, else a string), then checks the spec. */
 export function applyOverrides(spec: RunSpec, overrides: readonly string[]): RunSpec {
   let out = spec;
@@ -90,6 +115,10 @@ export function applyOverrides(spec: RunSpec, overrides: readonly string[]): Run
       value = JSON.parse(raw);
     } catch {
       value = raw;
+    }
+    if (path.join('.') === 'train.frozenBackbone') {
+      value = frozenBackboneMode(value, `override "${o}"`);
+      path = ['mode', 'name'];
     }
     const patch: Json = {};
     let cursor = patch;
@@ -108,7 +137,7 @@ export function applyOverrides(spec: RunSpec, overrides: readonly string[]): Run
  */
 export function specFromJson(json: unknown, source: string, base?: RunSpec): RunSpec {
   if (!isObject(json)) throw new Error(`${source}: expected a JSON object`);
-  const obj = upgradeLegacy(json);
+  const obj = upgradeFrozenBackbone(upgradeLegacy(json), source);
   const start = base ?? (typeof obj.row === 'string' ? specFromRow(obj.row) : defaultSpec());
   return checkSpec(mergeSpec(start, obj, source), source);
 }

@@ -19,6 +19,18 @@ import type { EvalMetrics, Evaluator } from './contracts';
 import { parallelEmbedder } from './parallel/stepper';
 import { pausePoint } from './pause_points';
 
+/** Embeddings of samples, in order: [N * dim] values and their labels. */
+export interface EmbeddedSamples {
+  embeddings: Float32Array;
+  labels: Int32Array;
+  dim: number;
+  /** the backbone's features [N * F], when asked for (eval.bodyRecall) */
+  features?: { values: Float32Array; dim: number };
+}
+
+/** How an evaluator embeds a list of samples with a model (default: their images, embedSamples). */
+export type SampleEmbedder = (model: EmbeddingModel, samples: Sample[]) => Promise<EmbeddedSamples>;
+
 export interface DatasetEvaluatorOptions {
   /** one labelled set, or query and gallery */
   samples?: Sample[];
@@ -33,24 +45,30 @@ export interface DatasetEvaluatorOptions {
   officialInshopMask?: boolean;
   /** k-means seed for NMI */
   seed?: number;
+  /** replaces embedding the images (e.g. cached backbone features through the head) */
+  embed?: SampleEmbedder;
   /** also Recall@K of the backbone's L2-normalised features (hyp_metric's "body" recall, EvalMetrics.bodyRecallAtK) */
   bodyRecall?: boolean;
 }
 
 /** Refuses a NaN or infinite value, naming the image it belongs to. */
-function assertFinite(values: Float32Array, dim: number, indices: number[], samples: Sample[], what: string): void {
+function assertFinite(values: Float32Array, dim: number, indices: readonly number[], samples: Sample[], what: string): void {
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad < 0) return;
   const row = indices[Math.floor(bad / dim)];
   throw new Error(`evaluation refused: the ${what} of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite ${what}s, so no metric is computed`);
 }
 
+/** Refuses a batch of embeddings holding NaN or infinity, naming the image (row i of `values` is item rows[i] of `samples`). */
+export function assertFiniteEmbeddings(values: Float32Array, dim: number, samples: Sample[], rows: readonly number[]): void {
+  assertFinite(values, dim, rows, samples, 'embedding');
+}
+
 /**
  * Embeddings of `samples` as one Float32Array [N * D], in order; a NaN or infinite one is refused,
  * naming its image. With `withFeatures`, the backbone's features [N * F] from the same forward pass too.
  */
-export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500, withFeatures = false):
-  Promise<{ embeddings: Float32Array; labels: Int32Array; dim: number; features?: { values: Float32Array; dim: number } }> {
+export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500, withFeatures = false): Promise<EmbeddedSamples> {
   if (withFeatures && !model.embedWithFeatures) throw new Error('evaluation: eval.bodyRecall needs a model that gives its backbone features (embedWithFeatures)');
   const dim = model.embeddingDim;
   const embeddings = new Float32Array(samples.length * dim);
@@ -103,6 +121,8 @@ export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
   }
   // R-Precision comes from the same neighbour counts as MAP@R: computed whenever MAP@R is
   const scored: Metric[] = metrics.includes('mapAtR') && !metrics.includes('rPrecision') ? [...metrics, 'rPrecision'] : metrics;
+  if (o.embed && o.bodyRecall) throw new Error('evaluation: eval.bodyRecall needs the backbone run on the images; a run on cached features (frozen_backbone) cannot give it');
+  const embed: SampleEmbedder = o.embed ?? ((model, samples) => embedSamples(model, samples, o.spec, o.batchSize, o.bodyRecall === true));
   return async (model): Promise<EvalMetrics> => {
     const geometry = model.geometry ?? SPHERE;
     const options = { ks: o.ks, metrics: scored, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
@@ -113,13 +133,13 @@ export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
     let result: EvalResult;
     let bodyResult: EvalResult | undefined;
     if (o.query && o.gallery) {
-      const [query, gallery] = [await embedSamples(model, o.query, o.spec, o.batchSize, body), await embedSamples(model, o.gallery, o.spec, o.batchSize, body)];
+      const [query, gallery] = [await embed(model, o.query), await embed(model, o.gallery)];
       pausePoint('evaluate');
       const protocol = { name: 'query-gallery', ks: o.ks, metrics: scored, queryGallery: true };
       result = await evaluate({ query, gallery }, protocol, { ...options, geometry });
       if (body) bodyResult = await evaluate({ query: bodySet(query), gallery: bodySet(gallery) }, { ...protocol, metrics: ['recall'] }, bodyOptions);
     } else if (o.samples) {
-      const set = await embedSamples(model, o.samples, o.spec, o.batchSize, body);
+      const set = await embed(model, o.samples);
       pausePoint('evaluate');
       const protocol = { name: 'labelled-set', ks: o.ks, metrics: scored, queryGallery: false };
       result = await evaluate(set, protocol, { ...options, geometry });

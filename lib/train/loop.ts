@@ -110,7 +110,7 @@ function bestBy(history: EvalRecord[], pick: (r: EvalRecord) => number | undefin
 }
 
 /** where a run (or its resumption) ran, for its log */
-function environment(): Record<string, unknown> {
+export function environment(): Record<string, unknown> {
   let backend: string;
   try {
     backend = describeBackend(backendInfo());

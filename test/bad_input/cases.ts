@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { checkImageFiles } from '../../lib/data/image_check';
 import { keyedRandom } from '../../lib/random';
 import { evalSpec, trainSpec, transformImage } from '../../lib/data/transforms';
-import { cli, configFile, cubRoot, glyphRoot, jpeg, put, type Outcome, type World } from './world';
+import { cli, configFile, cubRoot, folderRoot, glyphRoot, jpeg, put, type Outcome, type World } from './world';
 
 /** 'fresh': a new run id, no run folder may appear; 'resume': the base run must stay byte for byte; 'library': no run involved */
 export type FolderRule = 'fresh' | 'resume' | 'library';
@@ -266,5 +266,35 @@ export const CASES: BadInputCase[] = [
     input: 'resume: a changed configuration (`--set train.lr=0.5`)', through: 'see-kit train --resume', folder: 'resume',
     expect: /the configuration differs from the checkpoint .*base\/checkpoint\.safetensors in 1 key\(s\):\n {2}train\.lr: 0\.01 in the checkpoint .*, 0\.5 in this resume/,
     run: (w) => cli(['train', '--resume', w.baseRun, '--runs-root', w.runs, '--set', 'train.lr=0.5']),
+  },
+  {
+    input: 'folder dataset: an empty class folder', through: 'see-kit train (folder)', folder: 'fresh',
+    expect: /folder: class "c05" \(.*\/c05\) has no images; every class needs at least 2 images with one of the extensions \.jpg/,
+    run: async (w, id) => onData(w, id, 'folder', await folderRoot(w, 'folder-empty', (d) => { for (const f of ['0', '1', '2']) rmSync(join(d, 'c05', `${f}.png`)); })),
+  },
+  {
+    input: 'folder dataset: a class with one image', through: 'see-kit train (folder)', folder: 'fresh',
+    expect: /folder: class "c02" \(.*\/c02\) has only 1 image \(.*\/c02\/2\.png\); every class needs at least 2, so that each image has another of its class to be found/,
+    run: async (w, id) => onData(w, id, 'folder', await folderRoot(w, 'folder-one', (d) => { for (const f of ['0', '1']) rmSync(join(d, 'c02', `${f}.png`)); })),
+  },
+  {
+    input: 'folder dataset: an unreadable image (text named .png)', through: 'see-kit train (folder)', folder: 'fresh',
+    expect: /1 of 24 image files cannot be used:\n- .*c06\/1\.png is not an image: it starts with "Hello, world", not with the signature of JPEG, PNG/,
+    run: async (w, id) => onData(w, id, 'folder', await folderRoot(w, 'folder-text', (d) => { writeFileSync(join(d, 'c06', '1.png'), 'Hello, world.\n'); })),
+  },
+  {
+    input: 'folder dataset: too few classes for the batch', through: 'see-kit train (folder)', folder: 'fresh',
+    expect: /folder: .*folder-few has 4 training class\(es\), but a batch of train\.globalBatch=12 images with mPerClass=2 draws 6 different classes; lower train\.globalBatch to 8 or less, or add class folders/,
+    run: async (w, id) => train(w, configFile(w, id, { dataset: 'folder', dataRoot: await folderRoot(w, 'folder-few', () => undefined), train: { globalBatch: 12 } }), id),
+  },
+  {
+    input: 'folder dataset: a training class that is not there', through: 'see-kit train (folder)', folder: 'fresh',
+    expect: /folder: folder\.trainClasses names "c99", not a class folder of .*folder-list \(its classes: c00, c01, c02, c03, c04, c05, c06, c07\)/,
+    run: async (w, id) => train(w, configFile(w, id, { dataset: 'folder', dataRoot: await folderRoot(w, 'folder-list', () => undefined), folder: { trainClasses: ['c00', 'c01', 'c02', 'c99'] } }), id),
+  },
+  {
+    input: 'folder dataset: an image outside any class folder', through: 'see-kit train (folder)', folder: 'fresh',
+    expect: /folder: 1 image\(s\) directly in .*folder-loose, outside any class folder: .*folder-loose\/stray\.png; an image's class is the folder it is in/,
+    run: async (w, id) => onData(w, id, 'folder', await folderRoot(w, 'folder-loose', (d) => { writeFileSync(join(d, 'stray.png'), readFileSync(join(d, 'c00', '0.png'))); })),
   },
 ];

@@ -13,6 +13,7 @@ import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { runExperiment } from '../../lib/experiments/run_experiment';
 import { readSpecFile } from '../../lib/experiments/spec_merge';
 import { RunStoppedError } from '../../lib/train/stop_signal';
+import { writeClassFolders } from '../helpers/class_folders';
 
 export interface World {
   root: string;
@@ -99,6 +100,13 @@ export function glyphRoot(w: World, name: string, change: (images: string) => vo
   };
   copy(w.glyphData, root);
   change(join(root, 'glyphs', 'CUB_200_2011', 'images'));
+  return root;
+}
+
+/** A folder dataset under a new data root: 8 class folders (c00 ... c07) of 3 grey PNGs each; `change` then breaks something. */
+export async function folderRoot(w: World, name: string, change: (root: string) => void | Promise<void>): Promise<string> {
+  const root = await writeClassFolders(join(w.root, 'data', name), 8, 3);
+  await change(root);
   return root;
 }
 

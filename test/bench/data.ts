@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { makeGlyphs, readGlyphs } from '../../lib/data/glyphs';
+import { readFolder } from '../../lib/data/folder';
+import { GLYPH_CLASS_SPLIT, glyphImageDir, makeGlyphs } from '../../lib/data/glyphs';
 import { loadBatches } from '../../lib/data/loader';
 import { UniqueClassSampler, sequentialBatches } from '../../lib/data/sampler';
 import type { Sample } from '../../lib/data/split';
@@ -72,13 +73,13 @@ export const benchmark: Benchmark = {
 
       let root = join('data', 'glyphs');
       let numClasses = 400;
-      if (!existsSync(join(root, 'CUB_200_2011'))) {
+      if (!existsSync(glyphImageDir(root))) {
         root = join(dir, 'glyphs');
         mkdirSync(root);
         numClasses = 40;
         await makeGlyphs({ outDir: root, numClasses });
       }
-      const glyphs = readGlyphs(root, numClasses);
+      const glyphs = readFolder(glyphImageDir(root), GLYPH_CLASS_SPLIT, 'glyphs');
       const gs = new UniqueClassSampler({ labels: glyphs.train.map((s) => s.label), batchSize: 64, mPerClass: 2 });
       const batches = gs.epoch(0).slice(0, 20);
       const ipsG = await throughput(glyphs.train, batches, trainSpec('resnet50', 64), 2);

@@ -59,7 +59,7 @@ test('CLI: unknown row lists valid ones; missing data/weights say what to downlo
   assert.match(d.err.join('\n'), /dataset folder .*nodata\/CUB_200_2011 is missing: download CUB_200_2011\.tgz/);
   const l = capture();
   assert.equal(await main(['list', '--status', 'cited', '--dataset', 'sop'], l.io), 0);
-  assert.equal(l.out.at(-1), '13 rows');
+  assert.equal(l.out.at(-1), '10 rows'); // 13 before the 3 pretrained-only rows became evaluation-only trainable rows
 });
 
 test('CLI list: NSoftmax and ProxyNCA++ on R^512 and the seven Hyp rows are trainable; --losses lists the registry with every default\'s source', async () => {
@@ -67,9 +67,10 @@ test('CLI list: NSoftmax and ProxyNCA++ on R^512 and the seven Hyp rows are trai
   assert.equal(await main(['list', '--status', 'trainable', '--dataset', 'cub'], l.io), 0);
   assert.match(l.out.join('\n'), /^nsoftmax-r512-cub +trainable NSoftmax +R\^512 +cub +R@1 61\.3 R@2 73\.9 R@4 83\.5 +\[resnet50\.tv_in1k, normalized_softmax\]$/m);
   assert.match(l.out.join('\n'), /^proxyncapp-r512-cub +trainable ProxyNCA\+\+ +R\^512 .*\[resnet50\.tv_in1k, proxy_nca_pp\]$/m);
+  assert.match(l.out.join('\n'), /^vit-s-v384-cub +trainable ViT-S +V\^384 +cub +R@1 83\.1 R@2 90\.4 R@4 94\.4 +\[vit_small_patch16_224\.augreg_in21k_ft_in1k, evaluation only\]$/m);
   assert.match(l.out.join('\n'), /^hyp-dn384-cub +trainable Hyp +DN\^384 +cub +R@1 80\.9 R@2 87\.6 R@4 92\.4 +\[vit_small_patch16_224\.dino, hyp_contrastive\]$/m);
   assert.equal(l.out.filter((x) => / trainable Hyp /.test(x)).length, 7);
-  assert.equal(l.out.at(-1), '23 rows');
+  assert.equal(l.out.at(-1), '26 rows');
   const losses = capture();
   assert.equal(await main(['list', '--losses'], losses.io), 0);
   const text = losses.out.join('\n');
@@ -133,7 +134,7 @@ test('a demo run is a full RunSpec: glyph transforms, the registered demo backbo
   // the data moved: --data-root points evaluate at it, and a wrong one is named
   const moved = capture();
   assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--data-root', join(root, 'elsewhere')], moved.io), 1);
-  assert.match(moved.err.join('\n'), /elsewhere\/glyphs\/manifest\.json is missing/);
+  assert.match(moved.err.join('\n'), /elsewhere\/glyphs\/CUB_200_2011\/images is missing; build the benchmark/);
   const m = new RunDir(join(runs, 'demo-like')).readMetrics<{ last: { test: { recallAtK: Record<string, number>; nmi: number } } }>()!.last.test;
   assert.match(e.out[0], new RegExp(`checkpoint of epoch 0: R@1 ${(100 * m.recallAtK['1']).toFixed(1)} .*NMI ${(100 * m.nmi).toFixed(1)}`));
   // a run's config.json is itself a valid config file: the same run again, the same numbers

@@ -38,10 +38,10 @@ test('SEE rows carry the paper numbers of docs/official-recipe.md section 1 for 
   }
 });
 
-test('row counts: 7 backbones x 4 datasets x (SEE, Hyp, PA), NSoftmax and ProxyNCA++ on R^512 trainable; every other table row cited', () => {
-  assert.equal(listRows({ status: 'trainable' }).length, 7 * 4 * 3 + 2 * 4);
+test('row counts: 7 backbones x 4 datasets x (SEE, Hyp, PA), NSoftmax and ProxyNCA++ on R^512, the 3 pretrained-only rows trainable; every other table row cited', () => {
+  assert.equal(listRows({ status: 'trainable' }).length, 7 * 4 * 3 + 2 * 4 + 3 * 4);
   assert.equal(PAPER_TABLE.length, 29);
-  assert.equal(listRows({ status: 'cited' }).length, (29 - 7 - 7 - 2) * 4);
+  assert.equal(listRows({ status: 'cited' }).length, (29 - 7 - 7 - 2 - 3) * 4);
   assert.equal(listRows({ method: 'Hyp', status: 'trainable' }).length, 28, 'the 28 Hyp cells of the table');
   assert.equal(getRow('hyp-v384-cars').paper?.['1'], 86.5);
   for (const id of ['mic-r128-cub', 'xbm-r128-sop', 'htl-b512-inshop', 'irt_r-de128-sop', 'nsoftmax-r128-cub', 'ms-b512-cub']) {
@@ -115,6 +115,7 @@ test('every trainable row has a valid config, a backbone, a weight file, a datas
   for (const r of listRows({ status: 'trainable' })) {
     validateTrainConfig(trainConfigOf(r), r.id);
     assert.ok(r.backbone && r.weightsFile?.endsWith(`${r.backbone}.safetensors`) && r.datasetFolder, r.id);
+    if (r.evaluationOnly) continue; // nothing trains: no recipe (next test)
     for (const [k, v] of Object.entries(r.recipe ?? {})) assert.ok(v.reason.length > 10, `${r.id}.${k} has no reason`);
     assert.ok(r.head && r.head.reason.length > 10 && r.lossOptions && r.lossOptions.reason.length > 10, `${r.id}: head and loss options with reasons`);
     if (r.method === 'Hyp') assert.match(r.recipe!.lr.reason, r.arch === 'R^512' ? /^choice: no hyp_metric command for ResNet-50/ : /^hyp_metric README configs: python -m train --model/, r.id);
@@ -123,6 +124,19 @@ test('every trainable row has a valid config, a backbone, a weight file, a datas
   }
   assert.deepEqual(trainConfigOf(getRow('see-r512-cub')).lrDecay, { kind: 'step', stepEpochs: 5, gamma: 0.5 });
   assert.throws(() => trainConfigOf(getRow('irt_r-de128-cub')), /cited/);
+});
+
+test('the pretrained-only rows (DeiT-S De^384, DINO DN^384, ViT-S V^384): evaluation only, the l2_normalize head, the paper numbers', () => {
+  const rows = listRows({ status: 'trainable' }).filter((r) => r.evaluationOnly);
+  assert.deepEqual(rows.map((r) => r.id).sort(), ['cub', 'cars', 'sop', 'inshop'].flatMap((d) => [`deit-s-de384-${d}`, `dino-dn384-${d}`, `vit-s-v384-${d}`]).sort());
+  assert.deepEqual(['deit-s-de384-cub', 'dino-dn384-cub', 'vit-s-v384-cub'].map((id) => getRow(id).paper?.['1']), [70.6, 70.8, 83.1]);
+  for (const r of rows) {
+    assert.deepEqual([r.embeddingDim, r.loss, r.recipe], [384, undefined, undefined], r.id);
+    const spec = specFromRow(r.id);
+    assert.deepEqual([spec.head.name, spec.mode.name, spec.backbone, spec.embeddingDim, spec.weights], ['l2_normalize', 'evaluation_only', r.backbone, 384, 'pretrained'], r.id);
+  }
+  assert.match(getRow('vit-s-v384-sop').notes[0], /evaluation only: .*ViT-S\/16.*Stanford Online Products protocol/);
+  assert.deepEqual(specFromRow('dino-dn384-inshop').evalKs, [1, 10, 20, 30]);
 });
 
 test('unknown row ids list the valid ones; missing inputs name what to download and where', () => {

@@ -18,7 +18,7 @@ test('overrides: typed values, named choices reset to the new entry\'s defaults,
   assert.throws(() => applyOverrides(s, ['loss.options.n=0']), /loss "see_proxy_anchor": option n=0, expected an integer >= 1/);
   assert.throws(() => applyOverrides(s, ['loss.weight=2']), /unknown key "loss.weight"; expected loss.name, loss.options/);
   assert.throws(() => applyOverrides(s, ['mode.name=frozen']), /unknown training mode "frozen"; expected one of end_to_end/);
-  assert.throws(() => applyOverrides(s, ['dataset=imagenet']), /dataset "imagenet", expected one of cub, cars, sop, inshop, glyphs/);
+  assert.throws(() => applyOverrides(s, ['dataset=imagenet']), /dataset "imagenet", expected one of cub, cars, sop, inshop, glyphs, folder/);
   assert.throws(() => applyOverrides(s, ['backbone=resnet18']), /unknown backbone "resnet18"/);
   assert.throws(() => applyOverrides(s, ['evalMetrics=["recall","auc"]']), /evalMetrics \["recall","auc"\], expected a list of recall, mapAtR, nmi/);
 });
@@ -56,4 +56,30 @@ test("every trainable row's config.json reads back as the same spec (evaluate, r
   assert.deepEqual(applyOverrides(step, ['train.lrDecay={"kind":"cosine","minLrScale":0}']).train.lrDecay, { kind: 'cosine', minLrScale: 0 });
   assert.equal((applyOverrides(step, ['train.lrDecay.gamma=0.25']).train.lrDecay as { gamma: number }).gamma, 0.25);
   assert.throws(() => applyOverrides(step, ['train.lrDecay.gama=0.25']), /unknown key "train.lrDecay.gama"/);
+});
+
+test('train.frozenBackbone=true is mode frozen_backbone (override and JSON); a conflicting mode.name is named', () => {
+  const s = specFromRow('see-de128-cub');
+  assert.deepEqual(applyOverrides(s, ['train.frozenBackbone=true']).mode, { name: 'frozen_backbone', options: { views: 0, viewSeed: 0, initSeed: 0 } });
+  assert.equal(applyOverrides(s, ['train.frozenBackbone=true', 'mode.options.views=4']).mode.options.views, 4);
+  assert.equal(applyOverrides(s, ['train.frozenBackbone=true', 'train.frozenBackbone=false']).mode.name, 'end_to_end');
+  assert.throws(() => applyOverrides(s, ['train.frozenBackbone=yes']), /train\.frozenBackbone is "yes", expected true or false \(it sets mode\.name to frozen_backbone or end_to_end\)/);
+  const json = specFromJson({ row: 'see-de128-cub', train: { frozenBackbone: true, epochs: 3 }, mode: { options: { views: 2 } } }, 'f.json');
+  assert.deepEqual([json.mode.name, json.mode.options.views, json.train.epochs, 'frozenBackbone' in json.train], ['frozen_backbone', 2, 3, false]);
+  assert.throws(() => specFromJson({ train: { frozenBackbone: true }, mode: { name: 'end_to_end' } }, 'g.json'),
+    /g\.json: train\.frozenBackbone true means mode "frozen_backbone", but mode\.name is "end_to_end"; give one of them/);
+});
+
+test('the folder section: defaults filled in as it is merged, only for dataset "folder", read back from config.json', () => {
+  const base = defaultSpec();
+  const f = applyOverrides(base, ['dataset=folder', 'dataRoot=/photos', 'folder.trainClasses=0.7', 'folder.queryFraction=0.5']);
+  assert.deepEqual(f.folder, { trainClasses: 0.7, queryFraction: 0.5 });
+  assert.deepEqual(applyOverrides(base, ['dataset=folder']).folder, { trainClasses: 'firstHalf', queryFraction: null });
+  assert.deepEqual(applyOverrides(f, ['folder.trainClasses=["cat","dog"]']).folder, { trainClasses: ['cat', 'dog'], queryFraction: 0.5 });
+  assert.equal('folder' in applyOverrides(base, ['dataset=glyphs']), false, 'no folder key for other datasets');
+  assert.throws(() => applyOverrides(base, ['folder.trainClasses=lastHalf']), /a "folder" section is given, but dataset is "cub"; it splits a dataset "folder" only/);
+  assert.throws(() => applyOverrides(f, ['folder.trainClasses=2']), /override "folder\.trainClasses=2": folder\.trainClasses 2, expected "firstHalf", "lastHalf", a fraction/);
+  assert.throws(() => applyOverrides(f, ['folder.split=1']), /unknown key "folder\.split"/);
+  const stored = JSON.parse(JSON.stringify({ ...runInfoOf(f), train: f.train })) as unknown;
+  assert.deepEqual(specFromJson(stored, 'config.json', defaultSpec()), f);
 });

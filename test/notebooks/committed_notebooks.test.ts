@@ -1,5 +1,5 @@
 /**
- * The committed notebooks (notebooks/NN_name.ipynb): all eight are there, stored without outputs, on
+ * The committed notebooks (notebooks/NN_name.ipynb): all nine are there, stored without outputs, on
  * the tslab kernel, with a QUICK switch and a purpose/Inputs/Outputs header, and every code cell
  * that imports the kit goes through the `see-kit` package link (a relative ../lib import fails in tslab) and
  * takes only what the public surface (lib/index.ts) exports.
@@ -12,9 +12,9 @@ import { checkSource, formatFindings, joinText } from '../../scripts/notebooks/n
 import { readNotebook } from '../../scripts/notebooks/check_notebooks';
 
 const DIR = join(__dirname, '..', '..', 'notebooks');
-const EXPECTED = ['00_setup', '01_data', '02_see_geometry', '03_losses', '04_train_glyphs', '05_norm_angle_statistics', '06_table_rows', '07_ablations'];
+const EXPECTED = ['00_setup', '01_data', '02_see_geometry', '03_losses', '04_train_glyphs', '05_norm_angle_statistics', '06_table_rows', '07_ablations', '08_frozen_features'];
 
-test('the eight notebooks exist and pass the source check', () => {
+test('the nine notebooks exist and pass the source check', () => {
   const files = readdirSync(DIR).filter((f) => /^\d\d_\w+\.ipynb$/.test(f)).sort();
   assert.deepEqual(files.map((f) => f.replace(/\.ipynb$/, '')), EXPECTED);
   const problems = files.flatMap((f) => formatFindings(f, checkSource(readNotebook(join(DIR, f)))));

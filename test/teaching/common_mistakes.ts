@@ -31,4 +31,6 @@ export const COMMON_MISTAKES: [string, string, string, string][] = [
     'function syntheticPairCosine(c: number, n: number): number {\n  return -1 / n;\n}'],
   ['07_ablations', '07.2', 'a last row equal to the sum of the others, not minus it',
     'function randomCoefficientsByHand(n: number, random: SeededRandom): number[][] {\n  const rows: number[][] = [];\n  for (let i = 0; i < n; i++) rows.push(Array.from({ length: n + 1 }, () => Math.fround(random.normal())));\n  rows.push(Array.from({ length: n + 1 }, (_, j) => rows.reduce((s, row) => s + row[j], 0)));\n  return rows;\n}'],
+  ['08_frozen_features', '08.2', 'the unbiased variance (divided by F - 1) in the LayerNorm',
+    'function headByHand(features: number[][], kernel: number[][], bias: number[]): number[][] {\n  return features.map((f) => {\n    const mean = f.reduce((s, v) => s + v, 0) / f.length;\n    const variance = f.reduce((s, v) => s + (v - mean) ** 2, 0) / (f.length - 1);\n    const x = f.map((v) => (v - mean) / Math.sqrt(variance + 1e-5));\n    const y = bias.map((b, e) => x.reduce((s, v, k) => s + v * kernel[k][e], b));\n    const norm = Math.sqrt(y.reduce((s, v) => s + v * v, 0));\n    return y.map((v) => v / norm);\n  });\n}'],
 ];
