@@ -21,8 +21,13 @@ export interface OptionSpec {
 export type OptionSchema = Readonly<Record<string, OptionSpec>>;
 export type OptionValues = Record<string, OptionValue>;
 
-type ValueOf<O extends OptionSpec> = OptionSpec['type'] extends O['type'] ? OptionValue // a schema not known in detail
-  : O['type'] extends readonly (infer T)[] ? T : O['type'] extends 'boolean' ? boolean : number;
+type ValueOf<O extends OptionSpec> = OptionSpec['type'] extends O['type']
+  ? OptionValue // a schema not known in detail
+  : O['type'] extends readonly (infer T)[]
+    ? T
+    : O['type'] extends 'boolean'
+      ? boolean
+      : number;
 /** The typed values of a schema (what a factory receives). */
 export type ValuesOf<S extends OptionSchema> = { [K in keyof S]: ValueOf<S[K]> };
 
@@ -84,8 +89,12 @@ export function entryOf<E>(registry: Readonly<Record<string, E>>, kind: string, 
 }
 
 /** `name` with the entry's defaults and `given` over them, every value checked. */
-export function resolveNamed<N extends string>(registry: Readonly<Record<N, { options: OptionSchema }>>, kind: string, name: string,
-  given: Readonly<Record<string, unknown>> = {}): NamedOptions<N> {
+export function resolveNamed<N extends string>(
+  registry: Readonly<Record<N, { options: OptionSchema }>>,
+  kind: string,
+  name: string,
+  given: Readonly<Record<string, unknown>> = {},
+): NamedOptions<N> {
   const entry = entryOf<{ options: OptionSchema }>(registry, kind, name);
   return { name: name as N, options: resolveOptions(entry.options, given, `${kind} "${name}"`) };
 }

@@ -129,7 +129,9 @@ export class SeededRandom {
   setState(state: readonly number[]): void {
     const n = this.s.length + 1;
     if (state.length !== n || !state.every((v) => Number.isInteger(v)) || !(state[n - 1] >= 0 && state[n - 1] < LANES)) {
-      throw new Error(`SeededRandom.setState: expected ${n} integers (a, b, c, d of ${LANES} sfc32 lanes and of the tail generator, then the next lane in [0, ${LANES})), got [${state.join(', ')}]`);
+      throw new Error(
+        `SeededRandom.setState: expected ${n} integers (a, b, c, d of ${LANES} sfc32 lanes and of the tail generator, then the next lane in [0, ${LANES})), got [${state.join(', ')}]`,
+      );
     }
     this.s.set(state.slice(0, n - 1).map((v) => v | 0));
     this.lane = state[n - 1];
@@ -241,8 +243,10 @@ export function hashSeed(...keys: number[]): number {
     h ^= x;
     h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) >>> 0;
   }
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }

@@ -29,8 +29,12 @@ export async function assembleKernels(wat = KERNELS_WAT): Promise<Uint8Array> {
 }
 
 /** the generated TypeScript module for these bytes */
-export function kernelsModuleSource(bytes: Uint8Array, wat = KERNELS_WAT, exportName = 'EXPANSION_KERNELS_WASM_BASE64',
-  checkedBy = 'test/method/kernels.test.ts'): string {
+export function kernelsModuleSource(
+  bytes: Uint8Array,
+  wat = KERNELS_WAT,
+  exportName = 'EXPANSION_KERNELS_WASM_BASE64',
+  checkedBy = 'test/method/kernels.test.ts',
+): string {
   const b64 = Buffer.from(bytes).toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 100) lines.push(`  '${b64.slice(i, i + 100)}'`);
@@ -47,10 +51,16 @@ async function main(): Promise<void> {
   writeFileSync(KERNELS_TS, kernelsModuleSource(bytes));
   console.log(`wrote ${KERNELS_TS} (${bytes.length} bytes of wasm)`);
   const heap = await assembleKernels(HEAP_KERNELS_WAT);
-  writeFileSync(HEAP_KERNELS_TS, kernelsModuleSource(heap, HEAP_KERNELS_WAT, 'HEAP_KERNELS_WASM_BASE64', 'test/backend/heap_kernels.test.ts'));
+  writeFileSync(
+    HEAP_KERNELS_TS,
+    kernelsModuleSource(heap, HEAP_KERNELS_WAT, 'HEAP_KERNELS_WASM_BASE64', 'test/backend/heap_kernels.test.ts'),
+  );
   console.log(`wrote ${HEAP_KERNELS_TS} (${heap.length} bytes of wasm)`);
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => { console.error(e); process.exit(1); });
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

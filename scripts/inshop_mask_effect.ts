@@ -72,11 +72,23 @@ async function main(): Promise<void> {
     return (r.recall ?? []).map((x) => Math.round(x.recall * 1e4) / 100);
   };
   const [plain, masked] = [await run(false), await run(true)];
-  console.log(JSON.stringify({
-    script: 'inshop_mask_effect', date: new Date().toISOString(), noise, seed, dim, queries: QUERIES, gallery: GALLERY, items: ITEMS,
-    queriesWhoseMaskedItemIsTheSameItem: sameItemAtSameIndex, ks, recallPercent: plain, recallPercentMasked: masked,
-    maskedMinusPlain: masked.map((v, i) => Math.round((v - plain[i]) * 100) / 100),
-  }));
+  console.log(
+    JSON.stringify({
+      script: 'inshop_mask_effect',
+      date: new Date().toISOString(),
+      noise,
+      seed,
+      dim,
+      queries: QUERIES,
+      gallery: GALLERY,
+      items: ITEMS,
+      queriesWhoseMaskedItemIsTheSameItem: sameItemAtSameIndex,
+      ks,
+      recallPercent: plain,
+      recallPercentMasked: masked,
+      maskedMinusPlain: masked.map((v, i) => Math.round((v - plain[i]) * 100) / 100),
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const outDir = process.argv[2] ?? join(__dirname, '..', 'data', 'glyphs');
   const t0 = Date.now();
   const s = await makeGlyphs({ outDir });
-  console.log(`glyphs: ${s.classes.length} classes x ${s.fonts.length} fonts -> ${s.images} images in ${outDir} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `glyphs: ${s.classes.length} classes x ${s.fonts.length} fonts -> ${s.images} images in ${outDir} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 }
 
 main().catch((e) => {

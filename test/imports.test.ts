@@ -14,7 +14,9 @@ test('tfjs, sharp, arquero and plotly.js load from CommonJS as in a notebook cel
   await initBackend('cpu', { quiet: true });
   assert.deepEqual(await tf.tensor([1, 2]).add(1).array(), [2, 3]);
 
-  const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#ff0000' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#ff0000' } })
+    .png()
+    .toBuffer();
   const meta = await sharp(png).metadata();
   assert.equal(meta.width, 4);
   assert.equal(meta.height, 3);
@@ -30,9 +32,25 @@ test('tfjs, sharp, arquero and plotly.js load from CommonJS as in a notebook cel
 
 test('lib/index is the narrow public surface: one import gives a notebook everything it runs', async () => {
   const kit = await import('../lib');
-  for (const name of ['initBackend', 'referenceExpansion', 'sphericalExpansion', 'createLoss', 'SeeProxyAnchorLoss', 'evaluate',
-    'readCub', 'createEmbeddingModel', 'train', 'buildRun', 'runExperiment', 'applyOverrides', 'demoSpec', 'listRows', 'showPlot',
-    'readToHost', 'StopSignals']) {
+  for (const name of [
+    'initBackend',
+    'referenceExpansion',
+    'sphericalExpansion',
+    'createLoss',
+    'SeeProxyAnchorLoss',
+    'evaluate',
+    'readCub',
+    'createEmbeddingModel',
+    'train',
+    'buildRun',
+    'runExperiment',
+    'applyOverrides',
+    'demoSpec',
+    'listRows',
+    'showPlot',
+    'readToHost',
+    'StopSignals',
+  ]) {
     assert.equal(typeof (kit as Record<string, unknown>)[name], 'function', name);
   }
   const names = Object.keys(kit);

@@ -8,14 +8,19 @@ import { join } from 'node:path';
 import { ESLint } from 'eslint';
 
 const ROOT = join(__dirname, '..');
-const SOURCE = "import { tf } from './tf';\nexport function first(t: tf.Tensor): number {\n  return t.dataSync()[0] + (t.arraySync() as number[])[0];\n}\n";
+const SOURCE =
+  "import { tf } from './tf';\nexport function first(t: tf.Tensor): number {\n  return t.dataSync()[0] + (t.arraySync() as number[])[0];\n}\n";
 
 async function ruleIds(file: string): Promise<string[]> {
   const eslint = new ESLint({
     cwd: ROOT,
     overrideConfig: {
       languageOptions: { parserOptions: { projectService: false } },
-      rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off', '@typescript-eslint/await-thenable': 'off' },
+      rules: {
+        '@typescript-eslint/no-floating-promises': 'off',
+        '@typescript-eslint/no-misused-promises': 'off',
+        '@typescript-eslint/await-thenable': 'off',
+      },
     },
   });
   const [result] = await eslint.lintText(SOURCE, { filePath: join(ROOT, file) });

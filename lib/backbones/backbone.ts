@@ -27,7 +27,10 @@ export class Backbone {
   readonly keyMap: KeyMap;
   readonly featureDim: number;
 
-  constructor(readonly entry: BackboneEntry, options: BackboneOptions = {}) {
+  constructor(
+    readonly entry: BackboneEntry,
+    options: BackboneOptions = {},
+  ) {
     const arch = entry.architecture;
     this.keyMap = keyMapOf(arch);
     const bnMode = options.batchNorm ?? 'frozen-stats';
@@ -35,7 +38,11 @@ export class Backbone {
     const isBn = (k: string): boolean => /(^|\.)(bn\d|downsample\.1)\.(weight|bias)$/.test(k);
     const trainable = (s: ParamSpec): boolean =>
       arch.family === 'resnet' ? !(bnMode === 'frozen' && isBn(s.key)) : !(freezePatch && s.key.startsWith('patch_embed.'));
-    this.params = new ParamStore(this.keyMap.entries.map((e) => e.spec), trainable, options.seed ?? 0);
+    this.params = new ParamStore(
+      this.keyMap.entries.map((e) => e.spec),
+      trainable,
+      options.seed ?? 0,
+    );
     this.featureDim = featureDimOf(entry);
   }
 

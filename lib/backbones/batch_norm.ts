@@ -36,15 +36,22 @@ export const batchNormFrozen = tf.op({
  * is freed as soon as these are computed: tfjs's tape would keep every layer's dy until the whole
  * backward pass ends, as much memory again as the activations.
  */
-export function batchNormFrozenFused(x: tf.Tensor4D, runningMean: tf.Tensor1D, runningVar: tf.Tensor1D, weight: tf.Tensor1D,
-  bias: tf.Tensor1D, options: { relu: boolean; residual?: tf.Tensor4D }, eps: number = BN_EPS): tf.Tensor4D {
+export function batchNormFrozenFused(
+  x: tf.Tensor4D,
+  runningMean: tf.Tensor1D,
+  runningVar: tf.Tensor1D,
+  weight: tf.Tensor1D,
+  bias: tf.Tensor1D,
+  options: { relu: boolean; residual?: tf.Tensor4D },
+  eps: number = BN_EPS,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const scale = tf.mul(weight, tf.rsqrt(tf.add(runningVar, eps))); // [C]
     const shift = tf.sub(bias, tf.mul(runningMean, scale)); // [C]
     const axes = [0, 1, 2];
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xi, sc, sh] = args as tf.Tensor[];
-      const residual = options.residual ? args[3] as tf.Tensor : undefined;
+      const residual = options.residual ? (args[3] as tf.Tensor) : undefined;
       const save = args[args.length - 1] as tf.GradSaveFunc;
       let y = tf.add(tf.mul(xi, sc), sh); // [B, H, W, C]
       if (residual) y = tf.add(y, residual);

@@ -10,7 +10,14 @@
 import { tf } from '../tf';
 
 function explicitPad(p: number): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
-  return p > 0 ? [[0, 0], [p, p], [p, p], [0, 0]] : 'valid';
+  return p > 0
+    ? [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ]
+    : 'valid';
 }
 
 /**
@@ -21,8 +28,14 @@ function explicitPad(p: number): 'valid' | [[number, number], [number, number], 
  * `inputGradient: false` (a first layer on images) skips dL/dx, returning zeros.
  */
 export const conv2dTorch = tf.op({
-  conv2dTorch_(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, stride: number, padding: number,
-    inputGradient = true): tf.Tensor4D {
+  conv2dTorch_(
+    x: tf.Tensor4D,
+    kernel: tf.Tensor4D,
+    bias: tf.Tensor1D | null,
+    stride: number,
+    padding: number,
+    inputGradient = true,
+  ): tf.Tensor4D {
     const pad = explicitPad(padding);
     const conv = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xi, k] = args as tf.Tensor4D[];
@@ -33,9 +46,15 @@ export const conv2dTorch = tf.op({
           const attrs = { strides: [stride, stride], pad, dataFormat: 'NHWC' };
           const grads = tf.tidy(() => [
             inputGradient
-              ? tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: sk }, { ...attrs, inputShape: sx.shape } as unknown as tf.NamedAttrMap) as tf.Tensor
+              ? (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: sk }, {
+                  ...attrs,
+                  inputShape: sx.shape,
+                } as unknown as tf.NamedAttrMap) as tf.Tensor)
               : tf.zerosLike(sx),
-            tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy }, { ...attrs, filterShape: sk.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy }, {
+              ...attrs,
+              filterShape: sk.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
           ]);
           dy.dispose(); // only this node reads it
           return grads;

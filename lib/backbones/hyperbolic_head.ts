@@ -13,13 +13,25 @@ import { OrthogonalLinear } from './orthogonal_linear';
 
 export const HYPERBOLIC_OPTIONS = {
   c: { default: 0.1, type: 'number', min: 0, source: 'hyp_metric train.py default --hyp_c 0.1 (README: 0 for the sphere version)' },
-  clipR: { default: 2.3, type: 'number', min: 0, source: 'hyp_metric train.py default --clip_r 2.3 (feature clipping, Guo et al. 2021); 0 turns clipping off, as its README intends for --clip_r 0' },
+  clipR: {
+    default: 2.3,
+    type: 'number',
+    min: 0,
+    source:
+      'hyp_metric train.py default --clip_r 2.3 (feature clipping, Guo et al. 2021); 0 turns clipping off, as its README intends for --clip_r 0',
+  },
 } as const satisfies OptionSchema;
 
 export class HyperbolicHead extends OrthogonalLinear implements Head {
   readonly geometry: EmbeddingGeometry;
 
-  constructor(featureDim: number, embeddingDim: number, readonly c: number, readonly clipR: number, seed = 0) {
+  constructor(
+    featureDim: number,
+    embeddingDim: number,
+    readonly c: number,
+    readonly clipR: number,
+    seed = 0,
+  ) {
     if (!(c >= 0) || !(clipR >= 0)) throw new Error(`HyperbolicHead: c=${c}, clipR=${clipR}, expected both >= 0`);
     super(featureDim, embeddingDim, seed);
     this.geometry = geometryOf(c);

@@ -11,6 +11,14 @@ export { HEADS, DEFAULT_HEAD, resolveHead, createHead, type HeadName, type HeadS
 export { headEntry, type Head, type HeadContext, type HeadEntry } from './head_entry';
 export { orthogonalMatrix } from './orthogonal';
 export { normalizeImages } from './preprocess';
-export { listBackbones, getBackboneEntry, keyMapOf, WEIGHTS_DIR, type BackboneEntry, type Preprocessing, type Architecture } from './registry';
+export {
+  listBackbones,
+  getBackboneEntry,
+  keyMapOf,
+  WEIGHTS_DIR,
+  type BackboneEntry,
+  type Preprocessing,
+  type Architecture,
+} from './registry';
 export { Backbone, createBackbone, type BackboneOptions } from './backbone';
 export { BackboneEmbeddingModel, createEmbeddingModel, type ModelOptions } from './model';

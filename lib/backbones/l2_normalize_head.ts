@@ -7,9 +7,14 @@ import { tf } from '../tf';
 import { headEntry, type Head } from './head_entry';
 
 export class L2NormalizeHead implements Head {
-  constructor(readonly featureDim: number, readonly embeddingDim: number) {
+  constructor(
+    readonly featureDim: number,
+    readonly embeddingDim: number,
+  ) {
     if (embeddingDim !== featureDim) {
-      throw new Error(`head "l2_normalize" keeps the backbone's ${featureDim}-d features: embeddingDim must be ${featureDim}, got ${embeddingDim}`);
+      throw new Error(
+        `head "l2_normalize" keeps the backbone's ${featureDim}-d features: embeddingDim must be ${featureDim}, got ${embeddingDim}`,
+      );
     }
   }
 
@@ -30,8 +35,8 @@ export class L2NormalizeHead implements Head {
 }
 
 export const L2_NORMALIZE = headEntry({
-  title: 'no parameters: the backbone\'s features L2-normalised (embeddingDim = feature size)',
-  reference: 'the paper\'s off-the-shelf rows (DeiT-S De^384, DINO DN^384, ViT-S V^384): pretrained features without metric training',
+  title: "no parameters: the backbone's features L2-normalised (embeddingDim = feature size)",
+  reference: "the paper's off-the-shelf rows (DeiT-S De^384, DINO DN^384, ViT-S V^384): pretrained features without metric training",
   options: {},
   create: (c) => new L2NormalizeHead(c.featureDim, c.embeddingDim),
 });

@@ -30,14 +30,15 @@ function layerNormOp(eps: number, affine: boolean) {
     return {
       value,
       // in a tidy: the tape runs a customGrad's gradFunc outside any scope of its own
-      gradFunc: (dy: tf.Tensor, [sx, sm, sr, sw]: Array<tf.Tensor | undefined>) => tf.tidy(() => {
-        const axis = sx!.rank - 1;
-        const lead = Array.from({ length: axis }, (_, i) => i);
-        const xhat = tf.mul(tf.sub(sx!, sm!), sr!); // [..., D]
-        const g = sw ? tf.mul(dy, sw) : dy; // [..., D]
-        const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), axis, true))), sr!);
-        return sw ? [dx, tf.sum(tf.mul(dy, xhat), lead), tf.sum(dy, lead)] : [dx];
-      }),
+      gradFunc: (dy: tf.Tensor, [sx, sm, sr, sw]: Array<tf.Tensor | undefined>) =>
+        tf.tidy(() => {
+          const axis = sx!.rank - 1;
+          const lead = Array.from({ length: axis }, (_, i) => i);
+          const xhat = tf.mul(tf.sub(sx!, sm!), sr!); // [..., D]
+          const g = sw ? tf.mul(dy, sw) : dy; // [..., D]
+          const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), axis, true))), sr!);
+          return sw ? [dx, tf.sum(tf.mul(dy, xhat), lead), tf.sum(dy, lead)] : [dx];
+        }),
     };
   });
 }

@@ -21,10 +21,11 @@ const plain = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     value: tf.matMul(a, b), // [..., M, N]
     // a tidy: the tape runs a customGrad's gradFunc outside any scope, so the transposes would
     // otherwise live until the end of the backward pass
-    gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-      const [sa, sb] = saved;
-      return [tf.matMul(g, swapLast(sb)), tf.matMul(swapLast(sa), g)]; // [..., M, K], [..., K, N]
-    }),
+    gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sa, sb] = saved;
+        return [tf.matMul(g, swapLast(sb)), tf.matMul(swapLast(sa), g)]; // [..., M, K], [..., K, N]
+      }),
   };
 });
 

@@ -16,11 +16,12 @@ const gelu = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   return {
     value: tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))),
     // in a tidy: the tape runs a customGrad's gradFunc outside any scope of its own
-    gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.tidy(() => {
-      const cdf = tf.mul(tf.add(tf.erf(tf.mul(sx, Math.SQRT1_2)), 1), 0.5);
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-      return tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)));
-    }),
+    gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const cdf = tf.mul(tf.add(tf.erf(tf.mul(sx, Math.SQRT1_2)), 1), 0.5);
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return tf.mul(dy, tf.add(cdf, tf.mul(sx, pdf)));
+      }),
   };
 });
 

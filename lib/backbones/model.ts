@@ -29,7 +29,11 @@ export interface ModelRecipe {
 export class BackboneEmbeddingModel implements EmbeddingModel {
   readonly embeddingDim: number;
 
-  constructor(readonly backbone: Backbone, readonly head: Head, readonly recipe?: ModelRecipe) {
+  constructor(
+    readonly backbone: Backbone,
+    readonly head: Head,
+    readonly recipe?: ModelRecipe,
+  ) {
     if (head.featureDim !== backbone.featureDim) {
       throw new Error(`head expects ${head.featureDim}-d features, backbone ${backbone.entry.name} gives ${backbone.featureDim}`);
     }
@@ -86,7 +90,11 @@ export function createEmbeddingModel(name: string, options: ModelOptions): Backb
   }
   let head: Head;
   try {
-    head = createHead(options.head ?? { name: 'normalized_linear' }, { featureDim: backbone.featureDim, embeddingDim: options.embeddingDim, seed: options.seed ?? 0 });
+    head = createHead(options.head ?? { name: 'normalized_linear' }, {
+      featureDim: backbone.featureDim,
+      embeddingDim: options.embeddingDim,
+      seed: options.seed ?? 0,
+    });
   } catch (err) {
     backbone.dispose();
     throw err;

@@ -35,7 +35,8 @@ export function orthogonalMatrix(rows: number, cols: number, seed: number): Floa
   const out = new Float32Array(rows * cols);
   for (let j = 0; j < k; j++) {
     for (let i = 0; i < n; i++) {
-      if (tall) out[i * cols + j] = q[j][i]; // column j
+      if (tall)
+        out[i * cols + j] = q[j][i]; // column j
       else out[j * cols + i] = q[j][i]; // row j
     }
   }

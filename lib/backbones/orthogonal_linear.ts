@@ -13,7 +13,11 @@ export class OrthogonalLinear {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
 
-  constructor(readonly featureDim: number, readonly embeddingDim: number, seed: number) {
+  constructor(
+    readonly featureDim: number,
+    readonly embeddingDim: number,
+    seed: number,
+  ) {
     const w = orthogonalMatrix(featureDim, embeddingDim, seed); // [D, E]
     this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(w, [featureDim, embeddingDim]), true));
     this.bias = tf.tidy(() => tf.variable(tf.zeros([embeddingDim]), true));
@@ -30,7 +34,10 @@ export class OrthogonalLinear {
 
   /** `kernel` [featureDim, embeddingDim] (torch's Linear weight transposed) and `bias` [embeddingDim] */
   namedWeights(): Map<string, tf.Tensor> {
-    return new Map<string, tf.Tensor>([['kernel', this.kernel], ['bias', this.bias]]);
+    return new Map<string, tf.Tensor>([
+      ['kernel', this.kernel],
+      ['bias', this.bias],
+    ]);
   }
 
   dispose(): void {

@@ -69,8 +69,7 @@ export class ParamStore {
       const n = shape.reduce((x, y) => x * y, 1);
       const init = spec.init;
       const values =
-        init.kind === 'normal' ? seededNormal(n, seed * 100003 + i + 1, init.std)
-        : new Float32Array(n).fill(init.kind === 'ones' ? 1 : 0);
+        init.kind === 'normal' ? seededNormal(n, seed * 100003 + i + 1, init.std) : new Float32Array(n).fill(init.kind === 'ones' ? 1 : 0);
       const isTrainable = spec.role === 'weight' && trainable(spec);
       const initial = tf.tensor(values, shape, 'float32');
       this.vars.set(spec.key, tf.variable(initial, isTrainable));

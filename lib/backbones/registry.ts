@@ -19,9 +19,7 @@ export interface Preprocessing {
   cropPct: number;
 }
 
-export type Architecture =
-  | { family: 'resnet'; config: ResNetConfig }
-  | { family: 'vit'; config: ViTConfig; checkpoint: 'timm' | 'dino' };
+export type Architecture = { family: 'resnet'; config: ResNetConfig } | { family: 'vit'; config: ViTConfig; checkpoint: 'timm' | 'dino' };
 
 export interface BackboneEntry {
   name: string;
@@ -47,27 +45,51 @@ const TINY_VIT: ViTConfig = { imgSize: 32, patchSize: 8, embedDim: 16, depth: 2,
 const TINY_PRE: Preprocessing = { ...IMAGENET, inputSize: 32, interpolation: 'bicubic', cropPct: 1 };
 
 const ENTRIES: BackboneEntry[] = [
-  entry('resnet50.tv_in1k', { family: 'resnet', config: RESNET50 },
+  entry(
+    'resnet50.tv_in1k',
+    { family: 'resnet', config: RESNET50 },
     { ...IMAGENET, inputSize: 224, interpolation: 'bilinear', cropPct: 0.875 },
-    'https://huggingface.co/timm/resnet50.tv_in1k/resolve/main/model.safetensors'),
-  entry('deit_small_distilled_patch16_224.fb_in1k', { family: 'vit', config: { ...VIT_SMALL_16, distilled: true }, checkpoint: 'timm' },
+    'https://huggingface.co/timm/resnet50.tv_in1k/resolve/main/model.safetensors',
+  ),
+  entry(
+    'deit_small_distilled_patch16_224.fb_in1k',
+    { family: 'vit', config: { ...VIT_SMALL_16, distilled: true }, checkpoint: 'timm' },
     { ...IMAGENET, inputSize: 224, interpolation: 'bicubic', cropPct: 0.875 },
-    'https://huggingface.co/timm/deit_small_distilled_patch16_224.fb_in1k/resolve/main/model.safetensors'),
-  entry('vit_small_patch16_224.augreg_in21k_ft_in1k', { family: 'vit', config: VIT_SMALL_16, checkpoint: 'timm' },
+    'https://huggingface.co/timm/deit_small_distilled_patch16_224.fb_in1k/resolve/main/model.safetensors',
+  ),
+  entry(
+    'vit_small_patch16_224.augreg_in21k_ft_in1k',
+    { family: 'vit', config: VIT_SMALL_16, checkpoint: 'timm' },
     { ...INCEPTION, inputSize: 224, interpolation: 'bicubic', cropPct: 0.9 },
-    'https://huggingface.co/timm/vit_small_patch16_224.augreg_in21k_ft_in1k/resolve/main/model.safetensors'),
-  entry('vit_small_patch16_224.dino', { family: 'vit', config: VIT_SMALL_16, checkpoint: 'dino' },
+    'https://huggingface.co/timm/vit_small_patch16_224.augreg_in21k_ft_in1k/resolve/main/model.safetensors',
+  ),
+  entry(
+    'vit_small_patch16_224.dino',
+    { family: 'vit', config: VIT_SMALL_16, checkpoint: 'dino' },
     { ...IMAGENET, inputSize: 224, interpolation: 'bicubic', cropPct: 0.9 },
-    'https://huggingface.co/timm/vit_small_patch16_224.dino/resolve/main/model.safetensors'),
+    'https://huggingface.co/timm/vit_small_patch16_224.dino/resolve/main/model.safetensors',
+  ),
   // the demo's small network for 32 px glyphs (`npm run demo`), always trained from scratch
-  entry('resnet_small.demo', { family: 'resnet', config: { stemWidth: 16, planes: [8, 16, 32, 32], depths: [1, 1, 1, 1] } },
-    { ...INCEPTION, inputSize: 32, interpolation: 'bilinear', cropPct: 1 }, 'no pretrained weights: trained from scratch (weights "none")'),
+  entry(
+    'resnet_small.demo',
+    { family: 'resnet', config: { stemWidth: 16, planes: [8, 16, 32, 32], depths: [1, 1, 1, 1] } },
+    { ...INCEPTION, inputSize: 32, interpolation: 'bilinear', cropPct: 1 },
+    'no pretrained weights: trained from scratch (weights "none")',
+  ),
   // tiny variants: the same code, the weights of scripts/torch_parity.py
-  entry('resnet_tiny.test', { family: 'resnet', config: { stemWidth: 8, planes: [2, 4, 4, 8], depths: [2, 1, 1, 1] } },
-    { ...TINY_PRE, inputSize: 48, interpolation: 'bilinear' }, 'scripts/torch_parity.py'),
+  entry(
+    'resnet_tiny.test',
+    { family: 'resnet', config: { stemWidth: 8, planes: [2, 4, 4, 8], depths: [2, 1, 1, 1] } },
+    { ...TINY_PRE, inputSize: 48, interpolation: 'bilinear' },
+    'scripts/torch_parity.py',
+  ),
   entry('vit_tiny_patch8_32.test', { family: 'vit', config: TINY_VIT, checkpoint: 'timm' }, TINY_PRE, 'scripts/torch_parity.py'),
-  entry('deit_tiny_distilled_patch8_32.test', { family: 'vit', config: { ...TINY_VIT, distilled: true }, checkpoint: 'timm' }, TINY_PRE,
-    'scripts/torch_parity.py'),
+  entry(
+    'deit_tiny_distilled_patch8_32.test',
+    { family: 'vit', config: { ...TINY_VIT, distilled: true }, checkpoint: 'timm' },
+    TINY_PRE,
+    'scripts/torch_parity.py',
+  ),
   entry('vit_tiny_patch8_32.dino_test', { family: 'vit', config: TINY_VIT, checkpoint: 'dino' }, TINY_PRE, 'scripts/torch_parity.py'),
 ];
 

@@ -27,7 +27,13 @@ export function resnetFeatureDim(cfg: ResNetConfig): number {
 }
 
 function convSpec(key: string, out: number, inp: number, k: number): ParamSpec {
-  return { key, torchShape: [out, inp, k, k], transform: 'conv_oihw_to_hwio', init: { kind: 'normal', std: Math.sqrt(2 / (inp * k * k)) }, role: 'weight' };
+  return {
+    key,
+    torchShape: [out, inp, k, k],
+    transform: 'conv_oihw_to_hwio',
+    init: { kind: 'normal', std: Math.sqrt(2 / (inp * k * k)) },
+    role: 'weight',
+  };
 }
 
 function bnSpecs(prefix: string, c: number): ParamSpec[] {
@@ -39,7 +45,14 @@ function bnSpecs(prefix: string, c: number): ParamSpec[] {
   ];
 }
 
-interface BlockShape { prefix: string; inp: number; width: number; out: number; stride: number; downsample: boolean }
+interface BlockShape {
+  prefix: string;
+  inp: number;
+  width: number;
+  out: number;
+  stride: number;
+  downsample: boolean;
+}
 
 function blockShapes(cfg: ResNetConfig): BlockShape[] {
   const blocks: BlockShape[] = [];
@@ -62,7 +75,8 @@ export function resnetSpecs(cfg: ResNetConfig): ParamSpec[] {
     specs.push(convSpec(`${b.prefix}.conv1.weight`, b.width, b.inp, 1), ...bnSpecs(`${b.prefix}.bn1`, b.width));
     specs.push(convSpec(`${b.prefix}.conv2.weight`, b.width, b.width, 3), ...bnSpecs(`${b.prefix}.bn2`, b.width));
     specs.push(convSpec(`${b.prefix}.conv3.weight`, b.out, b.width, 1), ...bnSpecs(`${b.prefix}.bn3`, b.out));
-    if (b.downsample) specs.push(convSpec(`${b.prefix}.downsample.0.weight`, b.out, b.inp, 1), ...bnSpecs(`${b.prefix}.downsample.1`, b.out));
+    if (b.downsample)
+      specs.push(convSpec(`${b.prefix}.downsample.0.weight`, b.out, b.inp, 1), ...bnSpecs(`${b.prefix}.downsample.1`, b.out));
   }
   return specs;
 }

@@ -51,7 +51,8 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Map<st
   if (headerLen > bytes.byteLength - 8) {
     throw new Error(`${source}: header length ${headerLen} exceeds the file (${bytes.byteLength} bytes); not a safetensors file?`);
   }
-  if (headerLen > MAX_HEADER_BYTES) throw new Error(`${source}: header length ${headerLen} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
+  if (headerLen > MAX_HEADER_BYTES)
+    throw new Error(`${source}: header length ${headerLen} is over the format's limit of ${MAX_HEADER_BYTES} bytes`);
   let header: Record<string, { dtype?: unknown; shape?: unknown; data_offsets?: unknown }>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
@@ -86,7 +87,9 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Map<st
       );
     }
     if (end > dataLen) {
-      throw new Error(`${source}: tensor "${name}" ends at byte ${end} of the data section, which has only ${dataLen} bytes: the file is truncated`);
+      throw new Error(
+        `${source}: tensor "${name}" ends at byte ${end} of the data section, which has only ${dataLen} bytes: the file is truncated`,
+      );
     }
     ranges.push([begin, end, name]);
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
@@ -127,7 +130,8 @@ export function encodeSafetensors(tensors: Map<string, { shape: number[]; data: 
   for (const name of names) {
     const t = tensors.get(name)!;
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`encodeSafetensors: "${name}" has shape ${JSON.stringify(t.shape)} but ${t.data.length} values`);
+    if (n !== t.data.length)
+      throw new Error(`encodeSafetensors: "${name}" has shape ${JSON.stringify(t.shape)} but ${t.data.length} values`);
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * n] };
     offset += 4 * n;
   }

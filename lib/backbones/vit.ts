@@ -25,7 +25,15 @@ export interface ViTConfig {
   distilled: boolean;
 }
 
-export const VIT_SMALL_16: ViTConfig = { imgSize: 224, patchSize: 16, embedDim: 384, depth: 12, numHeads: 6, mlpRatio: 4, distilled: false };
+export const VIT_SMALL_16: ViTConfig = {
+  imgSize: 224,
+  patchSize: 16,
+  embedDim: 384,
+  depth: 12,
+  numHeads: 6,
+  mlpRatio: 4,
+  distilled: false,
+};
 export const LN_EPS_VIT = 1e-6;
 
 export function vitPrefixTokens(cfg: ViTConfig): number {
@@ -34,7 +42,13 @@ export function vitPrefixTokens(cfg: ViTConfig): number {
 
 function linearSpecs(prefix: string, out: number, inp: number): ParamSpec[] {
   return [
-    { key: `${prefix}.weight`, torchShape: [out, inp], transform: 'linear_out_in_to_in_out', init: { kind: 'normal', std: 0.02 }, role: 'weight' },
+    {
+      key: `${prefix}.weight`,
+      torchShape: [out, inp],
+      transform: 'linear_out_in_to_in_out',
+      init: { kind: 'normal', std: 0.02 },
+      role: 'weight',
+    },
     { key: `${prefix}.bias`, torchShape: [out], transform: 'none', init: { kind: 'zeros' }, role: 'weight' },
   ];
 }
@@ -52,9 +66,21 @@ export function vitSpecs(cfg: ViTConfig): ParamSpec[] {
   const p = cfg.patchSize;
   const grid = Math.floor(cfg.imgSize / p);
   const hidden = Math.round(d * cfg.mlpRatio);
-  const token = (key: string, n: number): ParamSpec => ({ key, torchShape: [1, n, d], transform: 'none', init: { kind: 'normal', std: 0.02 }, role: 'weight' });
+  const token = (key: string, n: number): ParamSpec => ({
+    key,
+    torchShape: [1, n, d],
+    transform: 'none',
+    init: { kind: 'normal', std: 0.02 },
+    role: 'weight',
+  });
   const specs: ParamSpec[] = [
-    { key: 'patch_embed.proj.weight', torchShape: [d, 3, p, p], transform: 'conv_oihw_to_hwio', init: { kind: 'normal', std: Math.sqrt(1 / (3 * p * p)) }, role: 'weight' },
+    {
+      key: 'patch_embed.proj.weight',
+      torchShape: [d, 3, p, p],
+      transform: 'conv_oihw_to_hwio',
+      init: { kind: 'normal', std: Math.sqrt(1 / (3 * p * p)) },
+      role: 'weight',
+    },
     { key: 'patch_embed.proj.bias', torchShape: [d], transform: 'none', init: { kind: 'zeros' }, role: 'weight' },
     token('cls_token', 1),
     ...(cfg.distilled ? [token('dist_token', 1)] : []),
@@ -91,9 +117,29 @@ export const vitTokens = tf.op({
     for (let i = 0; i < cfg.depth; i++) {
       const k = `blocks.${i}`;
       const n1 = layerNorm(x, v(`${k}.norm1.weight`), v(`${k}.norm1.bias`), LN_EPS_VIT);
-      x = tf.add(x, attention(n1, { qkv: g(`${k}.attn.qkv.weight`), qkvBias: g(`${k}.attn.qkv.bias`), proj: g(`${k}.attn.proj.weight`), projBias: g(`${k}.attn.proj.bias`) }, cfg.numHeads));
+      x = tf.add(
+        x,
+        attention(
+          n1,
+          {
+            qkv: g(`${k}.attn.qkv.weight`),
+            qkvBias: g(`${k}.attn.qkv.bias`),
+            proj: g(`${k}.attn.proj.weight`),
+            projBias: g(`${k}.attn.proj.bias`),
+          },
+          cfg.numHeads,
+        ),
+      );
       const n2 = layerNorm(x, v(`${k}.norm2.weight`), v(`${k}.norm2.bias`), LN_EPS_VIT);
-      x = tf.add(x, mlp(n2, { fc1: g(`${k}.mlp.fc1.weight`), fc1Bias: g(`${k}.mlp.fc1.bias`), fc2: g(`${k}.mlp.fc2.weight`), fc2Bias: g(`${k}.mlp.fc2.bias`) }));
+      x = tf.add(
+        x,
+        mlp(n2, {
+          fc1: g(`${k}.mlp.fc1.weight`),
+          fc1Bias: g(`${k}.mlp.fc1.bias`),
+          fc2: g(`${k}.mlp.fc2.weight`),
+          fc2Bias: g(`${k}.mlp.fc2.bias`),
+        }),
+      );
     }
     return layerNorm(x, v('norm.weight'), v('norm.bias'), LN_EPS_VIT); // [B, prefix+N, D]
   },

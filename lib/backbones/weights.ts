@@ -26,7 +26,9 @@ export class WeightLoadError extends Error {
       keys.length ? `\n  ${label} (${keys.length}): ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? ', ...' : ''}` : '';
     super(
       `strict weight load of ${source} failed:` +
-        list('missing keys', missing) + list('unexpected keys', unexpected) + list('mismatched shapes or dtypes', mismatched),
+        list('missing keys', missing) +
+        list('unexpected keys', unexpected) +
+        list('mismatched shapes or dtypes', mismatched),
     );
     this.name = 'WeightLoadError';
   }

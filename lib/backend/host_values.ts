@@ -40,9 +40,11 @@ export function hostValues(t: tf.Tensor, where: string): Values {
   const known = copies.get(t);
   if (known) return known;
   if (!canReadSync()) {
-    throw new Error(`${where}: needs the values of a [${t.shape.join(', ')}] ${t.dtype} tensor on the CPU, and the ` +
-      `${tf.getBackend()} backend cannot read synchronously; \`await readToHost(tensor)\` (lib/backend/host_values.ts) ` +
-      'before calling it (the training step does this for batch labels)');
+    throw new Error(
+      `${where}: needs the values of a [${t.shape.join(', ')}] ${t.dtype} tensor on the CPU, and the ` +
+        `${tf.getBackend()} backend cannot read synchronously; \`await readToHost(tensor)\` (lib/backend/host_values.ts) ` +
+        'before calling it (the training step does this for batch labels)',
+    );
   }
   return t.dataSync() as Values;
 }

@@ -37,10 +37,15 @@ export interface KernelProfile<T> {
   byShape: KernelShapeStat[];
 }
 
-interface Frame { start: number; childMs: number }
+interface Frame {
+  start: number;
+  childMs: number;
+}
 
 function shapesOf(inputs: tf.NamedTensorInfoMap): string {
-  return Object.values(inputs).map((t) => (t == null ? '-' : `[${t.shape.join(',')}]`)).join(' ');
+  return Object.values(inputs)
+    .map((t) => (t == null ? '-' : `[${t.shape.join(',')}]`))
+    .join(' ');
 }
 
 function sorted<S extends KernelStat>(stats: Iterable<S>, wallMs: number): S[] {

@@ -50,8 +50,10 @@ function mib(bytes: number): string {
 export function adapterLine(a: AdapterDescription): string {
   const name = [a.vendor, a.device].filter(Boolean).join(' ') || 'unnamed adapter';
   const driver = a.description && a.description !== a.device ? ` (${a.description})` : '';
-  return `${name}${driver}, ${a.software ? 'software' : 'hardware'} adapter, ` +
-    `storage binding <= ${mib(a.maxStorageBufferBindingSize)}, buffer <= ${mib(a.maxBufferSize)}`;
+  return (
+    `${name}${driver}, ${a.software ? 'software' : 'hardware'} adapter, ` +
+    `storage binding <= ${mib(a.maxStorageBufferBindingSize)}, buffer <= ${mib(a.maxBufferSize)}`
+  );
 }
 
 /** The name benchmarks record: vendor and device as Dawn reports them. */

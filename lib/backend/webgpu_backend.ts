@@ -16,9 +16,7 @@ import { describeAdapter, type AdapterDescription } from './webgpu_adapter';
 type WebGpuModule = ReturnType<typeof loadWebGpuBackendModule>;
 type TensorData = { shape: number[]; dtype: tf.DataType; resource: unknown };
 
-export type WebGpuProbe =
-  | { ok: true; adapter: DawnAdapter; description: AdapterDescription }
-  | { ok: false; reason: string };
+export type WebGpuProbe = { ok: true; adapter: DawnAdapter; description: AdapterDescription } | { ok: false; reason: string };
 
 let probed: WebGpuProbe | undefined;
 let device: DawnDevice | undefined;
@@ -33,7 +31,10 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
     const adapter = await installDawn().requestAdapter({ powerPreference: 'high-performance' });
     probed = adapter
       ? { ok: true, adapter, description: describeAdapter(adapter) }
-      : { ok: false, reason: 'Dawn found no WebGPU adapter (no Vulkan driver: install libvulkan1 and a driver, e.g. Mesa 25 mesa-vulkan-drivers)' };
+      : {
+          ok: false,
+          reason: 'Dawn found no WebGPU adapter (no Vulkan driver: install libvulkan1 and a driver, e.g. Mesa 25 mesa-vulkan-drivers)',
+        };
   } catch (err) {
     probed = { ok: false, reason: (err as Error).message.split('\n').join(' ') };
   }
@@ -56,9 +57,11 @@ function bindingCheck(limits: { binding: number; buffer: number }, data: TensorD
   const bytes = tf.util.sizeFromShape(data.shape) * (data.dtype === 'complex64' ? 8 : 4);
   const limit = Math.min(limits.binding, limits.buffer);
   if (bytes > limit) {
-    throw new Error(`webgpu: a ${data.dtype} tensor of shape [${data.shape.join(', ')}] needs ${(bytes / 2 ** 20).toFixed(1)} MiB, ` +
-      `more than this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(1)} MiB (WebGPU would compute wrong values ` +
-      'without an error); use a smaller batch or image size');
+    throw new Error(
+      `webgpu: a ${data.dtype} tensor of shape [${data.shape.join(', ')}] needs ${(bytes / 2 ** 20).toFixed(1)} MiB, ` +
+        `more than this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(1)} MiB (WebGPU would compute wrong values ` +
+        'without an error); use a smaller batch or image size',
+    );
   }
 }
 
@@ -84,9 +87,16 @@ function checkedBackendClass(mod: WebGpuModule, limits: { binding: number; buffe
 
 async function createBackend(adapter: DawnAdapter, mod: WebGpuModule): Promise<tf.KernelBackend> {
   const l = adapter.limits;
-  const requiredLimits = Object.fromEntries(['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension',
-    'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup']
-    .map((k) => [k, l[k]]));
+  const requiredLimits = Object.fromEntries(
+    [
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeWorkgroupsPerDimension',
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+      'maxComputeWorkgroupSizeX',
+      'maxComputeInvocationsPerWorkgroup',
+    ].map((k) => [k, l[k]]),
+  );
   const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   const dev = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   device = dev;
@@ -109,14 +119,18 @@ export function registerWebGpuBackend(adapter: DawnAdapter): void {
   registered = true;
   const mod = loadWebGpuBackendModule();
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', async () => {
-    try {
-      return await createBackend(adapter, mod);
-    } catch (err) {
-      factoryError = err as Error;
-      throw err;
-    }
-  }, 0);
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      try {
+        return await createBackend(adapter, mod);
+      } catch (err) {
+        factoryError = err as Error;
+        throw err;
+      }
+    },
+    0,
+  );
 }
 
 /** Why the last start of the 'webgpu' backend failed, if it did. */

@@ -38,7 +38,9 @@ export function parseWebGpuFlags(value: string | undefined = process.env.SEE_WEB
   const parts = (value ?? '').split(/\s+/).filter(Boolean);
   for (const p of parts) {
     if (!/^[a-z-]+=\S+$/.test(p)) {
-      throw new Error(`SEE_WEBGPU_FLAGS: "${p}" is not a Dawn option; expected name=value items separated by spaces (e.g. "adapter=H200 backend=vulkan")`);
+      throw new Error(
+        `SEE_WEBGPU_FLAGS: "${p}" is not a Dawn option; expected name=value items separated by spaces (e.g. "adapter=H200 backend=vulkan")`,
+      );
     }
   }
   return parts;

@@ -21,7 +21,12 @@ export function parseArgs(argv: string[], known: Record<string, 'value' | 'switc
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
     const kind = known[name];
-    if (!kind) throw new Error(`unknown option --${name}; known: ${Object.keys(known).map((k) => `--${k}`).join(', ')}`);
+    if (!kind)
+      throw new Error(
+        `unknown option --${name}; known: ${Object.keys(known)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     let value: string | true = true;
     if (kind === 'value') {
       if (eq > 0) value = a.slice(eq + 1);

@@ -50,7 +50,8 @@ function envSeeds(fallback: number[]): number[] {
 async function statsOf(folder: SweepFolder, run: PlannedRun): Promise<EmbeddingStats> {
   const { run: built } = await restoreRun(new RunDir(folder.runPath(run)));
   try {
-    if (!(built.model instanceof BackboneEmbeddingModel)) throw new Error('demo: the statistics need a backbone + head model (training mode end_to_end)');
+    if (!(built.model instanceof BackboneEmbeddingModel))
+      throw new Error('demo: the statistics need a backbone + head model (training mode end_to_end)');
     return await embeddingStats(built.model, built.data.split.test, built.data.evalSpec, 4000, run.seed);
   } finally {
     built.dispose();
@@ -59,7 +60,12 @@ async function statsOf(folder: SweepFolder, run: PlannedRun): Promise<EmbeddingS
 
 /** Mean training loss per epoch over a method's runs (from their logs). */
 function meanEpochLoss(folder: SweepFolder, runs: PlannedRun[]): number[] {
-  const curves = runs.map((r) => new RunDir(folder.runPath(r)).readLog().filter((x) => x.kind === 'epoch').map((x) => x.loss as number));
+  const curves = runs.map((r) =>
+    new RunDir(folder.runPath(r))
+      .readLog()
+      .filter((x) => x.kind === 'epoch')
+      .map((x) => x.loss as number),
+  );
   return curves[0].map((_, e) => curves.reduce((a, c) => a + c[e], 0) / curves.length);
 }
 
@@ -84,11 +90,17 @@ async function main(): Promise<void> {
   const sweepFile = join(outRoot, name, 'sweep.json');
   writeFileAtomic(sweepFile, JSON.stringify(json, null, 2) + '\n');
   const { folder, plan, results } = await runSweep(defineSweep(json, sweepFile), {
-    runsRoot: outRoot, jobs: process.env.DEMO_JOBS ? parseJobs(process.env.DEMO_JOBS) : 'per-core', onLine: (l) => console.log(l),
+    runsRoot: outRoot,
+    jobs: process.env.DEMO_JOBS ? parseJobs(process.env.DEMO_JOBS) : 'per-core',
+    onLine: (l) => console.log(l),
     env: { SEE_BACKEND: info.name }, // the backend chosen here, not chosen again by each run
     onPlan: (p, dir, jobs, workers) => {
-      console.log(`\n== Proxy-Anchor and SEE Proxy-Anchor, ${epochs} epochs each, seeds ${seeds.join(', ')}: ${p.runs.length} runs, ${jobs} at once (${workers} training thread(s) each)`);
-      console.log(`   batch ${p.runs[0].spec.train.globalBatch} (${p.runs[0].spec.train.globalBatch / 2} classes x 2); sweep folder ${dir.path}`);
+      console.log(
+        `\n== Proxy-Anchor and SEE Proxy-Anchor, ${epochs} epochs each, seeds ${seeds.join(', ')}: ${p.runs.length} runs, ${jobs} at once (${workers} training thread(s) each)`,
+      );
+      console.log(
+        `   batch ${p.runs[0].spec.train.globalBatch} (${p.runs[0].spec.train.globalBatch / 2} classes x 2); sweep folder ${dir.path}`,
+      );
     },
   });
   console.log(`\nunseen glyph classes, ${backend}`);
@@ -97,22 +109,32 @@ async function main(): Promise<void> {
   for (const cell of results.cells) {
     const runs = plan.runs.filter((r) => r.variant === cell.variant);
     reports.push({
-      label: cell.variant, epochLoss: meanEpochLoss(folder, runs),
-      final: Object.fromEntries(Object.entries(cell.metrics).map(([m, s]) => [m, meanPlusMinus(s)])), stats: await statsOf(folder, runs[0]),
+      label: cell.variant,
+      epochLoss: meanEpochLoss(folder, runs),
+      final: Object.fromEntries(Object.entries(cell.metrics).map(([m, s]) => [m, meanPlusMinus(s)])),
+      stats: await statsOf(folder, runs[0]),
     });
     const st = reports[reports.length - 1].stats;
-    console.log(`${cell.variant}, seed ${runs[0].seed}: feature norm ${st.featureNorm.mean.toFixed(2)} ± ${st.featureNorm.std.toFixed(2)}; angle same class ${st.intraAngle.mean.toFixed(1)} deg, different class ${st.interAngle.mean.toFixed(1)} deg`);
+    console.log(
+      `${cell.variant}, seed ${runs[0].seed}: feature norm ${st.featureNorm.mean.toFixed(2)} ± ${st.featureNorm.std.toFixed(2)}; angle same class ${st.intraAngle.mean.toFixed(1)} deg, different class ${st.interAngle.mean.toFixed(1)} deg`,
+    );
   }
-  const comparisons = results.comparisons.map((c) => ({ label: `${c.variant} - ${c.baseline} (paired)`, values: Object.fromEntries(Object.entries(c.metrics).map(([m, d]) => [m, meanPlusMinus(d, true)])) }));
+  const comparisons = results.comparisons.map((c) => ({
+    label: `${c.variant} - ${c.baseline} (paired)`,
+    values: Object.fromEntries(Object.entries(c.metrics).map(([m, d]) => [m, meanPlusMinus(d, true)])),
+  }));
   const reportPath = join(folder.path, 'report.html');
-  writeReport(reportPath, reportHtml(`SEE vs Proxy-Anchor on glyphs (seeds ${seeds.join(', ')})`, backend, reports, comparisons, [
-    ...results.comparisons.map((c) => comparisonSentence(c, results.level)),
-    `metrics at the ${results.protocolText}; mean ± half-width of the 95% Student-t interval over ${seeds.length} seed(s)`,
-    `${epochs} epochs, global batch ${plan.runs[0].spec.train.globalBatch}, AdamW lr 1e-3 (proxies 0.1), weight decay 1e-4, gradients clamped to +-10`,
-    `backbone ${DEMO_BACKBONE.name} from scratch, ${DEMO_EMBEDDING_DIM}-d embeddings, 32 px inputs; SEE: n=8, lambda=0.2, threshold ramp 0 -> 0.4 (plan 1)`,
-    'SEE\'s loss includes lambda x the Proxy-Anchor loss of its synthetic points, so its loss curve sits above Proxy-Anchor\'s by construction',
-    `total time ${((Date.now() - t0) / 1000).toFixed(0)} s`,
-  ]));
+  writeReport(
+    reportPath,
+    reportHtml(`SEE vs Proxy-Anchor on glyphs (seeds ${seeds.join(', ')})`, backend, reports, comparisons, [
+      ...results.comparisons.map((c) => comparisonSentence(c, results.level)),
+      `metrics at the ${results.protocolText}; mean ± half-width of the 95% Student-t interval over ${seeds.length} seed(s)`,
+      `${epochs} epochs, global batch ${plan.runs[0].spec.train.globalBatch}, AdamW lr 1e-3 (proxies 0.1), weight decay 1e-4, gradients clamped to +-10`,
+      `backbone ${DEMO_BACKBONE.name} from scratch, ${DEMO_EMBEDDING_DIM}-d embeddings, 32 px inputs; SEE: n=8, lambda=0.2, threshold ramp 0 -> 0.4 (plan 1)`,
+      "SEE's loss includes lambda x the Proxy-Anchor loss of its synthetic points, so its loss curve sits above Proxy-Anchor's by construction",
+      `total time ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    ]),
+  );
   console.log(`\nreport: ${reportPath}\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 

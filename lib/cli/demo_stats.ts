@@ -19,7 +19,13 @@ export interface EmbeddingStats {
 
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
 
-export async function embeddingStats(model: BackboneEmbeddingModel, samples: Sample[], spec: TransformSpec, pairs = 4000, seed = 0): Promise<EmbeddingStats> {
+export async function embeddingStats(
+  model: BackboneEmbeddingModel,
+  samples: Sample[],
+  spec: TransformSpec,
+  pairs = 4000,
+  seed = 0,
+): Promise<EmbeddingStats> {
   const d = model.embeddingDim;
   const emb = new Float32Array(samples.length * d);
   const norms: number[] = [];
@@ -59,5 +65,9 @@ export async function embeddingStats(model: BackboneEmbeddingModel, samples: Sam
   }
   const nm = mean(norms);
   const sd = Math.sqrt(mean(norms.map((x) => (x - nm) ** 2)));
-  return { featureNorm: { mean: nm, std: sd, values: norms }, intraAngle: { mean: mean(intra), values: intra }, interAngle: { mean: mean(inter), values: inter } };
+  return {
+    featureNorm: { mean: nm, std: sd, values: norms },
+    intraAngle: { mean: mean(intra), values: intra },
+    interAngle: { mean: mean(inter), values: inter },
+  };
 }

@@ -47,9 +47,20 @@ export interface CliIo {
 }
 
 const OPTIONS = {
-  status: 'value', dataset: 'value', losses: 'switch', set: 'value', 'run-id': 'value', resume: 'value',
-  'runs-root': 'value', 'data-root': 'value', 'features-root': 'value', out: 'value', backend: 'value', help: 'switch',
-  runs: 'switch', protocol: 'value',
+  status: 'value',
+  dataset: 'value',
+  losses: 'switch',
+  set: 'value',
+  'run-id': 'value',
+  resume: 'value',
+  'runs-root': 'value',
+  'data-root': 'value',
+  'features-root': 'value',
+  out: 'value',
+  backend: 'value',
+  help: 'switch',
+  runs: 'switch',
+  protocol: 'value',
 } as const;
 
 export const USAGE = `usage: see-kit <command>
@@ -69,9 +80,18 @@ options: --runs-root <dir> (data/runs)  --data-root <dir> (data)  --features-roo
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(1));
 
 function fmtMetrics(m: RunMetrics['best']['test']): string {
-  const r = Object.entries(m.recallAtK).map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`).join('  ');
-  const extra = [m.mapAtR !== undefined ? `MAP@R ${(100 * m.mapAtR).toFixed(1)}` : '', m.nmi !== undefined ? `NMI ${(100 * m.nmi).toFixed(1)}` : '',
-    m.bodyRecallAtK ? `(body: ${Object.entries(m.bodyRecallAtK).map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`).join('  ')})` : ''];
+  const r = Object.entries(m.recallAtK)
+    .map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`)
+    .join('  ');
+  const extra = [
+    m.mapAtR !== undefined ? `MAP@R ${(100 * m.mapAtR).toFixed(1)}` : '',
+    m.nmi !== undefined ? `NMI ${(100 * m.nmi).toFixed(1)}` : '',
+    m.bodyRecallAtK
+      ? `(body: ${Object.entries(m.bodyRecallAtK)
+          .map(([k, v]) => `R@${k} ${(100 * v).toFixed(1)}`)
+          .join('  ')})`
+      : '',
+  ];
   return [r, ...extra].filter(Boolean).join('  ');
 }
 
@@ -96,8 +116,14 @@ function listTableRows(flags: Record<string, string | true>, io: CliIo): void {
     dataset: typeof flags.dataset === 'string' ? (flags.dataset as 'cub') : undefined,
   });
   for (const r of rows) {
-    const p = r.paper ? Object.entries(r.paper).map(([k, v]) => `R@${k} ${pct(v)}`).join(' ') : 'paper: -';
-    io.out(`${r.id.padEnd(24)} ${r.status.padEnd(9)} ${r.method.padEnd(10)} ${r.arch.padEnd(7)} ${r.dataset.padEnd(6)} ${p}${r.backbone ? `  [${r.backbone}, ${r.loss ?? 'evaluation only'}]` : ''}`);
+    const p = r.paper
+      ? Object.entries(r.paper)
+          .map(([k, v]) => `R@${k} ${pct(v)}`)
+          .join(' ')
+      : 'paper: -';
+    io.out(
+      `${r.id.padEnd(24)} ${r.status.padEnd(9)} ${r.method.padEnd(10)} ${r.arch.padEnd(7)} ${r.dataset.padEnd(6)} ${p}${r.backbone ? `  [${r.backbone}, ${r.loss ?? 'evaluation only'}]` : ''}`,
+    );
   }
   io.out(`${rows.length} rows`);
 }
@@ -127,12 +153,22 @@ async function commandFeatures(spec: RunSpec, featuresRoot: string | undefined, 
   const { identity, built } = cache.manifest;
   const { action, reasons, seconds } = cache.status;
   io.out(`features ${action}: ${cache.dir}${action === 'rebuilt' ? ` (the cache was stale: ${reasons.join('; ')})` : ''}`);
-  io.out(`  ${identity.backbone} (${'file' in identity.weights ? `${identity.weights.file}, sha256 ${identity.weights.sha256.slice(0, 12)}...` : `random initialisation, seed ${identity.weights.randomInit.seed}`}), ` +
-    `${identity.featureDim}-d; ${identity.images.train} training and ${identity.images.test} test images; ${identity.views ? `${identity.views} augmented views per training image` : 'evaluation transform only'}`);
+  io.out(
+    `  ${identity.backbone} (${'file' in identity.weights ? `${identity.weights.file}, sha256 ${identity.weights.sha256.slice(0, 12)}...` : `random initialisation, seed ${identity.weights.randomInit.seed}`}), ` +
+      `${identity.featureDim}-d; ${identity.images.train} training and ${identity.images.test} test images; ${identity.views ? `${identity.views} augmented views per training image` : 'evaluation transform only'}`,
+  );
   io.out(`  computed in ${built.seconds.toFixed(1)} s on ${built.date} (${built.backend}); this command took ${seconds.toFixed(1)} s`);
 }
 
-async function commandTrain(positionals: string[], flags: Record<string, string | true>, sets: string[], io: CliIo, runsRoot: string, dataRoot: string | undefined, featuresRoot: string | undefined): Promise<void> {
+async function commandTrain(
+  positionals: string[],
+  flags: Record<string, string | true>,
+  sets: string[],
+  io: CliIo,
+  runsRoot: string,
+  dataRoot: string | undefined,
+  featuresRoot: string | undefined,
+): Promise<void> {
   let spec: RunSpec;
   let runPath: string;
   const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
@@ -152,13 +188,22 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
   const stop = new StopSignals();
   try {
     const { metrics: m, runDir } = await runExperiment(spec, {
-      runPath, resume: Boolean(resume), progress: terminalProgress(), stop, featuresRoot, report: (l) => io.err(l),
+      runPath,
+      resume: Boolean(resume),
+      progress: terminalProgress(),
+      stop,
+      featuresRoot,
+      report: (l) => io.err(l),
       onStart: (run, dir) => {
         if (getMode(spec.mode.name).evaluationOnly) {
-          io.out(`run ${dir.id}: evaluation only (nothing trains) of ${spec.backbone} with head ${spec.head.name} on ${spec.dataset} (${run.data.split.test.length} test images, ${run.data.split.numTestClasses} classes)`);
+          io.out(
+            `run ${dir.id}: evaluation only (nothing trains) of ${spec.backbone} with head ${spec.head.name} on ${spec.dataset} (${run.data.split.test.length} test images, ${run.data.split.numTestClasses} classes)`,
+          );
         } else {
-          io.out(`run ${dir.id}: ${spec.loss.name} on ${spec.dataset} (${run.data.train.length} train images, ${run.data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs` +
-            `${spec.mode.name === 'end_to_end' ? '' : `, training mode ${spec.mode.name}`}`);
+          io.out(
+            `run ${dir.id}: ${spec.loss.name} on ${spec.dataset} (${run.data.train.length} train images, ${run.data.numTrainClasses} classes), ${spec.backbone} -> ${spec.embeddingDim}-d, ${spec.train.epochs} epochs` +
+              `${spec.mode.name === 'end_to_end' ? '' : `, training mode ${spec.mode.name}`}`,
+          );
         }
         io.out(describeBackend(backendInfo()));
         io.out(`[see-kit] ${plannedStep(run.model).description}`);
@@ -166,22 +211,36 @@ async function commandTrain(positionals: string[], flags: Record<string, string 
     });
     if (m.epochs === 0) io.out(`evaluation: ${fmtMetrics(m.last.test)}`);
     else {
-      io.out(`best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}${m.bestFrom === 'last' ? '  (the run reached no official evaluation epoch: this is its last epoch)' : ''}`);
+      io.out(
+        `best epoch ${m.best.epoch}: ${fmtMetrics(m.best.test)}${m.bestFrom === 'last' ? '  (the run reached no official evaluation epoch: this is its last epoch)' : ''}`,
+      );
       io.out(`last epoch ${m.last.epoch}: ${fmtMetrics(m.last.test)}`);
     }
-    if (m.selectedByValidation) io.out(`validation-selected epoch ${m.selectedByValidation.epoch}: ${fmtMetrics(m.selectedByValidation.test)}`);
-    if (m.skippedSteps) io.out(`warning: ${m.skippedSteps} step(s) were skipped for a non-finite loss or gradient (train.nonFinite "skip"); see the log's events`);
+    if (m.selectedByValidation)
+      io.out(`validation-selected epoch ${m.selectedByValidation.epoch}: ${fmtMetrics(m.selectedByValidation.test)}`);
+    if (m.skippedSteps)
+      io.out(
+        `warning: ${m.skippedSteps} step(s) were skipped for a non-finite loss or gradient (train.nonFinite "skip"); see the log's events`,
+      );
     io.out(`run folder: ${runDir.path}`);
   } finally {
     stop.dispose();
   }
 }
 
-async function commandEvaluate(positionals: string[], io: CliIo, runsRoot: string, dataRoot: string | undefined, featuresRoot: string | undefined): Promise<void> {
+async function commandEvaluate(
+  positionals: string[],
+  io: CliIo,
+  runsRoot: string,
+  dataRoot: string | undefined,
+  featuresRoot: string | undefined,
+): Promise<void> {
   if (!positionals[0]) throw new Error(`evaluate needs a run id or run folder\n${USAGE}`);
   const runDir = runDirOf(positionals[0], runsRoot);
   const { epoch, inEpoch, evaluationOnly, metrics } = await evaluateRun(runDir, { dataRoot, featuresRoot, report: (l) => io.err(l) });
-  const what = evaluationOnly ? 'evaluation only (no checkpoint)' : `checkpoint of epoch ${inEpoch ? `${inEpoch.epoch} after ${inEpoch.step} of its steps (stopped)` : epoch}`;
+  const what = evaluationOnly
+    ? 'evaluation only (no checkpoint)'
+    : `checkpoint of epoch ${inEpoch ? `${inEpoch.epoch} after ${inEpoch.step} of its steps (stopped)` : epoch}`;
   io.out(`run ${runDir.id}, ${what}: ${fmtMetrics(metrics)}`);
 }
 
@@ -208,7 +267,8 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
         return 0;
       case 'table': {
         const protocol = typeof flags.protocol === 'string' ? parseEpochProtocol(flags.protocol, '--protocol') : 'best-test';
-        if (flags.runs && flags.protocol) throw new Error('table --runs shows best-epoch and last-epoch columns side by side; --protocol applies to the pooled table');
+        if (flags.runs && flags.protocol)
+          throw new Error('table --runs shows best-epoch and last-epoch columns side by side; --protocol applies to the pooled table');
         io.out(flags.runs ? resultsText(runsRoot) : seedTableText(runsRoot, protocol));
         return 0;
       }

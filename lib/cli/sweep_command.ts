@@ -32,9 +32,22 @@ interface Io {
 }
 
 const OPTIONS = {
-  jobs: 'value', slurm: 'switch', 'dry-run': 'switch', status: 'value', gather: 'switch', protocol: 'value',
-  backend: 'value', time: 'value', mem: 'value', gres: 'value', 'cpus-per-task': 'value', partition: 'value', account: 'value',
-  'stop-before': 'value', 'runs-root': 'value', 'data-root': 'value',
+  jobs: 'value',
+  slurm: 'switch',
+  'dry-run': 'switch',
+  status: 'value',
+  gather: 'switch',
+  protocol: 'value',
+  backend: 'value',
+  time: 'value',
+  mem: 'value',
+  gres: 'value',
+  'cpus-per-task': 'value',
+  partition: 'value',
+  account: 'value',
+  'stop-before': 'value',
+  'runs-root': 'value',
+  'data-root': 'value',
 } as const;
 
 export const SWEEP_USAGE = `  sweep <sweep.json> [--jobs N]                      runs here, N processes at once (default: cores / SEE_WORKERS)
@@ -57,9 +70,14 @@ function slurmOptions(f: Flags): SlurmOptions {
   const int = (k: string, fallback: number): number => (str(f, k) === undefined ? fallback : Number(str(f, k)));
   const backend = str(f, 'backend') ?? DEFAULT_SLURM.backend;
   return checkSlurmOptions({
-    backend, time: str(f, 'time') ?? DEFAULT_SLURM.time, mem: str(f, 'mem') ?? DEFAULT_SLURM.mem, gres: str(f, 'gres') ?? DEFAULT_SLURM.gres,
-    cpusPerTask: int('cpus-per-task', DEFAULT_SLURM.cpusPerTask), stopBefore: int('stop-before', DEFAULT_SLURM.stopBefore),
-    ...(str(f, 'partition') ? { partition: str(f, 'partition') } : {}), ...(str(f, 'account') ? { account: str(f, 'account') } : {}),
+    backend,
+    time: str(f, 'time') ?? DEFAULT_SLURM.time,
+    mem: str(f, 'mem') ?? DEFAULT_SLURM.mem,
+    gres: str(f, 'gres') ?? DEFAULT_SLURM.gres,
+    cpusPerTask: int('cpus-per-task', DEFAULT_SLURM.cpusPerTask),
+    stopBefore: int('stop-before', DEFAULT_SLURM.stopBefore),
+    ...(str(f, 'partition') ? { partition: str(f, 'partition') } : {}),
+    ...(str(f, 'account') ? { account: str(f, 'account') } : {}),
   });
 }
 
@@ -92,23 +110,35 @@ async function commandSweep(file: string, f: Flags, io: Io, runsRoot: string): P
       return 0;
     }
     const script = sbatchScript(folder, plan, todo, options);
-    if (!onPath('sbatch')) throw new Error(`sbatch is not on PATH; print the job script with --dry-run and submit it where Slurm runs (the plan is ${folder.planPath})`);
+    if (!onPath('sbatch'))
+      throw new Error(
+        `sbatch is not on PATH; print the job script with --dry-run and submit it where Slurm runs (the plan is ${folder.planPath})`,
+      );
     const sub = submitArray(folder, script, todo);
     io.out(`submitted Slurm job ${sub.jobId}: ${todo.length} array task(s) of sweep ${plan.name} (script ${sub.script})`);
     io.out(`follow it with: see-kit sweep --status ${file}; when every run has finished: see-kit sweep ${file} --gather`);
     return 0;
   }
   const { pool: outcome, results } = await runSweep(def, {
-    runsRoot, dataRoot: str(f, 'data-root'), jobs: str(f, 'jobs') ? parseJobs(str(f, 'jobs') as string) : undefined, onLine: io.out,
-    env: backend ? { SEE_BACKEND: backend } : {}, allowFailures: true,
+    runsRoot,
+    dataRoot: str(f, 'data-root'),
+    jobs: str(f, 'jobs') ? parseJobs(str(f, 'jobs') as string) : undefined,
+    onLine: io.out,
+    env: backend ? { SEE_BACKEND: backend } : {},
+    allowFailures: true,
     onPlan: (plan, dir, jobs, workers) => {
       const done = plan.runs.filter((r) => isFinished(dir, r)).length;
-      io.out(`sweep ${plan.name}: ${plan.runs.length} runs (${plan.variants.length} variants x ${plan.seeds.length} seeds), ${done} finished before; ${jobs} at once, ${workers} training thread(s) each; ${dir.path}`);
+      io.out(
+        `sweep ${plan.name}: ${plan.runs.length} runs (${plan.variants.length} variants x ${plan.seeds.length} seeds), ${done} finished before; ${jobs} at once, ${workers} training thread(s) each; ${dir.path}`,
+      );
     },
   });
   io.out(sweepReport(results));
   io.out(`results: ${folder.resultsPath}`);
-  for (const failure of outcome.failed) io.err(`run ${failure.id} failed (exit ${failure.code ?? failure.signal ?? '-'}):\n  ${failure.tail.join('\n  ')}\n  (its whole output: ${failure.log})`);
+  for (const failure of outcome.failed)
+    io.err(
+      `run ${failure.id} failed (exit ${failure.code ?? failure.signal ?? '-'}):\n  ${failure.tail.join('\n  ')}\n  (its whole output: ${failure.log})`,
+    );
   if (outcome.stopped) {
     io.err(`sweep stopped by ${outcome.stopped}: running runs wrote checkpoints; start the same command again to continue`);
     return outcome.stopped === 'SIGINT' ? 130 : 143;
@@ -135,7 +165,12 @@ export async function sweepMain(argv: string[], io: Io): Promise<number> {
   if (flags.gather) {
     const folder = folderOf(target, runsRoot);
     const plan = folder.readPlan();
-    const results = gatherAndPrint(folder, plan, io, str(flags, 'protocol') ? parseEpochProtocol(str(flags, 'protocol'), '--protocol') : plan.protocol);
+    const results = gatherAndPrint(
+      folder,
+      plan,
+      io,
+      str(flags, 'protocol') ? parseEpochProtocol(str(flags, 'protocol'), '--protocol') : plan.protocol,
+    );
     if (results.unfinished.length) {
       io.err(`${results.unfinished.length} run(s) have not finished: ${results.unfinished.join(', ')} (see-kit sweep --status ${target})`);
       return 1;

@@ -58,15 +58,23 @@ export class CountState {
     let first = act;
     for (let m = 0; m < act; m++) {
       const thr = t.sims[o + m];
-      if (v > thr + t.eps) { first = m; break; }
+      if (v > thr + t.eps) {
+        first = m;
+        break;
+      }
       if (v >= thr - t.eps) {
         // too close to call from the float32 block: decide with the exact similarity
-        const q = t.q, g = t.g, dim = t.dim;
+        const q = t.q,
+          g = t.g,
+          dim = t.dim;
         let s = 0;
         for (let k = 0, qo = qi * dim, go = gj * dim; k < dim; k++) s += q[qo + k] * g[go + k];
         first = act;
         for (let m2 = m; m2 < act; m2++) {
-          if (s > t.sims[o + m2]) { first = m2; break; }
+          if (s > t.sims[o + m2]) {
+            first = m2;
+            break;
+          }
         }
         break;
       }

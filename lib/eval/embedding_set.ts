@@ -68,7 +68,7 @@ export async function readEmbeddingInput(input: EmbeddingInput, what = 'embeddin
     throw new Error(`${what}: embeddings tensor must be rank 2 [N, D], got shape [${embeddings.shape}]`);
   }
   return {
-    embeddings: embeddings instanceof tf.Tensor ? (await embeddings.data()) as Float32Array : embeddings,
+    embeddings: embeddings instanceof tf.Tensor ? ((await embeddings.data()) as Float32Array) : embeddings,
     labels: labels instanceof tf.Tensor ? Array.from(await labels.data()) : labels,
     dim: embeddings instanceof tf.Tensor ? embeddings.shape[1] : input.dim,
   };

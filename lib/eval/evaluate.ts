@@ -95,8 +95,10 @@ export async function evaluate(
     throw new Error(`evaluate: protocol ${proto.name} expects ${proto.queryGallery ? '{ query, gallery }' : 'one labelled set'}`);
   }
   const ball = options.geometry?.kind === 'poincare' ? options.geometry.c : undefined;
-  if (ball !== undefined && metrics.has('nmi')) throw new Error('evaluate: NMI (k-means) is not defined for Poincare ranking; ask for recall or MAP@R');
-  if (ball !== undefined && options.normalize !== undefined) throw new Error('evaluate: `normalize` applies to cosine ranking; Poincare ranking uses the ball points as they are');
+  if (ball !== undefined && metrics.has('nmi'))
+    throw new Error('evaluate: NMI (k-means) is not defined for Poincare ranking; ask for recall or MAP@R');
+  if (ball !== undefined && options.normalize !== undefined)
+    throw new Error('evaluate: `normalize` applies to cosine ranking; Poincare ranking uses the ball points as they are');
   let q: PreparedSet;
   let g: PreparedSet;
   if (qg) {
@@ -133,11 +135,17 @@ export async function evaluate(
         throw new Error(`evaluate: query ${i} (label ${q.labels[i]}) has no same-label reference`);
       }
     }
-    const onProgress = options.onProgress === false ? undefined : options.onProgress ?? stderrProgress();
+    const onProgress = options.onProgress === false ? undefined : (options.onProgress ?? stderrProgress());
     const counts = await countAbove(
       {
-        q: q.embeddings, qLabels: q.labels, g: g.embeddings, gLabels: g.labels, dim: q.dim,
-        offsets: tables.offsets, sims: tables.sims, caps: tables.caps,
+        q: q.embeddings,
+        qLabels: q.labels,
+        g: g.embeddings,
+        gLabels: g.labels,
+        dim: q.dim,
+        offsets: tables.offsets,
+        sims: tables.sims,
+        caps: tables.caps,
         eps: gemmErrorBound(q.dim, q.maxNorm, g.maxNorm),
         maskSameIndex: options.officialInshopMask === true,
       },

@@ -49,19 +49,33 @@ function initPlusPlus(x: Float32Array, n: number, dim: number, k: number, rand: 
       if (s < d2[i]) d2[i] = s;
       total += d2[i];
     }
-    if (total === 0) { pick = Math.floor(rand() * n); continue; }
+    if (total === 0) {
+      pick = Math.floor(rand() * n);
+      continue;
+    }
     let target = rand() * total;
     pick = n - 1;
     for (let i = 0; i < n; i++) {
       target -= d2[i];
-      if (target < 0) { pick = i; break; }
+      if (target < 0) {
+        pick = i;
+        break;
+      }
     }
   }
   return c;
 }
 
-function assign(x: Float32Array, xn: Float64Array, n: number, dim: number, c: Float32Array, k: number,
-  out: Int32Array, dist: Float64Array): number {
+function assign(
+  x: Float32Array,
+  xn: Float64Array,
+  n: number,
+  dim: number,
+  c: Float32Array,
+  k: number,
+  out: Int32Array,
+  dist: Float64Array,
+): number {
   const cn = sqNorms(c, k, dim);
   const rows = 256;
   const block = new Float32Array(rows * k);
@@ -74,7 +88,10 @@ function assign(x: Float32Array, xn: Float64Array, n: number, dim: number, c: Fl
       let arg = 0;
       for (let j = 0; j < k; j++) {
         const d = cn[j] - 2 * block[r * k + j];
-        if (d < best) { best = d; arg = j; }
+        if (d < best) {
+          best = d;
+          arg = j;
+        }
       }
       out[i0 + r] = arg;
       dist[i0 + r] = Math.max(0, best + xn[i0 + r]);

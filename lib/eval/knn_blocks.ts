@@ -40,10 +40,14 @@ function shareTables(t: KernelTables): KernelTables {
   const q = shared(t.q);
   const qLabels = shared(t.qLabels);
   return {
-    ...t, q, qLabels,
+    ...t,
+    q,
+    qLabels,
     g: t.g === t.q ? q : shared(t.g),
     gLabels: t.gLabels === t.qLabels ? qLabels : shared(t.gLabels),
-    offsets: shared(t.offsets), sims: shared(t.sims), caps: shared(t.caps),
+    offsets: shared(t.offsets),
+    sims: shared(t.sims),
+    caps: shared(t.caps),
   };
 }
 
@@ -79,23 +83,32 @@ export async function countAbove(tables: KernelTables, symmetric: boolean, optio
   }
 
   const job: BlockJob = {
-    tables: shareTables(tables), symmetric, blockSize, tasks: shared(tasks),
+    tables: shareTables(tables),
+    symmetric,
+    blockSize,
+    tasks: shared(tasks),
     control: new Int32Array(new SharedArrayBuffer(8)),
   };
   const kernel = options.kernel ?? 'wasm';
   const timer = setInterval(() => report(Atomics.load(job.control, 1)), 500);
   try {
     const parts = await Promise.all(
-      Array.from({ length: workers }, () => new Promise<Int32Array>((resolve, reject) => {
-        const w = new Worker(join(__dirname, 'block_worker_boot.js'), { workerData: { job, kernel } });
-        let result: Int32Array | undefined;
-        w.on('message', (m: { counts: Int32Array }) => { result = m.counts; });
-        w.on('error', (err) => reject(new Error(`evaluation worker failed: ${err.message}`)));
-        w.on('exit', (code) => {
-          if (result) resolve(result);
-          else reject(new Error(`evaluation worker exited with code ${code} before reporting its counts`));
-        });
-      })),
+      Array.from(
+        { length: workers },
+        () =>
+          new Promise<Int32Array>((resolve, reject) => {
+            const w = new Worker(join(__dirname, 'block_worker_boot.js'), { workerData: { job, kernel } });
+            let result: Int32Array | undefined;
+            w.on('message', (m: { counts: Int32Array }) => {
+              result = m.counts;
+            });
+            w.on('error', (err) => reject(new Error(`evaluation worker failed: ${err.message}`)));
+            w.on('exit', (code) => {
+              if (result) resolve(result);
+              else reject(new Error(`evaluation worker exited with code ${code} before reporting its counts`));
+            });
+          }),
+      ),
     );
     const counts = new Int32Array(tables.sims.length);
     for (const p of parts) for (let i = 0; i < counts.length; i++) counts[i] += p[i];

@@ -25,7 +25,10 @@ export function mapAtRFromCounts(tables: ThresholdTables, counts: Int32Array): M
     const r = tables.positives[i];
     if (r === 0) continue;
     const o = tables.offsets[i];
-    if (tables.offsets[i + 1] - o !== r) throw new Error(`mapAtRFromCounts: query ${i} has ${tables.offsets[i + 1] - o} thresholds, expected R = ${r} (build them with allPositives)`);
+    if (tables.offsets[i + 1] - o !== r)
+      throw new Error(
+        `mapAtRFromCounts: query ${i} has ${tables.offsets[i + 1] - o} thresholds, expected R = ${r} (build them with allPositives)`,
+      );
     let ap = 0;
     let inTop = 0;
     for (let m = 1; m <= r; m++) {

@@ -9,7 +9,10 @@ function dense(labels: ArrayLike<number>): { idx: Int32Array; count: number } {
   const idx = new Int32Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
     let v = map.get(labels[i]);
-    if (v === undefined) { v = map.size; map.set(labels[i], v); }
+    if (v === undefined) {
+      v = map.size;
+      map.set(labels[i], v);
+    }
     idx[i] = v;
   }
   return { idx, count: map.size };

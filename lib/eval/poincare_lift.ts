@@ -25,7 +25,8 @@ function checkBall(set: EmbeddingSet, c: number, what: string): void {
   const { embeddings, dim } = set;
   for (let i = 0; i < embeddings.length / dim; i++) {
     const s = squaredNorm(embeddings, dim, i);
-    if (!(c * s < 1)) throw new Error(`${what}: row ${i} has c|x|^2 = ${c * s}, outside the Poincare ball of curvature ${c} (expected < 1)`);
+    if (!(c * s < 1))
+      throw new Error(`${what}: row ${i} has c|x|^2 = ${c * s}, outside the Poincare ball of curvature ${c} (expected < 1)`);
   }
 }
 

@@ -18,5 +18,6 @@ export interface Protocol {
 
 export type ProtocolName = DatasetId;
 
-export const PROTOCOLS: Readonly<Record<ProtocolName, Protocol>> = Object.fromEntries(DATASET_IDS.map((id) => [id,
-  { name: id, ks: [...DATASETS[id].evalKs], metrics: ['recall'], queryGallery: DATASETS[id].queryGallery }])) as Record<ProtocolName, Protocol>;
+export const PROTOCOLS: Readonly<Record<ProtocolName, Protocol>> = Object.fromEntries(
+  DATASET_IDS.map((id) => [id, { name: id, ks: [...DATASETS[id].evalKs], metrics: ['recall'], queryGallery: DATASETS[id].queryGallery }]),
+) as Record<ProtocolName, Protocol>;

@@ -42,9 +42,12 @@ function indexByLabel(labels: Int32Array): Map<number, number[]> {
 }
 
 export function buildThresholds(
-  q: Float32Array, qLabels: Int32Array,
-  g: Float32Array, gLabels: Int32Array,
-  dim: number, options: ThresholdOptions,
+  q: Float32Array,
+  qLabels: Int32Array,
+  g: Float32Array,
+  gLabels: Int32Array,
+  dim: number,
+  options: ThresholdOptions,
 ): ThresholdTables {
   const nq = qLabels.length;
   const groups = indexByLabel(gLabels);

@@ -38,9 +38,12 @@ export function missingInputs(spec: RunSpec): string[] {
   const missing = [...DATA_SOURCES[spec.dataset].missing(spec)];
   if (spec.weights === 'pretrained') {
     const entry = getBackboneEntry(spec.backbone);
-    if (!existsSync(entry.weightsFile)) missing.push(`weights file ${entry.weightsFile} is missing: download ${entry.source} and save it as ${entry.weightsFile}`);
+    if (!existsSync(entry.weightsFile))
+      missing.push(`weights file ${entry.weightsFile} is missing: download ${entry.source} and save it as ${entry.weightsFile}`);
   } else if (spec.weights !== 'none' && !existsSync(spec.weights)) {
-    missing.push(`weights file ${spec.weights} is missing (the spec's "weights"; "pretrained" means the registry's file, "none" trains from scratch)`);
+    missing.push(
+      `weights file ${spec.weights} is missing (the spec's "weights"; "pretrained" means the registry's file, "none" trains from scratch)`,
+    );
   }
   return missing;
 }
@@ -60,19 +63,24 @@ export function buildData(spec: RunSpec): BuiltData {
   if (missing.length) throw new Error(`run "${spec.name}" cannot start:\n- ${missing.join('\n- ')}`);
   const split = DATA_SOURCES[spec.dataset].read(spec);
   for (const n of split.notices) process.stderr.write(`notice: ${n}\n`);
-  const carved = spec.validationClasses > 0
-    ? carveValidation(split.train, spec.validationClasses)
-    : { train: split.train, validation: [], numTrainClasses: split.numTrainClasses };
+  const carved =
+    spec.validationClasses > 0
+      ? carveValidation(split.train, spec.validationClasses)
+      : { train: split.train, validation: [], numTrainClasses: split.numTrainClasses };
   const pre = getBackboneEntry(spec.backbone).preprocessing;
   const size = spec.imageSize ?? pre.inputSize;
   const glyphs = spec.augmentation === 'glyphs';
   if (glyphs && spec.eval.resize !== null) {
-    throw new Error(`run "${spec.name}": eval.resize=${spec.eval.resize} applies to the official transforms; the glyph transforms resize the whole image to the input side (set eval.resize=null)`);
+    throw new Error(
+      `run "${spec.name}": eval.resize=${spec.eval.resize} applies to the official transforms; the glyph transforms resize the whole image to the input side (set eval.resize=null)`,
+    );
   }
   const officialEval = evalSpec(size, pre.mean, pre.std);
-  if (spec.eval.resize !== null && spec.eval.resize < size) throw new Error(`run "${spec.name}": eval.resize=${spec.eval.resize} is smaller than the input side ${size} it is centre-cropped to`);
+  if (spec.eval.resize !== null && spec.eval.resize < size)
+    throw new Error(`run "${spec.name}": eval.resize=${spec.eval.resize} is smaller than the input side ${size} it is centre-cropped to`);
   return {
-    split, ...carved,
+    split,
+    ...carved,
     trainSpec: glyphs ? glyphTrainSpec(size, pre.mean, pre.std) : trainSpec(spec.backbone, size, pre.mean, pre.std),
     evalSpec: glyphs ? glyphEvalSpec(size, pre.mean, pre.std) : { ...officialEval, resizeTo: spec.eval.resize ?? officialEval.resizeTo },
   };
@@ -89,7 +97,10 @@ export function checkTrainingData(spec: RunSpec, data: BuiltData): void {
  */
 export async function prepareRun(spec: RunSpec, data: BuiltData, context: Partial<ModeContext> = {}): Promise<unknown> {
   const mode = getMode(spec.mode.name);
-  return mode.prepare?.(spec, data, spec.mode.options, { featuresRoot: context.featuresRoot ?? DEFAULT_FEATURES_ROOT, report: context.report });
+  return mode.prepare?.(spec, data, spec.mode.options, {
+    featuresRoot: context.featuresRoot ?? DEFAULT_FEATURES_ROOT,
+    report: context.report,
+  });
 }
 
 /**
@@ -102,15 +113,21 @@ export function buildRun(spec: RunSpec, data: BuiltData = buildData(spec), prepa
   let loss: MetricLoss;
   try {
     loss = createLoss(spec.loss, {
-      numClasses: data.numTrainClasses, embeddingDim: spec.embeddingDim, seed: spec.train.seed,
-      mPerClass: spec.mPerClass, geometry: parts.model.geometry,
+      numClasses: data.numTrainClasses,
+      embeddingDim: spec.embeddingDim,
+      seed: spec.train.seed,
+      mPerClass: spec.mPerClass,
+      geometry: parts.model.geometry,
     });
   } catch (err) {
     parts.model.dispose();
     throw err;
   }
   return {
-    spec, data, ...parts, loss,
+    spec,
+    data,
+    ...parts,
+    loss,
     dispose(): void {
       parts.model.dispose();
       loss.dispose();

@@ -11,8 +11,11 @@ import { resolveMode, type ModeContext } from './modes';
 import { checkSpec, type RunSpec } from './run_spec';
 
 export async function cacheFeatures(spec: RunSpec, context: Partial<ModeContext> = {}): Promise<FeatureCache> {
-  const frozen = checkSpec(spec.mode.name === 'frozen_backbone' ? spec : { ...spec, mode: resolveMode('frozen_backbone') }, `features of "${spec.name}"`);
+  const frozen = checkSpec(
+    spec.mode.name === 'frozen_backbone' ? spec : { ...spec, mode: resolveMode('frozen_backbone') },
+    `features of "${spec.name}"`,
+  );
   const data = buildData(frozen);
   await checkImageFiles([...data.split.train, ...data.split.test].map((s) => s.path));
-  return await prepareRun(frozen, data, context) as FeatureCache;
+  return (await prepareRun(frozen, data, context)) as FeatureCache;
 }

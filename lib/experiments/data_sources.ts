@@ -22,7 +22,9 @@ import { DEFAULT_DATA_ROOT } from './row_config';
 import type { RunSpec } from './run_spec';
 
 /** What a data source reads of a run specification. */
-export type DataSpec = Pick<RunSpec, 'dataRoot' | 'folder' | 'mPerClass' | 'validationClasses'> & { train: Pick<TrainConfig, 'globalBatch'> };
+export type DataSpec = Pick<RunSpec, 'dataRoot' | 'folder' | 'mPerClass' | 'validationClasses'> & {
+  train: Pick<TrainConfig, 'globalBatch'>;
+};
 
 export interface DataSource {
   title: string;
@@ -37,7 +39,10 @@ function benchmark(id: DatasetId, read: (dataRoot: string) => DatasetSplit): Dat
   const facts = DATASETS[id];
   return {
     title: facts.title,
-    missing: ({ dataRoot }) => (existsSync(join(dataRoot, facts.folder)) ? [] : [`dataset folder ${join(dataRoot, facts.folder)} is missing: download ${facts.download}`]),
+    missing: ({ dataRoot }) =>
+      existsSync(join(dataRoot, facts.folder))
+        ? []
+        : [`dataset folder ${join(dataRoot, facts.folder)} is missing: download ${facts.download}`],
     read: ({ dataRoot }) => read(dataRoot),
   };
 }
@@ -48,14 +53,21 @@ function assertBatchClasses(split: DatasetSplit, spec: DataSpec, root: string): 
   const classes = split.numTrainClasses - spec.validationClasses;
   const perBatch = spec.train.globalBatch / spec.mPerClass;
   if (classes >= perBatch) return;
-  throw new Error(`${split.name}: ${root} has ${classes} training class(es)${spec.validationClasses ? ` (after the ${spec.validationClasses} validation classes)` : ''}, ` +
-    `but a batch of train.globalBatch=${spec.train.globalBatch} images with mPerClass=${spec.mPerClass} draws ${perBatch} different classes; ` +
-    `lower train.globalBatch to ${Math.max(classes, 1) * spec.mPerClass} or less, or add class folders`);
+  throw new Error(
+    `${split.name}: ${root} has ${classes} training class(es)${spec.validationClasses ? ` (after the ${spec.validationClasses} validation classes)` : ''}, ` +
+      `but a batch of train.globalBatch=${spec.train.globalBatch} images with mPerClass=${spec.mPerClass} draws ${perBatch} different classes; ` +
+      `lower train.globalBatch to ${Math.max(classes, 1) * spec.mPerClass} or less, or add class folders`,
+  );
 }
 
 /** A folder of class folders found by `rootOf`, split by `splitOf`; `missing` says what is wrong with the root. */
-function folderSource(title: string, name: string, rootOf: (spec: DataSpec) => string, splitOf: (spec: DataSpec) => FolderSpec,
-  missing: (root: string) => string[]): DataSource {
+function folderSource(
+  title: string,
+  name: string,
+  rootOf: (spec: DataSpec) => string,
+  splitOf: (spec: DataSpec) => FolderSpec,
+  missing: (root: string) => string[],
+): DataSource {
   return {
     title,
     missing: (spec) => missing(rootOf(spec)),
@@ -64,18 +76,31 @@ function folderSource(title: string, name: string, rootOf: (spec: DataSpec) => s
   };
 }
 
-const FOLDER = folderSource('your own images: <dataRoot>/<class name>/<images> (lib/data/folder.ts)', 'folder',
-  (spec) => spec.dataRoot, (spec) => spec.folder ?? DEFAULT_FOLDER_SPEC,
+const FOLDER = folderSource(
+  'your own images: <dataRoot>/<class name>/<images> (lib/data/folder.ts)',
+  'folder',
+  (spec) => spec.dataRoot,
+  (spec) => spec.folder ?? DEFAULT_FOLDER_SPEC,
   (root) => {
     const isDefault = resolve(root) === DEFAULT_DATA_ROOT;
     if (existsSync(root) && !isDefault) return [];
-    return [`folder dataset: ${isDefault ? `dataRoot is the kit's data folder ${root}, not a dataset` : `${root} not found`}; ` +
-      'set "dataRoot" (or --data-root) to the folder that holds one folder of images per class'];
-  });
+    return [
+      `folder dataset: ${isDefault ? `dataRoot is the kit's data folder ${root}, not a dataset` : `${root} not found`}; ` +
+        'set "dataRoot" (or --data-root) to the folder that holds one folder of images per class',
+    ];
+  },
+);
 
-const GLYPHS = folderSource('glyphs (the kit\'s offline benchmark, lib/data/glyphs.ts), a folder dataset', 'glyphs',
-  (spec) => glyphImageDir(join(spec.dataRoot, 'glyphs')), () => GLYPH_CLASS_SPLIT,
-  (root) => (existsSync(root) ? [] : [`glyphs: ${root} is missing; build the benchmark with \`npm run glyphs\` (or \`npm run demo\`, which builds it)`]));
+const GLYPHS = folderSource(
+  "glyphs (the kit's offline benchmark, lib/data/glyphs.ts), a folder dataset",
+  'glyphs',
+  (spec) => glyphImageDir(join(spec.dataRoot, 'glyphs')),
+  () => GLYPH_CLASS_SPLIT,
+  (root) =>
+    existsSync(root)
+      ? []
+      : [`glyphs: ${root} is missing; build the benchmark with \`npm run glyphs\` (or \`npm run demo\`, which builds it)`],
+);
 
 export const DATA_SOURCES = {
   cub: benchmark('cub', readCub),

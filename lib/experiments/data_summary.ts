@@ -23,7 +23,8 @@ function byLabel(samples: readonly Sample[]): Map<number, Sample[]> {
   const out = new Map<number, Sample[]>();
   for (const s of samples) {
     const list = out.get(s.label);
-    if (list) list.push(s); else out.set(s.label, [s]);
+    if (list) list.push(s);
+    else out.set(s.label, [s]);
   }
   return out;
 }
@@ -45,18 +46,28 @@ function names(split: DatasetSplit, samples: readonly Sample[], show = 6): strin
 export function describeData(spec: RunSpec, data: BuiltData): string[] {
   const { split } = data;
   const lines = [`dataset ${spec.dataset}: ${DATA_SOURCES[spec.dataset].title}; data root ${spec.dataRoot}`];
-  if (spec.folder) lines.push(`class split: trainClasses ${JSON.stringify(spec.folder.trainClasses)}, queryFraction ${JSON.stringify(spec.folder.queryFraction)}`);
+  if (spec.folder)
+    lines.push(
+      `class split: trainClasses ${JSON.stringify(spec.folder.trainClasses)}, queryFraction ${JSON.stringify(spec.folder.queryFraction)}`,
+    );
   lines.push(`train: ${counts(data.train, 'classes')}: ${names(split, data.train)}`);
-  if (data.validation.length) lines.push(`validation (carved from the training classes): ${counts(data.validation, 'classes')}: ${names(split, data.validation)}`);
+  if (data.validation.length)
+    lines.push(`validation (carved from the training classes): ${counts(data.validation, 'classes')}: ${names(split, data.validation)}`);
   lines.push(`test: ${counts(split.test, 'unseen classes')}: ${names(split, split.test)}`);
-  if (split.query && split.gallery) lines.push(`  queries ${split.query.length}, gallery ${split.gallery.length} (each query ranked against the gallery)`);
+  if (split.query && split.gallery)
+    lines.push(`  queries ${split.query.length}, gallery ${split.gallery.length} (each query ranked against the gallery)`);
   else lines.push('  each test image is ranked against the other test images');
   const skipped = split.skipped ?? [];
-  if (skipped.length) lines.push(`not read: ${skipped.length} file(s) hidden or without an image extension: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''}`);
+  if (skipped.length)
+    lines.push(
+      `not read: ${skipped.length} file(s) hidden or without an image extension: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''}`,
+    );
   for (const n of split.notices) lines.push(`notice: ${n}`);
   const perBatch = spec.train.globalBatch / spec.mPerClass;
   const steps = Math.floor(data.train.length / spec.train.globalBatch);
-  lines.push(`batches: ${spec.train.globalBatch} images = ${perBatch} classes x ${spec.mPerClass} (of ${data.numTrainClasses}); ${steps} steps per epoch`);
+  lines.push(
+    `batches: ${spec.train.globalBatch} images = ${perBatch} classes x ${spec.mPerClass} (of ${data.numTrainClasses}); ${steps} steps per epoch`,
+  );
   return lines;
 }
 

@@ -33,12 +33,25 @@ export function demoConfig(epochs: number, seed: number): TrainConfig {
 /** The spec of one demo run: what its config.json holds, and what `see-kit evaluate` rebuilds. */
 export function demoSpec(loss: LossName, epochs: number, seed: number, dataRoot: string): RunSpec {
   return {
-    name: `demo-${loss}`, row: null, dataset: 'glyphs', dataRoot, backbone: DEMO_BACKBONE.name, weights: 'none',
-    embeddingDim: DEMO_EMBEDDING_DIM, head: structuredClone(DEFAULT_HEAD),
+    name: `demo-${loss}`,
+    row: null,
+    dataset: 'glyphs',
+    dataRoot,
+    backbone: DEMO_BACKBONE.name,
+    weights: 'none',
+    embeddingDim: DEMO_EMBEDDING_DIM,
+    head: structuredClone(DEFAULT_HEAD),
     loss: resolveLoss(loss, loss === 'see_proxy_anchor' ? officialDeit128('cub').see.value : {}),
     mode: structuredClone(DEFAULT_MODE),
-    mPerClass: 2, sampler: 'unique_class', imageSize: null, validationClasses: 0, augmentation: 'glyphs',
-    evalKs: [1, 2, 4, 8], evalMetrics: ['recall', 'mapAtR', 'nmi'], eval: { ...DEFAULT_EVAL }, train: demoConfig(epochs, seed),
+    mPerClass: 2,
+    sampler: 'unique_class',
+    imageSize: null,
+    validationClasses: 0,
+    augmentation: 'glyphs',
+    evalKs: [1, 2, 4, 8],
+    evalMetrics: ['recall', 'mapAtR', 'nmi'],
+    eval: { ...DEFAULT_EVAL },
+    train: demoConfig(epochs, seed),
   };
 }
 
@@ -56,8 +69,12 @@ export const DEMO_VARIANTS = [
 export function demoSweepJson(name: string, epochs: number, seeds: number[], dataRoot: string, quick = false): Record<string, unknown> {
   const base = demoSpec('see_proxy_anchor', epochs, seeds[0], dataRoot);
   return {
-    name, base: { ...base, train: { ...base.train, evalFreq: epochs } },
+    name,
+    base: { ...base, train: { ...base.train, evalFreq: epochs } },
     set: quick ? ['train.globalBatch=16'] : [],
-    variants: DEMO_VARIANTS, seeds, compare: [['SEE Proxy-Anchor', 'Proxy-Anchor']], protocol: 'last',
+    variants: DEMO_VARIANTS,
+    seeds,
+    compare: [['SEE Proxy-Anchor', 'Proxy-Anchor']],
+    protocol: 'last',
   };
 }

@@ -12,7 +12,7 @@ import type { EvalRecord, RunMetrics } from '../train/loop';
 export type EpochProtocol = 'best-test' | 'last' | 'validation';
 
 export const EPOCH_PROTOCOLS: Record<EpochProtocol, string> = {
-  'best-test': 'best test epoch (the epoch with the highest test R@1: the official code\'s protocol, which the paper reports)',
+  'best-test': "best test epoch (the epoch with the highest test R@1: the official code's protocol, which the paper reports)",
   last: 'last epoch',
   validation: 'validation-selected epoch (the highest R@1 on training classes held out as a validation split, as the Reality Check asks)',
 };
@@ -32,7 +32,10 @@ export function recordOf(metrics: RunMetrics, protocol: EpochProtocol): EvalReco
 /** Test metrics in percent: R@K for each K, then MAP@R, RP (R-Precision) and NMI where computed. */
 export function metricValues(test: EvalMetrics): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of Object.keys(test.recallAtK).map(Number).sort((a, b) => a - b)) out[`R@${k}`] = 100 * test.recallAtK[String(k)];
+  for (const k of Object.keys(test.recallAtK)
+    .map(Number)
+    .sort((a, b) => a - b))
+    out[`R@${k}`] = 100 * test.recallAtK[String(k)];
   if (test.mapAtR !== undefined) out['MAP@R'] = 100 * test.mapAtR;
   if (test.rPrecision !== undefined) out.RP = 100 * test.rPrecision;
   if (test.nmi !== undefined) out.NMI = 100 * test.nmi;

@@ -18,7 +18,8 @@ const EVAL_BATCH = 32;
 const NO_BATCHES: BatchSource = { itersPerEpoch: 0, epoch: () => [] };
 
 export const EVALUATION_ONLY: TrainingMode = {
-  title: 'nothing trains: the model as built (backbone weights and head) is evaluated once; the loss and the training settings are not used',
+  title:
+    'nothing trains: the model as built (backbone weights and head) is evaluated once; the loss and the training settings are not used',
   options: {},
   evaluationOnly: true,
   checkpointHoldsBackbone: false,

@@ -22,9 +22,23 @@ import type { ModeContext, TrainingMode, TrainingParts } from './modes';
 import type { RunSpec } from './run_spec';
 
 export const FROZEN_BACKBONE_OPTIONS = {
-  views: { default: 0, type: 'integer', min: 0, source: 'kit choice: 0 = the evaluation transform\'s features (no augmentation); n > 0 = n augmented views per training image, one drawn per epoch' },
-  viewSeed: { default: 0, type: 'integer', source: 'kit choice: the augmentations of the cached views, independent of train.seed so one cache serves every seed' },
-  initSeed: { default: 0, type: 'integer', source: 'kit choice: the random initialisation of a backbone with weights "none", independent of train.seed' },
+  views: {
+    default: 0,
+    type: 'integer',
+    min: 0,
+    source:
+      "kit choice: 0 = the evaluation transform's features (no augmentation); n > 0 = n augmented views per training image, one drawn per epoch",
+  },
+  viewSeed: {
+    default: 0,
+    type: 'integer',
+    source: 'kit choice: the augmentations of the cached views, independent of train.seed so one cache serves every seed',
+  },
+  initSeed: {
+    default: 0,
+    type: 'integer',
+    source: 'kit choice: the random initialisation of a backbone with weights "none", independent of train.seed',
+  },
 } as const satisfies OptionSchema;
 
 function isFeatureCache(x: unknown): x is FeatureCache {
@@ -37,18 +51,35 @@ export const FROZEN_BACKBONE: TrainingMode = {
   checkpointHoldsBackbone: false,
   prepare(spec: RunSpec, data: BuiltData, options, context: ModeContext): Promise<FeatureCache> {
     return ensureFeatureCache({
-      root: context.featuresRoot, dataset: spec.dataset, dataRoot: spec.dataRoot, locationKey: spec.folder ?? null,
-      backbone: spec.backbone, weights: spec.weights, initSeed: options.initSeed as number,
-      train: data.split.train, test: data.split.test, evalSpec: data.evalSpec, trainSpec: data.trainSpec,
-      views: options.views as number, viewSeed: options.viewSeed as number, report: context.report,
+      root: context.featuresRoot,
+      dataset: spec.dataset,
+      dataRoot: spec.dataRoot,
+      locationKey: spec.folder ?? null,
+      backbone: spec.backbone,
+      weights: spec.weights,
+      initSeed: options.initSeed as number,
+      train: data.split.train,
+      test: data.split.test,
+      evalSpec: data.evalSpec,
+      trainSpec: data.trainSpec,
+      views: options.views as number,
+      viewSeed: options.viewSeed as number,
+      report: context.report,
     });
   },
   build(spec: RunSpec, data: BuiltData, _options, prepared?: unknown): TrainingParts {
     if (!isFeatureCache(prepared)) {
-      throw new Error('training mode frozen_backbone needs its features cache: await prepareRun(spec, data) and pass it to buildRun (runExperiment and evaluateRun do)');
+      throw new Error(
+        'training mode frozen_backbone needs its features cache: await prepareRun(spec, data) and pass it to buildRun (runExperiment and evaluateRun do)',
+      );
     }
     const evaluators = buildEvaluators(spec, data, { embed: featureEmbedder(prepared) });
-    const source = featureBatchSource({ cache: prepared, samples: data.train, batchSize: spec.train.globalBatch, mPerClass: spec.mPerClass });
+    const source = featureBatchSource({
+      cache: prepared,
+      samples: data.train,
+      batchSize: spec.train.globalBatch,
+      mPerClass: spec.mPerClass,
+    });
     const head = createHead(spec.head, { featureDim: prepared.featureDim, embeddingDim: spec.embeddingDim, seed: spec.train.seed });
     return { model: new FeatureHeadModel(head), source, ...evaluators, inputs: { features: runRecordOf(prepared.manifest.identity) } };
   },

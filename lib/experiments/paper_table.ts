@@ -6,7 +6,8 @@
  * quotes for those methods (their own papers are not re-checked here).
  */
 
-export const PAPER_SOURCE = 'SEE (Le & Woo, PAKDD 2024) results table, as in github.com/Leminhbinh0209/PAKDD24-SEE README.md (commit dbacbf8)';
+export const PAPER_SOURCE =
+  'SEE (Le & Woo, PAKDD 2024) results table, as in github.com/Leminhbinh0209/PAKDD24-SEE README.md (commit dbacbf8)';
 
 import { DATASETS, type DatasetId } from './datasets';
 

@@ -59,14 +59,32 @@ export const TRAINABLE_ARCHS: readonly ArchSpec[] = [
   { label: 'De^128', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 128, recipe: officialDeit128 },
   { label: 'DN^128', backbone: 'vit_small_patch16_224.dino', embeddingDim: 128, recipe: vitChoice },
   { label: 'V^128', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 128, recipe: vitChoice },
-  { label: 'De^384', backbone: 'deit_small_distilled_patch16_224.fb_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
-  { label: 'DN^384', backbone: 'vit_small_patch16_224.dino', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
-  { label: 'V^384', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', embeddingDim: 384, recipe: vitChoice, note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)' },
+  {
+    label: 'De^384',
+    backbone: 'deit_small_distilled_patch16_224.fb_in1k',
+    embeddingDim: 384,
+    recipe: vitChoice,
+    note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)',
+  },
+  {
+    label: 'DN^384',
+    backbone: 'vit_small_patch16_224.dino',
+    embeddingDim: 384,
+    recipe: vitChoice,
+    note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)',
+  },
+  {
+    label: 'V^384',
+    backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k',
+    embeddingDim: 384,
+    recipe: vitChoice,
+    note: 'emb 384 with the LayerNorm -> Linear(384,384) -> L2 head is an inference (docs/official-recipe.md 2b)',
+  },
 ];
 
 /** Why a method without a registered loss is only cited. */
 const CITED_REASON: Record<string, string> = {
-  MIC: 'needs MIC\'s auxiliary clustering task: not implemented',
+  MIC: "needs MIC's auxiliary clustering task: not implemented",
   XBM: 'needs a cross-batch memory: not implemented',
   HTL: 'hierarchical triplet loss: not implemented',
   IRT_R: 'IRT_R (intra-batch re-ranking transformer): not implemented',
@@ -84,32 +102,56 @@ export function archSlug(arch: string): string {
 }
 
 function methodSlug(method: string): string {
-  return method.toLowerCase().replace(/\+\+/g, 'pp').replace(/[^a-z0-9_-]/g, '');
+  return method
+    .toLowerCase()
+    .replace(/\+\+/g, 'pp')
+    .replace(/[^a-z0-9_-]/g, '');
 }
 
-const KIT_PA_NOTE = 'baseline the kit trains: the same backbone and recipe as the SEE row, with plain Proxy-Anchor (official --loss PA); the paper has no Proxy-Anchor row for this backbone';
-const REGISTRY_DEFAULTS = 'the loss registry\'s defaults (lib/losses/registry.ts; `see-kit list --losses`)';
+const KIT_PA_NOTE =
+  'baseline the kit trains: the same backbone and recipe as the SEE row, with plain Proxy-Anchor (official --loss PA); the paper has no Proxy-Anchor row for this backbone';
+const REGISTRY_DEFAULTS = "the loss registry's defaults (lib/losses/registry.ts; `see-kit list --losses`)";
 
-const SEE_HEAD: Chosen<HeadSpec> = { value: DEFAULT_HEAD, reason: 'official SEE head: LayerNorm (no affine), Linear, L2 normalisation (trainer/models/model.py, docs/official-recipe.md 4)' };
+const SEE_HEAD: Chosen<HeadSpec> = {
+  value: DEFAULT_HEAD,
+  reason: 'official SEE head: LayerNorm (no affine), Linear, L2 normalisation (trainer/models/model.py, docs/official-recipe.md 4)',
+};
 
 /** The SEE row's recipe of the backbone (SEE, plain Proxy-Anchor and the baselines the kit trains with it). */
-function seeRecipeRow(method: string, a: ArchSpec, d: DatasetId, paper: Record<string, number | null> | null): Pick<ExperimentRow, 'recipe' | 'head' | 'lossOptions' | 'notes'> {
+function seeRecipeRow(
+  method: string,
+  a: ArchSpec,
+  d: DatasetId,
+  paper: Record<string, number | null> | null,
+): Pick<ExperimentRow, 'recipe' | 'head' | 'lossOptions' | 'notes'> {
   const recipe = a.recipe(d);
   const notes = a.note ? [a.note] : [];
   if (method === 'PA' && !paper) notes.push(KIT_PA_NOTE);
-  if (method !== 'SEE' && method !== 'PA') notes.push(`recipe: the kit's ${a.label} choices, as for the SEE ${a.label} row; the ${method} paper trained with its own recipe`);
+  if (method !== 'SEE' && method !== 'PA')
+    notes.push(`recipe: the kit's ${a.label} choices, as for the SEE ${a.label} row; the ${method} paper trained with its own recipe`);
   if (a.label !== 'De^128') notes.push('hyperparameters are choices (no official script); see each reason');
-  const lossOptions = method === 'SEE' ? { value: { ...recipe.see.value }, reason: recipe.see.reason } : { value: {}, reason: REGISTRY_DEFAULTS };
+  const lossOptions =
+    method === 'SEE' ? { value: { ...recipe.see.value }, reason: recipe.see.reason } : { value: {}, reason: REGISTRY_DEFAULTS };
   return { recipe, head: SEE_HEAD, lossOptions, notes };
 }
 
-function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName, paper: Record<string, number | null> | null): ExperimentRow {
+function trainableRow(
+  method: string,
+  a: ArchSpec,
+  d: DatasetId,
+  loss: LossName,
+  paper: Record<string, number | null> | null,
+): ExperimentRow {
   // a method with an official recipe of its own (Hyp: hyp_metric's) trains with it, every other one with the SEE row's
   const own = method === 'Hyp' ? hypRow(a.backbone, a.embeddingDim, d) : undefined;
   return {
     id: `${methodSlug(method)}-${archSlug(a.label)}-${d}`,
-    method, arch: a.label, dataset: d, status: 'trainable',
-    paper, paperSource: paper ? PAPER_SOURCE : null,
+    method,
+    arch: a.label,
+    dataset: d,
+    status: 'trainable',
+    paper,
+    paperSource: paper ? PAPER_SOURCE : null,
     datasetFolder: DATASETS[d].folder,
     backbone: a.backbone,
     weightsFile: getBackboneEntry(a.backbone).weightsFile,
@@ -122,22 +164,30 @@ function trainableRow(method: string, a: ArchSpec, d: DatasetId, loss: LossName,
 function pretrainedOnlyRow(method: string, a: ArchSpec, d: DatasetId): ExperimentRow {
   return {
     id: `${methodSlug(method)}-${archSlug(a.label)}-${d}`,
-    method, arch: a.label, dataset: d, status: 'trainable',
-    paper: paperRecall(method, a.label, d) ?? null, paperSource: PAPER_SOURCE,
+    method,
+    arch: a.label,
+    dataset: d,
+    status: 'trainable',
+    paper: paperRecall(method, a.label, d) ?? null,
+    paperSource: PAPER_SOURCE,
     datasetFolder: DATASETS[d].folder,
     backbone: a.backbone,
     weightsFile: getBackboneEntry(a.backbone).weightsFile,
     embeddingDim: a.embeddingDim,
     evaluationOnly: true,
-    notes: [`evaluation only: ${PRETRAINED_ONLY[method]}, L2-normalised, scored with the ${DATASETS[d].title} protocol (training mode evaluation_only, head l2_normalize); nothing trains`],
+    notes: [
+      `evaluation only: ${PRETRAINED_ONLY[method]}, L2-normalised, scored with the ${DATASETS[d].title} protocol (training mode evaluation_only, head l2_normalize); nothing trains`,
+    ],
   };
 }
 
 function citedReason(method: string, arch: string): string {
   const loss = lossOfPaperMethod(method);
   if (loss) {
-    return `the kit has no ${arch} backbone for table rows (it has ${TRAINABLE_ARCHS.map((a) => a.label).join(', ')}); `
-      + `the loss itself trains on them: --set loss.name=${loss}`;
+    return (
+      `the kit has no ${arch} backbone for table rows (it has ${TRAINABLE_ARCHS.map((a) => a.label).join(', ')}); ` +
+      `the loss itself trains on them: --set loss.name=${loss}`
+    );
   }
   return CITED_REASON[method] ?? 'not implemented';
 }
@@ -152,7 +202,8 @@ function buildRows(): ExperimentRow[] {
         if (loss) rows.push(trainableRow(t.method, a, d, loss, paperRecall(t.method, t.arch, d) ?? null));
       }
       if (!PAPER_TABLE.some((x) => x.arch === a.label && x.method === 'PA')) rows.push(trainableRow('PA', a, d, 'proxy_anchor', null));
-      for (const t of PAPER_TABLE.filter((x) => x.arch === a.label && x.method in PRETRAINED_ONLY)) rows.push(pretrainedOnlyRow(t.method, a, d));
+      for (const t of PAPER_TABLE.filter((x) => x.arch === a.label && x.method in PRETRAINED_ONLY))
+        rows.push(pretrainedOnlyRow(t.method, a, d));
     }
   }
   const trainable = new Set(rows.map((r) => `${r.method} ${r.arch}`));
@@ -162,8 +213,12 @@ function buildRows(): ExperimentRow[] {
       const paper = paperRecall(t.method, t.arch, d) ?? null;
       rows.push({
         id: `${methodSlug(t.method)}-${archSlug(t.arch)}-${d}`,
-        method: t.method, arch: t.arch, dataset: d, status: 'cited',
-        paper, paperSource: PAPER_SOURCE,
+        method: t.method,
+        arch: t.arch,
+        dataset: d,
+        status: 'cited',
+        paper,
+        paperSource: PAPER_SOURCE,
         datasetFolder: DATASETS[d].folder,
         notes: [`cited, not trained by the kit: ${citedReason(t.method, t.arch)}`],
       });
@@ -189,7 +244,9 @@ export function getRow(id: string): ExperimentRow {
   if (!r) {
     const trainable = ROWS.filter((x) => x.status === 'trainable').map((x) => x.id);
     const cited = ROWS.filter((x) => x.status === 'cited').map((x) => x.id);
-    throw new Error(`unknown experiment row "${id}". Trainable rows:\n  ${trainable.join(' ')}\nCited rows (paper numbers only):\n  ${cited.join(' ')}`);
+    throw new Error(
+      `unknown experiment row "${id}". Trainable rows:\n  ${trainable.join(' ')}\nCited rows (paper numbers only):\n  ${cited.join(' ')}`,
+    );
   }
   return r;
 }

@@ -28,8 +28,16 @@ export function resultRecords(root = DEFAULT_RUNS_ROOT): ResultRecord[] {
         paper = null; // a row id from an older registry: the run is still listed
       }
     }
-    const ks = Object.keys(m.best.test.recallAtK).map(Number).sort((a, b) => a - b);
-    const rec: ResultRecord = { run: relative(root, dir.path), row: cfg.row ?? null, dataset: cfg.dataset ?? null, bestEpoch: m.best.epoch, lastEpoch: m.last.epoch };
+    const ks = Object.keys(m.best.test.recallAtK)
+      .map(Number)
+      .sort((a, b) => a - b);
+    const rec: ResultRecord = {
+      run: relative(root, dir.path),
+      row: cfg.row ?? null,
+      dataset: cfg.dataset ?? null,
+      bestEpoch: m.best.epoch,
+      lastEpoch: m.last.epoch,
+    };
     for (const k of ks) {
       const best = round1(m.best.test.recallAtK[String(k)]);
       const p = paper?.[String(k)] ?? null;
@@ -54,7 +62,8 @@ export function resultsTable(records: ResultRecord[]): ReturnType<typeof aq.from
   for (const r of records) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
   // each K's columns together, in K order, whichever run had them first; MAP@R, RP and validation after
   const kOf = (c: string): number => Number(/R@(\d+)$/.exec(c)?.[1] ?? Infinity);
-  const rank = (c: string): number => (c.startsWith('val') ? 3 : /R@\d+$/.test(c) && !c.startsWith('val') ? 1 : c === 'MAP@R' || c === 'RP' ? 2 : 0);
+  const rank = (c: string): number =>
+    c.startsWith('val') ? 3 : /R@\d+$/.test(c) && !c.startsWith('val') ? 1 : c === 'MAP@R' || c === 'RP' ? 2 : 0;
   columns.sort((a, b) => rank(a) - rank(b) || (rank(a) === 1 ? kOf(a) - kOf(b) : 0));
   const filled = records.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
   return aq.from(filled).orderby('dataset', 'row', 'run');
@@ -63,9 +72,15 @@ export function resultsTable(records: ResultRecord[]): ReturnType<typeof aq.from
 /** Fixed-width text of an arquero table; null cells print as "-". */
 export function tableToText(table: ReturnType<typeof aq.from>): string {
   const names = table.columnNames();
-  const cells = (table.objects() as Record<string, unknown>[]).map((r) => names.map((n) => (r[n] === null || r[n] === undefined ? '-' : String(r[n]))));
+  const cells = (table.objects() as Record<string, unknown>[]).map((r) =>
+    names.map((n) => (r[n] === null || r[n] === undefined ? '-' : String(r[n]))),
+  );
   const widths = names.map((n, j) => Math.max(n.length, ...cells.map((c) => c[j].length)));
-  const line = (v: string[]): string => v.map((x, j) => x.padEnd(widths[j])).join('  ').trimEnd();
+  const line = (v: string[]): string =>
+    v
+      .map((x, j) => x.padEnd(widths[j]))
+      .join('  ')
+      .trimEnd();
   return [line(names), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
@@ -74,7 +89,7 @@ export function resultsText(root = DEFAULT_RUNS_ROOT): string {
   const records = resultRecords(root);
   if (records.length === 0) return `no finished runs under ${root} (a run is finished when it has metrics.json)`;
   return [
-    'R@K, MAP@R, RP (R-Precision): at the best test epoch (the epoch with the highest test R@1: the official code\'s protocol, which the paper reports); last R@K: the last epoch; val-selected R@1: test R@1 at the epoch chosen on a validation split',
+    "R@K, MAP@R, RP (R-Precision): at the best test epoch (the epoch with the highest test R@1: the official code's protocol, which the paper reports); last R@K: the last epoch; val-selected R@1: test R@1 at the epoch chosen on a validation split",
     tableToText(resultsTable(records)),
   ].join('\n');
 }

@@ -65,8 +65,10 @@ export interface ExperimentResult {
 /** A table row follows the paper's protocol: on a dataset with other image counts it is refused. */
 function assertPaperProtocol(spec: RunSpec, data: BuiltData): void {
   if (!spec.row || data.split.notices.length === 0) return;
-  throw new Error(`row ${spec.row} follows the paper's protocol, but ${data.split.notices.join('; ')}.\n` +
-    'Complete the dataset, or train on it anyway with --set row=null (the run is then not placed beside the paper)');
+  throw new Error(
+    `row ${spec.row} follows the paper's protocol, but ${data.split.notices.join('; ')}.\n` +
+      'Complete the dataset, or train on it anyway with --set row=null (the run is then not placed beside the paper)',
+  );
 }
 
 /** What a run's config.json and checkpoints hold: the spec without `train`, plus the checked train config. */
@@ -84,9 +86,11 @@ function recordInputs(runDir: RunDir, inputs: Record<string, unknown> | undefine
   if (compare && existsSync(path)) {
     const diffs = configDifferences(JSON.parse(readFileSync(path, 'utf8')), inputs);
     if (diffs.length === 0) return;
-    throw new Error(`run ${runDir.id} was trained on other inputs than these (${path}), in ${diffs.length} key(s):\n` +
-      `${diffs.map((d) => `  ${d.key}: ${d.run ?? '(absent)'} then, ${d.now ?? '(absent)'} now`).join('\n')}\n` +
-      'its checkpoint belongs to those inputs: restore them (the weights file, the images), or start a new run');
+    throw new Error(
+      `run ${runDir.id} was trained on other inputs than these (${path}), in ${diffs.length} key(s):\n` +
+        `${diffs.map((d) => `  ${d.key}: ${d.run ?? '(absent)'} then, ${d.now ?? '(absent)'} now`).join('\n')}\n` +
+        'its checkpoint belongs to those inputs: restore them (the weights file, the images), or start a new run',
+    );
   }
   if (write) writeFileAtomic(path, JSON.stringify(inputs, null, 2) + '\n');
 }
@@ -97,7 +101,9 @@ export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}):
   const runPath = hooks.runPath ?? join(hooks.runsRoot ?? DEFAULT_RUNS_ROOT, makeRunId(checked.name));
   assertNotLocked(runPath);
   if (!hooks.resume && existsSync(join(runPath, CHECKPOINT_FILE))) {
-    throw new Error(`run folder ${runPath} already has a checkpoint: resume it (see-kit train --resume ${runPath}) or choose another run id`);
+    throw new Error(
+      `run folder ${runPath} already has a checkpoint: resume it (see-kit train --resume ${runPath}) or choose another run id`,
+    );
   }
   const data = buildData(checked);
   assertPaperProtocol(checked, data);
@@ -109,14 +115,28 @@ export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}):
     const runDir = new RunDir(runPath);
     recordInputs(runDir, run.inputs, Boolean(hooks.resume), true);
     hooks.onStart?.(run, runDir);
-    const metrics = getMode(checked.mode.name).evaluationOnly ? await evaluateOnce({
-      model: run.model, evaluate: hooks.evaluate ? hooks.evaluate(run) : run.evaluate, validate: run.validate, runDir, config: runConfigOf(checked),
-    }) : await train({
-      config: checked.train, model: run.model, loss: run.loss, data: run.source,
-      evaluate: hooks.evaluate ? hooks.evaluate(run) : run.evaluate, validate: run.validate,
-      runDir, resume: hooks.resume, progress: hooks.progress, runInfo: runInfoOf(checked), stop: hooks.stop,
-      storedConfig: (stored, source) => runConfigOf(specFromJson(stored, source, defaultSpec())),
-    });
+    const metrics = getMode(checked.mode.name).evaluationOnly
+      ? await evaluateOnce({
+          model: run.model,
+          evaluate: hooks.evaluate ? hooks.evaluate(run) : run.evaluate,
+          validate: run.validate,
+          runDir,
+          config: runConfigOf(checked),
+        })
+      : await train({
+          config: checked.train,
+          model: run.model,
+          loss: run.loss,
+          data: run.source,
+          evaluate: hooks.evaluate ? hooks.evaluate(run) : run.evaluate,
+          validate: run.validate,
+          runDir,
+          resume: hooks.resume,
+          progress: hooks.progress,
+          runInfo: runInfoOf(checked),
+          stop: hooks.stop,
+          storedConfig: (stored, source) => runConfigOf(specFromJson(stored, source, defaultSpec())),
+        });
     await hooks.onFinish?.(run, metrics, runDir);
     return { spec: checked, runDir, metrics };
   } finally {
@@ -142,7 +162,11 @@ export async function restoreRun(
   const saved = readRunSpec(runDir);
   const mode = getMode(saved.mode.name);
   if (!mode.evaluationOnly && !runDir.hasCheckpoint()) throw new Error(`${runDir.path} has no ${CHECKPOINT_FILE} to evaluate`);
-  const spec: RunSpec = { ...saved, ...(mode.checkpointHoldsBackbone === false ? {} : { weights: 'none' }), ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}) };
+  const spec: RunSpec = {
+    ...saved,
+    ...(mode.checkpointHoldsBackbone === false ? {} : { weights: 'none' }),
+    ...(options.dataRoot ? { dataRoot: options.dataRoot } : {}),
+  };
   const data = buildData(spec);
   const run = buildRun(spec, data, await prepareRun(spec, data, options));
   try {
@@ -172,7 +196,11 @@ export async function evaluateRun(
     if (!checkpoint) return { epoch: 0, evaluationOnly: true, metrics: await run.evaluate(run.model, 0) };
     const within = checkpoint.state.inEpoch;
     const epoch = within ? within.epoch : checkpoint.state.epoch;
-    return { epoch, ...(within ? { inEpoch: { epoch: within.epoch, step: within.step } } : {}), metrics: await run.evaluate(run.model, epoch) };
+    return {
+      epoch,
+      ...(within ? { inEpoch: { epoch: within.epoch, step: within.step } } : {}),
+      metrics: await run.evaluate(run.model, epoch),
+    };
   } finally {
     run.dispose();
   }

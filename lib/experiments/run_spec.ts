@@ -90,9 +90,18 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
   const row = getRow(id);
   if (row.evaluationOnly) {
     return {
-      ...defaultSpec(), name: row.id, row: row.id, dataset: row.dataset, dataRoot, backbone: row.backbone as string, train: trainConfigOf(row),
-      embeddingDim: row.embeddingDim as number, head: resolveHead('l2_normalize'), loss: resolveLoss('proxy_anchor'),
-      mode: resolveMode('evaluation_only'), evalKs: [...DATASETS[row.dataset].evalKs],
+      ...defaultSpec(),
+      name: row.id,
+      row: row.id,
+      dataset: row.dataset,
+      dataRoot,
+      backbone: row.backbone as string,
+      train: trainConfigOf(row),
+      embeddingDim: row.embeddingDim as number,
+      head: resolveHead('l2_normalize'),
+      loss: resolveLoss('proxy_anchor'),
+      mode: resolveMode('evaluation_only'),
+      evalKs: [...DATASETS[row.dataset].evalKs],
     };
   }
   const train = trainConfigOf(row);
@@ -122,11 +131,25 @@ export function specFromRow(id: string, dataRoot = DEFAULT_DATA_ROOT): RunSpec {
 /** Defaults for a free configuration (a JSON file fills in what it wants): SEE De^128 on CUB, the official script's settings. */
 export function defaultSpec(): RunSpec {
   return {
-    name: 'custom', row: null, dataset: 'cub', dataRoot: DEFAULT_DATA_ROOT,
-    backbone: 'deit_small_distilled_patch16_224.fb_in1k', weights: 'pretrained', embeddingDim: 128,
-    head: structuredClone(DEFAULT_HEAD), loss: resolveLoss('see_proxy_anchor', officialDeit128('cub').see.value),
-    mode: structuredClone(DEFAULT_MODE), mPerClass: 2, sampler: 'unique_class', imageSize: null, validationClasses: 0, augmentation: 'official',
-    evalKs: [...DATASETS.cub.evalKs], evalMetrics: ['recall'], eval: { ...DEFAULT_EVAL }, train: { ...DEFAULT_TRAIN_CONFIG },
+    name: 'custom',
+    row: null,
+    dataset: 'cub',
+    dataRoot: DEFAULT_DATA_ROOT,
+    backbone: 'deit_small_distilled_patch16_224.fb_in1k',
+    weights: 'pretrained',
+    embeddingDim: 128,
+    head: structuredClone(DEFAULT_HEAD),
+    loss: resolveLoss('see_proxy_anchor', officialDeit128('cub').see.value),
+    mode: structuredClone(DEFAULT_MODE),
+    mPerClass: 2,
+    sampler: 'unique_class',
+    imageSize: null,
+    validationClasses: 0,
+    augmentation: 'official',
+    evalKs: [...DATASETS.cub.evalKs],
+    evalMetrics: ['recall'],
+    eval: { ...DEFAULT_EVAL },
+    train: { ...DEFAULT_TRAIN_CONFIG },
   };
 }
 
@@ -141,11 +164,21 @@ function positiveInt(v: unknown): boolean {
 }
 
 function checkEvalSettings(e: EvalSettings, source: string): void {
-  if (e === null || typeof e !== 'object') throw new Error(`${source}: eval ${JSON.stringify(e)}, expected { inshopIndexMask, resize, bodyRecall }`);
-  for (const k of Object.keys(e)) if (!(k in DEFAULT_EVAL)) throw new Error(`${source}: unknown key "eval.${k}"; expected one of ${Object.keys(DEFAULT_EVAL).map((x) => `eval.${x}`).join(', ')}`);
-  if (typeof e.inshopIndexMask !== 'boolean') throw new Error(`${source}: eval.inshopIndexMask ${JSON.stringify(e.inshopIndexMask)}, expected true or false`);
-  if (typeof e.bodyRecall !== 'boolean') throw new Error(`${source}: eval.bodyRecall ${JSON.stringify(e.bodyRecall)}, expected true or false`);
-  if (e.resize !== null && !positiveInt(e.resize)) throw new Error(`${source}: eval.resize ${JSON.stringify(e.resize)}, expected a positive integer or null (the official 256/224 rule)`);
+  if (e === null || typeof e !== 'object')
+    throw new Error(`${source}: eval ${JSON.stringify(e)}, expected { inshopIndexMask, resize, bodyRecall }`);
+  for (const k of Object.keys(e))
+    if (!(k in DEFAULT_EVAL))
+      throw new Error(
+        `${source}: unknown key "eval.${k}"; expected one of ${Object.keys(DEFAULT_EVAL)
+          .map((x) => `eval.${x}`)
+          .join(', ')}`,
+      );
+  if (typeof e.inshopIndexMask !== 'boolean')
+    throw new Error(`${source}: eval.inshopIndexMask ${JSON.stringify(e.inshopIndexMask)}, expected true or false`);
+  if (typeof e.bodyRecall !== 'boolean')
+    throw new Error(`${source}: eval.bodyRecall ${JSON.stringify(e.bodyRecall)}, expected true or false`);
+  if (e.resize !== null && !positiveInt(e.resize))
+    throw new Error(`${source}: eval.resize ${JSON.stringify(e.resize)}, expected a positive integer or null (the official 256/224 rule)`);
 }
 
 /** Checks every field (errors name the source, the field and what was expected); returns the spec with complete options. */
@@ -159,16 +192,23 @@ export function checkSpec(spec: RunSpec, source: string): RunSpec {
   }
   if (!positiveInt(spec.embeddingDim)) throw new Error(`${source}: embeddingDim ${spec.embeddingDim}, expected a positive integer`);
   if (!positiveInt(spec.mPerClass)) throw new Error(`${source}: mPerClass ${spec.mPerClass}, expected a positive integer`);
-  if (!Number.isInteger(spec.validationClasses) || spec.validationClasses < 0) throw new Error(`${source}: validationClasses ${spec.validationClasses}, expected an integer >= 0`);
-  if (!SAMPLERS.includes(spec.sampler)) throw new Error(`${source}: sampler ${JSON.stringify(spec.sampler)}, expected one of ${SAMPLERS.join(', ')}`);
-  if (spec.augmentation !== 'official' && spec.augmentation !== 'glyphs') throw new Error(`${source}: augmentation ${JSON.stringify(spec.augmentation)}, expected "official" or "glyphs"`);
-  if (!Array.isArray(spec.evalKs) || spec.evalKs.length === 0 || !spec.evalKs.every(positiveInt)) throw new Error(`${source}: evalKs ${JSON.stringify(spec.evalKs)}, expected a list of positive integers`);
-  if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m))) throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
+  if (!Number.isInteger(spec.validationClasses) || spec.validationClasses < 0)
+    throw new Error(`${source}: validationClasses ${spec.validationClasses}, expected an integer >= 0`);
+  if (!SAMPLERS.includes(spec.sampler))
+    throw new Error(`${source}: sampler ${JSON.stringify(spec.sampler)}, expected one of ${SAMPLERS.join(', ')}`);
+  if (spec.augmentation !== 'official' && spec.augmentation !== 'glyphs')
+    throw new Error(`${source}: augmentation ${JSON.stringify(spec.augmentation)}, expected "official" or "glyphs"`);
+  if (!Array.isArray(spec.evalKs) || spec.evalKs.length === 0 || !spec.evalKs.every(positiveInt))
+    throw new Error(`${source}: evalKs ${JSON.stringify(spec.evalKs)}, expected a list of positive integers`);
+  if (!Array.isArray(spec.evalMetrics) || !spec.evalMetrics.every((m) => METRICS.includes(m)))
+    throw new Error(`${source}: evalMetrics ${JSON.stringify(spec.evalMetrics)}, expected a list of ${METRICS.join(', ')}`);
   checkEvalSettings(spec.eval, source);
   validateTrainConfig(spec.train, `${source}: train`);
   const { folder, ...rest } = spec;
   if (spec.dataset !== 'folder' && folder !== undefined && folder !== null) {
-    throw new Error(`${source}: a "folder" section is given, but dataset is "${spec.dataset}"; it splits a dataset "folder" only (remove it, or set dataset to "folder")`);
+    throw new Error(
+      `${source}: a "folder" section is given, but dataset is "${spec.dataset}"; it splits a dataset "folder" only (remove it, or set dataset to "folder")`,
+    );
   }
   try {
     return {

@@ -57,14 +57,24 @@ export function findFinishedRuns(root: string): FinishedRun[] {
   for (const d of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory())) {
     const path = join(root, d.name);
     if (existsSync(join(path, 'config.json'))) paths.push(path);
-    else paths.push(...readdirSync(path).map((n) => join(path, n)).filter((p) => isDir(p) && existsSync(join(p, 'config.json'))));
+    else
+      paths.push(
+        ...readdirSync(path)
+          .map((n) => join(path, n))
+          .filter((p) => isDir(p) && existsSync(join(p, 'config.json'))),
+      );
   }
   const out: FinishedRun[] = [];
   for (const path of paths.filter((p) => existsSync(join(p, 'metrics.json')))) {
     const dir = new RunDir(path);
     const config = dir.readConfig<Record<string, unknown>>();
     const metrics = dir.readMetrics<RunMetrics>() as RunMetrics;
-    out.push({ dir, config, metrics, label: sweepLabel(path) ?? (typeof config.row === 'string' ? config.row : String(config.name ?? dir.id)) });
+    out.push({
+      dir,
+      config,
+      metrics,
+      label: sweepLabel(path) ?? (typeof config.row === 'string' ? config.row : String(config.name ?? dir.id)),
+    });
   }
   return out;
 }
@@ -78,9 +88,14 @@ function seedOf(config: Record<string, unknown>): number | null {
 function groupKey(config: Record<string, unknown>): string {
   const { name: _n, dataRoot: _d, train, ...rest } = config;
   const { seed: _s, ...trainRest } = (train ?? {}) as Record<string, unknown>;
-  const canonical = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
-    : v);
+  const canonical = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
   return JSON.stringify(canonical({ ...rest, train: trainRest }));
 }
 
@@ -99,24 +114,29 @@ export function seedGroups(runs: FinishedRun[], protocol: EpochProtocol = 'best-
   for (const r of runs) byKey.set(groupKey(r.config), [...(byKey.get(groupKey(r.config)) ?? []), r]);
   const used = new Map<string, number>();
   const sortKey = (rs: FinishedRun[]): string => `${String(rs[0].config.dataset)} ${rs[0].label} ${rs[0].dir.path}`;
-  return [...byKey.values()].sort((a, b) => sortKey(a).localeCompare(sortKey(b))).map((rs) => {
-    const picked = rs.map((r) => recordOf(r.metrics, protocol)).filter((x): x is EvalRecord => x !== undefined);
-    const values = picked.map((rec) => metricValues(rec.test));
-    // every run needs the protocol's epoch (validation: a validation split), else the group shows no numbers
-    const names = values.length && picked.length === rs.length ? Object.keys(values[0]).filter((m) => values.every((v) => m in v)) : [];
-    const withValidation = rs.map((r) => r.metrics.selectedByValidation).filter((x): x is EvalRecord => x !== undefined);
-    const firstMetric = (rec: EvalRecord): number => Object.values(metricValues(rec.test))[0];
-    const row = typeof rs[0].config.row === 'string' ? rs[0].config.row : null;
-    const n = (used.get(rs[0].label) ?? 0) + 1;
-    used.set(rs[0].label, n);
-    return {
-      label: n === 1 ? rs[0].label : `${rs[0].label} (${n})`, row, dataset: typeof rs[0].config.dataset === 'string' ? rs[0].config.dataset : null,
-      runs: rs, seeds: rs.map((r) => seedOf(r.config)),
-      metrics: Object.fromEntries(names.map((m) => [m, summarize(values.map((v) => v[m]))])),
-      ...(withValidation.length === rs.length ? { validationR1: summarize(withValidation.map(firstMetric)) } : {}),
-      paper: paperOf(row),
-    };
-  });
+  return [...byKey.values()]
+    .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
+    .map((rs) => {
+      const picked = rs.map((r) => recordOf(r.metrics, protocol)).filter((x): x is EvalRecord => x !== undefined);
+      const values = picked.map((rec) => metricValues(rec.test));
+      // every run needs the protocol's epoch (validation: a validation split), else the group shows no numbers
+      const names = values.length && picked.length === rs.length ? Object.keys(values[0]).filter((m) => values.every((v) => m in v)) : [];
+      const withValidation = rs.map((r) => r.metrics.selectedByValidation).filter((x): x is EvalRecord => x !== undefined);
+      const firstMetric = (rec: EvalRecord): number => Object.values(metricValues(rec.test))[0];
+      const row = typeof rs[0].config.row === 'string' ? rs[0].config.row : null;
+      const n = (used.get(rs[0].label) ?? 0) + 1;
+      used.set(rs[0].label, n);
+      return {
+        label: n === 1 ? rs[0].label : `${rs[0].label} (${n})`,
+        row,
+        dataset: typeof rs[0].config.dataset === 'string' ? rs[0].config.dataset : null,
+        runs: rs,
+        seeds: rs.map((r) => seedOf(r.config)),
+        metrics: Object.fromEntries(names.map((m) => [m, summarize(values.map((v) => v[m]))])),
+        ...(withValidation.length === rs.length ? { validationR1: summarize(withValidation.map(firstMetric)) } : {}),
+        paper: paperOf(row),
+      };
+    });
 }
 
 /** The seed groups of every finished run under `root` (default data/runs). */

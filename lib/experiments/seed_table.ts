@@ -47,8 +47,8 @@ export function seedTableText(root = DEFAULT_RUNS_ROOT, protocol: EpochProtocol 
   return [
     `finished runs under ${root}, pooled over seeds (runs that differ only in train.seed form one group; n runs)`,
     `R@K, MAP@R, RP (R-Precision), NMI in %, at the ${EPOCH_PROTOCOLS[protocol]}${protocol === 'best-test' ? '' : '; the paper reports the best test epoch'}`,
-    'a ± b: mean ± half-width of the 95% Student-t interval over the seeds (a single number: one seed)'
-      + (records.some((r) => r['val R@1']) ? '; val R@1: test R@1 at the epoch chosen on the validation split' : ''),
+    'a ± b: mean ± half-width of the 95% Student-t interval over the seeds (a single number: one seed)' +
+      (records.some((r) => r['val R@1']) ? '; val R@1: test R@1 at the epoch chosen on the validation split' : ''),
     tableToText(table),
   ].join('\n');
 }

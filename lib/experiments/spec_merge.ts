@@ -46,10 +46,16 @@ function mergeChecked(base: Json, patch: Json, source: string, prefix: string): 
     const key = prefix + k;
     if (prefix === '' && k === 'folder') {
       // the folder dataset's section, absent for other datasets: completed with its defaults as it is merged
-      out.folder = v === null ? undefined : checkFolderSpec(isObject(v) ? { ...(isObject(base.folder) ? base.folder : {}), ...v } : v, source);
+      out.folder =
+        v === null ? undefined : checkFolderSpec(isObject(v) ? { ...(isObject(base.folder) ? base.folder : {}), ...v } : v, source);
       continue;
     }
-    if (!(k in base)) throw new Error(`${source}: unknown key "${key}"; expected one of ${Object.keys(base).map((x) => prefix + x).join(', ')}`);
+    if (!(k in base))
+      throw new Error(
+        `${source}: unknown key "${key}"; expected one of ${Object.keys(base)
+          .map((x) => prefix + x)
+          .join(', ')}`,
+      );
     const cur = base[k];
     if (prefix === '' && k in NAMED) {
       out[k] = mergeNamed(k, cur as NamedOptions, v, source);
@@ -59,7 +65,9 @@ function mergeChecked(base: Json, patch: Json, source: string, prefix: string): 
       out[k] = mergeChecked(cur, v, source, `${key}.`);
     } else {
       if (cur !== null && v !== null && typeof cur !== typeof v) {
-        throw new Error(`${source}: "${key}" is ${JSON.stringify(v)} (${typeof v}), expected a ${Array.isArray(cur) ? 'array' : typeof cur} like ${JSON.stringify(cur)}`);
+        throw new Error(
+          `${source}: "${key}" is ${JSON.stringify(v)} (${typeof v}), expected a ${Array.isArray(cur) ? 'array' : typeof cur} like ${JSON.stringify(cur)}`,
+        );
       }
       out[k] = v;
     }
@@ -79,12 +87,18 @@ export function upgradeLegacy(json: Json): Json {
   const loss = typeof json.loss === 'string' ? { name: json.loss } : (json.loss ?? {});
   const name = isObject(loss) ? loss.name : undefined;
   const seeOptions = isObject(see) && (name === 'see_proxy_anchor' || name === undefined) ? see : {};
-  return { ...rest, loss: isObject(loss) ? { ...loss, options: { ...seeOptions, ...(isObject(loss.options) ? loss.options : {}) } } : loss };
+  return {
+    ...rest,
+    loss: isObject(loss) ? { ...loss, options: { ...seeOptions, ...(isObject(loss.options) ? loss.options : {}) } } : loss,
+  };
 }
 
 /** `train.frozenBackbone` is the training mode: true = frozen_backbone, false = end_to_end. */
 function frozenBackboneMode(value: unknown, source: string): string {
-  if (typeof value !== 'boolean') throw new Error(`${source}: train.frozenBackbone is ${JSON.stringify(value)}, expected true or false (it sets mode.name to frozen_backbone or end_to_end)`);
+  if (typeof value !== 'boolean')
+    throw new Error(
+      `${source}: train.frozenBackbone is ${JSON.stringify(value)}, expected true or false (it sets mode.name to frozen_backbone or end_to_end)`,
+    );
   return value ? 'frozen_backbone' : 'end_to_end';
 }
 
@@ -95,7 +109,9 @@ function upgradeFrozenBackbone(json: Json, source: string): Json {
   const name = frozenBackboneMode(frozenBackbone, source);
   const mode = isObject(json.mode) ? json.mode : {};
   if (mode.name !== undefined && mode.name !== name) {
-    throw new Error(`${source}: train.frozenBackbone ${String(frozenBackbone)} means mode "${name}", but mode.name is ${JSON.stringify(mode.name)}; give one of them`);
+    throw new Error(
+      `${source}: train.frozenBackbone ${String(frozenBackbone)} means mode "${name}", but mode.name is ${JSON.stringify(mode.name)}; give one of them`,
+    );
   }
   return { ...json, train, mode: { ...mode, name } };
 }

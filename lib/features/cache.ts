@@ -81,29 +81,46 @@ const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byte
 
 /** The cache folder of a request: `<dataset>-<backbone>-<eval|viewsN>-<hash of the data root, options, weights path and transforms>`. */
 export function cacheDir(req: CacheRequest): string {
-  const key = JSON.stringify([resolve(req.dataRoot), req.locationKey, req.weights === 'none' ? `none:${req.initSeed}` : req.weights,
-    req.evalSpec, req.views ? req.trainSpec : null, req.viewSeed]);
-  return join(req.root, `${req.dataset}-${req.backbone}-${req.views ? `views${req.views}` : 'eval'}-${sha256(Buffer.from(key)).slice(0, 10)}`);
+  const key = JSON.stringify([
+    resolve(req.dataRoot),
+    req.locationKey,
+    req.weights === 'none' ? `none:${req.initSeed}` : req.weights,
+    req.evalSpec,
+    req.views ? req.trainSpec : null,
+    req.viewSeed,
+  ]);
+  return join(
+    req.root,
+    `${req.dataset}-${req.backbone}-${req.views ? `views${req.views}` : 'eval'}-${sha256(Buffer.from(key)).slice(0, 10)}`,
+  );
 }
 
 export async function identityOf(req: CacheRequest, featureDim: number): Promise<FeatureIdentity> {
   return {
-    dataset: req.dataset, backbone: req.backbone, featureDim,
+    dataset: req.dataset,
+    backbone: req.backbone,
+    featureDim,
     weights: await weightsIdentity(req.backbone, req.weights, req.initSeed),
     transforms: { eval: req.evalSpec, train: req.views ? req.trainSpec : null },
-    views: req.views, viewSeed: req.viewSeed,
+    views: req.views,
+    viewSeed: req.viewSeed,
     images: { train: req.train.length, test: req.test.length, ...imageHashes([...req.train, ...req.test], req.dataRoot) },
   };
 }
 
 function rowsOf(req: CacheRequest): Map<string, number> {
   const rows = new Map<string, number>();
-  [...req.train, ...req.test].forEach((s, i) => { if (!rows.has(s.path)) rows.set(s.path, i); });
+  [...req.train, ...req.test].forEach((s, i) => {
+    if (!rows.has(s.path)) rows.set(s.path, i);
+  });
   return rows;
 }
 
 /** The cache in `dir` when it is exactly `identity`'s; otherwise why not (nothing there: no reasons). */
-function readCache(dir: string, identity: FeatureIdentity): { arrays: Record<string, Float32Array>; manifest: FeatureManifest } | { reasons: string[] } {
+function readCache(
+  dir: string,
+  identity: FeatureIdentity,
+): { arrays: Record<string, Float32Array>; manifest: FeatureManifest } | { reasons: string[] } {
   const path = join(dir, MANIFEST);
   if (!existsSync(path)) return { reasons: [] };
   let manifest: FeatureManifest;
@@ -120,7 +137,8 @@ function readCache(dir: string, identity: FeatureIdentity): { arrays: Record<str
     const file = join(dir, name);
     const bytes = existsSync(file) ? readFileSync(file) : undefined;
     const expected = shape.reduce((a, b) => a * b, 1) * 4;
-    if (!bytes || bytes.length !== expected) return { reasons: [`${file} has ${bytes ? bytes.length : 'no'} bytes, the manifest says ${expected} (truncated or removed)`] };
+    if (!bytes || bytes.length !== expected)
+      return { reasons: [`${file} has ${bytes ? bytes.length : 'no'} bytes, the manifest says ${expected} (truncated or removed)`] };
     if (sha256(bytes) !== want) return { reasons: [`${file} does not match its SHA-256 in the manifest (changed or corrupt)`] };
     arrays[name] = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   }
@@ -128,7 +146,11 @@ function readCache(dir: string, identity: FeatureIdentity): { arrays: Record<str
 }
 
 /** Computes the features of `req` with a backbone built from its weights, and writes the cache (a temporary folder renamed into place). */
-async function buildCache(req: CacheRequest, dir: string, identity: FeatureIdentity): Promise<{ arrays: Record<string, Float32Array>; manifest: FeatureManifest }> {
+async function buildCache(
+  req: CacheRequest,
+  dir: string,
+  identity: FeatureIdentity,
+): Promise<{ arrays: Record<string, Float32Array>; manifest: FeatureManifest }> {
   const t0 = performance.now();
   const backbone = createBackbone(req.backbone, { seed: req.initSeed });
   const arrays: Record<string, Float32Array> = {};
@@ -148,7 +170,11 @@ async function buildCache(req: CacheRequest, dir: string, identity: FeatureIdent
       const f = backbone.featureDim;
       const views = new Float32Array(req.train.length * req.views * f);
       for (let v = 0; v < req.views; v++) {
-        const one = await extractFeatures(backbone, req.train, req.trainSpec, { view: v, seed: req.viewSeed, onBatch: progress(`view ${v + 1} of ${req.views}`, req.train.length) });
+        const one = await extractFeatures(backbone, req.train, req.trainSpec, {
+          view: v,
+          seed: req.viewSeed,
+          onBatch: progress(`view ${v + 1} of ${req.views}`, req.train.length),
+        });
         for (let i = 0; i < req.train.length; i++) views.set(one.subarray(i * f, (i + 1) * f), (i * req.views + v) * f);
       }
       arrays['views.f32'] = views;
@@ -156,9 +182,13 @@ async function buildCache(req: CacheRequest, dir: string, identity: FeatureIdent
   } finally {
     backbone.dispose();
   }
-  const shapes: Record<string, number[]> = { 'eval.f32': [req.train.length + req.test.length, identity.featureDim], 'views.f32': [req.train.length, req.views, identity.featureDim] };
+  const shapes: Record<string, number[]> = {
+    'eval.f32': [req.train.length + req.test.length, identity.featureDim],
+    'views.f32': [req.train.length, req.views, identity.featureDim],
+  };
   const manifest: FeatureManifest = {
-    format: FORMAT, identity,
+    format: FORMAT,
+    identity,
     files: Object.fromEntries(Object.entries(arrays).map(([name, a]) => [name, { shape: shapes[name], sha256: sha256(bytesOf(a)) }])),
     built: { date: new Date().toISOString(), seconds: (performance.now() - t0) / 1000, backend: describeBackend(backendInfo()) },
   };
@@ -196,8 +226,13 @@ export async function ensureFeatureCache(req: CacheRequest): Promise<FeatureCach
   }
   status.seconds = (performance.now() - t0) / 1000;
   return {
-    dir, manifest: got.manifest, featureDim, views: req.views,
-    evalFeatures: got.arrays['eval.f32'], viewFeatures: got.arrays['views.f32'],
-    rowOf: rowsOf(req), status,
+    dir,
+    manifest: got.manifest,
+    featureDim,
+    views: req.views,
+    evalFeatures: got.arrays['eval.f32'],
+    viewFeatures: got.arrays['views.f32'],
+    rowOf: rowsOf(req),
+    status,
   };
 }

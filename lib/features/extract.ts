@@ -23,7 +23,12 @@ export interface ExtractOptions {
 }
 
 /** Features [samples.length * featureDim] of `samples` through `spec` and the backbone. */
-export async function extractFeatures(backbone: Backbone, samples: readonly Sample[], spec: TransformSpec, o: ExtractOptions = {}): Promise<Float32Array> {
+export async function extractFeatures(
+  backbone: Backbone,
+  samples: readonly Sample[],
+  spec: TransformSpec,
+  o: ExtractOptions = {},
+): Promise<Float32Array> {
   const dim = backbone.featureDim;
   const out = new Float32Array(samples.length * dim);
   let done = 0;
@@ -32,10 +37,12 @@ export async function extractFeatures(backbone: Backbone, samples: readonly Samp
     try {
       const f = backbone.features(b.images, false); // [B, F]
       try {
-        const values = await f.data() as Float32Array;
+        const values = (await f.data()) as Float32Array;
         const bad = values.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
-          throw new Error(`features refused: the backbone ${backbone.entry.name} gives ${values[bad]} for ${samples[b.indices[Math.floor(bad / dim)]].path}; check the weights file`);
+          throw new Error(
+            `features refused: the backbone ${backbone.entry.name} gives ${values[bad]} for ${samples[b.indices[Math.floor(bad / dim)]].path}; check the weights file`,
+          );
         }
         out.set(values, b.indices[0] * dim);
       } finally {

@@ -34,7 +34,12 @@ export function featureBatchSource(o: FeatureSourceOptions): BatchSource {
   const { cache } = o;
   const f = cache.featureDim;
   const rows = rowsIn(cache, o.samples);
-  const sampler = new UniqueClassSampler({ labels: o.samples.map((s) => s.label), batchSize: o.batchSize, mPerClass: o.mPerClass, seed: o.samplerSeed ?? 0 });
+  const sampler = new UniqueClassSampler({
+    labels: o.samples.map((s) => s.label),
+    batchSize: o.batchSize,
+    mPerClass: o.mPerClass,
+    seed: o.samplerSeed ?? 0,
+  });
   const views = cache.viewFeatures && cache.views > 0 ? { data: cache.viewFeatures, n: cache.views } : undefined;
   return {
     itersPerEpoch: sampler.batchesPerEpoch(),
@@ -69,8 +74,13 @@ export function featureEmbedder(cache: FeatureCache, batchSize = 500): SampleEmb
       part.forEach((row, k) => x.set(cache.evalFeatures.subarray(row * f, (row + 1) * f), k * f));
       const z = tf.tidy(() => model.embed(tf.tensor4d(x, [part.length, 1, 1, f]), false)); // [b, D]
       try {
-        const values = await z.data() as Float32Array;
-        assertFiniteEmbeddings(values, dim, samples, part.map((_, k) => start + k));
+        const values = (await z.data()) as Float32Array;
+        assertFiniteEmbeddings(
+          values,
+          dim,
+          samples,
+          part.map((_, k) => start + k),
+        );
         embeddings.set(values, start * dim);
       } finally {
         z.dispose();

@@ -24,7 +24,9 @@ export class FeatureHeadModel implements EmbeddingModel {
   embed(features: tf.Tensor4D, _training: boolean): tf.Tensor2D {
     const [b, h, w, f] = features.shape;
     if (h !== 1 || w !== 1 || f !== this.head.featureDim) {
-      throw new Error(`FeatureHeadModel: expected cached features [B, 1, 1, ${this.head.featureDim}], got [${features.shape.join(', ')}] (images given to a head-only model?)`);
+      throw new Error(
+        `FeatureHeadModel: expected cached features [B, 1, 1, ${this.head.featureDim}], got [${features.shape.join(', ')}] (images given to a head-only model?)`,
+      );
     }
     return tf.tidy(() => this.head.apply(tf.reshape(features, [b, f]) as tf.Tensor2D)); // [B, E]
   }

@@ -124,7 +124,9 @@ export function poincareDistances(x: tf.Tensor2D, y: tf.Tensor2D, c: number): tf
 
 /** Similarities [B, C] in a geometry: dot products on the sphere, minus the Poincare distance on the ball. */
 export function similarities(x: tf.Tensor2D, y: tf.Tensor2D, geometry: EmbeddingGeometry): tf.Tensor2D {
-  return geometry.kind === 'sphere' ? tf.matMul(x, y, false, true) : tf.tidy(() => tf.neg(poincareDistances(x, y, geometry.c)) as tf.Tensor2D);
+  return geometry.kind === 'sphere'
+    ? tf.matMul(x, y, false, true)
+    : tf.tidy(() => tf.neg(poincareDistances(x, y, geometry.c)) as tf.Tensor2D);
 }
 
 /** The geometry of a head with curvature c: the sphere for 0, the ball otherwise. */

@@ -19,7 +19,13 @@ import { assertRank2 } from '../method/validation';
 import { lossEntry } from './loss_entry';
 
 export const HYP_CONTRASTIVE_OPTIONS = {
-  tau: { default: 0.2, type: 'number', min: 0, exclusiveMin: true, source: 'hyp_metric train.py default --t 0.2 (hyperbolic); its README gives --t 0.1 for the sphere version (--hyp_c 0)' },
+  tau: {
+    default: 0.2,
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    source: 'hyp_metric train.py default --t 0.2 (hyperbolic); its README gives --t 0.1 for the sphere version (--hyp_c 0)',
+  },
 } as const satisfies OptionSchema;
 
 export interface HypContrastiveOptions {
@@ -37,17 +43,25 @@ export function viewLayout(labels: ArrayLike<number>, views: number | undefined,
   if (views !== undefined) m = views;
   else while (m < b && labels[m] === labels[0]) m++;
   const layout = `P classes x m views in consecutive rows (row p*m + v is view v of class p, as hyp_metric's z.view(P, m, d))`;
-  if (m < 2) throw new Error(`${where}: the batch must be ${layout} with m >= 2; its first two labels are ${labels[0]}, ${labels[1]} (m = ${m}); sample m >= 2 images per class (mPerClass)`);
+  if (m < 2)
+    throw new Error(
+      `${where}: the batch must be ${layout} with m >= 2; its first two labels are ${labels[0]}, ${labels[1]} (m = ${m}); sample m >= 2 images per class (mPerClass)`,
+    );
   if (b % m !== 0) throw new Error(`${where}: a batch of ${b} rows is not ${layout} with m = ${m}`);
   const seen = new Set<number>();
   for (let p = 0; p < b / m; p++) {
     const label = labels[p * m];
     for (let v = 1; v < m; v++) {
       if (labels[p * m + v] !== label) {
-        throw new Error(`${where}: the batch must be ${layout} with m = ${m}; rows ${p * m}..${p * m + m - 1} have labels ${Array.from({ length: m }, (_, k) => labels[p * m + k]).join(', ')}`);
+        throw new Error(
+          `${where}: the batch must be ${layout} with m = ${m}; rows ${p * m}..${p * m + m - 1} have labels ${Array.from({ length: m }, (_, k) => labels[p * m + k]).join(', ')}`,
+        );
       }
     }
-    if (seen.has(label)) throw new Error(`${where}: class ${label} fills two groups of ${m} rows (the second at row ${p * m}); the P classes of a batch must be distinct (each row's target is its own class)`);
+    if (seen.has(label))
+      throw new Error(
+        `${where}: class ${label} fills two groups of ${m} rows (the second at row ${p * m}); the P classes of a batch must be distinct (each row's target is its own class)`,
+      );
     seen.add(label);
   }
   return { classes: b / m, views: m };
@@ -96,7 +110,9 @@ export class HypContrastiveLoss implements MetricLoss {
     });
   }
 
-  dispose(): void { /* no variables */ }
+  dispose(): void {
+    /* no variables */
+  }
 }
 
 /** The registry entry (lib/losses/registry.ts). */

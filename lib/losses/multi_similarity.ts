@@ -56,7 +56,9 @@ export class MultiSimilarityLoss implements MetricLoss {
     });
   }
 
-  dispose(): void { /* no variables */ }
+  dispose(): void {
+    /* no variables */
+  }
 }
 
 /** The registry entry (lib/losses/registry.ts). */

@@ -16,7 +16,12 @@ import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
 /** Proxy-Anchor's options (also those of SEE's two Proxy-Anchor terms): defaults and their sources. */
 export const PROXY_ANCHOR_OPTIONS = {
-  margin: { default: 0.1, type: 'number', min: 0, source: 'Proxy-Anchor paper (delta 0.1); the official SEEProxyAnchor default (--mrg is never passed)' },
+  margin: {
+    default: 0.1,
+    type: 'number',
+    min: 0,
+    source: 'Proxy-Anchor paper (delta 0.1); the official SEEProxyAnchor default (--mrg is never passed)',
+  },
   alpha: { default: 32, type: 'number', min: 0, exclusiveMin: true, source: 'Proxy-Anchor paper (alpha 32); official constructor default' },
 } as const satisfies OptionSchema;
 
@@ -48,12 +53,16 @@ interface SimilarityLayout {
 function similarityLayout(n: number, numClasses: number): SimilarityLayout {
   const classesFirst = numClasses >= n;
   return {
-    logits: (x, p, alpha, margin) => (classesFirst
-      ? tf.fused.matMul({ a: p, b: tf.transpose(tf.mul(x, alpha)), bias: tf.fill([n], alpha * margin) }) // [C, N]
-      : tf.fused.matMul({ a: tf.mul(x, alpha), b: tf.transpose(p), bias: tf.fill([numClasses], alpha * margin) })), // [N, C]
+    logits: (x, p, alpha, margin) =>
+      classesFirst
+        ? tf.fused.matMul({ a: p, b: tf.transpose(tf.mul(x, alpha)), bias: tf.fill([n], alpha * margin) }) // [C, N]
+        : tf.fused.matMul({ a: tf.mul(x, alpha), b: tf.transpose(p), bias: tf.fill([numClasses], alpha * margin) }), // [N, C]
     positions: (labels) => {
       const idx = new Int32Array(2 * labels.length);
-      labels.forEach((c, i) => { idx[2 * i] = classesFirst ? c : i; idx[2 * i + 1] = classesFirst ? i : c; });
+      labels.forEach((c, i) => {
+        idx[2 * i] = classesFirst ? c : i;
+        idx[2 * i + 1] = classesFirst ? i : c;
+      });
       return idx;
     },
     // a matmul: far faster than sum on wasm
@@ -69,7 +78,9 @@ export function batchClasses(labels: Int32Array): { classes: number[]; oneHotT: 
   const classes = Array.from(new Set(labels)).sort((a, b) => a - b);
   const local = new Map(classes.map((c, k) => [c, k]));
   const oneHotT = new Float32Array(classes.length * n); // [U, N]
-  labels.forEach((c, i) => { oneHotT[local.get(c)! * n + i] = 1; });
+  labels.forEach((c, i) => {
+    oneHotT[local.get(c)! * n + i] = 1;
+  });
   return { classes, oneHotT };
 }
 
@@ -85,8 +96,14 @@ export function batchClasses(labels: Int32Array): { classes: number[]; oneHotT: 
  * `constantEmbeddings`: xn is a constant (SEE's synthetic points, the official `.detach()`): only
  * the proxies get a gradient, and the [N, C] x [C, D] product for dL/dxn is never computed.
  */
-export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: tf.Tensor2D,
-  margin = 0.1, alpha = 32, constantEmbeddings = false): tf.Scalar {
+export function proxyAnchorNormalized(
+  xn: tf.Tensor2D,
+  labels: Int32Array,
+  pn: tf.Tensor2D,
+  margin = 0.1,
+  alpha = 32,
+  constantEmbeddings = false,
+): tf.Scalar {
   const numClasses = pn.shape[0];
   const n = labels.length;
   const { classes, oneHotT } = batchClasses(labels);
@@ -112,8 +129,11 @@ export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: t
     return tf.add(posLoss, neg) as tf.Scalar;
   };
   /** [dL/dx or null, dL/dp] from the saved forward values */
-  const backward = (dy: tf.Tensor, [sx, sp, se, sNeg, sPosExp, sPosSum, s1hT, sDistinct]: tf.Tensor[],
-    wantX: boolean): [tf.Tensor | null, tf.Tensor] => {
+  const backward = (
+    dy: tf.Tensor,
+    [sx, sp, se, sNeg, sPosExp, sPosSum, s1hT, sDistinct]: tf.Tensor[],
+    wantX: boolean,
+  ): [tf.Tensor | null, tf.Tensor] => {
     // dL/dcos on negatives is E_ic * colCoef_c; colCoef is folded into the small factors, not the [N, C] matrix
     const colCoef = tf.reshape(tf.div(tf.mul(dy, alpha / numClasses), tf.add(sNeg, 1)), [numClasses, 1]); // [C, 1]
     const perSample = tf.matMul(tf.reshape(sPosSum, [1, u]), s1hT); // [1, N] P_{y_i}
@@ -150,16 +170,27 @@ export function proxyAnchorNormalized(xn: tf.Tensor2D, labels: Int32Array, pn: t
 }
 
 /** PA of raw embeddings [N, D] and raw proxies [C, D]. */
-export function proxyAnchorLoss(embeddings: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
-  options: ProxyAnchorOptions = {}): tf.Scalar {
+export function proxyAnchorLoss(
+  embeddings: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  proxies: tf.Tensor2D,
+  options: ProxyAnchorOptions = {},
+): tf.Scalar {
   const where = 'proxyAnchorLoss';
   const [n, d] = assertRank2(embeddings, 'embeddings', where);
   const [c, pd] = assertRank2(proxies, 'proxies', where);
   if (d !== pd) throw new Error(`${where}: embeddings have dimension ${d}, proxies ${pd}`);
   if (n === 0) throw new Error(`${where}: empty batch`);
   const lab = readLabels(labels, n, c, where);
-  return tf.tidy(() => proxyAnchorNormalized(l2Normalize(embeddings), lab, l2Normalize(proxies),
-    options.margin ?? PROXY_ANCHOR_OPTIONS.margin.default, options.alpha ?? PROXY_ANCHOR_OPTIONS.alpha.default));
+  return tf.tidy(() =>
+    proxyAnchorNormalized(
+      l2Normalize(embeddings),
+      lab,
+      l2Normalize(proxies),
+      options.margin ?? PROXY_ANCHOR_OPTIONS.margin.default,
+      options.alpha ?? PROXY_ANCHOR_OPTIONS.alpha.default,
+    ),
+  );
 }
 
 export interface ProxyLossConfig {

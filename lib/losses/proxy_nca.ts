@@ -16,12 +16,30 @@ import type { ProxyLossConfig } from './proxy_anchor';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
 export const PROXY_NCA_OPTIONS = {
-  scale: { default: 32, type: 'number', min: 0, exclusiveMin: true, source: 'the kit\'s choice (the scale of the official proxy losses); not checked against the official PNCALoss_Angle' },
-  temperature: { default: 1, type: 'number', min: 0, exclusiveMin: true, source: 'ProxyNCA (Movshovitz-Attias et al., ICCV 2017): no temperature' },
+  scale: {
+    default: 32,
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    source: "the kit's choice (the scale of the official proxy losses); not checked against the official PNCALoss_Angle",
+  },
+  temperature: {
+    default: 1,
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    source: 'ProxyNCA (Movshovitz-Attias et al., ICCV 2017): no temperature',
+  },
 } as const satisfies OptionSchema;
 
 export const PROXY_NCA_PP_OPTIONS = {
-  scale: { default: 1, type: 'number', min: 0, exclusiveMin: true, source: 'ProxyNCA++ (Teh et al., ECCV 2020): unit embeddings and proxies, the temperature scales' },
+  scale: {
+    default: 1,
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    source: 'ProxyNCA++ (Teh et al., ECCV 2020): unit embeddings and proxies, the temperature scales',
+  },
   temperature: { default: 1 / 9, type: 'number', min: 0, exclusiveMin: true, source: 'ProxyNCA++ (Teh et al., ECCV 2020): T = 1/9' },
 } as const satisfies OptionSchema;
 

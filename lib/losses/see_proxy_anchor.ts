@@ -33,7 +33,11 @@ export const SEE_OPTIONS = {
   maxThresh: { default: 0.4, type: 'number', source: 'official --max-thresh 0.4 (default and every script)' },
   minThresh: { default: 0, type: 'number', source: 'official De^128 scripts --min-thresh 0.0 (train.py default 0.04)' },
   lowerBound: { default: 0, type: 'number', source: 'official --lower-bound default 0.0 (plan 0 only)' },
-  coefficients: { default: 'simplex', type: ['simplex', 'random'], source: 'official --random False: simplex coefficients; "random" is the random_sum_zero ablation' },
+  coefficients: {
+    default: 'simplex',
+    type: ['simplex', 'random'],
+    source: 'official --random False: simplex coefficients; "random" is the random_sum_zero ablation',
+  },
 } as const satisfies OptionSchema;
 
 export interface SeeOptions {
@@ -60,9 +64,21 @@ export interface SeeStepInfo {
 }
 
 /** SEE Proxy-Anchor on the batch and its expansions. x [B, D] raw, P [C, D] raw, noise optional. */
-export function seeProxyAnchorLoss(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Variable<tf.Rank.R2> | tf.Tensor2D,
-  o: { n: number; lambda: number; margin: number; alpha: number; plan: SelectionPlan; threshold: number;
-    coefficients?: 'simplex' | 'random'; noise?: tf.Tensor3D; random?: SeededRandom },
+export function seeProxyAnchorLoss(
+  x: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  proxies: tf.Variable<tf.Rank.R2> | tf.Tensor2D,
+  o: {
+    n: number;
+    lambda: number;
+    margin: number;
+    alpha: number;
+    plan: SelectionPlan;
+    threshold: number;
+    coefficients?: 'simplex' | 'random';
+    noise?: tf.Tensor3D;
+    random?: SeededRandom;
+  },
 ): { loss: tf.Scalar; batchLoss: tf.Scalar; augLoss: tf.Scalar; expansion: Omit<ExpansionResult, 'points' | 'labels'> } {
   const where = 'seeProxyAnchorLoss';
   const [b] = assertRank2(x, 'embeddings', where);
@@ -76,8 +92,8 @@ export function seeProxyAnchorLoss(x: tf.Tensor2D, labels: tf.Tensor1D, proxies:
     const pn = l2Normalize(proxies as tf.Tensor2D); // [C, D]
     const batchLoss = proxyAnchorNormalized(l2Normalize(x), lab, pn, o.margin, o.alpha);
     // points are unit vectors already; normalising again matches the official l2_norm call
-    const augLoss = e.pointLabels.length === 0 ? tf.scalar(0)
-      : syntheticProxyAnchor(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha);
+    const augLoss =
+      e.pointLabels.length === 0 ? tf.scalar(0) : syntheticProxyAnchor(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha);
     const loss = tf.add(batchLoss, tf.mul(augLoss, o.lambda)) as tf.Scalar;
     return { loss, batchLoss, augLoss };
   });
@@ -113,7 +129,9 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     this.alpha = config.alpha ?? SEE_OPTIONS.alpha.default;
     this.plan = config.plan ?? SEE_OPTIONS.plan.default;
     this.schedule = config.schedule ?? {
-      maxThresh: SEE_OPTIONS.maxThresh.default, minThresh: SEE_OPTIONS.minThresh.default, lowerBound: SEE_OPTIONS.lowerBound.default,
+      maxThresh: SEE_OPTIONS.maxThresh.default,
+      minThresh: SEE_OPTIONS.minThresh.default,
+      lowerBound: SEE_OPTIONS.lowerBound.default,
     };
     this.coefficients = config.coefficients ?? SEE_OPTIONS.coefficients.default;
     this.threshold = config.threshold ?? 0;
@@ -179,14 +197,22 @@ export class SeeProxyAnchorLoss implements MetricLoss {
 
   private recordStep(e: { selected: boolean[]; expanded: boolean[] }): void {
     const numExpanded = e.expanded.filter(Boolean).length;
-    this.lastStep = { threshold: this.threshold, selected: e.selected, expanded: e.expanded,
-      numExpanded, numSynthetic: numExpanded * this.n };
+    this.lastStep = {
+      threshold: this.threshold,
+      selected: e.selected,
+      expanded: e.expanded,
+      numExpanded,
+      numSynthetic: numExpanded * this.n,
+    };
   }
 
   /** The whole loss in one synchronous call (reads the embeddings synchronously: cpu, wasm). */
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
     const r = seeProxyAnchorLoss(embeddings, labels, this.proxies, {
-      ...this.expansionOptions(), lambda: this.lambda, margin: this.margin, alpha: this.alpha,
+      ...this.expansionOptions(),
+      lambda: this.lambda,
+      margin: this.margin,
+      alpha: this.alpha,
     });
     r.batchLoss.dispose();
     r.augLoss.dispose();
@@ -252,8 +278,15 @@ export const SEE_PROXY_ANCHOR = lossEntry({
   reference: 'Le & Woo, PAKDD 2024; official SEE losses.SEEProxyAnchor (--loss seeproxy)',
   paperMethod: 'SEE',
   options: SEE_OPTIONS,
-  create: (context, o) => new SeeProxyAnchorLoss({
-    ...context, n: o.n, lambda: o.lambda, margin: o.margin, alpha: o.alpha, plan: o.plan, coefficients: o.coefficients,
-    schedule: { maxThresh: o.maxThresh, minThresh: o.minThresh, lowerBound: o.lowerBound },
-  }),
+  create: (context, o) =>
+    new SeeProxyAnchorLoss({
+      ...context,
+      n: o.n,
+      lambda: o.lambda,
+      margin: o.margin,
+      alpha: o.alpha,
+      plan: o.plan,
+      coefficients: o.coefficients,
+      schedule: { maxThresh: o.maxThresh, minThresh: o.minThresh, lowerBound: o.lowerBound },
+    }),
 });

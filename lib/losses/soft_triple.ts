@@ -17,10 +17,10 @@ import type { ProxyLossConfig } from './proxy_anchor';
 import { kaimingUniformDefault, uniqueName } from './proxy_init';
 
 export const SOFT_TRIPLE_OPTIONS = {
-  centersPerClass: { default: 10, type: 'integer', min: 1, source: 'pytorch-metric-learning\'s SoftTripleLoss default (centers_per_class)' },
-  la: { default: 20, type: 'number', min: 0, exclusiveMin: true, source: 'pytorch-metric-learning\'s SoftTripleLoss default (la)' },
-  gamma: { default: 0.1, type: 'number', min: 0, exclusiveMin: true, source: 'pytorch-metric-learning\'s SoftTripleLoss default (gamma)' },
-  margin: { default: 0.01, type: 'number', source: 'pytorch-metric-learning\'s SoftTripleLoss default (margin)' },
+  centersPerClass: { default: 10, type: 'integer', min: 1, source: "pytorch-metric-learning's SoftTripleLoss default (centers_per_class)" },
+  la: { default: 20, type: 'number', min: 0, exclusiveMin: true, source: "pytorch-metric-learning's SoftTripleLoss default (la)" },
+  gamma: { default: 0.1, type: 'number', min: 0, exclusiveMin: true, source: "pytorch-metric-learning's SoftTripleLoss default (gamma)" },
+  margin: { default: 0.01, type: 'number', source: "pytorch-metric-learning's SoftTripleLoss default (margin)" },
 } as const satisfies OptionSchema;
 
 export interface SoftTripleOptions {
@@ -46,8 +46,12 @@ export class SoftTripleLoss implements MetricLoss {
     this.la = config.la ?? SOFT_TRIPLE_OPTIONS.la.default;
     this.gamma = config.gamma ?? SOFT_TRIPLE_OPTIONS.gamma.default;
     this.margin = config.margin ?? SOFT_TRIPLE_OPTIONS.margin.default;
-    this.centers = kaimingUniformDefault(config.embeddingDim, config.numClasses * this.centersPerClass,
-      config.seed ?? 0, uniqueName('softtriple_centers'));
+    this.centers = kaimingUniformDefault(
+      config.embeddingDim,
+      config.numClasses * this.centersPerClass,
+      config.seed ?? 0,
+      uniqueName('softtriple_centers'),
+    );
   }
 
   get trainableVariables(): tf.Variable[] {
@@ -78,7 +82,7 @@ export class SoftTripleLoss implements MetricLoss {
 /** The registry entry (lib/losses/registry.ts). */
 export const SOFT_TRIPLE = lossEntry({
   title: 'SoftTriple',
-  reference: 'Qian et al., ICCV 2019, Eq. 8-9; official SEE losses.SoftTripleLoss_Angle (pytorch-metric-learning\'s SoftTripleLoss)',
+  reference: "Qian et al., ICCV 2019, Eq. 8-9; official SEE losses.SoftTripleLoss_Angle (pytorch-metric-learning's SoftTripleLoss)",
   paperMethod: 'SoftTriple',
   options: SOFT_TRIPLE_OPTIONS,
   create: (context, o) => new SoftTripleLoss({ ...context, ...o }),

@@ -12,7 +12,13 @@ import { l2Normalize } from './l2_normalize';
 import { lossEntry } from './loss_entry';
 
 export const SUP_CON_OPTIONS = {
-  temperature: { default: 0.1, type: 'number', min: 0, exclusiveMin: true, source: 'pytorch-metric-learning\'s SupConLoss default (tau 0.1)' },
+  temperature: {
+    default: 0.1,
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    source: "pytorch-metric-learning's SupConLoss default (tau 0.1)",
+  },
 } as const satisfies OptionSchema;
 
 export class SupConLoss implements MetricLoss {
@@ -45,13 +51,15 @@ export class SupConLoss implements MetricLoss {
     });
   }
 
-  dispose(): void { /* no variables */ }
+  dispose(): void {
+    /* no variables */
+  }
 }
 
 /** The registry entry (lib/losses/registry.ts). */
 export const SUP_CON = lossEntry({
   title: 'Supervised Contrastive',
-  reference: 'Khosla et al., NeurIPS 2020, Eq. 2 (L_out), as pytorch-metric-learning\'s SupConLoss',
+  reference: "Khosla et al., NeurIPS 2020, Eq. 2 (L_out), as pytorch-metric-learning's SupConLoss",
   options: SUP_CON_OPTIONS,
   create: (_context, o) => new SupConLoss(o),
 });

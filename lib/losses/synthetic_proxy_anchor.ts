@@ -28,7 +28,14 @@ function zeros(backend: WasmBackend, shape: number[]): tf.Tensor {
 }
 
 /** forward of the fused term on the wasm heap: [loss, saved tensors for the backward pass] */
-function forward(k: HeapKernels, x: tf.Tensor2D, labels: Int32Array, p: tf.Tensor2D, margin: number, alpha: number): { loss: tf.Scalar; saved: tf.Tensor[] } {
+function forward(
+  k: HeapKernels,
+  x: tf.Tensor2D,
+  labels: Int32Array,
+  p: tf.Tensor2D,
+  margin: number,
+  alpha: number,
+): { loss: tf.Scalar; saved: tf.Tensor[] } {
   const backend = tf.backend() as unknown as WasmBackend;
   const [c, d] = p.shape;
   const n = labels.length;
@@ -42,8 +49,17 @@ function forward(k: HeapKernels, x: tf.Tensor2D, labels: Int32Array, p: tf.Tenso
   for (let c0 = 0; c0 < c; c0 += BLOCK) {
     const rows = Math.min(BLOCK, c - c0);
     const g = tf.matMul(rows === c ? p : tf.slice(p, [c0, 0], [rows, d]), xT); // [rows, N] cosines
-    k.exp_mask_sum(addressOf(backend, g), rows, n, addressOf(backend, lab), c0, alpha, margin,
-      addressOf(backend, sums) + 4 * c0, addressOf(backend, posCos));
+    k.exp_mask_sum(
+      addressOf(backend, g),
+      rows,
+      n,
+      addressOf(backend, lab),
+      c0,
+      alpha,
+      margin,
+      addressOf(backend, sums) + 4 * c0,
+      addressOf(backend, posCos),
+    );
     blocks.push(tf.matMul(g, x)); // [rows, D] W of the block (g holds the exponentials now)
   }
   const w = blocks.length === 1 ? blocks[0] : tf.concat(blocks, 0); // [C, D]

@@ -41,7 +41,10 @@ export function expandSample(z: tf.Tensor1D, w: tf.Tensor1D, noise: tf.Tensor2D,
       basis.push(l2Normalize(v));
     }
     const directions = tf.stack(basis.slice(1)) as tf.Tensor2D; // [n+1, d] u1, g_1..g_n
-    const b = tf.tensor2d(coefficients.slice(1).map((c) => Array.from(c)), [n, n + 1]); // [n, n+1] without z's row
+    const b = tf.tensor2d(
+      coefficients.slice(1).map((c) => Array.from(c)),
+      [n, n + 1],
+    ); // [n, n+1] without z's row
     return tf.add(m, tf.mul(rNorm, tf.matMul(b, directions))) as tf.Tensor2D; // [n, d]
   });
 }
@@ -68,17 +71,24 @@ export interface ReferenceExpansion {
  * sample. Asynchronous: the scores are read back to choose the samples. The points carry no
  * gradient to x or the proxies (the official `.detach()`): they are computed outside any tape.
  */
-export async function referenceExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
-  o: ReferenceExpansionOptions): Promise<ReferenceExpansion> {
+export async function referenceExpansion(
+  x: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  proxies: tf.Tensor2D,
+  o: ReferenceExpansionOptions,
+): Promise<ReferenceExpansion> {
   const where = 'referenceExpansion';
   const [b, d] = assertRank2(x, 'embeddings', where);
   const [c] = assertRank2(proxies, 'proxies', where);
   if (!Number.isInteger(o.n) || o.n < 1 || d < o.n + 2) throw new Error(`${where}: n=${o.n} needs an integer >= 1 and d >= n+2 (d=${d})`);
-  if (o.noise && o.noise.shape.join(',') !== [b, o.n, d].join(',')) throw new Error(`${where}: noise must have shape [${b}, ${o.n}, ${d}], got [${o.noise.shape}]`);
+  if (o.noise && o.noise.shape.join(',') !== [b, o.n, d].join(','))
+    throw new Error(`${where}: noise must have shape [${b}, ${o.n}, ${d}], got [${o.noise.shape}]`);
   if (!o.noise && !o.random) throw new Error(`${where}: give either noise [B, n, d] or a SeededRandom`);
   if (o.coefficients === 'random' && !o.random) throw new Error(`${where}: random coefficients need a SeededRandom`);
   const lab = Int32Array.from(await labels.data());
-  lab.forEach((y, i) => { if (!(y >= 0 && y < c)) throw new Error(`${where}: label ${y} at index ${i} is outside [0, ${c})`); });
+  lab.forEach((y, i) => {
+    if (!(y >= 0 && y < c)) throw new Error(`${where}: label ${y} at index ${i} is outside [0, ${c})`);
+  });
   const [z, w, cosT, rT] = tf.tidy(() => {
     const zs = l2Normalize(x); // [B, d]
     const ws = tf.gather(l2Normalize(proxies), labels); // [B, d] each sample's own proxy
@@ -96,7 +106,8 @@ export async function referenceExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, pr
   for (let i = 0; i < b; i++) {
     if (!expanded[i]) continue;
     const points = tf.tidy(() => {
-      const noise = o.noise ? tf.squeeze(tf.slice(o.noise, [i, 0, 0], [1, o.n, d]), [0]) as tf.Tensor2D // [n, d]
+      const noise = o.noise
+        ? (tf.squeeze(tf.slice(o.noise, [i, 0, 0], [1, o.n, d]), [0]) as tf.Tensor2D) // [n, d]
         : tf.tensor2d(o.random!.fillNormal(new Float32Array(o.n * d)), [o.n, d]);
       const coef = o.coefficients === 'random' ? randomSumZeroCoefficients(o.n, o.random!) : simplex;
       const zi = tf.squeeze(tf.slice(z, [i, 0], [1, d]), [0]) as tf.Tensor1D; // [d]
@@ -106,7 +117,7 @@ export async function referenceExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, pr
     perSample.push(points);
     for (let k = 0; k < o.n; k++) pointLabels.push(lab[i]);
   }
-  const points = perSample.length ? tf.concat(perSample) as tf.Tensor2D : tf.zeros([0, d]) as tf.Tensor2D; // [S*n, d]
+  const points = perSample.length ? (tf.concat(perSample) as tf.Tensor2D) : (tf.zeros([0, d]) as tf.Tensor2D); // [S*n, d]
   tf.dispose([z, w, cosT, rT, ...perSample]);
   return { points, pointLabels: Int32Array.from(pointLabels), scores: Float32Array.from(scores), selected, expanded };
 }
@@ -117,14 +128,20 @@ export async function referenceExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, pr
  *   neg = 1/C    sum over all proxies c of           log(1 + sum_{i: y_i != c} exp( alpha (cos_ic + margin)))
  * embeddings [N, d] raw, labels [N] class indices, proxies [C, d] raw.
  */
-export function referenceProxyAnchor(embeddings: tf.Tensor2D, labels: ArrayLike<number>, proxies: tf.Tensor2D,
-  margin = 0.1, alpha = 32): tf.Scalar {
+export function referenceProxyAnchor(
+  embeddings: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  proxies: tf.Tensor2D,
+  margin = 0.1,
+  alpha = 32,
+): tf.Scalar {
   const where = 'referenceProxyAnchor';
   const [n] = assertRank2(embeddings, 'embeddings', where);
   const [c] = assertRank2(proxies, 'proxies', where);
   if (labels.length !== n) throw new Error(`${where}: ${labels.length} labels for ${n} embeddings`);
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= c) throw new Error(`${where}: label ${labels[i]} at index ${i} is outside [0, ${c})`);
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= c)
+      throw new Error(`${where}: label ${labels[i]} at index ${i} is outside [0, ${c})`);
   }
   return tf.tidy(() => {
     const cos = tf.matMul(l2Normalize(embeddings), l2Normalize(proxies), false, true) as tf.Tensor2D; // [N, C]
@@ -137,11 +154,17 @@ export function referenceProxyAnchor(embeddings: tf.Tensor2D, labels: ArrayLike<
  * The two terms of Proxy-Anchor from the cosines: cos [N, C] (sample i to proxy c), labels [N].
  * `pos` averages over the proxies that have a positive in the batch, `neg` over all C proxies.
  */
-export function proxyAnchorTerms(cos: tf.Tensor2D, labels: ArrayLike<number>, margin = 0.1, alpha = 32): { pos: tf.Scalar; neg: tf.Scalar } {
+export function proxyAnchorTerms(
+  cos: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  margin = 0.1,
+  alpha = 32,
+): { pos: tf.Scalar; neg: tf.Scalar } {
   const [n, c] = assertRank2(cos, 'cos', 'proxyAnchorTerms');
   if (labels.length !== n) throw new Error(`proxyAnchorTerms: ${labels.length} labels for ${n} rows of cos`);
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= c) throw new Error(`proxyAnchorTerms: label ${labels[i]} at index ${i} is outside [0, ${c})`);
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= c)
+      throw new Error(`proxyAnchorTerms: label ${labels[i]} at index ${i} is outside [0, ${c})`);
   }
   return tf.tidy(() => {
     const positive = tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), c), 'float32'); // [N, C] 1 where y_i = c
@@ -159,11 +182,21 @@ export function proxyAnchorTerms(cos: tf.Tensor2D, labels: ArrayLike<number>, ma
  * The SEE loss: Proxy-Anchor of the batch plus lambda times Proxy-Anchor of the synthetic points
  * (from referenceExpansion, constants: this second term moves only the proxies).
  */
-export function referenceSeeLoss(embeddings: tf.Tensor2D, labels: ArrayLike<number>, proxies: tf.Tensor2D,
-  expansion: { points: tf.Tensor2D; pointLabels: ArrayLike<number> }, lambda: number, margin = 0.1, alpha = 32): tf.Scalar {
+export function referenceSeeLoss(
+  embeddings: tf.Tensor2D,
+  labels: ArrayLike<number>,
+  proxies: tf.Tensor2D,
+  expansion: { points: tf.Tensor2D; pointLabels: ArrayLike<number> },
+  lambda: number,
+  margin = 0.1,
+  alpha = 32,
+): tf.Scalar {
   return tf.tidy(() => {
     const batch = referenceProxyAnchor(embeddings, labels, proxies, margin, alpha);
     if (expansion.pointLabels.length === 0) return batch;
-    return tf.add(batch, tf.mul(lambda, referenceProxyAnchor(expansion.points, expansion.pointLabels, proxies, margin, alpha))) as tf.Scalar;
+    return tf.add(
+      batch,
+      tf.mul(lambda, referenceProxyAnchor(expansion.points, expansion.pointLabels, proxies, margin, alpha)),
+    ) as tf.Scalar;
   });
 }

@@ -21,8 +21,12 @@ export interface BatchStatistics {
 }
 
 /** raw embeddings [B, D], labels [B], proxies [C, D]; `expanded` as returned by the expansion */
-export async function batchStatistics(rawEmbeddings: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
-  expansion?: { expanded: boolean[]; n: number }): Promise<BatchStatistics> {
+export async function batchStatistics(
+  rawEmbeddings: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  proxies: tf.Tensor2D,
+  expansion?: { expanded: boolean[]; n: number },
+): Promise<BatchStatistics> {
   const where = 'batchStatistics';
   const [b] = assertRank2(rawEmbeddings, 'embeddings', where);
   const [c] = assertRank2(proxies, 'proxies', where);

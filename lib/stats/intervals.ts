@@ -55,9 +55,16 @@ export function summarize(values: readonly number[], level = 0.95): SeedSummary 
  * `variant - baseline` over the seeds both have: per-seed differences, their summary, the paired
  * t test. Values are keyed by seed; seeds present on one side only are left out (the caller names them).
  */
-export function pairedDifference(variant: ReadonlyMap<number, number>, baseline: ReadonlyMap<number, number>, level = 0.95): PairedDifference {
+export function pairedDifference(
+  variant: ReadonlyMap<number, number>,
+  baseline: ReadonlyMap<number, number>,
+  level = 0.95,
+): PairedDifference {
   const seeds = [...variant.keys()].filter((s) => baseline.has(s)).sort((a, b) => a - b);
-  if (seeds.length === 0) throw new Error(`pairedDifference: no seed in common (variant ${[...variant.keys()].join(', ') || 'none'}, baseline ${[...baseline.keys()].join(', ') || 'none'})`);
+  if (seeds.length === 0)
+    throw new Error(
+      `pairedDifference: no seed in common (variant ${[...variant.keys()].join(', ') || 'none'}, baseline ${[...baseline.keys()].join(', ') || 'none'})`,
+    );
   const diffs = seeds.map((s) => (variant.get(s) as number) - (baseline.get(s) as number));
   const summary = summarize(diffs, level);
   if (summary.sd === null || summary.halfWidth === null) return { ...summary, seeds, t: null, p: null, significant: false };

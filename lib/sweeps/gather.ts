@@ -65,16 +65,33 @@ export function gatherSweep(folder: SweepFolder, plan: SweepPlan, protocol: Epoc
     }
     const metrics = new RunDir(folder.runPath(run)).readMetrics<RunMetrics>() as RunMetrics;
     const record = recordOf(metrics, protocol);
-    if (!record) throw new Error(`sweep ${plan.name}: run ${run.id} has no validation-selected epoch (validationClasses is ${run.spec.validationClasses}); the ${protocol} protocol needs a validation split`);
+    if (!record)
+      throw new Error(
+        `sweep ${plan.name}: run ${run.id} has no validation-selected epoch (validationClasses is ${run.spec.validationClasses}); the ${protocol} protocol needs a validation split`,
+      );
     runs.push({ id: run.id, variant: run.variant, seed: run.seed, epoch: record.epoch, metrics: metricValues(record.test) });
   }
   const metricNames = metricOrder(runs);
   const byVariant = (v: string): RunResult[] => runs.filter((r) => r.variant === v);
-  const cells: CellSummary[] = plan.variants.filter((v) => byVariant(v).length > 0).map((v) => {
-    const rs = byVariant(v);
-    const names = metricNames.filter((m) => rs.every((r) => m in r.metrics));
-    return { variant: v, seeds: rs.map((r) => r.seed), metrics: Object.fromEntries(names.map((m) => [m, summarize(rs.map((r) => r.metrics[m]), level)])) };
-  });
+  const cells: CellSummary[] = plan.variants
+    .filter((v) => byVariant(v).length > 0)
+    .map((v) => {
+      const rs = byVariant(v);
+      const names = metricNames.filter((m) => rs.every((r) => m in r.metrics));
+      return {
+        variant: v,
+        seeds: rs.map((r) => r.seed),
+        metrics: Object.fromEntries(
+          names.map((m) => [
+            m,
+            summarize(
+              rs.map((r) => r.metrics[m]),
+              level,
+            ),
+          ]),
+        ),
+      };
+    });
   const comparisons: Comparison[] = [];
   for (const [variant, baseline] of plan.compare) {
     const [a, b] = [byVariant(variant), byVariant(baseline)];
@@ -85,7 +102,8 @@ export function gatherSweep(folder: SweepFolder, plan: SweepPlan, protocol: Epoc
     const names = metricNames.filter((m) => [...a, ...b].every((r) => m in r.metrics));
     const values = (rs: RunResult[], m: string): Map<number, number> => new Map(rs.map((r) => [r.seed, r.metrics[m]]));
     comparisons.push({
-      variant, baseline,
+      variant,
+      baseline,
       metrics: Object.fromEntries(names.map((m) => [m, pairedDifference(values(a, m), values(b, m), level)])),
       unpaired: [...new Set([...seedsA, ...seedsB])].filter((s) => !(seedsA.has(s) && seedsB.has(s))).sort((x, y) => x - y),
     });

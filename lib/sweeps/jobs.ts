@@ -27,7 +27,11 @@ export interface PoolShape {
  * the cores divided by it. SEE_WORKERS unset: with `jobs` given, each run gets the cores divided by
  * the jobs (at least 1); without, one run at a time on every core (the training loop's default).
  */
-export function poolShape(jobs: number | undefined, seeWorkers: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): PoolShape {
+export function poolShape(
+  jobs: number | undefined,
+  seeWorkers: string | undefined = process.env.SEE_WORKERS,
+  cores = availableParallelism(),
+): PoolShape {
   if (seeWorkers !== undefined && seeWorkers.trim() !== '') {
     const workers = trainWorkerCount(seeWorkers, cores);
     const shape = { jobs: jobs ?? defaultJobs(cores, workers), workers };
@@ -45,7 +49,11 @@ export function poolShape(jobs: number | undefined, seeWorkers: string | undefin
  * worker threads, which share its loss and AdamW), at most `runs`; with SEE_WORKERS set, undefined
  * (poolShape divides the cores by it).
  */
-export function onePerCore(runs: number, seeWorkers: string | undefined = process.env.SEE_WORKERS, cores = availableParallelism()): number | undefined {
+export function onePerCore(
+  runs: number,
+  seeWorkers: string | undefined = process.env.SEE_WORKERS,
+  cores = availableParallelism(),
+): number | undefined {
   return seeWorkers?.trim() ? undefined : Math.max(1, Math.min(cores, runs));
 }
 

@@ -54,7 +54,9 @@ export async function runSweep(def: SweepDefinition, o: SweepRunOptions = {}): P
   if (oversubscribed) o.onLine?.(`note: ${oversubscribed}`);
   const pool = await runPool(folder, plan, { jobs, workersPerRun: workers, onLine: o.onLine, env: o.env });
   if (!o.allowFailures && (pool.failed.length || pool.stopped)) {
-    const why = pool.failed.map((f) => `run ${f.id} failed (its output: ${f.log}):\n  ${f.tail.join('\n  ')}`).join('\n') || `stopped by ${pool.stopped}`;
+    const why =
+      pool.failed.map((f) => `run ${f.id} failed (its output: ${f.log}):\n  ${f.tail.join('\n  ')}`).join('\n') ||
+      `stopped by ${pool.stopped}`;
     throw new Error(`sweep ${def.name}: ${why}\nrun it again to continue: finished runs are kept`);
   }
   const results = gatherSweep(folder, plan);

@@ -40,8 +40,14 @@ export async function runSweepTask(folder: SweepFolder, index: number, options: 
   const runPath = folder.runPath(run);
   const resumed = existsSync(join(runPath, 'config.json'));
   const { metrics } = await runExperiment(run.spec, {
-    runPath, resume: resumed, stop: options.stop, progress: options.progress,
-    onStart: () => options.say?.(`sweep ${plan.name} run ${index} (${run.id}): ${resumed ? 'resuming' : 'starting'}, ${run.spec.loss.name}, seed ${run.seed}, ${run.spec.train.epochs} epochs`),
+    runPath,
+    resume: resumed,
+    stop: options.stop,
+    progress: options.progress,
+    onStart: () =>
+      options.say?.(
+        `sweep ${plan.name} run ${index} (${run.id}): ${resumed ? 'resuming' : 'starting'}, ${run.spec.loss.name}, seed ${run.seed}, ${run.spec.train.epochs} epochs`,
+      ),
   });
   return { run, status: 'trained', resumed, metrics };
 }

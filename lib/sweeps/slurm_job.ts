@@ -31,7 +31,14 @@ export interface SlurmOptions {
   stopBefore: number;
 }
 
-export const DEFAULT_SLURM: SlurmOptions = { backend: 'webgpu', time: '24:00:00', mem: '32G', gres: 'gpu:1', cpusPerTask: 4, stopBefore: 300 };
+export const DEFAULT_SLURM: SlurmOptions = {
+  backend: 'webgpu',
+  time: '24:00:00',
+  mem: '32G',
+  gres: 'gpu:1',
+  cpusPerTask: 4,
+  stopBefore: 300,
+};
 
 export interface Submission {
   jobId: string;
@@ -42,12 +49,18 @@ export interface Submission {
 
 /** Checks the options' formats (as sbatch would, before anything is written). */
 export function checkSlurmOptions(o: SlurmOptions): SlurmOptions {
-  if (!/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(o.time)) throw new Error(`--time ${o.time}: expected minutes, HH:MM:SS or D-HH:MM:SS (sbatch --time)`);
+  if (!/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(o.time))
+    throw new Error(`--time ${o.time}: expected minutes, HH:MM:SS or D-HH:MM:SS (sbatch --time)`);
   if (!/^\d+[KMGT]?$/.test(o.mem)) throw new Error(`--mem ${o.mem}: expected a size like 32G or 8000M (sbatch --mem)`);
-  if (o.gres !== 'none' && !/^[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)*(,[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)*)*$/.test(o.gres)) throw new Error(`--gres ${o.gres}: expected e.g. gpu:1 or gpu:h200:1 (or none)`);
-  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1) throw new Error(`--cpus-per-task ${o.cpusPerTask}: expected a positive integer`);
+  if (o.gres !== 'none' && !/^[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)*(,[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)*)*$/.test(o.gres))
+    throw new Error(`--gres ${o.gres}: expected e.g. gpu:1 or gpu:h200:1 (or none)`);
+  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1)
+    throw new Error(`--cpus-per-task ${o.cpusPerTask}: expected a positive integer`);
   if (!Number.isInteger(o.stopBefore) || o.stopBefore < 0) throw new Error(`--stop-before ${o.stopBefore}: expected seconds >= 0`);
-  for (const [k, v] of [['partition', o.partition], ['account', o.account]] as const) {
+  for (const [k, v] of [
+    ['partition', o.partition],
+    ['account', o.account],
+  ] as const) {
     if (v !== undefined && !/^[A-Za-z0-9_.,-]+$/.test(v)) throw new Error(`--${k} ${v}: expected a Slurm ${k} name`);
   }
   return o;
@@ -102,14 +115,17 @@ export function sbatchScript(folder: SweepFolder, plan: SweepPlan, indices: numb
 
 /** Whether an executable file `command` is in a folder of PATH. */
 export function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return statSync(join(dir, command)).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(join(dir, command), constants.X_OK);
+        return statSync(join(dir, command)).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Writes the script to slurm/<name>-<n>.sbatch, submits it with `sbatch --parsable`, records the job. */
@@ -131,5 +147,8 @@ export function submitArray(folder: SweepFolder, script: string, indices: number
 export function submissions(folder: SweepFolder): Submission[] {
   const path = join(folder.slurmDir, 'submissions.jsonl');
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Submission);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Submission);
 }

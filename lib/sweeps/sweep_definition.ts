@@ -56,16 +56,20 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 
 function stringList(v: unknown, where: string): string[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`${where} is ${JSON.stringify(v)}, expected a list of "key=value" strings`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new Error(`${where} is ${JSON.stringify(v)}, expected a list of "key=value" strings`);
   return v;
 }
 
 function variantOf(v: unknown, i: number, source: string): SweepVariant {
   const where = `${source}: variants[${i}]`;
   if (!isObject(v)) throw new Error(`${where} is ${JSON.stringify(v)}, expected { "name": ..., "set": [...] } (and optionally "row")`);
-  for (const k of Object.keys(v)) if (!['name', 'row', 'set'].includes(k)) throw new Error(`${where}: unknown key "${k}"; expected name, row, set`);
-  if (typeof v.name !== 'string' || v.name.trim() === '') throw new Error(`${where}.name is ${JSON.stringify(v.name)}, expected a non-empty string`);
-  if (v.row !== undefined && typeof v.row !== 'string') throw new Error(`${where}.row is ${JSON.stringify(v.row)}, expected a row id (see-kit list)`);
+  for (const k of Object.keys(v))
+    if (!['name', 'row', 'set'].includes(k)) throw new Error(`${where}: unknown key "${k}"; expected name, row, set`);
+  if (typeof v.name !== 'string' || v.name.trim() === '')
+    throw new Error(`${where}.name is ${JSON.stringify(v.name)}, expected a non-empty string`);
+  if (v.row !== undefined && typeof v.row !== 'string')
+    throw new Error(`${where}.row is ${JSON.stringify(v.row)}, expected a row id (see-kit list)`);
   return { name: v.name, ...(v.row !== undefined ? { row: v.row as string } : {}), set: stringList(v.set, `${where}.set`) };
 }
 
@@ -78,19 +82,24 @@ function baseOf(v: unknown, source: string): RunSpec | undefined {
 /** Checks a sweep given as an object (every error names `source`, the key and what was expected). */
 export function defineSweep(json: unknown, source = 'sweep'): SweepDefinition {
   if (!isObject(json)) throw new Error(`${source}: expected a JSON object with name, base, variants, seeds`);
-  for (const k of Object.keys(json)) if (!KEYS.includes(k)) throw new Error(`${source}: unknown key "${k}"; expected one of ${KEYS.join(', ')}`);
+  for (const k of Object.keys(json))
+    if (!KEYS.includes(k)) throw new Error(`${source}: unknown key "${k}"; expected one of ${KEYS.join(', ')}`);
   const { name } = json;
   if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
     throw new Error(`${source}: name ${JSON.stringify(name)}, expected a folder name (letters, digits, . _ -)`);
   }
-  if (!Array.isArray(json.variants) || json.variants.length === 0) throw new Error(`${source}: variants is ${JSON.stringify(json.variants)}, expected a non-empty list`);
+  if (!Array.isArray(json.variants) || json.variants.length === 0)
+    throw new Error(`${source}: variants is ${JSON.stringify(json.variants)}, expected a non-empty list`);
   const variants = json.variants.map((v, i) => variantOf(v, i, source));
   const names = variants.map((v) => v.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`${source}: two variants are named "${dup}"; names must be unique`);
   const ids = names.map(variantSlug);
   const clash = ids.findIndex((s, i) => ids.indexOf(s) !== i);
-  if (clash >= 0) throw new Error(`${source}: variants "${names[ids.indexOf(ids[clash])]}" and "${names[clash]}" would share the folder name "${ids[clash]}"`);
+  if (clash >= 0)
+    throw new Error(
+      `${source}: variants "${names[ids.indexOf(ids[clash])]}" and "${names[clash]}" would share the folder name "${ids[clash]}"`,
+    );
   const { seeds } = json;
   if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
     throw new Error(`${source}: seeds is ${JSON.stringify(seeds)}, expected a non-empty list of integers >= 0`);
@@ -100,12 +109,15 @@ export function defineSweep(json: unknown, source = 'sweep'): SweepDefinition {
   const rowless = variants.find((v) => !v.row);
   if (!base && rowless) throw new Error(`${source}: no "base" specification, and variant "${rowless.name}" names no row to start from`);
   const known = (n: unknown, where: string): string => {
-    if (typeof n !== 'string' || !names.includes(n)) throw new Error(`${where} is ${JSON.stringify(n)}, expected one of the variants: ${names.join(', ')}`);
+    if (typeof n !== 'string' || !names.includes(n))
+      throw new Error(`${where} is ${JSON.stringify(n)}, expected one of the variants: ${names.join(', ')}`);
     return n;
   };
-  if (json.compare !== undefined && !Array.isArray(json.compare)) throw new Error(`${source}: compare is ${JSON.stringify(json.compare)}, expected a list of [variant, baseline] pairs`);
+  if (json.compare !== undefined && !Array.isArray(json.compare))
+    throw new Error(`${source}: compare is ${JSON.stringify(json.compare)}, expected a list of [variant, baseline] pairs`);
   const compare: [string, string][] = ((json.compare ?? []) as unknown[]).map((pair, i) => {
-    if (!Array.isArray(pair) || pair.length !== 2) throw new Error(`${source}: compare[${i}] is ${JSON.stringify(pair)}, expected [variant, baseline]`);
+    if (!Array.isArray(pair) || pair.length !== 2)
+      throw new Error(`${source}: compare[${i}] is ${JSON.stringify(pair)}, expected [variant, baseline]`);
     return [known(pair[0], `${source}: compare[${i}][0]`), known(pair[1], `${source}: compare[${i}][1]`)];
   });
   if (json.baseline !== undefined) {
@@ -113,7 +125,13 @@ export function defineSweep(json: unknown, source = 'sweep'): SweepDefinition {
     for (const n of names) if (n !== b && !compare.some(([v, w]) => v === n && w === b)) compare.push([n, b]);
   }
   return {
-    name, source, ...(base ? { base } : {}), set: stringList(json.set, `${source}: set`), variants, seeds: seeds as number[], compare,
+    name,
+    source,
+    ...(base ? { base } : {}),
+    set: stringList(json.set, `${source}: set`),
+    variants,
+    seeds: seeds as number[],
+    compare,
     protocol: json.protocol === undefined ? 'best-test' : parseEpochProtocol(json.protocol, source),
   };
 }
@@ -125,7 +143,12 @@ export function readSweepFile(path: string): SweepDefinition {
 
 /** A variant's name as a folder name. */
 export function variantSlug(name: string): string {
-  return name.trim().replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'variant';
+  return (
+    name
+      .trim()
+      .replace(/[^A-Za-z0-9_.-]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'variant'
+  );
 }
 
 /** One run of a sweep: a variant with a seed. */

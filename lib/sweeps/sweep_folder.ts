@@ -60,7 +60,8 @@ export class SweepFolder {
   }
 
   readPlan(): SweepPlan {
-    if (!this.hasPlan()) throw new Error(`${this.path} is not a sweep folder (no ${PLAN_FILE}); start the sweep with see-kit sweep <sweep.json>`);
+    if (!this.hasPlan())
+      throw new Error(`${this.path} is not a sweep folder (no ${PLAN_FILE}); start the sweep with see-kit sweep <sweep.json>`);
     const plan = readJsonFile<SweepPlan>(this.planPath);
     if (plan.format !== 1 || !Array.isArray(plan.runs)) throw new Error(`${this.planPath}: not a sweep plan of format 1`);
     return plan;
@@ -69,7 +70,8 @@ export class SweepFolder {
   /** The run at `index` of the plan, with a clear error outside it. */
   runAt(plan: SweepPlan, index: number): PlannedRun {
     const run = plan.runs[index];
-    if (!Number.isInteger(index) || !run) throw new Error(`sweep ${plan.name}: no run ${index}; the plan ${this.planPath} has runs 0-${plan.runs.length - 1}`);
+    if (!Number.isInteger(index) || !run)
+      throw new Error(`sweep ${plan.name}: no run ${index}; the plan ${this.planPath} has runs 0-${plan.runs.length - 1}`);
     return run;
   }
 }
@@ -90,19 +92,29 @@ export function mergePlan(previous: SweepPlan | undefined, def: SweepDefinition,
   for (const old of previous?.runs ?? []) {
     const now = byId.get(old.id);
     if (!now) {
-      throw new Error(`sweep ${def.name}: run ${old.id} of the existing plan is not in ${def.source} any more; a sweep's plan only grows (new variants and seeds are added). Give the sweep another name to start afresh`);
+      throw new Error(
+        `sweep ${def.name}: run ${old.id} of the existing plan is not in ${def.source} any more; a sweep's plan only grows (new variants and seeds are added). Give the sweep another name to start afresh`,
+      );
     }
     const diffs = configDifferences(old.spec, now.spec, ['dataRoot']);
     if (diffs.length) {
       const lines = diffs.map((d) => `  ${d.key}: ${d.run ?? '(absent)'} planned, ${d.now ?? '(absent)'} now`);
-      throw new Error(`sweep ${def.name}: run ${old.id} was planned with another specification (${diffs.length} key(s)):\n${lines.join('\n')}\nits folder holds a run of the planned one; give the sweep another name to change it`);
+      throw new Error(
+        `sweep ${def.name}: run ${old.id} was planned with another specification (${diffs.length} key(s)):\n${lines.join('\n')}\nits folder holds a run of the planned one; give the sweep another name to change it`,
+      );
     }
     merged.push({ ...old, spec: { ...old.spec, dataRoot: now.spec.dataRoot } });
   }
   for (const r of runs) if (!merged.some((m) => m.id === r.id)) merged.push({ ...r, index: merged.length });
   return {
-    format: 1, name: def.name, source: def.source, protocol: def.protocol,
-    variants: def.variants.map((v) => v.name), seeds: def.seeds, compare: def.compare, runs: merged,
+    format: 1,
+    name: def.name,
+    source: def.source,
+    protocol: def.protocol,
+    variants: def.variants.map((v) => v.name),
+    seeds: def.seeds,
+    compare: def.compare,
+    runs: merged,
   };
 }
 

@@ -50,7 +50,9 @@ export function runStatus(folder: SweepFolder, run: PlannedRun, protocol: EpochP
   const holder = liveLockHolder(path);
   const log = dir.readLog();
   const steps = log.filter((r) => r.kind === 'step');
-  const at = steps.length ? `epoch ${steps[steps.length - 1].epoch + 1} step ${Number(steps[steps.length - 1].step) + 1} of ${run.spec.train.epochs} epochs` : 'before its first step';
+  const at = steps.length
+    ? `epoch ${steps[steps.length - 1].epoch + 1} step ${Number(steps[steps.length - 1].step) + 1} of ${run.spec.train.epochs} epochs`
+    : 'before its first step';
   if (holder) return { run, state: 'running', detail: `${at}; process ${holder.pid} on ${holder.host} since ${holder.since}` };
   const life = log.filter((r) => r.kind === 'event' && ['start', 'resume', 'stopped', 'failed'].includes(String(r.event))).pop();
   if (life?.event === 'stopped') return { run, state: 'stopped', detail: `stopped by ${String(life.signal)}; ${checkpointAt(dir)}` };
@@ -75,7 +77,8 @@ export function schedulerStates(folder: SweepFolder): { states: Map<number, stri
   const take = (line: string): void => {
     const [id, ...rest] = line.split('|');
     const m = /^(\d+)_(\d+)$/.exec(id.trim());
-    if (m && latest.get(Number(m[2])) === m[1] && !states.has(Number(m[2]))) states.set(Number(m[2]), `${id.trim()} ${rest.join(' ').trim()}`);
+    if (m && latest.get(Number(m[2])) === m[1] && !states.has(Number(m[2])))
+      states.set(Number(m[2]), `${id.trim()} ${rest.join(' ').trim()}`);
   };
   if (!onPath('squeue')) notes.push('squeue not found: Slurm states not shown');
   else {
@@ -108,8 +111,14 @@ export function statusText(folder: SweepFolder, plan: SweepPlan, status: { runs:
   const states: RunState[] = ['finished', 'running', 'stopped', 'interrupted', 'failed', 'not started'];
   const idWidth = Math.max(...status.runs.map((r) => r.run.id.length));
   return [
-    `sweep ${plan.name} (${folder.path}): ${status.runs.length} runs; ${states.filter((s) => count(s)).map((s) => `${count(s)} ${s}`).join(', ')}`,
-    ...status.runs.map((r) => `${String(r.run.index).padStart(3)}  ${r.run.id.padEnd(idWidth)}  ${r.state.padEnd(11)}  ${r.detail}${r.scheduler ? `  [slurm ${r.scheduler}]` : ''}`),
+    `sweep ${plan.name} (${folder.path}): ${status.runs.length} runs; ${states
+      .filter((s) => count(s))
+      .map((s) => `${count(s)} ${s}`)
+      .join(', ')}`,
+    ...status.runs.map(
+      (r) =>
+        `${String(r.run.index).padStart(3)}  ${r.run.id.padEnd(idWidth)}  ${r.state.padEnd(11)}  ${r.detail}${r.scheduler ? `  [slurm ${r.scheduler}]` : ''}`,
+    ),
     ...status.notes.map((n) => `note: ${n}`),
   ].join('\n');
 }

@@ -53,7 +53,10 @@ function requeueSelf(io: TaskIo): void {
   const id = s.arrayJobId && s.arrayTaskId ? `${s.arrayJobId}_${s.arrayTaskId}` : s.jobId;
   const r = spawnSync('scontrol', ['requeue', id], { encoding: 'utf8' });
   if (r.status === 0) io.err(`[see-kit] requeued Slurm job ${id}: its next start resumes from the checkpoint`);
-  else io.err(`[see-kit] could not requeue Slurm job ${id} (${r.error?.message ?? r.stderr.trim()}); resubmit the sweep with --slurm to continue it`);
+  else
+    io.err(
+      `[see-kit] could not requeue Slurm job ${id} (${r.error?.message ?? r.stderr.trim()}); resubmit the sweep with --slurm to continue it`,
+    );
 }
 
 export async function runTaskProcess(folderPath: string | undefined, indexArg: string | undefined, io: TaskIo): Promise<number> {
@@ -62,7 +65,11 @@ export async function runTaskProcess(folderPath: string | undefined, indexArg: s
   const underSlurm = slurmTask() !== undefined;
   const signals = new StopSignals(underSlurm ? ['SIGTERM', 'SIGINT', 'SIGUSR1'] : ['SIGTERM', 'SIGINT']);
   const orphan = orphanWatch();
-  const stop: StopRequest = { get signal() { return signals.signal ?? (orphan.stopped() ? 'SIGHUP' : undefined); } };
+  const stop: StopRequest = {
+    get signal() {
+      return signals.signal ?? (orphan.stopped() ? 'SIGHUP' : undefined);
+    },
+  };
   try {
     const outcome = await runSweepTask(new SweepFolder(folderPath), index, { stop, progress: terminalProgress(), say: io.out });
     if (outcome.status === 'already finished') {

@@ -102,8 +102,15 @@ export async function runExerciseCheck<A extends unknown[]>(spec: ExerciseSpec<A
   const trials = spec.trials ?? 5;
   const name = yours?.name || 'your function';
   const tol = toleranceOf(spec.tolerance as ExerciseSpec<unknown[]>['tolerance']);
-  const done = (status: CheckStatus, largest: number, detail: string): CheckResult =>
-    ({ id: spec.id, title, status, seed, trials, largest, line: formatCheckLine({ id: spec.id, title, status, detail }) });
+  const done = (status: CheckStatus, largest: number, detail: string): CheckResult => ({
+    id: spec.id,
+    title,
+    status,
+    seed,
+    trials,
+    largest,
+    line: formatCheckLine({ id: spec.id, title, status, detail }),
+  });
   if (!EXERCISE_ID.test(spec.id)) return done('FAIL', NaN, `the check itself is wrong: id "${spec.id}" is not NN.k (e.g. 02.1)`);
   if (typeof yours !== 'function') return done('FAIL', NaN, `give the check your function, got ${describeValue(yours)}`);
   let largest = 0;
@@ -120,7 +127,11 @@ export async function runExerciseCheck<A extends unknown[]>(spec: ExerciseSpec<A
       if (e instanceof NotSolvedError) {
         return done('NOT SOLVED YET', NaN, `${name} still calls notSolved(): write it in the cell above, run that cell, then this one`);
       }
-      return done('FAIL', NaN, args ? `${describeCall(name, args)} threw ${errorText(e)} (${where})` : `the check's inputs threw ${errorText(e)}`);
+      return done(
+        'FAIL',
+        NaN,
+        args ? `${describeCall(name, args)} threw ${errorText(e)} (${where})` : `the check's inputs threw ${errorText(e)}`,
+      );
     }
     disposeTensors(args);
     let libraryAnswer: unknown;
@@ -128,7 +139,11 @@ export async function runExerciseCheck<A extends unknown[]>(spec: ExerciseSpec<A
     try {
       libraryAnswer = await toPlain(await spec.library(...libArgs));
     } catch (e) {
-      return done('FAIL', NaN, `the library's answer threw ${errorText(e)} for ${describeCall('library', libArgs)} (${where}): a bug in the check, please report it`);
+      return done(
+        'FAIL',
+        NaN,
+        `the library's answer threw ${errorText(e)} for ${describeCall('library', libArgs)} (${where}): a bug in the check, please report it`,
+      );
     } finally {
       disposeTensors(libArgs);
     }
@@ -137,14 +152,19 @@ export async function runExerciseCheck<A extends unknown[]>(spec: ExerciseSpec<A
       const m = c.mismatch;
       const at = m.at === '' ? '' : ` at ${m.at}`;
       const v = c.largestValues;
-      const what = m.why === 'outside the tolerance' && v
-        ? `largest difference ${formatNumber(c.largest)}${c.largestAt ? ` at ${c.largestAt}` : ''} (yours ${formatNumber(v.yours)}, library ${formatNumber(v.library)}; tolerance ${describeTolerance(tol)})`
-        : `${m.why}${at} (yours ${m.yours}, library ${m.library})`;
+      const what =
+        m.why === 'outside the tolerance' && v
+          ? `largest difference ${formatNumber(c.largest)}${c.largestAt ? ` at ${c.largestAt}` : ''} (yours ${formatNumber(v.yours)}, library ${formatNumber(v.library)}; tolerance ${describeTolerance(tol)})`
+          : `${m.why}${at} (yours ${m.yours}, library ${m.library})`;
       return done('FAIL', c.largest, `${what} — for ${describeCall(name, libArgs)} (${where})`);
     }
     largest = Math.max(largest, c.largest);
   }
-  return done('PASS', largest, `${trials} random inputs, largest difference ${formatNumber(largest)} (tolerance ${describeTolerance(tol)}), seed ${seed}`);
+  return done(
+    'PASS',
+    largest,
+    `${trials} random inputs, largest difference ${formatNumber(largest)} (tolerance ${describeTolerance(tol)}), seed ${seed}`,
+  );
 }
 
 /** Runs the check and prints its one line (PASS, FAIL or NOT SOLVED YET). Never throws. */
@@ -153,7 +173,12 @@ export async function checkExercise<A extends unknown[]>(spec: ExerciseSpec<A>, 
   try {
     line = (await runExerciseCheck(spec, yours)).line;
   } catch (e) {
-    line = formatCheckLine({ id: String(spec?.id), title: String(spec?.title), status: 'FAIL', detail: `the check failed: ${errorText(e)}` });
+    line = formatCheckLine({
+      id: String(spec?.id),
+      title: String(spec?.title),
+      status: 'FAIL',
+      detail: `the check failed: ${errorText(e)}`,
+    });
   }
   console.log(line);
 }

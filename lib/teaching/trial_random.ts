@@ -19,7 +19,8 @@ export class TrialRandom {
 
   /** an integer in [lo, hi], both ends included */
   int(lo: number, hi: number): number {
-    if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo) throw new Error(`TrialRandom.int: expected integers lo <= hi, got ${lo}, ${hi}`);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo)
+      throw new Error(`TrialRandom.int: expected integers lo <= hi, got ${lo}, ${hi}`);
     return lo + Math.min(hi - lo, Math.floor(this.random.uniform() * (hi - lo + 1)));
   }
 

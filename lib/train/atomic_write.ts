@@ -32,8 +32,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (err) {
     try {
       rmSync(tmp, { force: true });
-    } catch { /* the folder refuses even that; the temporary name says what it is */ }
+    } catch {
+      /* the folder refuses even that; the temporary name says what it is */
+    }
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`cannot write ${path} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')}); ${basename(path)} was left as it was`);
+    throw new Error(
+      `cannot write ${path} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')}); ${basename(path)} was left as it was`,
+    );
   }
 }

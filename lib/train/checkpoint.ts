@@ -80,7 +80,10 @@ export async function saveCheckpoint(
     tensors.set(`opt/${key}/v`, { shape: s.shape, data: s.v });
     optimizerSteps[key] = s.step;
   }
-  writeFileAtomic(path, encode(tensors, { format: CHECKPOINT_FORMAT, state: JSON.stringify(state), optimizerSteps: JSON.stringify(optimizerSteps) }));
+  writeFileAtomic(
+    path,
+    encode(tensors, { format: CHECKPOINT_FORMAT, state: JSON.stringify(state), optimizerSteps: JSON.stringify(optimizerSteps) }),
+  );
 }
 
 export function readCheckpoint(path: string): Checkpoint {
@@ -148,7 +151,8 @@ export async function restoreCheckpoint(
     parts.optimizer.setState(state);
   }
   const unused = [...ckpt.tensors.keys()].filter((k) => !used.has(k) && (parts.optimizer || !k.startsWith('opt/')));
-  if (unused.length) throw new Error(`${source}: tensors not used by this model/loss: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ' ...' : ''}`);
+  if (unused.length)
+    throw new Error(`${source}: tensors not used by this model/loss: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ' ...' : ''}`);
 }
 
 /** SHA-256 of the header JSON (without the checksum) and of the bytes after the header. */
@@ -181,7 +185,10 @@ function encode(tensors: Map<string, Entry>, meta: Record<string, string>): Uint
   return out;
 }
 
-function decode(bytes: Uint8Array, source: string): { meta: Record<string, string>; tensors: Map<string, Entry>; checksum: Checkpoint['checksum'] } {
+function decode(
+  bytes: Uint8Array,
+  source: string,
+): { meta: Record<string, string>; tensors: Map<string, Entry>; checksum: Checkpoint['checksum'] } {
   if (bytes.length < 8) throw new Error(`${source}: ${bytes.length} bytes, too short for a checkpoint`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
@@ -196,7 +203,9 @@ function decode(bytes: Uint8Array, source: string): { meta: Record<string, strin
   if (stored !== undefined) {
     const computed = checksumOf(JSON.stringify({ ...header, __metadata__: meta }), bytes.subarray(8 + n));
     if (computed !== stored) {
-      throw new Error(`${source}: checksum mismatch (stored ${stored}, computed ${computed}); the checkpoint was damaged or altered after it was written and cannot be used`);
+      throw new Error(
+        `${source}: checksum mismatch (stored ${stored}, computed ${computed}); the checkpoint was damaged or altered after it was written and cannot be used`,
+      );
     }
   }
   const tensors = new Map<string, Entry>();

@@ -32,6 +32,8 @@ export function assertSameConfig(run: unknown, now: unknown, what: { run: string
   const diffs = configDifferences(run, now, ignore);
   if (diffs.length === 0) return;
   const lines = diffs.map((d) => `  ${d.key}: ${d.run ?? '(absent)'} in ${what.run}, ${d.now ?? '(absent)'} in ${what.now}`);
-  throw new Error(`the configuration differs from ${what.run} in ${diffs.length} key(s):\n${lines.join('\n')}\n` +
-    'a resumed run must continue with the configuration it was trained with; start a new run (another --run-id) to change it');
+  throw new Error(
+    `the configuration differs from ${what.run} in ${diffs.length} key(s):\n${lines.join('\n')}\n` +
+      'a resumed run must continue with the configuration it was trained with; start a new run (another --run-id) to change it',
+  );
 }

@@ -39,7 +39,9 @@ export type Evaluator = (model: EmbeddingModel, epoch: number) => Promise<EvalMe
 
 /** The first (smallest) K's recall: what the official code selects the best epoch by. */
 export function recallAt1(m: EvalMetrics): number {
-  const keys = Object.keys(m.recallAtK).map(Number).sort((a, b) => a - b);
+  const keys = Object.keys(m.recallAtK)
+    .map(Number)
+    .sort((a, b) => a - b);
   if (keys.length === 0) throw new Error('EvalMetrics.recallAtK is empty');
   return m.recallAtK[String(keys[0])];
 }

@@ -56,7 +56,9 @@ function assertFinite(values: Float32Array, dim: number, indices: readonly numbe
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad < 0) return;
   const row = indices[Math.floor(bad / dim)];
-  throw new Error(`evaluation refused: the ${what} of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite ${what}s, so no metric is computed`);
+  throw new Error(
+    `evaluation refused: the ${what} of ${samples[row].path} (item ${row}) contains ${values[bad]}; the model produces non-finite ${what}s, so no metric is computed`,
+  );
 }
 
 /** Refuses a batch of embeddings holding NaN or infinity, naming the image (row i of `values` is item rows[i] of `samples`). */
@@ -68,8 +70,15 @@ export function assertFiniteEmbeddings(values: Float32Array, dim: number, sample
  * Embeddings of `samples` as one Float32Array [N * D], in order; a NaN or infinite one is refused,
  * naming its image. With `withFeatures`, the backbone's features [N * F] from the same forward pass too.
  */
-export async function embedSamples(model: EmbeddingModel, samples: Sample[], spec: TransformSpec, batchSize = 500, withFeatures = false): Promise<EmbeddedSamples> {
-  if (withFeatures && !model.embedWithFeatures) throw new Error('evaluation: eval.bodyRecall needs a model that gives its backbone features (embedWithFeatures)');
+export async function embedSamples(
+  model: EmbeddingModel,
+  samples: Sample[],
+  spec: TransformSpec,
+  batchSize = 500,
+  withFeatures = false,
+): Promise<EmbeddedSamples> {
+  if (withFeatures && !model.embedWithFeatures)
+    throw new Error('evaluation: eval.bodyRecall needs a model that gives its backbone features (embedWithFeatures)');
   const dim = model.embeddingDim;
   const embeddings = new Float32Array(samples.length * dim);
   const labels = Int32Array.from(samples, (s) => s.label);
@@ -87,14 +96,16 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
         offset += b.indices.length * dim;
         continue;
       }
-      const out: { embeddings: tf.Tensor2D; features?: tf.Tensor2D } = withFeatures ? model.embedWithFeatures!(b.images, false) : { embeddings: model.embed(b.images, false) }; // [B, D], [B, F]
+      const out: { embeddings: tf.Tensor2D; features?: tf.Tensor2D } = withFeatures
+        ? model.embedWithFeatures!(b.images, false)
+        : { embeddings: model.embed(b.images, false) }; // [B, D], [B, F]
       try {
-        const values = await out.embeddings.data() as Float32Array;
+        const values = (await out.embeddings.data()) as Float32Array;
         assertFinite(values, dim, b.indices, samples, 'embedding');
         embeddings.set(values, offset);
         if (out.features) {
           featureDim = out.features.shape[1];
-          const f = await out.features.data() as Float32Array;
+          const f = (await out.features.data()) as Float32Array;
           assertFinite(f, featureDim, b.indices, samples, 'backbone feature');
           featureRows.push(f);
         }
@@ -108,7 +119,10 @@ export async function embedSamples(model: EmbeddingModel, samples: Sample[], spe
   }
   if (!withFeatures) return { embeddings, labels, dim };
   const values = new Float32Array(samples.length * featureDim);
-  featureRows.reduce((at, rows) => { values.set(rows, at); return at + rows.length; }, 0);
+  featureRows.reduce((at, rows) => {
+    values.set(rows, at);
+    return at + rows.length;
+  }, 0);
   return { embeddings, labels, dim, features: { values, dim: featureDim } };
 }
 
@@ -117,19 +131,41 @@ export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
   const metrics = o.metrics ?? ['recall'];
   if (metrics.includes('recall')) {
     const references = o.gallery ? o.gallery.length : (o.samples?.length ?? 0) - 1;
-    checkKs(o.ks, references, `evaluation K values [${o.ks.join(', ')}] on ${o.gallery ? `a gallery of ${references} images` : `${references + 1} images (each query ranked against the other ${references})`}`);
+    checkKs(
+      o.ks,
+      references,
+      `evaluation K values [${o.ks.join(', ')}] on ${o.gallery ? `a gallery of ${references} images` : `${references + 1} images (each query ranked against the other ${references})`}`,
+    );
   }
   // R-Precision comes from the same neighbour counts as MAP@R: computed whenever MAP@R is
   const scored: Metric[] = metrics.includes('mapAtR') && !metrics.includes('rPrecision') ? [...metrics, 'rPrecision'] : metrics;
-  if (o.embed && o.bodyRecall) throw new Error('evaluation: eval.bodyRecall needs the backbone run on the images; a run on cached features (frozen_backbone) cannot give it');
+  if (o.embed && o.bodyRecall)
+    throw new Error(
+      'evaluation: eval.bodyRecall needs the backbone run on the images; a run on cached features (frozen_backbone) cannot give it',
+    );
   const embed: SampleEmbedder = o.embed ?? ((model, samples) => embedSamples(model, samples, o.spec, o.batchSize, o.bodyRecall === true));
   return async (model): Promise<EvalMetrics> => {
     const geometry = model.geometry ?? SPHERE;
-    const options = { ks: o.ks, metrics: scored, onProgress: false as const, officialInshopMask: o.officialInshopMask, kmeans: o.seed === undefined ? undefined : { seed: o.seed } };
+    const options = {
+      ks: o.ks,
+      metrics: scored,
+      onProgress: false as const,
+      officialInshopMask: o.officialInshopMask,
+      kmeans: o.seed === undefined ? undefined : { seed: o.seed },
+    };
     const body = o.bodyRecall === true;
-    const bodySet = (set: { labels: Int32Array; features?: { values: Float32Array; dim: number } }): EmbeddingSet =>
-      ({ embeddings: set.features!.values, labels: set.labels, dim: set.features!.dim });
-    const bodyOptions = { ks: o.ks, metrics: ['recall' as const], onProgress: false as const, officialInshopMask: o.officialInshopMask, normalize: 'always' as const };
+    const bodySet = (set: { labels: Int32Array; features?: { values: Float32Array; dim: number } }): EmbeddingSet => ({
+      embeddings: set.features!.values,
+      labels: set.labels,
+      dim: set.features!.dim,
+    });
+    const bodyOptions = {
+      ks: o.ks,
+      metrics: ['recall' as const],
+      onProgress: false as const,
+      officialInshopMask: o.officialInshopMask,
+      normalize: 'always' as const,
+    };
     let result: EvalResult;
     let bodyResult: EvalResult | undefined;
     if (o.query && o.gallery) {
@@ -137,7 +173,12 @@ export function datasetEvaluator(o: DatasetEvaluatorOptions): Evaluator {
       pausePoint('evaluate');
       const protocol = { name: 'query-gallery', ks: o.ks, metrics: scored, queryGallery: true };
       result = await evaluate({ query, gallery }, protocol, { ...options, geometry });
-      if (body) bodyResult = await evaluate({ query: bodySet(query), gallery: bodySet(gallery) }, { ...protocol, metrics: ['recall'] }, bodyOptions);
+      if (body)
+        bodyResult = await evaluate(
+          { query: bodySet(query), gallery: bodySet(gallery) },
+          { ...protocol, metrics: ['recall'] },
+          bodyOptions,
+        );
     } else if (o.samples) {
       const set = await embed(model, o.samples);
       pausePoint('evaluate');

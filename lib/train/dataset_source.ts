@@ -38,7 +38,15 @@ export function datasetBatchSource(o: DatasetSourceOptions): BatchSource {
     itersPerEpoch: sampler.batchesPerEpoch(),
     async *epoch(epoch: number, seed: number, fromStep = 0): AsyncIterable<Batch> {
       const batches = sampler.epoch(epoch);
-      for await (const b of loadBatches({ samples: o.samples, batches, spec: o.spec, seed, epoch, prefetch: o.prefetch, firstBatch: fromStep })) {
+      for await (const b of loadBatches({
+        samples: o.samples,
+        batches,
+        spec: o.spec,
+        seed,
+        epoch,
+        prefetch: o.prefetch,
+        firstBatch: fromStep,
+      })) {
         yield { images: b.images, labels: b.labels };
       }
     },

@@ -29,9 +29,13 @@ export async function evaluateOnce(o: EvaluateOnceOptions): Promise<RunMetrics> 
     if (o.validate) record.validation = await o.validate(o.model, 0);
     o.runDir.log({ kind: 'eval', ...record });
     const metrics: RunMetrics = {
-      status: 'finished', epochs: 0, best: record, last: record,
+      status: 'finished',
+      epochs: 0,
+      best: record,
+      last: record,
       ...(o.validate ? { selectedByValidation: record } : {}),
-      history: [record], trainSeconds: (performance.now() - t0) / 1000,
+      history: [record],
+      trainSeconds: (performance.now() - t0) / 1000,
     };
     o.runDir.writeMetrics(metrics);
     return metrics;

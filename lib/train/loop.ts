@@ -153,12 +153,16 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
   let at: RunPosition | undefined;
   const t0 = performance.now();
   const save = async (state: Pick<LoopState, 'epoch' | 'inEpoch'>): Promise<void> => {
-    await saveCheckpoint(runDir.checkpointPath, { model, loss, optimizer }, {
-      ...state,
-      globalStep,
-      rng: rng.getState(),
-      extra: { history, config: runConfig, skippedSteps, ...(loss.getRandomState ? { lossRandomState: loss.getRandomState() } : {}) },
-    });
+    await saveCheckpoint(
+      runDir.checkpointPath,
+      { model, loss, optimizer },
+      {
+        ...state,
+        globalStep,
+        rng: rng.getState(),
+        extra: { history, config: runConfig, skippedSteps, ...(loss.getRandomState ? { lossRandomState: loss.getRandomState() } : {}) },
+      },
+    );
     lastGood = state.inEpoch ? `epoch ${state.inEpoch.epoch} after ${state.inEpoch.step} of its steps` : `epoch ${state.epoch}`;
   };
   try {
@@ -181,10 +185,25 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
       if (lossRandom && loss.setRandomState) loss.setRandomState(lossRandom);
       stepper = await openStepper(parts); // before the run folder changes: a worker that fails to start leaves it as it was
       runDir.truncateLogAt({ epoch: startEpoch, step: resumeAt?.step ?? 0 });
-      runDir.log({ kind: 'event', epoch: startEpoch, step: resumeAt?.step ?? 0, event: 'resume', fromEpoch: startEpoch, checksum: ckpt.checksum, ...cleaned, ...environment(), trainStep: stepper.description });
+      runDir.log({
+        kind: 'event',
+        epoch: startEpoch,
+        step: resumeAt?.step ?? 0,
+        event: 'resume',
+        fromEpoch: startEpoch,
+        checksum: ckpt.checksum,
+        ...cleaned,
+        ...environment(),
+        trainStep: stepper.description,
+      });
     } else {
       if (opts.resume && existsSync(runDir.configPath)) {
-        assertSameConfig(storedConfig(runDir.readConfig(), runDir.configPath), runConfig, { run: runDir.configPath, now: 'this resume' }, MAY_CHANGE_ON_RESUME);
+        assertSameConfig(
+          storedConfig(runDir.readConfig(), runDir.configPath),
+          runConfig,
+          { run: runDir.configPath, now: 'this resume' },
+          MAY_CHANGE_ON_RESUME,
+        );
       }
       stepper = await openStepper(parts);
       runDir.truncateLogAt({ epoch: 0, step: 0 }); // what an attempt without a checkpoint logged is redone
@@ -232,7 +251,12 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
         } catch (caught) {
           const err = asNonFiniteStep(caught, epoch, step);
           if (!err) throw caught;
-          const detail = describeNonFinite(err, globalStep, await lossTermsOf(model, loss, batch, randomBefore), variableLabels(model, loss));
+          const detail = describeNonFinite(
+            err,
+            globalStep,
+            await lossTermsOf(model, loss, batch, randomBefore),
+            variableLabels(model, loss),
+          );
           const skip = config.nonFinite === 'skip';
           runDir.log({ kind: 'event', epoch, step, event: skip ? 'skipped non-finite step' : 'non-finite step', detail });
           if (!skip) {
@@ -254,7 +278,16 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
           }
           const gpu = webgpuMemory();
           const gpuMb = gpu && { inUse: gpu.inUseBytes / 2 ** 20, pooled: gpu.pooledBytes / 2 ** 20 };
-          opts.progress?.({ epoch, epochs: config.epochs, step, stepsPerEpoch: iters, loss: value, imagesPerSecond, etaSeconds, ...(gpuMb ? { gpuMb } : {}) });
+          opts.progress?.({
+            epoch,
+            epochs: config.epochs,
+            step,
+            stepsPerEpoch: iters,
+            loss: value,
+            imagesPerSecond,
+            etaSeconds,
+            ...(gpuMb ? { gpuMb } : {}),
+          });
         }
         step += 1;
         globalStep += 1;
@@ -274,12 +307,16 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     }
   } catch (err) {
     if (err instanceof Error && !(err instanceof RunStoppedError)) {
-      const where = lastGood ? `the last good checkpoint (${lastGood}) is intact at ${runDir.checkpointPath}` : 'no checkpoint had been written yet';
+      const where = lastGood
+        ? `the last good checkpoint (${lastGood}) is intact at ${runDir.checkpointPath}`
+        : 'no checkpoint had been written yet';
       err.message = `${err.message}\nrun ${runDir.id} ${at ? `stopped at epoch ${at.epoch} step ${at.step}` : 'trained nothing in this attempt'}; ${where}`;
       if (at) {
         try {
           runDir.log({ kind: 'event', ...at, event: 'failed', error: err.message });
-        } catch { /* the log itself may be what failed */ }
+        } catch {
+          /* the log itself may be what failed */
+        }
       }
     }
     throw err;
@@ -288,7 +325,10 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
     await stepper?.close();
   }
   const last = history[history.length - 1];
-  const official = bestBy(history.filter((r) => isOfficialEvalEpoch(config, r.epoch)), (r) => recallAt1(r.test));
+  const official = bestBy(
+    history.filter((r) => isOfficialEvalEpoch(config, r.epoch)),
+    (r) => recallAt1(r.test),
+  );
   const best = official ?? last;
   if (!best || !last || last.epoch !== config.epochs - 1) {
     throw new Error(`run ${runDir.id}: no evaluation of the last epoch ${config.epochs - 1} was recorded`);

@@ -5,10 +5,7 @@
  * `<int>` -> utils.step_scheduler: gamma ** (iter // (step * iters_per_epoch)).
  */
 
-export type LrDecay =
-  | { kind: 'constant' }
-  | { kind: 'cosine'; minLrScale: number }
-  | { kind: 'step'; stepEpochs: number; gamma: number };
+export type LrDecay = { kind: 'constant' } | { kind: 'cosine'; minLrScale: number } | { kind: 'step'; stepEpochs: number; gamma: number };
 
 /** The multiplier of the base learning rate at global iteration `iter` (0-based). */
 export function lrMultiplier(decay: LrDecay, iter: number, epochs: number, itersPerEpoch: number): number {

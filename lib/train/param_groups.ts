@@ -27,7 +27,8 @@ export const REFERENCE_BATCH = 180;
  * Applied before clipping, as in the official step (scaler, unscale, clamp, AdamW).
  */
 export function groupGradientScales(worldSize: number): Record<GroupName, number> {
-  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`groupGradientScales: worldSize=${worldSize}, expected an integer >= 1`);
+  if (!Number.isInteger(worldSize) || worldSize < 1)
+    throw new Error(`groupGradientScales: worldSize=${worldSize}, expected an integer >= 1`);
   return { backbone: 1 / worldSize, head: 1 / worldSize, proxies: 1 };
 }
 
@@ -50,7 +51,9 @@ export interface LrRecipe {
 export function scaledBaseLr(recipe: LrRecipe): number {
   const lrBatch = recipe.lrBatch ?? REFERENCE_BATCH;
   if (!(recipe.lr >= 0) || !(recipe.globalBatch > 0) || !(lrBatch > 0)) {
-    throw new Error(`lr=${recipe.lr}, globalBatch=${recipe.globalBatch}, lrBatch=${lrBatch}: expected lr >= 0, globalBatch > 0 and lrBatch > 0`);
+    throw new Error(
+      `lr=${recipe.lr}, globalBatch=${recipe.globalBatch}, lrBatch=${lrBatch}: expected lr >= 0, globalBatch > 0 and lrBatch > 0`,
+    );
   }
   return (recipe.lr * recipe.globalBatch) / lrBatch;
 }

@@ -43,10 +43,7 @@ export function formatProgress(e: ProgressEvent): string {
 }
 
 /** Writes to a stream (stderr by default); redraws in place on a TTY, at most every `minIntervalMs`. */
-export function terminalProgress(
-  stream: NodeJS.WriteStream = process.stderr,
-  minIntervalMs = 250,
-): ProgressSink {
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, minIntervalMs = 250): ProgressSink {
   let last = 0;
   return (e) => {
     const now = Date.now();

@@ -72,9 +72,13 @@ export class RunDir {
     } catch (err) {
       try {
         truncateSync(this.logPath, size);
-      } catch { /* nothing was appended */ }
+      } catch {
+        /* nothing was appended */
+      }
       const e = err as NodeJS.ErrnoException;
-      throw new Error(`cannot append to the run log ${this.logPath} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')}); the records before this one are intact`);
+      throw new Error(
+        `cannot append to the run log ${this.logPath} (${e.code ? `${e.code}: ` : ''}${e.message.replace(/^\w+: /, '')}); the records before this one are intact`,
+      );
     }
   }
 
@@ -139,4 +143,3 @@ export function listFinishedRuns(root = DEFAULT_RUNS_ROOT): RunDir[] {
     .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'metrics.json')))
     .map((d) => new RunDir(join(root, d.name)));
 }
-

@@ -29,9 +29,15 @@ export interface LockHolder {
 }
 
 export class RunLockedError extends Error {
-  constructor(readonly lockPath: string, readonly holder: LockHolder | undefined, reason: string) {
-    super(`run folder ${join(lockPath, '..')} is in use: ${reason}. Wait for that process to finish or stop it ` +
-      `(SIGTERM stops at the next step with a checkpoint); if you are sure no process uses the folder, delete ${lockPath}`);
+  constructor(
+    readonly lockPath: string,
+    readonly holder: LockHolder | undefined,
+    reason: string,
+  ) {
+    super(
+      `run folder ${join(lockPath, '..')} is in use: ${reason}. Wait for that process to finish or stop it ` +
+        `(SIGTERM stops at the next step with a checkpoint); if you are sure no process uses the folder, delete ${lockPath}`,
+    );
     this.name = 'RunLockedError';
   }
 }
@@ -82,7 +88,8 @@ export function holderAlive(h: LockHolder): boolean {
 }
 
 function describe(h: LockHolder): string {
-  const self = h.pid === process.pid && h.host === hostname() ? ' (this process: an earlier training call on this folder has not finished)' : '';
+  const self =
+    h.pid === process.pid && h.host === hostname() ? ' (this process: an earlier training call on this folder has not finished)' : '';
   return `process ${h.pid} on ${h.host} has held it since ${h.since}${self}`;
 }
 
@@ -122,7 +129,9 @@ export class RunLock {
     try {
       if (existsSync(this.path) && readFileSync(this.path, 'utf8') === this.content) rmSync(this.path);
       if (this.createdDir && existsSync(this.createdDir) && readdirSync(this.createdDir).length === 0) rmdirSync(this.createdDir);
-    } catch { /* see above */ }
+    } catch {
+      /* see above */
+    }
   }
 }
 
@@ -133,7 +142,10 @@ export function acquireRunLock(dir: string): RunLock {
   const path = join(dir, LOCK_FILE);
   const slurm = slurmTask();
   const me: LockHolder = {
-    pid: process.pid, host: hostname(), since: new Date().toISOString(), processStart: processStart(process.pid),
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    processStart: processStart(process.pid),
     ...(slurm ? { slurmJob: slurm.jobId, slurmRestart: Number(slurm.restartCount ?? 0) } : {}),
   };
   const content = JSON.stringify(me) + '\n';
@@ -169,7 +181,12 @@ export function acquireRunLock(dir: string): RunLock {
         continue;
       }
       if (readFileSync(aside, 'utf8') === text) replaced = holder;
-      else try { linkSync(aside, path); } catch { /* a third process holds it now */ }
+      else
+        try {
+          linkSync(aside, path);
+        } catch {
+          /* a third process holds it now */
+        }
       rmSync(aside, { force: true });
     }
     throw new RunLockedError(path, undefined, 'other processes keep taking and releasing the lock');

@@ -33,16 +33,25 @@ export class NonFiniteLossError extends Error {
 export function asNonFiniteStep(err: unknown, epoch: number, step: number): NonFiniteLossError | undefined {
   if (err instanceof NonFiniteLossError) return err;
   if (!(err instanceof NonFiniteValueError)) return undefined;
-  return new NonFiniteLossError(`loss is NaN at epoch ${epoch} step ${step}: it cannot be computed (${err.message})`, epoch, step, NaN, [], err.message);
+  return new NonFiniteLossError(
+    `loss is NaN at epoch ${epoch} step ${step}: it cannot be computed (${err.message})`,
+    epoch,
+    step,
+    NaN,
+    [],
+    err.message,
+  );
 }
 
 /** The loss value and the variables whose gradient is not finite, in one read. */
 export async function readStepHealth(value: tf.Scalar, grads: tf.NamedTensorMap): Promise<{ loss: number; nonFiniteGradients: string[] }> {
   const names = Object.keys(grads);
-  const probe = tf.tidy(() => tf.concat([
-    tf.reshape(value, [1]),
-    ...names.map((n) => tf.reshape(tf.sum(tf.mul(grads[n], 0)), [1])), // NaN unless every entry is finite
-  ])); // [1 + V]
+  const probe = tf.tidy(() =>
+    tf.concat([
+      tf.reshape(value, [1]),
+      ...names.map((n) => tf.reshape(tf.sum(tf.mul(grads[n], 0)), [1])), // NaN unless every entry is finite
+    ]),
+  ); // [1 + V]
   try {
     const v = await probe.data();
     return { loss: v[0], nonFiniteGradients: names.filter((_, i) => !Number.isFinite(v[i + 1])) };
@@ -64,7 +73,12 @@ export function variableLabels(model: EmbeddingModel, loss: MetricLoss): Map<str
  * (`randomBefore`), then the state put back: the run goes on exactly as without the diagnosis.
  * Empty when the loss does not report terms (the optional `terms` hook of MetricLoss).
  */
-export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch: Batch, randomBefore: number[] | undefined): Promise<Record<string, number>> {
+export async function lossTermsOf(
+  model: EmbeddingModel,
+  loss: MetricLoss,
+  batch: Batch,
+  randomBefore: number[] | undefined,
+): Promise<Record<string, number>> {
   if (!loss.terms) return {};
   const after = randomBefore ? loss.getRandomState?.() : undefined;
   if (randomBefore) loss.setRandomState?.(randomBefore);
@@ -81,13 +95,24 @@ export async function lossTermsOf(model: EmbeddingModel, loss: MetricLoss, batch
 }
 
 /** One message: where (step and global step), the loss and its terms, the bad gradients. */
-export function describeNonFinite(err: NonFiniteLossError, globalStep: number, terms: Record<string, number>, labels: Map<string, string>): string {
+export function describeNonFinite(
+  err: NonFiniteLossError,
+  globalStep: number,
+  terms: Record<string, number>,
+  labels: Map<string, string>,
+): string {
   const where = `at epoch ${err.epoch} step ${err.step} (global step ${globalStep})`;
-  const termText = Object.entries(terms).map(([k, v]) => `${k} ${v}`).join(', ');
+  const termText = Object.entries(terms)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const grads = err.gradients.map((g) => labels.get(g) ?? g);
-  return (Number.isFinite(err.lossValue) ? `a gradient is not finite ${where}: loss ${err.lossValue}` : `loss is ${err.lossValue} ${where}`) +
+  return (
+    (Number.isFinite(err.lossValue) ? `a gradient is not finite ${where}: loss ${err.lossValue}` : `loss is ${err.lossValue} ${where}`) +
     (err.reason ? `; the loss cannot be computed: ${err.reason}` : '') +
     (termText ? `; loss terms: ${termText}` : '') +
-    (grads.length ? `; NaN or Infinity in the gradient of ${grads.slice(0, 8).join(', ')}${grads.length > 8 ? ` and ${grads.length - 8} more` : ''}` : '') +
-    '; the update was not applied';
+    (grads.length
+      ? `; NaN or Infinity in the gradient of ${grads.slice(0, 8).join(', ')}${grads.length > 8 ? ` and ${grads.length - 8} more` : ''}`
+      : '') +
+    '; the update was not applied'
+  );
 }

@@ -18,7 +18,11 @@ export class StopSignals implements StopRequest {
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
   private firstAt = 0;
 
-  constructor(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], announce: (line: string) => void = (l) => process.stderr.write(l + '\n'), exit: (code: number) => void = (c) => process.exit(c)) {
+  constructor(
+    signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+    announce: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+    exit: (code: number) => void = (c) => process.exit(c),
+  ) {
     for (const s of signals) {
       const handler = (): void => {
         if (this.signal) {

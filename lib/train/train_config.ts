@@ -68,18 +68,24 @@ export function validateTrainConfig(c: TrainConfig, source = 'train config'): Tr
   const positiveInt: (keyof TrainConfig)[] = ['epochs', 'globalBatch', 'evalFreq', 'checkpointEvery'];
   for (const k of positiveInt) {
     const v = c[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected an integer >= 1`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected an integer >= 1`);
   }
   const nonNegative: (keyof TrainConfig)[] = ['lr', 'fcLrScale', 'proxyLrScale', 'warmupEpochs', 'weightDecay', 'evalFrom'];
   for (const k of nonNegative) {
     const v = c[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected a finite number >= 0`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new Error(`${source}: ${k}=${JSON.stringify(v)}, expected a finite number >= 0`);
   }
-  if (c.worldSize !== undefined && (!Number.isInteger(c.worldSize) || c.worldSize < 1)) throw new Error(`${source}: worldSize=${JSON.stringify(c.worldSize)}, expected an integer >= 1`);
-  if (c.lrBatch !== undefined && (typeof c.lrBatch !== 'number' || !Number.isFinite(c.lrBatch) || c.lrBatch <= 0)) throw new Error(`${source}: lrBatch=${JSON.stringify(c.lrBatch)}, expected a number > 0`);
+  if (c.worldSize !== undefined && (!Number.isInteger(c.worldSize) || c.worldSize < 1))
+    throw new Error(`${source}: worldSize=${JSON.stringify(c.worldSize)}, expected an integer >= 1`);
+  if (c.lrBatch !== undefined && (typeof c.lrBatch !== 'number' || !Number.isFinite(c.lrBatch) || c.lrBatch <= 0))
+    throw new Error(`${source}: lrBatch=${JSON.stringify(c.lrBatch)}, expected a number > 0`);
   if (!Number.isInteger(c.seed)) throw new Error(`${source}: seed=${JSON.stringify(c.seed)}, expected an integer`);
-  if (!['constant', 'cosine', 'step'].includes(c.lrDecay?.kind)) throw new Error(`${source}: lrDecay=${JSON.stringify(c.lrDecay)}, expected kind constant|cosine|step`);
-  if (!['none', 'value', 'norm'].includes(c.clip?.kind)) throw new Error(`${source}: clip=${JSON.stringify(c.clip)}, expected kind none|value|norm`);
+  if (!['constant', 'cosine', 'step'].includes(c.lrDecay?.kind))
+    throw new Error(`${source}: lrDecay=${JSON.stringify(c.lrDecay)}, expected kind constant|cosine|step`);
+  if (!['none', 'value', 'norm'].includes(c.clip?.kind))
+    throw new Error(`${source}: clip=${JSON.stringify(c.clip)}, expected kind none|value|norm`);
   if (c.nonFinite !== undefined && c.nonFinite !== 'stop' && c.nonFinite !== 'skip') {
     throw new Error(`${source}: nonFinite=${JSON.stringify(c.nonFinite)}, expected "stop" or "skip"`);
   }

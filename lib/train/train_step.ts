@@ -71,10 +71,11 @@ export async function trainStep(
   const { model, loss, optimizer } = parts;
   await readToHost(batch.labels);
   const { value, grads } = tf.variableGrads(
-    () => tf.tidy(() => {
-      const embeddings = model.embed(batch.images, true); // [B, D]
-      return tapeTerm(loss, embeddings, batch.labels); // [] scalar
-    }),
+    () =>
+      tf.tidy(() => {
+        const embeddings = model.embed(batch.images, true); // [B, D]
+        return tapeTerm(loss, embeddings, batch.labels); // [] scalar
+      }),
     optimizer.variables(),
   );
   return applyStep(parts, value, grads, lrs, where);

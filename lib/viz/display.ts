@@ -22,7 +22,7 @@ function loadTslab(): TslabModule {
 /** True when running inside a tslab kernel that can show rich output. */
 export function inNotebook(): boolean {
   // tslab's kernel sets this before it runs any cell; plain Node never does.
-  const jupyter = (require('tslab/dist/jupyter') as { lastWriteDisplayData?: unknown });
+  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData?: unknown };
   return jupyter.lastWriteDisplayData != null;
 }
 

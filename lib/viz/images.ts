@@ -36,15 +36,23 @@ export function showImages(images: GridImage[], columns = 8, px = 64): void {
 export async function batchToPngs(images: tf.Tensor4D, mean: [number, number, number], std: [number, number, number]): Promise<Buffer[]> {
   const [b, h, w, c] = images.shape;
   if (c !== 3) throw new Error(`batchToPngs: expected [B, H, W, 3] images, got [${images.shape.join(', ')}]`);
-  const bytes = tf.tidy(() =>
-    tf.clipByValue(tf.add(tf.mul(images, tf.tensor1d(std)), tf.tensor1d(mean)).mul(255), 0, 255).round().toInt(), // [B, H, W, 3]
+  const bytes = tf.tidy(
+    () =>
+      tf
+        .clipByValue(tf.add(tf.mul(images, tf.tensor1d(std)), tf.tensor1d(mean)).mul(255), 0, 255)
+        .round()
+        .toInt(), // [B, H, W, 3]
   );
   const data = Uint8Array.from(await bytes.data());
   bytes.dispose();
   const out: Buffer[] = [];
   for (let i = 0; i < b; i++) {
     const raw = Buffer.from(data.subarray(i * h * w * 3, (i + 1) * h * w * 3));
-    out.push(await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+    out.push(
+      await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
   }
   return out;
 }

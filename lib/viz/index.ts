@@ -1,5 +1,15 @@
 /** lib/viz: plots (plotly, inlined), tables (arquero) and live progress for tslab notebooks. */
-export { showPlot, savePlot, figureHtml, figureJson, figureSummary, plotlyBundle, escapeScript, resetPlotlyInclusion, validateFigure } from './plot';
+export {
+  showPlot,
+  savePlot,
+  figureHtml,
+  figureJson,
+  figureSummary,
+  plotlyBundle,
+  escapeScript,
+  resetPlotlyInclusion,
+  validateFigure,
+} from './plot';
 export type { Figure, PlotTrace, PlotHtmlOptions } from './plot';
 export { lineFigure, histogramFigure, barFigure } from './figures';
 export type { Series, AxisTitles } from './figures';

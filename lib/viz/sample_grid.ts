@@ -29,13 +29,35 @@ export async function sampleGridPng(rows: GridRow[], o: { cell?: number; labelWi
   const layers: OverlayOptions[] = [];
   for (const [i, row] of rows.entries()) {
     const top = gap + i * (cell + gap);
-    const text = await sharp({ text: { text: escapeMarkup(row.label), font: 'DejaVu Sans 11', fontfile: join(FONT_DIR, 'DejaVuSans.ttf'), width: labelWidth - 2 * gap, dpi: 72, rgba: true } }).png().toBuffer();
+    const text = await sharp({
+      text: {
+        text: escapeMarkup(row.label),
+        font: 'DejaVu Sans 11',
+        fontfile: join(FONT_DIR, 'DejaVuSans.ttf'),
+        width: labelWidth - 2 * gap,
+        dpi: 72,
+        rgba: true,
+      },
+    })
+      .png()
+      .toBuffer();
     layers.push({ input: text, left: gap, top });
     for (const [j, path] of row.paths.entries()) {
-      const image = await sharp(path).rotate().resize(cell, cell, { fit: 'contain', background: WHITE }).flatten({ background: WHITE }).toColourspace('srgb').png().toBuffer()
-        .catch((err: Error) => { throw new Error(`sample grid: ${path} cannot be drawn (${err.message})`); });
+      const image = await sharp(path)
+        .rotate()
+        .resize(cell, cell, { fit: 'contain', background: WHITE })
+        .flatten({ background: WHITE })
+        .toColourspace('srgb')
+        .png()
+        .toBuffer()
+        .catch((err: Error) => {
+          throw new Error(`sample grid: ${path} cannot be drawn (${err.message})`);
+        });
       layers.push({ input: image, left: labelWidth + j * (cell + gap), top });
     }
   }
-  return sharp({ create: { width, height, channels: 3, background: WHITE } }).composite(layers).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: WHITE } })
+    .composite(layers)
+    .png()
+    .toBuffer();
 }

@@ -31,7 +31,11 @@ export function tableText(table: Table, digits = 3): string {
   const rows = table.objects() as Record<string, unknown>[];
   const cells = rows.map((r) => names.map((n) => formatCell(r[n], digits)));
   const widths = names.map((n, j) => Math.max(n.length, ...cells.map((c) => c[j].length)));
-  const line = (values: string[]): string => values.map((v, j) => v.padEnd(widths[j])).join('  ').trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, j) => v.padEnd(widths[j]))
+      .join('  ')
+      .trimEnd();
   return [line(names), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 

@@ -18,9 +18,10 @@ async function main(): Promise<void> {
   }
   const a = probe.description;
   const nvidia = /nvidia/i.test(`${a.vendor} ${a.device} ${a.description}`);
-  const refused = expect === 'nvidia' && (a.software || !nvidia)
-    ? `expected an NVIDIA GPU, Dawn gave ${a.software ? 'the software adapter ' : ''}${a.vendor} ${a.device}: check the Vulkan ICD (VK_DRIVER_FILES)`
-    : undefined;
+  const refused =
+    expect === 'nvidia' && (a.software || !nvidia)
+      ? `expected an NVIDIA GPU, Dawn gave ${a.software ? 'the software adapter ' : ''}${a.vendor} ${a.device}: check the Vulkan ICD (VK_DRIVER_FILES)`
+      : undefined;
   console.log(JSON.stringify({ ok: !refused, ...(refused ? { reason: refused } : {}), ...a, ...node }));
   process.exit(refused ? 1 : 0);
 }

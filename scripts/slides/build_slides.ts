@@ -19,7 +19,9 @@ export function resolveNotebook(name: string, from: string): string {
   const files = existsSync(from) ? readdirSync(from).filter((f) => f.endsWith('.ipynb')) : [];
   const match = files.find((f) => f === `${name}.ipynb` || (/^\d\d$/.test(name) && f.startsWith(`${name}_`)));
   if (!match) {
-    throw new Error(`slides: no executed notebook "${name}" in ${from}: run \`bash scripts/notebooks/ci.sh notebooks/${/^\d\d$/.test(name) ? `${name}_*` : name}.ipynb\` (QUICK) or pass --from <folder of executed notebooks>`);
+    throw new Error(
+      `slides: no executed notebook "${name}" in ${from}: run \`bash scripts/notebooks/ci.sh notebooks/${/^\d\d$/.test(name) ? `${name}_*` : name}.ipynb\` (QUICK) or pass --from <folder of executed notebooks>`,
+    );
   }
   return join(from, match);
 }
@@ -49,7 +51,8 @@ function main(argv: string[]): number {
     if (argv[i] === '--from' || argv[i] === '--out') {
       const value = argv[++i];
       if (!value) throw new Error(`slides: ${argv[i - 1]} needs a folder`);
-      if (argv[i - 1] === '--from') from = resolve(value); else out = resolve(value);
+      if (argv[i - 1] === '--from') from = resolve(value);
+      else out = resolve(value);
     } else if (argv[i].startsWith('--')) {
       throw new Error(`slides: unknown option ${argv[i]} (expected --from <dir>, --out <dir>, notebook names)`);
     } else {

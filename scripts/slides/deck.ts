@@ -92,8 +92,14 @@ export function notebookSlides(nb: Notebook): Slide[] {
       if (html !== undefined) slides.push({ kind: 'output', title: section, html });
     }
   }
-  if (exercises.length) slides.push({ kind: 'markdown', markdown: `## Exercises\n\n${exercises.map((e) => `- ${e}`).join('\n')}\n\nIn the notebook: write each function, run its check.` });
-  return slides.flatMap((s): Slide[] => (s.kind === 'markdown' ? splitMarkdown(s.markdown).map((markdown) => ({ kind: 'markdown' as const, markdown })) : [s]));
+  if (exercises.length)
+    slides.push({
+      kind: 'markdown',
+      markdown: `## Exercises\n\n${exercises.map((e) => `- ${e}`).join('\n')}\n\nIn the notebook: write each function, run its check.`,
+    });
+  return slides.flatMap((s): Slide[] =>
+    s.kind === 'markdown' ? splitMarkdown(s.markdown).map((markdown) => ({ kind: 'markdown' as const, markdown })) : [s],
+  );
 }
 
 /** Text for an HTML element's content or attribute. */

@@ -49,8 +49,16 @@ export async function checkDeck(context: BrowserContext, file: string, shotDir: 
     for (let i = 0; i < total; i++) {
       await page.evaluate(`Reveal.slide(${i})`);
       // plots of this slide: plotly's SVG (2-D) or a WebGL canvas (3-D), or our loader's message
-      await page.waitForFunction(() => Array.from(document.querySelectorAll('section.present div.see-plot'))
-        .every((d) => d.querySelector('svg.main-svg') || d.textContent), undefined, { timeout: 30_000 }).catch(() => undefined);
+      await page
+        .waitForFunction(
+          () =>
+            Array.from(document.querySelectorAll('section.present div.see-plot')).every(
+              (d) => d.querySelector('svg.main-svg') || d.textContent,
+            ),
+          undefined,
+          { timeout: 30_000 },
+        )
+        .catch(() => undefined);
       const state = (await page.evaluate(`(() => { const s = document.querySelector('section.present');
         const plots = s ? s.querySelectorAll('div.see-plot').length : 0;
         const drawn = s ? Array.from(s.querySelectorAll('div.see-plot')).filter((d) => d.querySelector('svg.main-svg')).length : 0;
@@ -59,7 +67,8 @@ export async function checkDeck(context: BrowserContext, file: string, shotDir: 
       if (state.drawn < state.plots) problems.push(`slide ${i + 1}: ${state.plots - state.drawn} plot(s) not drawn`);
       if (state.plots > 0) {
         // measured while the slide is shown (a WebGL scene of a hidden slide has no canvas size)
-        const here = (await page.evaluate(`(() => { const __name = (f) => f; const ids = Array.from(document.querySelectorAll('section.present div.see-plot'), (d) => d.id);
+        const here =
+          (await page.evaluate(`(() => { const __name = (f) => f; const ids = Array.from(document.querySelectorAll('section.present div.see-plot'), (d) => d.id);
           return (${collectPlotReport.toString()})().filter((p) => ids.includes(p.id)); })()`)) as PlotReport[];
         plots.push(...here);
       }
@@ -117,7 +126,9 @@ async function main(argv: string[]): Promise<number> {
     for (const deck of decks) {
       const r = await checkDeck(context, deck, shotDir);
       if (r.problems.length === 0) {
-        console.log(`ok   ${deck}: ${r.slides} slides (${r.markdownSlides} markdown), ${r.plots.length} plot(s) drawn [marks ${r.plots.map((p) => p.marks + p.glCanvases).join(',') || '-'}], offline; screenshots ${r.screenshots.length}`);
+        console.log(
+          `ok   ${deck}: ${r.slides} slides (${r.markdownSlides} markdown), ${r.plots.length} plot(s) drawn [marks ${r.plots.map((p) => p.marks + p.glCanvases).join(',') || '-'}], offline; screenshots ${r.screenshots.length}`,
+        );
       }
       for (const p of r.problems) console.log(`FAIL ${deck}: ${p}`);
       failures += r.problems.length;

@@ -32,13 +32,21 @@ function main(): number {
     if (signal) {
       const stopped = log.some((r) => r.event === 'stopped' && r.signal === signal);
       const resumed = lives.some((e) => e.event === 'resume' && (e.slurm as { restartCount?: string } | undefined)?.restartCount === '1');
-      if (!stopped || !resumed) problems.push(`${run.id}: expected a stop on ${signal} and a resume as the requeued job (stopped ${stopped}, resumed ${resumed})`);
+      if (!stopped || !resumed)
+        problems.push(`${run.id}: expected a stop on ${signal} and a resume as the requeued job (stopped ${stopped}, resumed ${resumed})`);
     }
-    const tasks = lives.map((e) => `${e.event} as ${(e.slurm as { arrayJobId?: string; arrayTaskId?: string } | undefined)?.arrayJobId}_${(e.slurm as { arrayTaskId?: string } | undefined)?.arrayTaskId}`);
+    const tasks = lives.map(
+      (e) =>
+        `${e.event} as ${(e.slurm as { arrayJobId?: string; arrayTaskId?: string } | undefined)?.arrayJobId}_${(e.slurm as { arrayTaskId?: string } | undefined)?.arrayTaskId}`,
+    );
     console.log(`${run.id}: ${tasks.join(', ')}`);
   }
   for (const p of problems) console.error(`FAIL ${p}`);
-  console.log(problems.length ? `check_sweep: ${problems.length} problem(s)` : `check_sweep: all ${plan.runs.length} runs ran under Slurm as tasks of job ${job}`);
+  console.log(
+    problems.length
+      ? `check_sweep: ${problems.length} problem(s)`
+      : `check_sweep: all ${plan.runs.length} runs ran under Slurm as tasks of job ${job}`,
+  );
   return problems.length ? 1 : 0;
 }
 

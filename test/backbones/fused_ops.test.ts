@@ -37,12 +37,19 @@ async function sameAs(label: string, fused: Fn, plain: Fn, inputs: Array<{ data:
     await initBackend(backend, { quiet: true });
     const a = await valueAndGrads(fused, inputs, 5);
     const b = await valueAndGrads(plain, inputs, 5);
-    a.forEach((v, i) => assertClose(v, b[i], `${label} on ${backend}: ${i === 0 ? 'value' : i === 1 ? 'loss' : `gradient of input ${i - 2}`}`, 1e-4));
+    a.forEach((v, i) =>
+      assertClose(v, b[i], `${label} on ${backend}: ${i === 0 ? 'value' : i === 1 ? 'loss' : `gradient of input ${i - 2}`}`, 1e-4),
+    );
   }
 }
 
-const input = (shape: number[], seed: number, shift = 0): { data: Float32Array; shape: number[] } =>
-  ({ data: seededNormal(shape.reduce((a, b) => a * b, 1), seed).map((v) => v + shift), shape });
+const input = (shape: number[], seed: number, shift = 0): { data: Float32Array; shape: number[] } => ({
+  data: seededNormal(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  ).map((v) => v + shift),
+  shape,
+});
 
 test('frozen BatchNorm + residual + ReLU as one op equals the composite, gradients included', async () => {
   const x = input([2, 3, 4, 5], 1);
@@ -50,17 +57,42 @@ test('frozen BatchNorm + residual + ReLU as one op equals the composite, gradien
   const res = input([2, 3, 4, 5], 6);
   const plainBn = (xi: tf.Tensor, m: tf.Tensor, v: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D =>
     batchNormFrozen(xi as tf.Tensor4D, m as tf.Tensor1D, tf.abs(v) as tf.Tensor1D, w as tf.Tensor1D, b as tf.Tensor1D);
-  const fusedBn = (xi: tf.Tensor, m: tf.Tensor, v: tf.Tensor, w: tf.Tensor, b: tf.Tensor, options: { relu: boolean; residual?: tf.Tensor4D }): tf.Tensor4D =>
+  const fusedBn = (
+    xi: tf.Tensor,
+    m: tf.Tensor,
+    v: tf.Tensor,
+    w: tf.Tensor,
+    b: tf.Tensor,
+    options: { relu: boolean; residual?: tf.Tensor4D },
+  ): tf.Tensor4D =>
     batchNormFrozenFused(xi as tf.Tensor4D, m as tf.Tensor1D, tf.abs(v) as tf.Tensor1D, w as tf.Tensor1D, b as tf.Tensor1D, options);
-  await sameAs('bn', (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: false }), (...t) => plainBn(t[0], t[1], t[2], t[3], t[4]), [x, ...stats]);
-  await sameAs('bn + relu', (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: true }),
-    (...t) => tf.relu(plainBn(t[0], t[1], t[2], t[3], t[4])), [x, ...stats]);
-  await sameAs('bn + residual + relu', (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: true, residual: t[5] as tf.Tensor4D }),
-    (...t) => tf.relu(tf.add(plainBn(t[0], t[1], t[2], t[3], t[4]), t[5])), [x, ...stats, res]);
+  await sameAs(
+    'bn',
+    (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: false }),
+    (...t) => plainBn(t[0], t[1], t[2], t[3], t[4]),
+    [x, ...stats],
+  );
+  await sameAs(
+    'bn + relu',
+    (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: true }),
+    (...t) => tf.relu(plainBn(t[0], t[1], t[2], t[3], t[4])),
+    [x, ...stats],
+  );
+  await sameAs(
+    'bn + residual + relu',
+    (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: true, residual: t[5] as tf.Tensor4D }),
+    (...t) => tf.relu(tf.add(plainBn(t[0], t[1], t[2], t[3], t[4]), t[5])),
+    [x, ...stats, res],
+  );
 });
 
 test('exact GELU as one op equals x/2 (1 + erf(x / sqrt 2)), gradient included', async () => {
-  await sameAs('gelu', (x) => geluExact(x), (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)), [input([3, 7, 6], 7)]);
+  await sameAs(
+    'gelu',
+    (x) => geluExact(x),
+    (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)),
+    [input([3, 7, 6], 7)],
+  );
 });
 
 test('LayerNorm as one op equals the composite (affine, weight only, none), gradients included', async () => {
@@ -74,17 +106,41 @@ test('LayerNorm as one op equals the composite (affine, weight only, none), grad
   const x = input([2, 5, 8], 8);
   const w = input([8], 9, 1);
   const b = input([8], 10);
-  await sameAs('layerNorm affine', (xi, wi, bi) => layerNorm(xi, wi as tf.Tensor1D, bi as tf.Tensor1D, 1e-6), (xi, wi, bi) => plain(xi, wi, bi), [x, w, b]);
-  await sameAs('layerNorm weight only', (xi, wi) => layerNorm(xi, wi as tf.Tensor1D, null, 1e-6), (xi, wi) => plain(xi, wi), [x, w]);
-  await sameAs('layerNorm plain', (xi) => layerNorm(xi, null, null, 1e-6), (xi) => plain(xi), [input([4, 8], 11)]);
+  await sameAs(
+    'layerNorm affine',
+    (xi, wi, bi) => layerNorm(xi, wi as tf.Tensor1D, bi as tf.Tensor1D, 1e-6),
+    (xi, wi, bi) => plain(xi, wi, bi),
+    [x, w, b],
+  );
+  await sameAs(
+    'layerNorm weight only',
+    (xi, wi) => layerNorm(xi, wi as tf.Tensor1D, null, 1e-6),
+    (xi, wi) => plain(xi, wi),
+    [x, w],
+  );
+  await sameAs(
+    'layerNorm plain',
+    (xi) => layerNorm(xi, null, null, 1e-6),
+    (xi) => plain(xi),
+    [input([4, 8], 11)],
+  );
 });
 
 test('conv2dTorch: gradients equal tf.conv2d with the same padding; inputGradient false gives zeros for x', async () => {
   const x = input([2, 7, 7, 3], 12);
   const k = input([3, 3, 3, 4], 13);
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
-  await sameAs('conv stride 2 pad 1', (xi, ki) => conv2dTorch(xi as tf.Tensor4D, ki as tf.Tensor4D, null, 2, 1),
-    (xi, ki) => tf.conv2d(xi as tf.Tensor4D, ki as tf.Tensor4D, 2, pad), [x, k]);
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ];
+  await sameAs(
+    'conv stride 2 pad 1',
+    (xi, ki) => conv2dTorch(xi as tf.Tensor4D, ki as tf.Tensor4D, null, 2, 1),
+    (xi, ki) => tf.conv2d(xi as tf.Tensor4D, ki as tf.Tensor4D, 2, pad),
+    [x, k],
+  );
   await initBackend('wasm', { quiet: true });
   const full = await valueAndGrads((xi, ki) => conv2dTorch(xi as tf.Tensor4D, ki as tf.Tensor4D, null, 1, 1), [x, k], 3);
   const noDx = await valueAndGrads((xi, ki) => conv2dTorch(xi as tf.Tensor4D, ki as tf.Tensor4D, null, 1, 1, false), [x, k], 3);

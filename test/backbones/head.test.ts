@@ -13,11 +13,13 @@ function gram(m: Float32Array, rows: number, cols: number, byColumns: boolean): 
   const n = byColumns ? cols : rows;
   const len = byColumns ? rows : cols;
   const at = (v: number, i: number): number => (byColumns ? m[i * cols + v] : m[v * cols + i]);
-  return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => {
-    let s = 0;
-    for (let i = 0; i < len; i++) s += at(a, i) * at(b, i);
-    return s;
-  }));
+  return Array.from({ length: n }, (_, a) =>
+    Array.from({ length: n }, (_, b) => {
+      let s = 0;
+      for (let i = 0; i < len; i++) s += at(a, i) * at(b, i);
+      return s;
+    }),
+  );
 }
 
 describe('embedding head', () => {
@@ -26,7 +28,10 @@ describe('embedding head', () => {
   });
 
   it('orthogonalMatrix has orthonormal columns (tall) or rows (wide), and depends on the seed', () => {
-    for (const [r, c, byCols] of [[12, 5, true], [4, 9, false]] as const) {
+    for (const [r, c, byCols] of [
+      [12, 5, true],
+      [4, 9, false],
+    ] as const) {
       const g = gram(orthogonalMatrix(r, c, 3), r, c, byCols);
       g.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? 1 : 0)) < 1e-5, `gram[${i}][${j}] = ${v}`)));
     }

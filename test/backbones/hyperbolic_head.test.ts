@@ -11,9 +11,11 @@ import { createEmbeddingModel } from '../../lib/backbones/model';
 import { toEmbeddingSpace } from '../../lib/hyperbolic/poincare';
 import { initBackend, tf } from '../../lib/tf';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
-test('hyperbolic head: hyp_metric\'s defaults, orthogonal kernel and zero bias, points of the ball; c = 0 the sphere', () => {
+test("hyperbolic head: hyp_metric's defaults, orthogonal kernel and zero bias, points of the ball; c = 0 the sphere", () => {
   const before = tf.memory().numTensors;
   assert.deepEqual(resolveHead('hyperbolic'), { name: 'hyperbolic', options: { c: 0.1, clipR: 2.3 } });
   assert.throws(() => resolveHead('hyperbolic', { c: -0.1 }), /head "hyperbolic": option c=-0\.1, expected a number >= 0/);
@@ -27,7 +29,9 @@ test('hyperbolic head: hyp_metric\'s defaults, orthogonal kernel and zero bias, 
   const [out, want] = [head.apply(features), tf.tidy(() => toEmbeddingSpace(tf.matMul(features, head.kernel as tf.Tensor2D), 0.1, 2.3))];
   assert.deepEqual(Array.from(out.dataSync()), Array.from(want.dataSync()));
   const radius = Math.tanh(Math.sqrt(0.1) * 2.3) / Math.sqrt(0.1);
-  tf.tidy(() => Array.from(tf.norm(out, 2, 1).dataSync())).forEach((n) => assert.ok(n <= radius + 1e-6, `norm ${n} inside the clipped radius ${radius}`));
+  tf.tidy(() => Array.from(tf.norm(out, 2, 1).dataSync())).forEach((n) =>
+    assert.ok(n <= radius + 1e-6, `norm ${n} inside the clipped radius ${radius}`),
+  );
   const sphere = createHead({ name: 'hyperbolic', options: { c: 0 } }, { featureDim: 12, embeddingDim: 4, seed: 2 });
   assert.deepEqual(sphere.geometry, { kind: 'sphere' });
   const unit = sphere.apply(features);
@@ -50,7 +54,7 @@ test('a model with the hyperbolic head: its geometry, and features with embeddin
   assert.deepEqual(both.features.shape, [3, model.backbone.featureDim]);
   tf.dispose([images, both.embeddings, both.features, embeddings, features]);
   const see = createEmbeddingModel('resnet_tiny.test', { embeddingDim: 6, seed: 1 });
-  assert.deepEqual(see.geometry, { kind: 'sphere' }, 'SEE\'s head: the unit sphere');
+  assert.deepEqual(see.geometry, { kind: 'sphere' }, "SEE's head: the unit sphere");
   see.dispose();
   model.dispose();
   assert.equal(tf.memory().numTensors, before);

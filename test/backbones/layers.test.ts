@@ -13,21 +13,29 @@ import { bicubicMatrix } from '../../lib/backbones/pos_embed';
 import { initBackend, tf } from '../../lib/tf';
 import { assertClose } from './helpers';
 
-const H = 6, W = 6, C = 2, O = 3, K = 3;
+const H = 6,
+  W = 6,
+  C = 2,
+  O = 3,
+  K = 3;
 
 /** torch.nn.functional.conv2d semantics on NHWC / HWIO arrays, zero padding p on every side. */
 function convLoop(x: Float32Array, k: Float32Array, stride: number, p: number): Float32Array {
   const oh = Math.floor((H + 2 * p - K) / stride) + 1;
   const out = new Float32Array(oh * oh * O);
-  for (let i = 0; i < oh; i++) for (let j = 0; j < oh; j++) for (let o = 0; o < O; o++) {
-    let s = 0;
-    for (let u = 0; u < K; u++) for (let v = 0; v < K; v++) {
-      const r = i * stride + u - p, c = j * stride + v - p;
-      if (r < 0 || c < 0 || r >= H || c >= W) continue;
-      for (let ch = 0; ch < C; ch++) s += x[(r * W + c) * C + ch] * k[((u * K + v) * C + ch) * O + o];
-    }
-    out[(i * oh + j) * O + o] = s;
-  }
+  for (let i = 0; i < oh; i++)
+    for (let j = 0; j < oh; j++)
+      for (let o = 0; o < O; o++) {
+        let s = 0;
+        for (let u = 0; u < K; u++)
+          for (let v = 0; v < K; v++) {
+            const r = i * stride + u - p,
+              c = j * stride + v - p;
+            if (r < 0 || c < 0 || r >= H || c >= W) continue;
+            for (let ch = 0; ch < C; ch++) s += x[(r * W + c) * C + ch] * k[((u * K + v) * C + ch) * O + o];
+          }
+        out[(i * oh + j) * O + o] = s;
+      }
   return out;
 }
 
@@ -35,11 +43,16 @@ function convLoop(x: Float32Array, k: Float32Array, stride: number, p: number): 
 function maxPoolLoop(x: Float32Array): Float32Array {
   const oh = Math.floor((H + 2 - 3) / 2) + 1;
   const out = new Float32Array(oh * oh * C).fill(-Infinity);
-  for (let i = 0; i < oh; i++) for (let j = 0; j < oh; j++) for (let ch = 0; ch < C; ch++)
-    for (let u = 0; u < 3; u++) for (let v = 0; v < 3; v++) {
-      const r = i * 2 + u - 1, c = j * 2 + v - 1;
-      if (r >= 0 && c >= 0 && r < H && c < W) out[(i * oh + j) * C + ch] = Math.max(out[(i * oh + j) * C + ch], x[(r * W + c) * C + ch]);
-    }
+  for (let i = 0; i < oh; i++)
+    for (let j = 0; j < oh; j++)
+      for (let ch = 0; ch < C; ch++)
+        for (let u = 0; u < 3; u++)
+          for (let v = 0; v < 3; v++) {
+            const r = i * 2 + u - 1,
+              c = j * 2 + v - 1;
+            if (r >= 0 && c >= 0 && r < H && c < W)
+              out[(i * oh + j) * C + ch] = Math.max(out[(i * oh + j) * C + ch], x[(r * W + c) * C + ch]);
+          }
   return out;
 }
 
@@ -59,10 +72,17 @@ describe('layers', () => {
       assertClose(conv2dTorch(x, k, null, 2, 1).dataSync(), want, 'conv stride 2 pad 1');
       assertClose(conv2dTorch(x, k, null, 1, 1).dataSync(), convLoop(xs, ks, 1, 1), 'conv stride 1 pad 1');
       const same = tf.conv2d(x, k, 2, 'same').dataSync();
-      assert.ok(same.some((v, i) => Math.abs(v - want[i]) > 1e-3), 'tfjs same padding should differ here');
+      assert.ok(
+        same.some((v, i) => Math.abs(v - want[i]) > 1e-3),
+        'tfjs same padding should differ here',
+      );
       const b = tf.tensor1d([1, -2, 3]);
       const withBias = conv2dTorch(x, k, b, 2, 1).dataSync();
-      assertClose(withBias, want.map((v, i) => v + [1, -2, 3][i % 3]), 'conv bias');
+      assertClose(
+        withBias,
+        want.map((v, i) => v + [1, -2, 3][i % 3]),
+        'conv bias',
+      );
     });
     assert.equal(tf.memory().numTensors, n0);
   });
@@ -76,7 +96,13 @@ describe('layers', () => {
 
   it('batchNormFrozen uses the running statistics with eps 1e-5', () => {
     const y = tf.tidy(() =>
-      batchNormFrozen(tf.tensor4d(xs, [1, H, W, C]), tf.tensor1d([0.5, -1]), tf.tensor1d([4, 1e-5]), tf.tensor1d([2, 3]), tf.tensor1d([0.1, 0.2])),
+      batchNormFrozen(
+        tf.tensor4d(xs, [1, H, W, C]),
+        tf.tensor1d([0.5, -1]),
+        tf.tensor1d([4, 1e-5]),
+        tf.tensor1d([2, 3]),
+        tf.tensor1d([0.1, 0.2]),
+      ),
     );
     const want = xs.map((v, i) => (i % 2 === 0 ? ((v - 0.5) / Math.sqrt(4 + 1e-5)) * 2 + 0.1 : ((v + 1) / Math.sqrt(2e-5)) * 3 + 0.2));
     assertClose(y.dataSync(), want, 'batchnorm');
@@ -84,7 +110,9 @@ describe('layers', () => {
   });
 
   it('layerNorm normalises the last axis with biased variance', () => {
-    const y = tf.tidy(() => layerNorm(tf.tensor2d(xs.subarray(0, 12), [2, 6]), tf.fill([6], 2) as tf.Tensor1D, tf.fill([6], 1) as tf.Tensor1D, 1e-6));
+    const y = tf.tidy(() =>
+      layerNorm(tf.tensor2d(xs.subarray(0, 12), [2, 6]), tf.fill([6], 2) as tf.Tensor1D, tf.fill([6], 1) as tf.Tensor1D, 1e-6),
+    );
     const want: number[] = [];
     for (let r = 0; r < 2; r++) {
       const row = [...xs.subarray(r * 6, r * 6 + 6)];
@@ -102,9 +130,14 @@ describe('layers', () => {
     const m = bicubicMatrix(4, 7);
     for (let r = 0; r < 7; r++) assert.ok(Math.abs(m.subarray(r * 4, r * 4 + 4).reduce((a, b) => a + b) - 1) < 1e-6);
     // 2 -> 4: output 1 samples x = 0.25 (t = 0.25, base 0); taps at -1,0,1,2 clamp to 0,0,1,1
-    const a = -0.75, t = 0.25;
-    const w = [((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a, ((a + 2) * t - (a + 3)) * t * t + 1,
-      ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1, ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a];
+    const a = -0.75,
+      t = 0.25;
+    const w = [
+      ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
+      ((a + 2) * t - (a + 3)) * t * t + 1,
+      ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
+      ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a,
+    ];
     const up = bicubicMatrix(2, 4);
     assertClose([up[2], up[3]], [w[0] + w[1], w[2] + w[3]], 'bicubic 2->4 row 1');
   });

@@ -34,6 +34,8 @@ describe('matMulFast', () => {
   }
 
   it('rejects different batch dimensions', () => {
-    tf.tidy(() => assert.throws(() => matMulFast(tf.zeros([2, 3, 4]), tf.zeros([3, 4, 5])), /batch dims of \[2, 3, 4\] and \[3, 4, 5\] differ/));
+    tf.tidy(() =>
+      assert.throws(() => matMulFast(tf.zeros([2, 3, 4]), tf.zeros([3, 4, 5])), /batch dims of \[2, 3, 4\] and \[3, 4, 5\] differ/),
+    );
   });
 });

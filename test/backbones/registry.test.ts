@@ -19,12 +19,21 @@ import { FIXTURES } from './helpers';
 const KEYS = JSON.parse(readFileSync(join(FIXTURES, 'full_size_keys.json'), 'utf8')) as Record<string, Record<string, number[]>>;
 
 function shapesOnly(keys: Record<string, number[]>, drop: (k: string) => boolean = () => false): Map<string, NamedArray> {
-  return new Map(Object.entries(keys).filter(([k]) => !drop(k)).map(([k, shape]) => [k, { dtype: 'F32', shape, data: new Float32Array(0) }]));
+  return new Map(
+    Object.entries(keys)
+      .filter(([k]) => !drop(k))
+      .map(([k, shape]) => [k, { dtype: 'F32', shape, data: new Float32Array(0) }]),
+  );
 }
 
 describe('registry', () => {
   it('lists the four paper backbones and their tiny variants', () => {
-    for (const n of ['resnet50.tv_in1k', 'deit_small_distilled_patch16_224.fb_in1k', 'vit_small_patch16_224.augreg_in21k_ft_in1k', 'vit_small_patch16_224.dino']) {
+    for (const n of [
+      'resnet50.tv_in1k',
+      'deit_small_distilled_patch16_224.fb_in1k',
+      'vit_small_patch16_224.augreg_in21k_ft_in1k',
+      'vit_small_patch16_224.dino',
+    ]) {
       assert.ok(listBackbones().includes(n), n);
       const e = getBackboneEntry(n);
       assert.equal(e.preprocessing.inputSize, 224);
@@ -51,11 +60,19 @@ describe('registry', () => {
     checkCheckpoint(shapesOnly(KEYS['resnet50.tv_in1k']), map, 'torchvision resnet50');
     assert.equal(map.entries.length, Object.keys(KEYS['resnet50.tv_in1k']).length - 2 - 53);
     // a checkpoint without the (optional) counters and classifier loads too
-    checkCheckpoint(shapesOnly(KEYS['resnet50.tv_in1k'], (k) => k.startsWith('fc.') || k.endsWith('num_batches_tracked')), map, 'stripped');
+    checkCheckpoint(
+      shapesOnly(KEYS['resnet50.tv_in1k'], (k) => k.startsWith('fc.') || k.endsWith('num_batches_tracked')),
+      map,
+      'stripped',
+    );
   });
 
   it('ViT-S/16 and DeiT-S distilled key maps = timm state dicts minus heads', () => {
-    checkCheckpoint(shapesOnly(KEYS.vit_small_patch16_224), keyMapOf(getBackboneEntry('vit_small_patch16_224.augreg_in21k_ft_in1k').architecture), 'vit');
+    checkCheckpoint(
+      shapesOnly(KEYS.vit_small_patch16_224),
+      keyMapOf(getBackboneEntry('vit_small_patch16_224.augreg_in21k_ft_in1k').architecture),
+      'vit',
+    );
     const deit = keyMapOf(getBackboneEntry('deit_small_distilled_patch16_224.fb_in1k').architecture);
     checkCheckpoint(shapesOnly(KEYS.deit_small_distilled_patch16_224), deit, 'deit');
     assert.ok(deit.entries.some((e) => e.checkpointKey === 'dist_token'));
@@ -64,10 +81,17 @@ describe('registry', () => {
 
   it('DINO key map takes the headless checkpoint and rejects a ViT with a head', () => {
     const dino = keyMapOf(getBackboneEntry('vit_small_patch16_224.dino').architecture);
-    checkCheckpoint(shapesOnly(KEYS.vit_small_patch16_224, (k) => k.startsWith('head.')), dino, 'dino');
+    checkCheckpoint(
+      shapesOnly(KEYS.vit_small_patch16_224, (k) => k.startsWith('head.')),
+      dino,
+      'dino',
+    );
     assert.throws(() => checkCheckpoint(shapesOnly(KEYS.vit_small_patch16_224), dino, 'dino+head'), WeightLoadError);
     // and the ViT-S/16 file does not fit DeiT (no dist_token, 197 positions)
     const deit = keyMapOf(getBackboneEntry('deit_small_distilled_patch16_224.fb_in1k').architecture);
-    assert.throws(() => checkCheckpoint(shapesOnly(KEYS.vit_small_patch16_224), deit, 'vit as deit'), /missing keys \(1\): dist_token[\s\S]*pos_embed: checkpoint \[1, 197, 384\] vs model \[1, 198, 384\]/);
+    assert.throws(
+      () => checkCheckpoint(shapesOnly(KEYS.vit_small_patch16_224), deit, 'vit as deit'),
+      /missing keys \(1\): dist_token[\s\S]*pos_embed: checkpoint \[1, 197, 384\] vs model \[1, 198, 384\]/,
+    );
   });
 });

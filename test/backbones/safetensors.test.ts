@@ -43,7 +43,10 @@ describe('safetensors', () => {
   it('round-trips F32 through the atomic writer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
     try {
-      const t = new Map([['a.b', { shape: [2, 3], data: Float32Array.from([1.5, -2, 3, 0, 1e-8, 7]) }], ['z', { shape: [], data: Float32Array.from([4]) }]]);
+      const t = new Map([
+        ['a.b', { shape: [2, 3], data: Float32Array.from([1.5, -2, 3, 0, 1e-8, 7]) }],
+        ['z', { shape: [], data: Float32Array.from([4]) }],
+      ]);
       writeSafetensors(join(dir, 'x.safetensors'), t);
       const m = readSafetensors(join(dir, 'x.safetensors'));
       assert.deepEqual(m.get('a.b'), { dtype: 'F32', shape: [2, 3], data: t.get('a.b')!.data });
@@ -67,20 +70,38 @@ describe('safetensors', () => {
     new DataView(big.buffer).setBigUint64(0, 1000n, true);
     assert.throws(() => parseSafetensors(big, 'f.st'), /header length 1000 exceeds the file/);
     assert.throws(() => parseSafetensors(file({ w: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, [1])), /"w" has dtype U8/);
-    assert.throws(() => parseSafetensors(file({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0])), /"w".*expected 8 bytes/);
+    assert.throws(
+      () => parseSafetensors(file({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0])),
+      /"w".*expected 8 bytes/,
+    );
     assert.throws(() => readSafetensors('/nonexistent/w.safetensors'), /cannot read weights file \/nonexistent\/w\.safetensors/);
   });
 });
 
 describe('safetensors byte ranges', () => {
   it('must tile the data section: overlaps, gaps and trailing bytes are refused, naming the bytes', () => {
-    const two = (a: number[], b: number[], data: number): Uint8Array => file(
-      { a: { dtype: 'F32', shape: [1], data_offsets: a }, b: { dtype: 'F32', shape: [1], data_offsets: b } }, new Array(data).fill(0));
+    const two = (a: number[], b: number[], data: number): Uint8Array =>
+      file({ a: { dtype: 'F32', shape: [1], data_offsets: a }, b: { dtype: 'F32', shape: [1], data_offsets: b } }, new Array(data).fill(0));
     assert.equal(parseSafetensors(two([0, 4], [4, 8], 8)).size, 2);
-    assert.throws(() => parseSafetensors(two([0, 4], [2, 6], 8), 'o.st'), /o\.st: tensor "b" \[2, 6\] overlaps the tensor before it \(which ends at 4\)/);
-    assert.throws(() => parseSafetensors(two([0, 4], [8, 12], 12), 'g.st'), /g\.st: bytes \[4, 8\] of the data section belong to no tensor/);
-    assert.throws(() => parseSafetensors(two([0, 4], [4, 8], 10), 't.st'), /t\.st: the data section has 2 bytes after the last tensor \(10 in all\)/);
-    assert.throws(() => parseSafetensors(two([0, 4], [4, 8], 6), 'c.st'), /c\.st: tensor "b" ends at byte 8 of the data section, which has only 6 bytes: the file is truncated/);
-    assert.throws(() => parseSafetensors(file([1, 2] as unknown as object, []), 'a.st'), /a\.st: header is \[1,2\], expected a JSON object of tensors/);
+    assert.throws(
+      () => parseSafetensors(two([0, 4], [2, 6], 8), 'o.st'),
+      /o\.st: tensor "b" \[2, 6\] overlaps the tensor before it \(which ends at 4\)/,
+    );
+    assert.throws(
+      () => parseSafetensors(two([0, 4], [8, 12], 12), 'g.st'),
+      /g\.st: bytes \[4, 8\] of the data section belong to no tensor/,
+    );
+    assert.throws(
+      () => parseSafetensors(two([0, 4], [4, 8], 10), 't.st'),
+      /t\.st: the data section has 2 bytes after the last tensor \(10 in all\)/,
+    );
+    assert.throws(
+      () => parseSafetensors(two([0, 4], [4, 8], 6), 'c.st'),
+      /c\.st: tensor "b" ends at byte 8 of the data section, which has only 6 bytes: the file is truncated/,
+    );
+    assert.throws(
+      () => parseSafetensors(file([1, 2] as unknown as object, []), 'a.st'),
+      /a\.st: header is \[1,2\], expected a JSON object of tensors/,
+    );
   });
 });

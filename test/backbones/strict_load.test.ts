@@ -41,7 +41,10 @@ describe('strict weight loading', () => {
 
   it('accepts the exact checkpoint, ignoring only the named unused keys', () => {
     const report = loadCheckpoint(resnet.params, resnetCkpt, resnet.keyMap, 'resnet');
-    assert.deepEqual(report.ignored.sort(), [...resnetCkpt.keys()].filter((k) => k.startsWith('fc.') || k.endsWith('num_batches_tracked')).sort());
+    assert.deepEqual(
+      report.ignored.sort(),
+      [...resnetCkpt.keys()].filter((k) => k.startsWith('fc.') || k.endsWith('num_batches_tracked')).sort(),
+    );
     assert.ok(report.ignored.includes('fc.weight') && report.ignored.includes('layer1.0.bn1.num_batches_tracked'));
     assert.equal(report.loaded.length + report.ignored.length, resnetCkpt.size);
   });

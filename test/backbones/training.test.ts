@@ -43,18 +43,30 @@ describe('training the tiny backbones', () => {
       const { backbone, head } = model.variableGroups();
       const optimizer = tf.train.adam(3e-3);
       const named = model.namedWeights();
-      const frozenKeys = [...named.keys()].filter((k) => /running_(mean|var)$/.test(k) || (m.options.freezePatchEmbed && k.includes('patch_embed')));
+      const frozenKeys = [...named.keys()].filter(
+        (k) => /running_(mean|var)$/.test(k) || (m.options.freezePatchEmbed && k.includes('patch_embed')),
+      );
       const frozenBefore = frozenKeys.map((k) => snapshot(named.get(k)!));
-      const trainedKey = m.name.startsWith('resnet') ? 'body.bn1.weight'
-        : m.options.freezePatchEmbed ? 'body.blocks.0.norm1.weight' : 'body.patch_embed.proj.weight';
+      const trainedKey = m.name.startsWith('resnet')
+        ? 'body.bn1.weight'
+        : m.options.freezePatchEmbed
+          ? 'body.blocks.0.norm1.weight'
+          : 'body.patch_embed.proj.weight';
       const trainedBefore = snapshot(named.get(trainedKey)!);
 
-      const losses = await assertNoTensorLeak(m.name, async () => {
-        const cost = optimizer.minimize(() => tf.mean(tf.squaredDifference(model.embed(images, true), target)) as tf.Scalar, true, [...backbone, ...head]);
-        const v = (await cost!.data())[0];
-        cost!.dispose();
-        return v;
-      }, 20);
+      const losses = await assertNoTensorLeak(
+        m.name,
+        async () => {
+          const cost = optimizer.minimize(() => tf.mean(tf.squaredDifference(model.embed(images, true), target)) as tf.Scalar, true, [
+            ...backbone,
+            ...head,
+          ]);
+          const v = (await cost!.data())[0];
+          cost!.dispose();
+          return v;
+        },
+        20,
+      );
       assert.ok(losses[losses.length - 1] < losses[0] * 0.9, `${m.name}: loss ${losses[0]} -> ${losses[losses.length - 1]}`);
       frozenKeys.forEach((k, i) => assert.ok(!changed(frozenBefore[i], snapshot(named.get(k)!)), `${k} moved`));
       assert.ok(frozenKeys.length > 0 || !m.options.freezePatchEmbed);

@@ -55,28 +55,53 @@ export const resnetAudit: AuditNet = {
   inputShape: [2, 18, 18, 3],
   numClasses: 5,
   paramShapes: [
-    [7, 7, 3, 8], [8], [8], // stem conv, bn (training)
-    [1, 1, 8, 4], [3, 3, 4, 4], [1, 1, 4, 16], [1, 1, 8, 16], // bottleneck convs + downsample
-    [4], [4], [16], [16], // frozen-bn scale/offset of conv2 and conv3
+    [7, 7, 3, 8],
+    [8],
+    [8], // stem conv, bn (training)
+    [1, 1, 8, 4],
+    [3, 3, 4, 4],
+    [1, 1, 4, 16],
+    [1, 1, 8, 16], // bottleneck convs + downsample
+    [4],
+    [4],
+    [16],
+    [16], // frozen-bn scale/offset of conv2 and conv3
     [3, 3, 16, 8], // explicit-pad conv after the block
-    [16, 6], [6], [5, 6], // dense, proxies
+    [16, 6],
+    [6],
+    [5, 6], // dense, proxies
   ],
   loss(params, x, labels) {
     const [stemW, bnG, bnB, c1, c2, c3, down, g2, b2, g3, b3, c4, dW, dB, proxies] = params;
-    const padded = tf.pad(x as tf.Tensor4D, [[0, 0], [3, 2], [3, 2], [0, 0]]); // TF-same, asymmetric
+    const padded = tf.pad(x as tf.Tensor4D, [
+      [0, 0],
+      [3, 2],
+      [3, 2],
+      [0, 0],
+    ]); // TF-same, asymmetric
     let h = tf.conv2d(padded, stemW as tf.Tensor4D, 2, 'valid'); // [B, 9, 9, 8]
     h = tf.relu(batchNormTrain(h, bnG, bnB));
     h = tf.maxPool(h, 3, 2, 1); // [B, 5, 5, 8] (timm: MaxPool2d(3, 2, padding=1))
     const frozenMean = tf.linspace(-0.1, 0.1, 4);
     const frozenVar = tf.linspace(0.5, 1.5, 4);
     let y = tf.relu(tf.conv2d(h, c1 as tf.Tensor4D, 1, 'same')); // [B, 5, 5, 4]
-    y = tf.conv2d(y, c2 as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]); // [B, 3, 3, 4]
+    y = tf.conv2d(y, c2 as tf.Tensor4D, 2, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]); // [B, 3, 3, 4]
     y = tf.relu(tf.batchNorm(y, frozenMean, frozenVar, b2, g2, EPS)) as tf.Tensor4D;
     y = tf.conv2d(y, c3 as tf.Tensor4D, 1, 'valid'); // [B, 3, 3, 16]
     y = tf.batchNorm(y, tf.linspace(-0.2, 0.2, 16), tf.linspace(0.8, 1.2, 16), b3, g3, EPS) as tf.Tensor4D;
     const shortcut = tf.conv2d(h, down as tf.Tensor4D, 2, 'valid'); // [B, 3, 3, 16]
     h = tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
-    const wide = tf.conv2d(h, c4 as tf.Tensor4D, 1, [[0, 0], [0, 1], [1, 0], [0, 0]]); // [B, 3, 3, 8]
+    const wide = tf.conv2d(h, c4 as tf.Tensor4D, 1, [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [0, 0],
+    ]); // [B, 3, 3, 8]
     const pooled = tf.avgPool(tf.relu(wide), 2, 1, 'valid'); // [B, 2, 2, 8]
     const gap = tf.mean(pooled, [1, 2]); // [B, 8]
     const gmp = tf.max(pooled, [1, 2]); // [B, 8]
@@ -95,10 +120,25 @@ export const vitAudit: AuditNet = {
   inputShape: [2, 8, 8, 3],
   numClasses: 4,
   paramShapes: [
-    [4, 4, 3, D], [D], [1, 1, D], [1, T, D], // patch conv, bias, class token, pos emb
-    [D], [D], [D, 3 * D], [3 * D], [D, D], [D], // ln1, qkv, proj
-    [D], [D], [D, 2 * D], [2 * D], [2 * D, D], [D], // ln2, mlp
-    [D], [D], [4, D], // final ln, proxies
+    [4, 4, 3, D],
+    [D],
+    [1, 1, D],
+    [1, T, D], // patch conv, bias, class token, pos emb
+    [D],
+    [D],
+    [D, 3 * D],
+    [3 * D],
+    [D, D],
+    [D], // ln1, qkv, proj
+    [D],
+    [D],
+    [D, 2 * D],
+    [2 * D],
+    [2 * D, D],
+    [D], // ln2, mlp
+    [D],
+    [D],
+    [4, D], // final ln, proxies
   ],
   loss(params, x, labels) {
     const [pw, pb, cls, pos, l1g, l1b, qkvW, qkvB, projW, projB, l2g, l2b, m1, m1b, m2, m2b, lng, lnb, proxies] = params;

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seededUniform, maxRelDiff } from './random';
 
-interface Case { a: number[]; b: number[]; ta: boolean; tb: boolean }
+interface Case {
+  a: number[];
+  b: number[];
+  ta: boolean;
+  tb: boolean;
+}
 
 const CASES: Case[] = [
   { a: [5, 7], b: [7, 3], ta: false, tb: false },
@@ -25,7 +30,12 @@ const CASES: Case[] = [
   { a: [3, 0, 4], b: [3, 4, 2], ta: false, tb: false }, // empty
 ];
 
-async function product(backend: 'wasm' | 'cpu', c: Case, a: Float32Array, b: Float32Array): Promise<{ data: Float32Array; shape: number[] }> {
+async function product(
+  backend: 'wasm' | 'cpu',
+  c: Case,
+  a: Float32Array,
+  b: Float32Array,
+): Promise<{ data: Float32Array; shape: number[] }> {
   await initBackend(backend, { quiet: true });
   const before = tf.memory().numTensors;
   const out = tf.tidy(() => tf.matMul(tf.tensor(a, c.a), tf.tensor(b, c.b), c.ta, c.tb));
@@ -55,8 +65,12 @@ test('gradients of a batched matMul on wasm equal cpu', async () => {
   const r = u(2 * 3 * 5 * 6);
   const grads = async (backend: 'wasm' | 'cpu'): Promise<Float32Array[]> => {
     await initBackend(backend, { quiet: true });
-    const gs = tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y), tf.tensor(r, [2, 3, 5, 6]))))(
-      [tf.tensor(a, [2, 3, 5, 4]), tf.tensor(b, [2, 3, 4, 6])]));
+    const gs = tf.tidy(() =>
+      tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y), tf.tensor(r, [2, 3, 5, 6]))))([
+        tf.tensor(a, [2, 3, 5, 4]),
+        tf.tensor(b, [2, 3, 4, 6]),
+      ]),
+    );
     const out = await Promise.all(gs.map((g) => g.data() as Promise<Float32Array>));
     tf.dispose(gs);
     return out;

@@ -44,8 +44,11 @@ test('Conv2DBackpropFilter on wasm sums per-image patch products when the patch 
     const dy = u(dyShape(c).reduce((a, b) => a * b));
     const whole = await backpropFilter('wasm', c, x, dy);
     // a patch budget of one value: one image per part
-    const got = await runKernelDirectly(conv2dBackpropFilterKernel(1), { x: { data: x, shape: c.x }, dy: { data: dy, shape: dyShape(c) } },
-      { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: 'NHWC' });
+    const got = await runKernelDirectly(
+      conv2dBackpropFilterKernel(1),
+      { x: { data: x, shape: c.x }, dy: { data: dy, shape: dyShape(c) } },
+      { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: 'NHWC' },
+    );
     const d = maxRelDiff(got, whole);
     assert.ok(d < 1e-5, `${JSON.stringify(c)}: parts vs whole differ by ${d}`);
   }
@@ -69,7 +72,11 @@ test('d/dfilter of conv2d on wasm matches finite differences of a float64 loop c
     const w = u(c.f.reduce((a, b) => a * b));
     const r = u(c.x[0] * oh * ow * c.f[3]);
     const before = tf.memory().numTensors;
-    const g = tf.tidy(() => tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, c.x), wt as tf.Tensor4D, c.s, c.pad), tf.tensor4d(r, [c.x[0], oh, ow, c.f[3]]))))(tf.tensor4d(w, c.f)));
+    const g = tf.tidy(() =>
+      tf.grad((wt: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, c.x), wt as tf.Tensor4D, c.s, c.pad), tf.tensor4d(r, [c.x[0], oh, ow, c.f[3]]))),
+      )(tf.tensor4d(w, c.f)),
+    );
     const got = (await g.data()) as Float32Array;
     g.dispose();
     assert.equal(tf.memory().numTensors, before);
@@ -78,8 +85,10 @@ test('d/dfilter of conv2d on wasm matches finite differences of a float64 loop c
     const eps = 1e-3;
     const fd = new Float64Array(w.length);
     for (let i = 0; i < w.length; i++) {
-      const wp = Float64Array.from(w); wp[i] += eps;
-      const wm = Float64Array.from(w); wm[i] -= eps;
+      const wp = Float64Array.from(w);
+      wp[i] += eps;
+      const wm = Float64Array.from(w);
+      wm[i] -= eps;
       fd[i] = (loss(wp) - loss(wm)) / (2 * eps);
     }
     const d = maxRelDiff(got, fd);
@@ -90,6 +99,8 @@ test('d/dfilter of conv2d on wasm matches finite differences of a float64 loop c
 test('Conv2DBackpropFilter on wasm rejects a dy that does not match the forward output', async () => {
   await initBackend('wasm', { quiet: true });
   const attrs = { filterShape: [3, 3, 2, 4], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
-  assert.throws(() => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter',
-    { x: tf.zeros([1, 8, 8, 2]), dy: tf.zeros([1, 8, 8, 4]) }, attrs)), /Conv2DBackpropFilter: dy shape 1,8,8,4 does not match the forward output \[1,4,4,4\]/);
+  assert.throws(
+    () => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.zeros([1, 8, 8, 2]), dy: tf.zeros([1, 8, 8, 4]) }, attrs)),
+    /Conv2DBackpropFilter: dy shape 1,8,8,4 does not match the forward output \[1,4,4,4\]/,
+  );
 });

@@ -19,7 +19,9 @@ async function backpropInput(backend: 'wasm' | 'cpu', c: Case, w: Float32Array, 
     if (nchw) dyt = tf.transpose(dyt, [0, 3, 1, 2]);
     const inputShape = nchw ? [c.x[0], c.x[3], c.x[1], c.x[2]] : c.x;
     const attrs = { inputShape, strides: c.s, pad: c.pad, dataFormat: nchw ? 'NCHW' : 'NHWC' };
-    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: tf.tensor4d(w, c.f) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dx = tf
+      .engine()
+      .runKernel('Conv2DBackpropInput', { dy: dyt, filter: tf.tensor4d(w, c.f) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     return nchw ? tf.transpose(dx, [0, 2, 3, 1]) : dx;
   });
   assert.deepEqual(out.shape, c.x);
@@ -50,8 +52,11 @@ test('Conv2DBackpropInput on wasm (strided: patch gradients + col2im) gives the 
     const dy = u(dyShape(c).reduce((a, b) => a * b));
     const whole = await backpropInput('wasm', c, w, dy);
     // a budget of one value: one image per part
-    const got = await runKernelDirectly(conv2dBackpropInputKernel(1), { dy: { data: dy, shape: dyShape(c) }, filter: { data: w, shape: c.f } },
-      { inputShape: c.x, strides: c.s, pad: c.pad, dataFormat: 'NHWC' });
+    const got = await runKernelDirectly(
+      conv2dBackpropInputKernel(1),
+      { dy: { data: dy, shape: dyShape(c) }, filter: { data: w, shape: c.f } },
+      { inputShape: c.x, strides: c.s, pad: c.pad, dataFormat: 'NHWC' },
+    );
     const d = maxRelDiff(got, whole);
     assert.ok(d < 1e-5, `${JSON.stringify(c)}: parts vs whole differ by ${d}`);
   }
@@ -66,7 +71,11 @@ test('d/dx of conv2d on wasm matches finite differences of a float64 loop convol
     const w = u(c.f.reduce((a, b) => a * b));
     const r = u(c.x[0] * oh * ow * c.f[3]);
     const before = tf.memory().numTensors;
-    const g = tf.tidy(() => tf.grad((xt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt as tf.Tensor4D, tf.tensor4d(w, c.f), c.s, c.pad), tf.tensor4d(r, [c.x[0], oh, ow, c.f[3]]))))(tf.tensor4d(x, c.x)));
+    const g = tf.tidy(() =>
+      tf.grad((xt: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xt as tf.Tensor4D, tf.tensor4d(w, c.f), c.s, c.pad), tf.tensor4d(r, [c.x[0], oh, ow, c.f[3]]))),
+      )(tf.tensor4d(x, c.x)),
+    );
     const got = (await g.data()) as Float32Array;
     g.dispose();
     assert.equal(tf.memory().numTensors, before);
@@ -74,8 +83,10 @@ test('d/dx of conv2d on wasm matches finite differences of a float64 loop convol
     const loss = (x64: Float64Array): number => convLoop(x64, c.x, w64, c.f, c.s, top, left, oh, ow).reduce((a, v, i) => a + v * r[i], 0);
     const eps = 1e-3;
     const fd = Array.from(x, (_, i) => {
-      const xp = Float64Array.from(x); xp[i] += eps;
-      const xm = Float64Array.from(x); xm[i] -= eps;
+      const xp = Float64Array.from(x);
+      xp[i] += eps;
+      const xm = Float64Array.from(x);
+      xm[i] -= eps;
       return (loss(xp) - loss(xm)) / (2 * eps);
     });
     const d = maxRelDiff(got, fd);

@@ -6,7 +6,12 @@ import { tf } from '../../lib/tf';
 
 export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 export type Shape4 = [number, number, number, number];
-export interface Case { x: Shape4; f: Shape4; s: [number, number]; pad: Pad }
+export interface Case {
+  x: Shape4;
+  f: Shape4;
+  s: [number, number];
+  pad: Pad;
+}
 
 export const CASES: Case[] = [
   { x: [2, 7, 7, 3], f: [3, 3, 3, 4], s: [1, 1], pad: 'same' },
@@ -14,12 +19,42 @@ export const CASES: Case[] = [
   { x: [2, 8, 8, 3], f: [4, 4, 3, 2], s: [2, 2], pad: 'same' }, // even filter: SAME pads bottom/right more
   { x: [2, 8, 8, 3], f: [3, 3, 3, 4], s: [2, 2], pad: 'valid' },
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], s: [2, 2], pad: 'valid' }, // last row/col never read
-  { x: [1, 9, 8, 2], f: [7, 7, 2, 3], s: [2, 2], pad: [[0, 0], [3, 2], [1, 3], [0, 0]] }, // asymmetric explicit
-  { x: [2, 6, 6, 3], f: [3, 3, 3, 4], s: [1, 2], pad: [[0, 0], [0, 1], [2, 0], [0, 0]] },
+  {
+    x: [1, 9, 8, 2],
+    f: [7, 7, 2, 3],
+    s: [2, 2],
+    pad: [
+      [0, 0],
+      [3, 2],
+      [1, 3],
+      [0, 0],
+    ],
+  }, // asymmetric explicit
+  {
+    x: [2, 6, 6, 3],
+    f: [3, 3, 3, 4],
+    s: [1, 2],
+    pad: [
+      [0, 0],
+      [0, 1],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   { x: [2, 7, 7, 3], f: [1, 1, 3, 5], s: [2, 2], pad: 'valid' }, // ResNet downsample (matmul path)
   { x: [2, 5, 5, 4], f: [1, 1, 4, 3], s: [1, 1], pad: 'same' },
   { x: [2, 8, 8, 3], f: [4, 4, 3, 6], s: [4, 4], pad: 'valid' }, // ViT patch embedding
-  { x: [1, 5, 6, 2], f: [2, 2, 2, 3], s: [1, 2], pad: [[0, 0], [2, 2], [0, 3], [0, 0]] }, // pads wider than the filter
+  {
+    x: [1, 5, 6, 2],
+    f: [2, 2, 2, 3],
+    s: [1, 2],
+    pad: [
+      [0, 0],
+      [2, 2],
+      [0, 3],
+      [0, 0],
+    ],
+  }, // pads wider than the filter
 ];
 
 export function dyShape(c: Case): Shape4 {
@@ -42,20 +77,34 @@ export function runBackpropFilter(c: Case, x: Float32Array, dy: Float32Array, nc
 }
 
 /** Float64 NHWC convolution with explicit pads [top, left] (the loop definition). */
-export function convLoop(x: Float64Array, xs: Shape4, w: Float64Array, fs: Shape4, s: [number, number], top: number, left: number, oh: number, ow: number): Float64Array {
+export function convLoop(
+  x: Float64Array,
+  xs: Shape4,
+  w: Float64Array,
+  fs: Shape4,
+  s: [number, number],
+  top: number,
+  left: number,
+  oh: number,
+  ow: number,
+): Float64Array {
   const [n, h, wd, ci] = xs;
   const [fh, fw, , co] = fs;
   const out = new Float64Array(n * oh * ow * co);
-  for (let b = 0; b < n; b++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let o = 0; o < co; o++) {
-    let acc = 0;
-    for (let p = 0; p < fh; p++) for (let q = 0; q < fw; q++) {
-      const r = i * s[0] - top + p;
-      const col = j * s[1] - left + q;
-      if (r < 0 || r >= h || col < 0 || col >= wd) continue;
-      for (let c = 0; c < ci; c++) acc += x[((b * h + r) * wd + col) * ci + c] * w[((p * fw + q) * ci + c) * co + o];
-    }
-    out[((b * oh + i) * ow + j) * co + o] = acc;
-  }
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let o = 0; o < co; o++) {
+          let acc = 0;
+          for (let p = 0; p < fh; p++)
+            for (let q = 0; q < fw; q++) {
+              const r = i * s[0] - top + p;
+              const col = j * s[1] - left + q;
+              if (r < 0 || r >= h || col < 0 || col >= wd) continue;
+              for (let c = 0; c < ci; c++) acc += x[((b * h + r) * wd + col) * ci + c] * w[((p * fw + q) * ci + c) * co + o];
+            }
+          out[((b * oh + i) * ow + j) * co + o] = acc;
+        }
   return out;
 }
 
@@ -63,7 +112,12 @@ export function convLoop(x: Float64Array, xs: Shape4, w: Float64Array, fs: Shape
 export function padsOf(c: Case): { top: number; left: number; oh: number; ow: number } {
   if (Array.isArray(c.pad)) {
     const [, [t, bt], [l, r]] = c.pad;
-    return { top: t, left: l, oh: Math.floor((c.x[1] + t + bt - c.f[0]) / c.s[0]) + 1, ow: Math.floor((c.x[2] + l + r - c.f[1]) / c.s[1]) + 1 };
+    return {
+      top: t,
+      left: l,
+      oh: Math.floor((c.x[1] + t + bt - c.f[0]) / c.s[0]) + 1,
+      ow: Math.floor((c.x[2] + l + r - c.f[1]) / c.s[1]) + 1,
+    };
   }
   if (c.pad === 'valid') {
     return { top: 0, left: 0, oh: Math.floor((c.x[1] - c.f[0]) / c.s[0]) + 1, ow: Math.floor((c.x[2] - c.f[1]) / c.s[1]) + 1 };
@@ -75,13 +129,15 @@ export function padsOf(c: Case): { top: number; left: number; oh: number; ow: nu
   return { top: Math.floor(th / 2), left: Math.floor(tw / 2), oh, ow };
 }
 
-
 /**
  * Runs a kernel function directly (not through the registry) on new tensors of `inputs`, returns
  * its output's values and checks it left no tensors behind: the tests of the kernels' parts budget.
  */
-export async function runKernelDirectly(kernel: (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }) => tf.Tensor,
-  inputs: Record<string, { data: Float32Array; shape: Shape4 }>, attrs: Record<string, unknown>): Promise<Float32Array> {
+export async function runKernelDirectly(
+  kernel: (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }) => tf.Tensor,
+  inputs: Record<string, { data: Float32Array; shape: Shape4 }>,
+  attrs: Record<string, unknown>,
+): Promise<Float32Array> {
   const before = tf.memory().numTensors;
   const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor4d(v.data, v.shape)]));
   const out = kernel({ inputs: tensors, attrs: attrs as unknown as tf.NamedAttrMap, backend: tf.backend() });

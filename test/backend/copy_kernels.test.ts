@@ -11,7 +11,13 @@ import { seededUniform } from './random';
 
 type Op = (x: tf.Tensor) => tf.Tensor;
 
-async function on(backend: 'wasm' | 'cpu', values: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32' | 'bool', op: Op): Promise<{ data: ArrayLike<number>; shape: number[]; dtype: string }> {
+async function on(
+  backend: 'wasm' | 'cpu',
+  values: Float32Array | Int32Array,
+  shape: number[],
+  dtype: 'float32' | 'int32' | 'bool',
+  op: Op,
+): Promise<{ data: ArrayLike<number>; shape: number[]; dtype: string }> {
   await initBackend(backend, { quiet: true });
   const before = tf.memory().numTensors;
   const out = tf.tidy(() => op(dtype === 'bool' ? tf.tensor(values, shape, 'int32').greater(0) : tf.tensor(values, shape, dtype)));
@@ -89,7 +95,10 @@ test('StridedSlice on wasm equals cpu: strides 2 and 3, negative strides, masks'
 
 test('StridedSlice on wasm with a shrink axis picks x[1, 0:5:2, 0:6:2] (tfjs-backend-cpu 4.22 gets this case wrong)', async () => {
   await initBackend('wasm', { quiet: true });
-  const x = tf.tensor(Array.from({ length: 120 }, (_, i) => i), [4, 5, 6]);
+  const x = tf.tensor(
+    Array.from({ length: 120 }, (_, i) => i),
+    [4, 5, 6],
+  );
   const y = tf.stridedSlice(x, [1, 0, 1], [0, 5, 6], [1, 2, 2], 0b100, 0b110, 0, 0, 0b001);
   assert.deepEqual(y.shape, [3, 3]);
   const want: number[] = [];
@@ -99,8 +108,36 @@ test('StridedSlice on wasm with a shrink axis picks x[1, 0:5:2, 0:6:2] (tfjs-bac
 });
 
 test('PadV2 on wasm equals cpu: images, asymmetric pads, -inf and int32', async () => {
-  await sameAsCpu('image pad 3', [2, 9, 9, 3], (x) => tf.pad(x, [[0, 0], [3, 3], [3, 3], [0, 0]]));
-  await sameAsCpu('asymmetric with value', [2, 5, 4], (x) => tf.pad(x, [[1, 0], [0, 2], [3, 1]], 2.5));
-  await sameAsCpu('-inf (max pooling)', [1, 4, 4, 2], (x) => tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity));
+  await sameAsCpu('image pad 3', [2, 9, 9, 3], (x) =>
+    tf.pad(x, [
+      [0, 0],
+      [3, 3],
+      [3, 3],
+      [0, 0],
+    ]),
+  );
+  await sameAsCpu('asymmetric with value', [2, 5, 4], (x) =>
+    tf.pad(
+      x,
+      [
+        [1, 0],
+        [0, 2],
+        [3, 1],
+      ],
+      2.5,
+    ),
+  );
+  await sameAsCpu('-inf (max pooling)', [1, 4, 4, 2], (x) =>
+    tf.pad(
+      x,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+      -Infinity,
+    ),
+  );
   await sameAsCpu('int32 rank 1', [7], (x) => tf.pad(x, [[2, 3]], 4), 'int32');
 });

@@ -33,7 +33,9 @@ test('Exp on wasm (SIMD) is within 3e-7 of Math.exp from -87 to 88, odd lengths 
     const got = (await y.data()) as Float32Array;
     y.dispose();
     let worst = 0;
-    x.forEach((v, i) => { worst = Math.max(worst, Math.abs(got[i] - Math.exp(v)) / Math.exp(v)); });
+    x.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(got[i] - Math.exp(v)) / Math.exp(v));
+    });
     assert.ok(worst < 3e-7, `n=${n}: relative error ${worst}`);
     assert.equal(got[0], 1);
   }
@@ -74,5 +76,7 @@ test('exp_mask_sum equals a float64 loop: exponentials, positives masked and rep
     }
     assert.ok(Math.abs(s[r] - want) <= 3e-7 * want, `sum row ${r}: ${s[r]} vs ${want}`);
   }
-  labels.forEach((c, i) => { if (c < c0 || c >= c0 + rows) assert.equal(p[i], -5, `pos[${i}] written for a class outside the block`); });
+  labels.forEach((c, i) => {
+    if (c < c0 || c >= c0 + rows) assert.equal(p[i], -5, `pos[${i}] written for a class outside the block`);
+  });
 });

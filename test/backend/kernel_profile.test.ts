@@ -22,7 +22,10 @@ test('profileKernels counts calls per kernel and per input shapes; self times ad
   const mm = p.kernels.find((k) => k.kernel === 'BatchMatMul');
   assert.equal(mm?.calls, 2);
   assert.equal(p.kernels.find((k) => k.kernel === 'Add')?.calls, 1);
-  assert.deepEqual(p.byShape.filter((s) => s.kernel === 'BatchMatMul').map((s) => [s.shapes, s.calls]), [['[64,32] [32,16]', 2]]);
+  assert.deepEqual(
+    p.byShape.filter((s) => s.kernel === 'BatchMatMul').map((s) => [s.shapes, s.calls]),
+    [['[64,32] [32,16]', 2]],
+  );
   const total = p.kernels.reduce((s, k) => s + k.selfMs, 0);
   assert.ok(total <= p.wallMs + 1e-6 && Math.abs(p.otherMs - (p.wallMs - total)) < 1e-9);
   for (let i = 1; i < p.kernels.length; i++) assert.ok(p.kernels[i - 1].selfMs >= p.kernels[i].selfMs, 'most expensive first');
@@ -34,7 +37,12 @@ test('a kernel made of kernels is charged its own time only (Conv2DBackpropFilte
   const x = tf.ones([2, 9, 9, 8]);
   const dy = tf.ones([2, 7, 7, 16]);
   const p = await profileKernels(() => {
-    const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 8, 16] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+      strides: [1, 1],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      filterShape: [3, 3, 8, 16],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor;
     g.dispose();
   });
   const outer = p.kernels.find((k) => k.kernel === 'Conv2DBackpropFilter');
@@ -47,7 +55,12 @@ test('a kernel made of kernels is charged its own time only (Conv2DBackpropFilte
 test('profileKernels restores the kernels, also when the work throws', async () => {
   await initBackend('wasm', { quiet: true });
   const before = tf.getKernel('Add', 'wasm');
-  await assert.rejects(profileKernels(() => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    profileKernels(() => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(tf.getKernel('Add', 'wasm'), before);
   await profileKernels(() => tf.tidy(() => tf.add(tf.ones([2]), 1)));
   assert.equal(tf.getKernel('Add', 'wasm'), before);

@@ -39,11 +39,25 @@ test('gradient of maxPool on wasm equals cpu (MaxPoolGrad): sizes, strides, padd
   for (const c of cases) {
     const x = u(c.shape.reduce((a, b) => a * b, 1));
     const r = u(c.shape.reduce((a, b) => a * b, 1));
-    await sameAsCpu(JSON.stringify(c), () => tf.grad((t: tf.Tensor) => {
-      const input = typeof c.pad === 'number' ? tf.pad(t, [[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]], -Infinity) : t;
-      const y = tf.maxPool(input as tf.Tensor4D, c.k, c.s, typeof c.pad === 'number' ? 'valid' : c.pad);
-      return tf.sum(tf.mul(y, tf.tensor(r.subarray(0, y.size), y.shape)));
-    })(tf.tensor(x, c.shape)));
+    await sameAsCpu(JSON.stringify(c), () =>
+      tf.grad((t: tf.Tensor) => {
+        const input =
+          typeof c.pad === 'number'
+            ? tf.pad(
+                t,
+                [
+                  [0, 0],
+                  [c.pad, c.pad],
+                  [c.pad, c.pad],
+                  [0, 0],
+                ],
+                -Infinity,
+              )
+            : t;
+        const y = tf.maxPool(input as tf.Tensor4D, c.k, c.s, typeof c.pad === 'number' ? 'valid' : c.pad);
+        return tf.sum(tf.mul(y, tf.tensor(r.subarray(0, y.size), y.shape)));
+      })(tf.tensor(x, c.shape)),
+    );
   }
   // ties: a constant image sends each window's gradient to its first cell
   await sameAsCpu('ties', () => tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')))(tf.ones([1, 4, 4, 2])));
@@ -58,5 +72,17 @@ test('Sum over leading axes on wasm equals cpu; other reductions still work', as
   await sameAsCpu('rows', () => tf.sum(t(), 0), 1e-5);
   await sameAsCpu('inner axes (wasm builtin)', () => tf.sum(t(), [2, 3]), 1e-5);
   await sameAsCpu('all axes (wasm builtin)', () => tf.sum(t()), 1e-5);
-  await sameAsCpu('int32 (wasm builtin)', () => tf.sum(tf.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), 0));
+  await sameAsCpu('int32 (wasm builtin)', () =>
+    tf.sum(
+      tf.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [2, 2],
+        'int32',
+      ),
+      0,
+    ),
+  );
 });

@@ -13,7 +13,12 @@ test('SEE_BACKEND values parse; unknown ones name the choices', () => {
 test('auto falls back to wasm when no native package nor hardware WebGPU adapter is found, and says why', async () => {
   let hasNative = false;
   for (const p of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try { require.resolve(p); hasNative = true; } catch { /* absent here */ }
+    try {
+      require.resolve(p);
+      hasNative = true;
+    } catch {
+      /* absent here */
+    }
   }
   const probe = await probeWebGpu(); // lavapipe here (software), none without a Vulkan driver
   const info = await initBackend('auto', { quiet: true });

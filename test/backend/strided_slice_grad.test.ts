@@ -10,8 +10,15 @@ import { tf, initBackend } from '../../lib/tf';
 import { seededUniform, maxRelDiff } from './random';
 
 interface Case {
-  shape: number[]; begin: number[]; end: number[]; strides: number[];
-  beginMask?: number; endMask?: number; ellipsisMask?: number; newAxisMask?: number; shrinkAxisMask?: number;
+  shape: number[];
+  begin: number[];
+  end: number[];
+  strides: number[];
+  beginMask?: number;
+  endMask?: number;
+  ellipsisMask?: number;
+  newAxisMask?: number;
+  shrinkAxisMask?: number;
 }
 
 const CASES: Case[] = [
@@ -24,7 +31,17 @@ const CASES: Case[] = [
 ];
 
 function slice(c: Case, x: tf.Tensor): tf.Tensor {
-  return tf.stridedSlice(x, c.begin, c.end, c.strides, c.beginMask ?? 0, c.endMask ?? 0, c.ellipsisMask ?? 0, c.newAxisMask ?? 0, c.shrinkAxisMask ?? 0);
+  return tf.stridedSlice(
+    x,
+    c.begin,
+    c.end,
+    c.strides,
+    c.beginMask ?? 0,
+    c.endMask ?? 0,
+    c.ellipsisMask ?? 0,
+    c.newAxisMask ?? 0,
+    c.shrinkAxisMask ?? 0,
+  );
 }
 
 for (const backend of ['wasm', 'cpu'] as const) {
@@ -40,7 +57,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
       picked.dispose();
       const r = u(positions.length);
       const expected = new Float64Array(size);
-      positions.forEach((p, k) => { expected[p] += r[k]; });
+      positions.forEach((p, k) => {
+        expected[p] += r[k];
+      });
       await initBackend(backend, { quiet: true });
       const before = tf.memory().numTensors;
       const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(slice(c, x), tf.tensor(r, outShape))))(tf.tensor(u(size), c.shape)));

@@ -13,7 +13,11 @@ import { builtinWebGpuKernel, webgpuReplacedKernelNames } from '../../lib/backen
 import { resnetAudit, vitAudit, type AuditNet } from './audit_nets';
 import { seededUniform, maxRelDiff } from './random';
 
-interface Problem { params: Float32Array[]; x: Float32Array; labels: number[] }
+interface Problem {
+  params: Float32Array[];
+  x: Float32Array;
+  labels: number[];
+}
 
 /** the backend under audit: wasm, or webgpu when SEE_BACKEND=webgpu */
 const DEVICE: 'wasm' | 'webgpu' = process.env.SEE_BACKEND === 'webgpu' ? 'webgpu' : 'wasm';
@@ -26,7 +30,11 @@ function problemFor(net: AuditNet, seed: number): Problem {
   return { params, x: u(size(net.inputShape)), labels: Array.from({ length: b }, (_, i) => i % net.numClasses) };
 }
 
-async function gradsOn(backend: 'wasm' | 'webgpu' | 'cpu', net: AuditNet, pr: Problem): Promise<{ grads: Float32Array[]; loss: number; kernels: string[] }> {
+async function gradsOn(
+  backend: 'wasm' | 'webgpu' | 'cpu',
+  net: AuditNet,
+  pr: Problem,
+): Promise<{ grads: Float32Array[]; loss: number; kernels: string[] }> {
   await initBackend(backend, { quiet: true });
   const before = tf.memory().numTensors;
   let out: tf.Tensor[] = [];
@@ -46,8 +54,41 @@ async function gradsOn(backend: 'wasm' | 'webgpu' | 'cpu', net: AuditNet, pr: Pr
 }
 
 for (const [net, mustUse] of [
-  [resnetAudit, ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedBatchNorm', 'MaxPool', 'MaxPoolGrad', 'AvgPoolGrad', 'PadV2', 'Max', 'Mean', 'Concat', 'UnsortedSegmentSum', 'GatherV2']],
-  [vitAudit, ['Conv2DBackpropFilter', 'BatchMatMul', 'Erf', 'Softmax', 'StridedSlice', 'Slice', 'Tile', 'Transpose', 'Concat', 'GatherV2', 'UnsortedSegmentSum', 'Rsqrt']],
+  [
+    resnetAudit,
+    [
+      'Conv2D',
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'FusedBatchNorm',
+      'MaxPool',
+      'MaxPoolGrad',
+      'AvgPoolGrad',
+      'PadV2',
+      'Max',
+      'Mean',
+      'Concat',
+      'UnsortedSegmentSum',
+      'GatherV2',
+    ],
+  ],
+  [
+    vitAudit,
+    [
+      'Conv2DBackpropFilter',
+      'BatchMatMul',
+      'Erf',
+      'Softmax',
+      'StridedSlice',
+      'Slice',
+      'Tile',
+      'Transpose',
+      'Concat',
+      'GatherV2',
+      'UnsortedSegmentSum',
+      'Rsqrt',
+    ],
+  ],
 ] as Array<[AuditNet, string[]]>) {
   test(`${net.name}: forward + backward run on ${DEVICE} and match cpu`, async (t) => {
     const pr = problemFor(net, 7);
@@ -60,12 +101,17 @@ for (const [net, mustUse] of [
       if (k.endsWith('__op') && tf.getKernel(k, 'cpu') == null) continue;
       assert.ok(tf.getKernel(k, DEVICE) != null, `${k} has no ${DEVICE} kernel`);
     }
-    assert.ok(Number.isFinite(wasm.loss) && Math.abs(wasm.loss - cpu.loss) < 1e-4 * Math.max(1, Math.abs(cpu.loss)),
-      `loss ${DEVICE} ${wasm.loss} vs cpu ${cpu.loss}`);
+    assert.ok(
+      Number.isFinite(wasm.loss) && Math.abs(wasm.loss - cpu.loss) < 1e-4 * Math.max(1, Math.abs(cpu.loss)),
+      `loss ${DEVICE} ${wasm.loss} vs cpu ${cpu.loss}`,
+    );
     wasm.grads.forEach((g, i) => {
       const d = maxRelDiff(g, cpu.grads[i]);
       assert.ok(d < 1e-4, `${net.name} param ${i} ${net.paramShapes[i]}: ${DEVICE} vs cpu gradient differ by ${d}`);
-      assert.ok(g.some((v) => v !== 0), `${net.name} param ${i}: gradient is all zero`);
+      assert.ok(
+        g.some((v) => v !== 0),
+        `${net.name} param ${i}: gradient is all zero`,
+      );
     });
   });
 }
@@ -76,7 +122,11 @@ test(`the kit registers the kernels ${DEVICE} lacks or gets wrong, and ${DEVICE}
   if (DEVICE === 'webgpu') {
     for (const k of ['PadV2', 'Conv2DBackpropFilter']) {
       assert.ok(webgpuReplacedKernelNames().includes(k), `${k} is not among the kit's webgpu kernels`);
-      assert.notEqual(tf.getKernel(k, 'webgpu')?.kernelFunc, builtinWebGpuKernel(k).kernelFunc, `${k}: tfjs-backend-webgpu's own kernel is still registered`);
+      assert.notEqual(
+        tf.getKernel(k, 'webgpu')?.kernelFunc,
+        builtinWebGpuKernel(k).kernelFunc,
+        `${k}: tfjs-backend-webgpu's own kernel is still registered`,
+      );
     }
     return;
   }
@@ -85,5 +135,9 @@ test(`the kit registers the kernels ${DEVICE} lacks or gets wrong, and ${DEVICE}
     assert.ok(added.includes(k), `${k} is not among the kit's wasm kernels`);
     assert.ok(tf.getKernel(k, 'wasm') != null, `${k} is not registered for wasm`);
   }
-  assert.equal(tf.getKernel('Conv2DBackpropInput', 'wasm')?.setupFunc, undefined, 'the loop Conv2DBackpropInput of tfjs-backend-wasm is still registered');
+  assert.equal(
+    tf.getKernel('Conv2DBackpropInput', 'wasm')?.setupFunc,
+    undefined,
+    'the loop Conv2DBackpropInput of tfjs-backend-wasm is still registered',
+  );
 });

@@ -26,7 +26,9 @@ after(() => rmSync(world.root, { recursive: true, force: true }));
 
 test('control: the unchanged weights file loads into the model the safetensors cases use', () => {
   const tensors = tf.memory().numTensors;
-  const spec = readSpecFile(configFile(world, 'control', { weights: join(__dirname, '..', 'fixtures', 'backbones', 'resnet_tiny.safetensors') }));
+  const spec = readSpecFile(
+    configFile(world, 'control', { weights: join(__dirname, '..', 'fixtures', 'backbones', 'resnet_tiny.safetensors') }),
+  );
   buildRun(spec).dispose();
   assert.equal(tf.memory().numTensors, tensors);
 });
@@ -50,5 +52,9 @@ test("README's table of bad inputs is the one the suite observed", () => {
   assert.equal(rows.filter(Boolean).length, CASES.length, 'every case ran (run the whole file, not a subset)');
   const table = markdownTable(rows);
   if (process.env.BAD_INPUT_README === 'write') writeReadmeTable(table);
-  assert.equal(readmeTable(), table, 'README.md is out of date: run `BAD_INPUT_README=write node --import tsx --test test/bad_input/bad_input.test.ts`');
+  assert.equal(
+    readmeTable(),
+    table,
+    'README.md is out of date: run `BAD_INPUT_README=write node --import tsx --test test/bad_input/bad_input.test.ts`',
+  );
 });

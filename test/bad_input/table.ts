@@ -19,8 +19,14 @@ export interface TableRow {
 
 /** One table cell: the temporary folder as $TMP, HTML characters escaped, lines joined with <br>, pipes escaped. */
 export function cell(text: string, tmpRoot: string): string {
-  const escaped = text.split(tmpRoot).join('$TMP').replace(/^see-kit: /, '').trim()
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escaped = text
+    .split(tmpRoot)
+    .join('$TMP')
+    .replace(/^see-kit: /, '')
+    .trim()
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
   return escaped.split('\n').join('<br>').replace(/\|/g, '\\|');
 }
 

@@ -76,7 +76,9 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** A small JPEG of one colour. */
 export function jpeg(width: number, height: number, rgb: [number, number, number]): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 }
 
 /** A CUB layout under a new data root: 200 class folders with one 16 x 16 JPEG each; `change` then breaks something. */
@@ -121,9 +123,16 @@ export async function makeWorld(): Promise<World> {
   const glyphData = join(root, 'data', 'glyphs-ok');
   await makeGlyphs({ outDir: join(glyphData, 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
   const baseSpec = {
-    name: 'bad-input', dataset: 'glyphs', dataRoot: glyphData, backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
+    name: 'bad-input',
+    dataset: 'glyphs',
+    dataRoot: glyphData,
+    backbone: 'resnet_tiny.test',
+    weights: 'none',
+    embeddingDim: 8,
+    loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
+    imageSize: 32,
+    evalKs: [1, 2, 4],
+    evalMetrics: ['recall'],
     train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
   };
   const world: World = { root, runs: join(root, 'runs'), glyphData, baseSpec, baseRun: 'base' };
@@ -132,7 +141,11 @@ export async function makeWorld(): Promise<World> {
   const stop: { signal: NodeJS.Signals | undefined } = { signal: undefined };
   try {
     await runExperiment(spec, {
-      runPath: join(world.runs, 'base'), stop, progress: (e) => { if (e.step === e.stepsPerEpoch - 1) stop.signal = 'SIGTERM'; },
+      runPath: join(world.runs, 'base'),
+      stop,
+      progress: (e) => {
+        if (e.step === e.stepsPerEpoch - 1) stop.signal = 'SIGTERM';
+      },
     });
     throw new Error('bad-input world: the base run was not stopped');
   } catch (err) {

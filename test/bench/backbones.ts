@@ -85,19 +85,32 @@ for arg in sys.argv[4:]:
     print(json.dumps({'model': name, 'infer_s': t_inf, 'train_s': t_train, 'infer_cpu_s': c_inf, 'train_cpu_s': c_train, 'maxrss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 `;
 
-interface TorchResult { model: string; infer_s: number; train_s: number; infer_cpu_s: number; train_cpu_s: number; maxrss_mb: number }
+interface TorchResult {
+  model: string;
+  infer_s: number;
+  train_s: number;
+  infer_cpu_s: number;
+  train_cpu_s: number;
+  maxrss_mb: number;
+}
 
 function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   const python = process.env.SEE_PYTHON ?? '/usr/bin/python3';
   const scripts = join(__dirname, '..', '..', 'scripts');
-  const r = spawnSync(python, ['-c', TORCH_SCRIPT, scripts, String(threads), String(repeats), ...MODELS.map((m) => `${TORCH_NAMES[m]}:${TRAIN_BATCH}`)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    // the BLAS library's own threads follow the same count (OpenBLAS, when LD_LIBRARY_PATH selects it)
-    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
-  });
+  const r = spawnSync(
+    python,
+    ['-c', TORCH_SCRIPT, scripts, String(threads), String(repeats), ...MODELS.map((m) => `${TORCH_NAMES[m]}:${TRAIN_BATCH}`)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      // the BLAS library's own threads follow the same count (OpenBLAS, when LD_LIBRARY_PATH selects it)
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+    },
+  );
   if (r.status !== 0) {
-    throw new Error(`PyTorch side failed (${python}; install python3-torch python3-torchvision): ${r.error?.message ?? r.stderr.slice(-2000)}`);
+    throw new Error(
+      `PyTorch side failed (${python}; install python3-torch python3-torchvision): ${r.error?.message ?? r.stderr.slice(-2000)}`,
+    );
   }
   const out = new Map<string, TorchResult>();
   for (const line of r.stdout.trim().split('\n')) {
@@ -107,7 +120,13 @@ function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   return out;
 }
 
-interface KitResult { infer_ms: number; train_ms: number; infer_cpu_ms: number; train_cpu_ms: number; heap_peak_mb?: number }
+interface KitResult {
+  infer_ms: number;
+  train_ms: number;
+  infer_cpu_ms: number;
+  train_cpu_ms: number;
+  heap_peak_mb?: number;
+}
 
 /** one model on 1 thread (workers = 1) or on worker threads: inference and training step times */
 async function measureKit(name: string, workers: number, repeats: number): Promise<KitResult> {
@@ -116,14 +135,18 @@ async function measureKit(name: string, workers: number, repeats: number): Promi
   const x = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
   const xt = tf.randomNormal([TRAIN_BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
   const target = tf.randomNormal([TRAIN_BATCH, 512], 0, 0.05, 'float32', 3) as tf.Tensor2D;
-  const rows = tf.tensor1d(Array.from({ length: TRAIN_BATCH }, (_, i) => i), 'int32');
+  const rows = tf.tensor1d(
+    Array.from({ length: TRAIN_BATCH }, (_, i) => i),
+    'int32',
+  );
   const loss = new TargetLoss(target);
   const parts: StepParts = { model, loss, optimizer: new AdamW(buildParamGroups(model, loss, 0)), clip: { kind: 'none' } };
   const lrs = { backbone: 1e-5, head: 1e-5, proxies: 0 };
   let stepper: Stepper | undefined;
   try {
     stepper = workers > 1 ? await openStepper(parts, workers) : undefined;
-    if (workers > 1 && stepper?.workers !== workers) throw new Error(`backbones bench: ${workers} workers asked, the wasm backend is needed`);
+    if (workers > 1 && stepper?.workers !== workers)
+      throw new Error(`backbones bench: ${workers} workers asked, the wasm backend is needed`);
     const embedOnWorkers = parallelEmbedder(model);
     const infer = async (): Promise<void> => {
       if (embedOnWorkers) {
@@ -147,7 +170,13 @@ async function measureKit(name: string, workers: number, repeats: number): Promi
     const [inferMs, inferCpu] = await timed(infer);
     heap.reset();
     const [trainMs, trainCpu] = await timed(step);
-    return { infer_ms: inferMs, train_ms: trainMs, infer_cpu_ms: inferCpu, train_cpu_ms: trainCpu, heap_peak_mb: workers > 1 ? undefined : heap.peak() / 2 ** 20 };
+    return {
+      infer_ms: inferMs,
+      train_ms: trainMs,
+      infer_cpu_ms: inferCpu,
+      train_cpu_ms: trainCpu,
+      heap_peak_mb: workers > 1 ? undefined : heap.peak() / 2 ** 20,
+    };
   } finally {
     await stepper?.close();
     parts.optimizer.dispose();
@@ -157,7 +186,8 @@ async function measureKit(name: string, workers: number, repeats: number): Promi
 }
 
 export const benchmark: Benchmark = {
-  description: 'ResNet-50 and ViT-S/16 at 224x224, batch 8: inference and one training step, kit (1 thread and N workers) vs PyTorch (1 and N threads)',
+  description:
+    'ResNet-50 and ViT-S/16 at 224x224, batch 8: inference and one training step, kit (1 thread and N workers) vs PyTorch (1 and N threads)',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 2);
     const workers = Number(process.env.BENCH_WORKERS ?? availableParallelism());
@@ -170,7 +200,9 @@ export const benchmark: Benchmark = {
       for (const t of threadCounts) {
         const r = await measureKit(name, t, repeats);
         kit.set(`${name}@${t}`, r);
-        console.error(`# ${name}, ${t} thread(s): inference ${r.infer_ms.toFixed(0)} ms per batch of ${BATCH}, train step ${r.train_ms.toFixed(0)} ms per batch of ${TRAIN_BATCH}`);
+        console.error(
+          `# ${name}, ${t} thread(s): inference ${r.infer_ms.toFixed(0)} ms per batch of ${BATCH}, train step ${r.train_ms.toFixed(0)} ms per batch of ${TRAIN_BATCH}`,
+        );
       }
     }
     const torch = new Map(threadCounts.map((t) => [t, runTorch(t, repeats)]));
@@ -186,22 +218,34 @@ export const benchmark: Benchmark = {
           const torchImgPerS = batch / torchS;
           emit({
             setting: `${name} ${mode} ${SIZE}x${SIZE} batch ${batch}, ${t === 1 ? '1 thread' : `${t} worker threads`}`,
-            batch, model: name, mode, threads: t, kit_path: t === 1 ? 'main thread' : 'lib/train/parallel workers',
+            batch,
+            model: name,
+            mode,
+            threads: t,
+            kit_path: t === 1 ? 'main thread' : 'lib/train/parallel workers',
             optimizer: mode === 'train_step' ? 'AdamW on both sides' : undefined,
-            repeats, load_average_start: load,
+            repeats,
+            load_average_start: load,
             ms_per_batch: Number(ms.toFixed(1)),
             img_per_s: Number(imgPerS.toFixed(3)),
             torch_img_per_s: Number(torchImgPerS.toFixed(3)),
             torch_threads: t,
             torch_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
             ratio: Number((imgPerS / torchImgPerS).toFixed(3)),
-            train_over_inference: mode === 'train_step' ? Number(((k.train_ms / TRAIN_BATCH) / (k.infer_ms / BATCH)).toFixed(2)) : undefined,
+            train_over_inference: mode === 'train_step' ? Number((k.train_ms / TRAIN_BATCH / (k.infer_ms / BATCH)).toFixed(2)) : undefined,
             // 1 thread: CPU time per batch on both sides (the process's, all threads), less sensitive to other work
-            ...(t === 1 ? {
-              cpu_ms_per_batch: Number((mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms).toFixed(1)),
-              torch_cpu_ms_per_batch: Number((1000 * (mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s)).toFixed(1)),
-              ratio_cpu: Number(((mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s) * 1000 / (mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms)).toFixed(3)),
-            } : {}),
+            ...(t === 1
+              ? {
+                  cpu_ms_per_batch: Number((mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms).toFixed(1)),
+                  torch_cpu_ms_per_batch: Number((1000 * (mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s)).toFixed(1)),
+                  ratio_cpu: Number(
+                    (
+                      ((mode === 'inference' ? tr.infer_cpu_s : tr.train_cpu_s) * 1000) /
+                      (mode === 'inference' ? k.infer_cpu_ms : k.train_cpu_ms)
+                    ).toFixed(3),
+                  ),
+                }
+              : {}),
             // most bytes live on the wasm heap during the step (tf.profile's peakBytes counts a shared buffer once per tensor handle)
             peak_tensor_mb: mode === 'train_step' && k.heap_peak_mb !== undefined ? Number(k.heap_peak_mb.toFixed(0)) : undefined,
             process_max_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(0)),

@@ -122,7 +122,13 @@ const SETTINGS: Setting[] = [
     prepare() {
       const data = syntheticClassification(16, 32, 4);
       const model = smallCnn({ imageSize: 32, numClasses: 4, seed: 1 });
-      return { call: () => model.trainStep(data.x, data.labels), dispose: () => { model.dispose(); tf.dispose([data.x, data.labels]); } };
+      return {
+        call: () => model.trainStep(data.x, data.labels),
+        dispose: () => {
+          model.dispose();
+          tf.dispose([data.x, data.labels]);
+        },
+      };
     },
   },
 ];
@@ -136,10 +142,14 @@ async function timeBuiltinBackpropInput(): Promise<number> {
     const attrs = { ...CONV_ATTRS, inputShape: t.x.shape } as unknown as tf.NamedAttrMap;
     const backend = tf.backend();
     builtin.setupFunc?.(backend); // never set up: it was unregistered before wasm initialised
-    return await timeMs(() => {
-      const out = builtin.kernelFunc({ inputs: { dy: t.dy, filter: t.w }, backend, attrs }) as tf.TensorInfo;
-      backend.disposeData(out.dataId);
-    }, 3, 1);
+    return await timeMs(
+      () => {
+        const out = builtin.kernelFunc({ inputs: { dy: t.dy, filter: t.w }, backend, attrs }) as tf.TensorInfo;
+        backend.disposeData(out.dataId);
+      },
+      3,
+      1,
+    );
   } finally {
     tf.dispose(Object.values(t));
   }

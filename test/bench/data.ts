@@ -26,7 +26,13 @@ async function cubLike(dir: string): Promise<Sample[]> {
     const px = Buffer.alloc(500 * 375 * 3);
     for (let p = 0; p < px.length; p++) px[p] = (p * 7 + i * 13 + ((p / 1500) | 0)) & 255;
     const file = join(dir, `${i}.jpg`);
-    writeFileSync(file, await sharp(px, { raw: { width: 500, height: 375, channels: 3 } }).blur(1.5).jpeg({ quality: 90 }).toBuffer());
+    writeFileSync(
+      file,
+      await sharp(px, { raw: { width: 500, height: 375, channels: 3 } })
+        .blur(1.5)
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
     out.push({ path: file, label: i % 40 });
   }
   return out;
@@ -49,18 +55,30 @@ export const benchmark: Benchmark = {
     try {
       const samples = await cubLike(dir);
       const sampler = new UniqueClassSampler({ labels: samples.map((s) => s.label), batchSize: BATCH, mPerClass: 2 });
-      const common = { images: N_IMAGES, batch: BATCH, cores: cpus().length, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)', sharpConcurrency: sharp.concurrency() };
+      const common = {
+        images: N_IMAGES,
+        batch: BATCH,
+        cores: cpus().length,
+        uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+        sharpConcurrency: sharp.concurrency(),
+      };
       // warm-up (file cache, sharp's libvips init)
       await throughput(samples, sampler.epoch(99).slice(0, 2), trainSpec('resnet50'), 2);
       // reference: sharp alone (read, decode, fixed crop, bicubic resize to 224, raw RGB), 4 at a time
       {
         const t0 = process.hrtime.bigint();
         let next = 0;
-        await Promise.all(Array.from({ length: 4 }, async () => {
-          while (next < samples.length) {
-            await sharp(samples[next++].path).extract({ left: 60, top: 40, width: 320, height: 280 }).resize(224, 224, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            while (next < samples.length) {
+              await sharp(samples[next++].path)
+                .extract({ left: 60, top: 40, width: 320, height: 280 })
+                .resize(224, 224, { fit: 'fill', kernel: 'cubic' })
+                .raw()
+                .toBuffer();
+            }
+          }),
+        );
         const ips = samples.length / (Number(process.hrtime.bigint() - t0) / 1e9);
         emit({ case: 'sharp_only_crop_resize_224', imagesPerSecond: +ips.toFixed(1), ...common });
       }
@@ -83,7 +101,14 @@ export const benchmark: Benchmark = {
       const gs = new UniqueClassSampler({ labels: glyphs.train.map((s) => s.label), batchSize: 64, mPerClass: 2 });
       const batches = gs.epoch(0).slice(0, 20);
       const ipsG = await throughput(glyphs.train, batches, trainSpec('resnet50', 64), 2);
-      emit({ case: 'glyphs_train_64', prefetch: 2, imagesPerSecond: +ipsG.toFixed(1), images: batches.length * 64, batch: 64, source: root === join('data', 'glyphs') ? 'data/glyphs' : `temp subset (${numClasses} classes)` });
+      emit({
+        case: 'glyphs_train_64',
+        prefetch: 2,
+        imagesPerSecond: +ipsG.toFixed(1),
+        images: batches.length * 64,
+        batch: 64,
+        source: root === join('data', 'glyphs') ? 'data/glyphs' : `temp subset (${numClasses} classes)`,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

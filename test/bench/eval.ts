@@ -45,7 +45,9 @@ function vmHwmMb(): number {
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number; startMb: number }> {
   const startMb = process.memoryUsage().rss / 2 ** 20;
   let peak = startMb;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss / 2 ** 20); }, 50);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss / 2 ** 20);
+  }, 50);
   try {
     const value = await fn();
     peak = Math.max(peak, process.memoryUsage().rss / 2 ** 20);
@@ -69,20 +71,31 @@ export const benchmark: Benchmark = {
         const cpu0 = process.cpuUsage(); // whole process: main thread and worker threads
         const t0 = process.hrtime.bigint();
         const { value, peakMb, startMb } = await withPeakRss(() =>
-          evaluate({ embeddings: x, dim, labels: y }, 'sop', { metrics: r.metrics }));
+          evaluate({ embeddings: x, dim, labels: y }, 'sop', { metrics: r.metrics }),
+        );
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
         const cpu = process.cpuUsage(cpu0);
         const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         emit({
-          metric: r.name, n: N, dim, classes: CLASSES, seconds: Number(seconds.toFixed(2)),
+          metric: r.name,
+          n: N,
+          dim,
+          classes: CLASSES,
+          seconds: Number(seconds.toFixed(2)),
           // CPU time of all threads: on a quiet 2-core machine the wall time is about half of it
-          cpu_seconds: Number(cpuSeconds.toFixed(2)), loadavg_1m: Number(loadavg()[0].toFixed(2)),
-          peak_rss_mb: Math.round(peakMb), rss_before_mb: Math.round(startMb),
-          peak_beyond_start_mb: Math.round(peakMb - startMb), embeddings_mb: Math.round(embeddingsMb),
+          cpu_seconds: Number(cpuSeconds.toFixed(2)),
+          loadavg_1m: Number(loadavg()[0].toFixed(2)),
+          peak_rss_mb: Math.round(peakMb),
+          rss_before_mb: Math.round(startMb),
+          peak_beyond_start_mb: Math.round(peakMb - startMb),
+          embeddings_mb: Math.round(embeddingsMb),
           vm_hwm_mb: Math.round(vmHwmMb()),
           recall: value.recall?.map((v) => [v.k, Number(v.recall.toFixed(4))]),
-          map_at_r: value.mapAtR, r_precision: value.rPrecision,
-          workers: 2, kernel: 'wasm', block: 2048,
+          map_at_r: value.mapAtR,
+          r_precision: value.rPrecision,
+          workers: 2,
+          kernel: 'wasm',
+          block: 2048,
         });
       }
     }

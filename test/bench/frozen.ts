@@ -22,7 +22,8 @@ const loadavg = (): string | undefined => (existsSync('/proc/loadavg') ? readFil
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export const benchmark: Benchmark = {
-  description: 'seconds per epoch, PA and SEE on glyphs with the demo backbone: end to end vs on cached features (train.frozenBackbone=true)',
+  description:
+    'seconds per epoch, PA and SEE on glyphs with the demo backbone: end to end vs on cached features (train.frozenBackbone=true)',
   async run(emit) {
     const tmp = mkdtempSync(join(tmpdir(), 'see-bench-frozen-'));
     try {
@@ -41,28 +42,61 @@ export const benchmark: Benchmark = {
       for (const mode of ['end_to_end', 'frozen_backbone'] as const) {
         if (mode === 'frozen_backbone') {
           const load = loadavg();
-          const cache = await cacheFeatures(applyOverrides(demoSpec('proxy_anchor', 1, 0, dataRoot), [...sets, 'mode.name=frozen_backbone']), { featuresRoot });
+          const cache = await cacheFeatures(
+            applyOverrides(demoSpec('proxy_anchor', 1, 0, dataRoot), [...sets, 'mode.name=frozen_backbone']),
+            { featuresRoot },
+          );
           const { train, test } = cache.manifest.identity.images;
-          emit({ case: 'features cache', source, action: cache.status.action, images: train + test, featureDim: cache.featureDim,
-            seconds: +cache.status.seconds.toFixed(1), loadavgBefore: load, loadavgAfter: loadavg() });
+          emit({
+            case: 'features cache',
+            source,
+            action: cache.status.action,
+            images: train + test,
+            featureDim: cache.featureDim,
+            seconds: +cache.status.seconds.toFixed(1),
+            loadavgBefore: load,
+            loadavgAfter: loadavg(),
+          });
         }
         for (const loss of ['proxy_anchor', 'see_proxy_anchor'] as const) {
           const epochs = mode === 'end_to_end' ? 1 : frozenEpochs;
-          const spec = applyOverrides(demoSpec(loss, epochs, 0, dataRoot), [...sets, `mode.name=${mode}`, 'evalKs=[1]', 'evalMetrics=["recall"]', `train.evalFreq=${epochs}`]);
+          const spec = applyOverrides(demoSpec(loss, epochs, 0, dataRoot), [
+            ...sets,
+            `mode.name=${mode}`,
+            'evalKs=[1]',
+            'evalMetrics=["recall"]',
+            `train.evalFreq=${epochs}`,
+          ]);
           const t0 = performance.now();
           const load = loadavg();
           const { runDir, metrics } = await runExperiment(spec, { runsRoot: join(tmp, 'runs'), featuresRoot });
-          const seconds = runDir.readLog().filter((r) => r.kind === 'epoch').map((r) => r.seconds as number);
+          const seconds = runDir
+            .readLog()
+            .filter((r) => r.kind === 'epoch')
+            .map((r) => r.seconds as number);
           perEpoch[`${mode} ${loss}`] = median(seconds);
           emit({
-            case: mode, loss, source, epochs, secondsPerEpoch: +median(seconds).toFixed(3), epochSeconds: seconds.map((s) => +s.toFixed(3)),
-            runSeconds: +((performance.now() - t0) / 1000).toFixed(1), lastR1: +(100 * metrics.last.test.recallAtK['1']).toFixed(2),
-            loadavgBefore: load, loadavgAfter: loadavg(),
+            case: mode,
+            loss,
+            source,
+            epochs,
+            secondsPerEpoch: +median(seconds).toFixed(3),
+            epochSeconds: seconds.map((s) => +s.toFixed(3)),
+            runSeconds: +((performance.now() - t0) / 1000).toFixed(1),
+            lastR1: +(100 * metrics.last.test.recallAtK['1']).toFixed(2),
+            loadavgBefore: load,
+            loadavgAfter: loadavg(),
           });
         }
       }
       for (const loss of ['proxy_anchor', 'see_proxy_anchor']) {
-        emit({ case: 'ratio', loss, source, endToEndOverFrozen: +(perEpoch[`end_to_end ${loss}`] / perEpoch[`frozen_backbone ${loss}`]).toFixed(1), loadavg: loadavg() });
+        emit({
+          case: 'ratio',
+          loss,
+          source,
+          endToEndOverFrozen: +(perEpoch[`end_to_end ${loss}`] / perEpoch[`frozen_backbone ${loss}`]).toFixed(1),
+          loadavg: loadavg(),
+        });
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -34,7 +34,9 @@ export function makeEmitter(name: string, outDir = join(__dirname, '..', '..', '
     try {
       const info = backendInfo();
       backend = { backend: info.name, threads: info.threads };
-    } catch { /* a benchmark that does not use tfjs */ }
+    } catch {
+      /* a benchmark that does not use tfjs */
+    }
     const line = JSON.stringify({ bench: name, ...machineStamp(), ...backend, ...record });
     console.log(line);
     appendFileSync(file, line + '\n');

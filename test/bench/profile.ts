@@ -34,12 +34,30 @@ interface Net {
 const FULL_BATCH = Number(process.env.BENCH_PROFILE_BATCH ?? 8);
 const NETS: Net[] = [
   {
-    key: 'demo', backbone: 'resnet_small.demo', size: 32, batch: 180, embeddingDim: 64,
+    key: 'demo',
+    backbone: 'resnet_small.demo',
+    size: 32,
+    batch: 180,
+    embeddingDim: 64,
     // as the demo: 200 training classes, n 8, lambda 0.2, plan 1 at its final fraction 0.4
     loss: (d) => new SeeProxyAnchorLoss({ numClasses: 200, embeddingDim: d, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 1 }),
   },
-  { key: 'resnet50', backbone: 'resnet50.tv_in1k', size: 224, batch: FULL_BATCH, embeddingDim: 512, loss: (d) => new ProxyAnchorLoss({ numClasses: 100, embeddingDim: d, seed: 1 }) },
-  { key: 'vit_small', backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k', size: 224, batch: FULL_BATCH, embeddingDim: 512, loss: (d) => new ProxyAnchorLoss({ numClasses: 100, embeddingDim: d, seed: 1 }) },
+  {
+    key: 'resnet50',
+    backbone: 'resnet50.tv_in1k',
+    size: 224,
+    batch: FULL_BATCH,
+    embeddingDim: 512,
+    loss: (d) => new ProxyAnchorLoss({ numClasses: 100, embeddingDim: d, seed: 1 }),
+  },
+  {
+    key: 'vit_small',
+    backbone: 'vit_small_patch16_224.augreg_in21k_ft_in1k',
+    size: 224,
+    batch: FULL_BATCH,
+    embeddingDim: 512,
+    loss: (d) => new ProxyAnchorLoss({ numClasses: 100, embeddingDim: d, seed: 1 }),
+  },
 ];
 
 function round(stats: KernelStat[], top: number): Array<Record<string, unknown>> {
@@ -47,11 +65,13 @@ function round(stats: KernelStat[], top: number): Array<Record<string, unknown>>
 }
 
 export const benchmark: Benchmark = {
-  description: 'per-kernel profile of one training step (trainStep: forward, loss, backward, AdamW) of the demo network and the full-size backbones',
+  description:
+    'per-kernel profile of one training step (trainStep: forward, loss, backward, AdamW) of the demo network and the full-size backbones',
   async run(emit) {
     const only = process.env.BENCH_PROFILE_NETS?.split(',');
     const top = Number(process.env.BENCH_PROFILE_TOP ?? 12);
-    for (const k of only ?? []) if (!NETS.some((n) => n.key === k)) throw new Error(`BENCH_PROFILE_NETS: "${k}" is not one of ${NETS.map((n) => n.key).join(', ')}`);
+    for (const k of only ?? [])
+      if (!NETS.some((n) => n.key === k)) throw new Error(`BENCH_PROFILE_NETS: "${k}" is not one of ${NETS.map((n) => n.key).join(', ')}`);
     // on wasm, peak_tensor_mb is the most bytes live on the heap (tf.profile counts a shared buffer once per handle)
     const heap = tf.getBackend() === 'wasm' ? wasmHeapMeter() : undefined;
     for (const net of NETS.filter((n) => !only || only.includes(n.key))) {
@@ -61,7 +81,10 @@ export const benchmark: Benchmark = {
       const numClasses = (loss.trainableVariables[0] as tf.Tensor).shape[0];
       const images = tf.randomNormal([net.batch, net.size, net.size, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
       // m-per-class batches (2 per class), as the samplers give
-      const labels = tf.tensor1d(Array.from({ length: net.batch }, (_, i) => Math.floor(i / 2) % numClasses), 'int32');
+      const labels = tf.tensor1d(
+        Array.from({ length: net.batch }, (_, i) => Math.floor(i / 2) % numClasses),
+        'int32',
+      );
       const lrs = { backbone: 1e-5, head: 1e-5, proxies: 1e-1 };
       const step = (): Promise<number> => trainStep({ model, loss, optimizer, clip: OFFICIAL_CLIP }, { images, labels }, lrs);
       try {
@@ -71,11 +94,23 @@ export const benchmark: Benchmark = {
         const p = await profileKernels(step);
         const peak = heap ? heap.peak() : (await tf.profile(step)).peakBytes;
         emit({
-          network: net.key, backbone: net.backbone, image_size: net.size, batch: net.batch,
-          step_ms: +p.wallMs.toFixed(1), other_ms: +p.otherMs.toFixed(1), peak_tensor_mb: +(peak / 2 ** 20).toFixed(1),
-          load_average: load, kernels: round(p.kernels, top), by_shape: round(p.byShape, top).map((s) => ({ ...s })),
+          network: net.key,
+          backbone: net.backbone,
+          image_size: net.size,
+          batch: net.batch,
+          step_ms: +p.wallMs.toFixed(1),
+          other_ms: +p.otherMs.toFixed(1),
+          peak_tensor_mb: +(peak / 2 ** 20).toFixed(1),
+          load_average: load,
+          kernels: round(p.kernels, top),
+          by_shape: round(p.byShape, top).map((s) => ({ ...s })),
         });
-        console.error(`# ${net.key}: step ${(p.wallMs / 1000).toFixed(2)} s; top: ${p.kernels.slice(0, 6).map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ')}`);
+        console.error(
+          `# ${net.key}: step ${(p.wallMs / 1000).toFixed(2)} s; top: ${p.kernels
+            .slice(0, 6)
+            .map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`)
+            .join(', ')}`,
+        );
       } finally {
         tf.dispose([images, labels]);
         optimizer.dispose();

@@ -21,7 +21,12 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { timeMs, type Benchmark } from './harness';
 
-interface OfficialRun { threads: number; expansion_ms: number; see_ms: number; see_cpu_ms?: number }
+interface OfficialRun {
+  threads: number;
+  expansion_ms: number;
+  see_ms: number;
+  see_cpu_ms?: number;
+}
 
 /** the official step timed by SEE_OFFICIAL_SCRIPT, or undefined when it is not configured */
 function officialTimes(d: number, classes: number, n: number): OfficialRun[] | undefined {
@@ -32,13 +37,19 @@ function officialTimes(d: number, classes: number, n: number): OfficialRun[] | u
   const threads = (process.env.SEE_OFFICIAL_THREADS ?? '1,2').split(',').map(Number);
   return threads.map((t) => {
     const r = spawnSync(python, [script, repo, String(t), '5', `${d}:${classes}:${n}`], {
-      encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) },
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) },
     });
     if (r.status !== 0) throw new Error(`SEE_OFFICIAL_SCRIPT ${script} failed: ${r.error?.message ?? r.stderr.slice(-2000)}`);
     const line = r.stdout.trim().split('\n').pop()!;
     const rec = JSON.parse(line) as OfficialRun;
-    return { threads: t, expansion_ms: +rec.expansion_ms.toFixed(2), see_ms: +rec.see_ms.toFixed(2),
-      ...(rec.see_cpu_ms === undefined ? {} : { see_cpu_ms: +rec.see_cpu_ms.toFixed(2) }) };
+    return {
+      threads: t,
+      expansion_ms: +rec.expansion_ms.toFixed(2),
+      see_ms: +rec.see_ms.toFixed(2),
+      ...(rec.see_cpu_ms === undefined ? {} : { see_cpu_ms: +rec.see_cpu_ms.toFixed(2) }),
+    };
   });
 }
 
@@ -71,7 +82,7 @@ function inputs(d: number, classes: number, random: SeededRandom): { x: tf.Tenso
   const ps = random.fillNormal(new Float32Array(classes * d));
   // m-per-class batches as the official sampler: 45 classes x 4 images
   const labels = new Int32Array(BATCH);
-  for (let i = 0; i < BATCH; i++) labels[i] = Math.floor(i / 4) * Math.max(1, Math.floor(classes / 45)) % classes;
+  for (let i = 0; i < BATCH; i++) labels[i] = (Math.floor(i / 4) * Math.max(1, Math.floor(classes / 45))) % classes;
   return { x: tf.tensor2d(xs, [BATCH, d]), y: tf.tensor1d(labels, 'int32'), p: tf.tensor2d(ps, [classes, d]) };
 }
 
@@ -82,15 +93,18 @@ export const benchmark: Benchmark = {
     for (const s of SETTINGS) {
       const { x, y, p } = inputs(s.d, s.classes, random);
       const opts = { n: s.n, plan: 1 as const, threshold: FRACTION, random };
-      const exp = timeBoth(() => {
-        const e = sphericalExpansion(x, y, p, opts);
-        e.points.dispose();
-        e.labels.dispose();
-      }, 9, 2);
+      const exp = timeBoth(
+        () => {
+          const e = sphericalExpansion(x, y, p, opts);
+          e.points.dispose();
+          e.labels.dispose();
+        },
+        9,
+        2,
+      );
       const seeStep = (): void => {
         const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) => {
-          const r = seeProxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D,
-            { ...opts, lambda: 0.1, margin: 0.1, alpha: 32 });
+          const r = seeProxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D, { ...opts, lambda: 0.1, margin: 0.1, alpha: 32 });
           r.batchLoss.dispose();
           r.augLoss.dispose();
           return r.loss;
@@ -107,36 +121,62 @@ export const benchmark: Benchmark = {
       const see = timeBoth(seeStep, 5, 1);
       const pa = timeBoth(paStep, 5, 1);
       const labels = Array.from(await y.data());
-      const plainExpansion = await timeMs(async () => {
-        tf.dispose((await referenceExpansion(x, y, p, opts)).points);
-      }, 3, 1);
-      const plainSee = await timeMs(async () => {
-        const e = await referenceExpansion(x, y, p, opts);
-        const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) => referenceSeeLoss(xa as tf.Tensor2D, labels, pa as tf.Tensor2D, e, 0.1))([x, p]);
-        await gp.data();
-        tf.dispose([gx, gp, e.points]);
-      }, 3, 1);
+      const plainExpansion = await timeMs(
+        async () => {
+          tf.dispose((await referenceExpansion(x, y, p, opts)).points);
+        },
+        3,
+        1,
+      );
+      const plainSee = await timeMs(
+        async () => {
+          const e = await referenceExpansion(x, y, p, opts);
+          const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) =>
+            referenceSeeLoss(xa as tf.Tensor2D, labels, pa as tf.Tensor2D, e, 0.1),
+          )([x, p]);
+          await gp.data();
+          tf.dispose([gx, gp, e.points]);
+        },
+        3,
+        1,
+      );
       const official = officialTimes(s.d, s.classes, s.n);
       const officialFields = official
         ? {
-          official_source: 'measured in this run (SEE_OFFICIAL_SCRIPT)', official_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
-          official: official,
-          // against the official step with PyTorch's default threads (the machine's cores)
-          official_see_ms: official[official.length - 1].see_ms, official_expansion_ms: official[official.length - 1].expansion_ms,
-          see_fraction_of_official: +(see.wall / official[official.length - 1].see_ms).toFixed(3),
-          // CPU time against the 1-thread official step: both single-threaded, less sensitive to the load
-          ...(official[0].threads === 1 && official[0].see_cpu_ms ? { see_cpu_fraction_of_official_1_thread: +(see.cpu / official[0].see_cpu_ms).toFixed(3) } : {}),
-        }
+            official_source: 'measured in this run (SEE_OFFICIAL_SCRIPT)',
+            official_ld_library_path: process.env.LD_LIBRARY_PATH ?? null,
+            official: official,
+            // against the official step with PyTorch's default threads (the machine's cores)
+            official_see_ms: official[official.length - 1].see_ms,
+            official_expansion_ms: official[official.length - 1].expansion_ms,
+            see_fraction_of_official: +(see.wall / official[official.length - 1].see_ms).toFixed(3),
+            // CPU time against the 1-thread official step: both single-threaded, less sensitive to the load
+            ...(official[0].threads === 1 && official[0].see_cpu_ms
+              ? { see_cpu_fraction_of_official_1_thread: +(see.cpu / official[0].see_cpu_ms).toFixed(3) }
+              : {}),
+          }
         : { official_source: 'quoted (earlier run)', official_expansion_ms: s.official.expansion_ms, official_see_ms: s.official.see_ms };
       emit({
-        d: s.d, classes: s.classes, n: s.n, batch: BATCH, fraction: FRACTION, synthetic: Math.round(BATCH * FRACTION) * s.n,
-        expansion_ms: +exp.wall.toFixed(2), see_ms: +see.wall.toFixed(2), pa_ms: +pa.wall.toFixed(2),
+        d: s.d,
+        classes: s.classes,
+        n: s.n,
+        batch: BATCH,
+        fraction: FRACTION,
+        synthetic: Math.round(BATCH * FRACTION) * s.n,
+        expansion_ms: +exp.wall.toFixed(2),
+        see_ms: +see.wall.toFixed(2),
+        pa_ms: +pa.wall.toFixed(2),
         ratio: +(see.wall / pa.wall).toFixed(3),
         // CPU time of this process: less sensitive to other work on a shared machine
-        expansion_cpu_ms: +exp.cpu.toFixed(2), see_cpu_ms: +see.cpu.toFixed(2), pa_cpu_ms: +pa.cpu.toFixed(2),
-        plain_expansion_ms: +plainExpansion.toFixed(2), plain_see_ms: +plainSee.toFixed(2),
-        expansion_speedup: +(plainExpansion / exp.wall).toFixed(1), see_speedup: +(plainSee / see.wall).toFixed(2),
-        load_average: load, ...officialFields,
+        expansion_cpu_ms: +exp.cpu.toFixed(2),
+        see_cpu_ms: +see.cpu.toFixed(2),
+        pa_cpu_ms: +pa.cpu.toFixed(2),
+        plain_expansion_ms: +plainExpansion.toFixed(2),
+        plain_see_ms: +plainSee.toFixed(2),
+        expansion_speedup: +(plainExpansion / exp.wall).toFixed(1),
+        see_speedup: +(plainSee / see.wall).toFixed(2),
+        load_average: load,
+        ...officialFields,
       });
       tf.dispose([x, y, p]);
     }

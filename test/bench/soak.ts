@@ -27,7 +27,13 @@ const BATCH = 168;
 /** the first two epochs: see the header */
 const WARM_UP_STEPS = 100;
 
-interface Sample { step: number; tensors: number; rssMB: number; wasmMB: number; seconds: number }
+interface Sample {
+  step: number;
+  tensors: number;
+  rssMB: number;
+  wasmMB: number;
+  seconds: number;
+}
 
 export const benchmark: Benchmark = {
   description: `soak: ${STEPS_PER_EPOCH * EPOCHS} SEE training steps of the demo network (batch ${BATCH}), tensors and RSS every ${EVERY} steps`,
@@ -45,14 +51,18 @@ export const benchmark: Benchmark = {
       await runExperiment(spec, {
         runPath: join(runs, 'soak'),
         onStart: (run) => {
-          if (run.source.itersPerEpoch !== STEPS_PER_EPOCH) throw new Error(`soak: ${run.source.itersPerEpoch} steps per epoch, expected ${STEPS_PER_EPOCH}`);
+          if (run.source.itersPerEpoch !== STEPS_PER_EPOCH)
+            throw new Error(`soak: ${run.source.itersPerEpoch} steps per epoch, expected ${STEPS_PER_EPOCH}`);
         },
         progress: (e) => {
           const step = e.epoch * STEPS_PER_EPOCH + e.step + 1;
           if (step % EVERY !== 0) return;
           const s: Sample = {
-            step, tensors: tf.memory().numTensors, rssMB: +(process.memoryUsage().rss / 2 ** 20).toFixed(1),
-            wasmMB: +(tf.memory().numBytes / 2 ** 20).toFixed(1), seconds: +((performance.now() - t0) / 1000).toFixed(1),
+            step,
+            tensors: tf.memory().numTensors,
+            rssMB: +(process.memoryUsage().rss / 2 ** 20).toFixed(1),
+            wasmMB: +(tf.memory().numBytes / 2 ** 20).toFixed(1),
+            seconds: +((performance.now() - t0) / 1000).toFixed(1),
           };
           samples.push(s);
           console.error(`# step ${s.step}: ${s.tensors} tensors, RSS ${s.rssMB} MB (${s.seconds} s)`);
@@ -68,13 +78,25 @@ export const benchmark: Benchmark = {
     const tensorsFlat = samples.every((s) => s.tensors === first.tensors);
     const rssMax = Math.max(...after.map((s) => s.rssMB));
     emit({
-      steps: last.step, every: EVERY, batch: BATCH, model: spec.backbone, loss: spec.loss.name,
-      tensors_first: first.tensors, tensors_last: last.tensors, tensors_flat: tensorsFlat,
-      rss_first_mb: first.rssMB, rss_warm_mb: warm.rssMB, rss_last_mb: last.rssMB, rss_max_after_warm_up_mb: rssMax,
-      rss_growth_after_warm_up_pct: pct(last.rssMB, warm.rssMB), rss_max_growth_after_warm_up_pct: pct(rssMax, warm.rssMB),
-      rss_growth_from_first_pct: pct(last.rssMB, first.rssMB), warm_up_steps: WARM_UP_STEPS,
+      steps: last.step,
+      every: EVERY,
+      batch: BATCH,
+      model: spec.backbone,
+      loss: spec.loss.name,
+      tensors_first: first.tensors,
+      tensors_last: last.tensors,
+      tensors_flat: tensorsFlat,
+      rss_first_mb: first.rssMB,
+      rss_warm_mb: warm.rssMB,
+      rss_last_mb: last.rssMB,
+      rss_max_after_warm_up_mb: rssMax,
+      rss_growth_after_warm_up_pct: pct(last.rssMB, warm.rssMB),
+      rss_max_growth_after_warm_up_pct: pct(rssMax, warm.rssMB),
+      rss_growth_from_first_pct: pct(last.rssMB, first.rssMB),
+      warm_up_steps: WARM_UP_STEPS,
       pass: tensorsFlat && pct(rssMax, warm.rssMB) < 5,
-      seconds: +((performance.now() - t0) / 1000).toFixed(1), loadavg: existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').trim() : undefined,
+      seconds: +((performance.now() - t0) / 1000).toFixed(1),
+      loadavg: existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').trim() : undefined,
       samples,
     });
   },

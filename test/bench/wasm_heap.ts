@@ -5,7 +5,10 @@
  */
 import { tf } from '../../lib/tf';
 
-interface Module { _malloc(n: number): number; _free(p: number): void }
+interface Module {
+  _malloc(n: number): number;
+  _free(p: number): void;
+}
 
 export interface HeapMeter {
   /** most live bytes since the last reset */
@@ -44,6 +47,12 @@ export function wasmHeapMeter(): HeapMeter {
     }
     free(p);
   };
-  meter = { peak: () => peak, live: () => live, reset: () => { peak = live; } };
+  meter = {
+    peak: () => peak,
+    live: () => live,
+    reset: () => {
+      peak = live;
+    },
+  };
   return meter;
 }

@@ -46,9 +46,13 @@ export const benchmark: Benchmark = {
     const single = demoParts();
     const parallel = demoParts();
     const stepper = await openStepper(parallel, workers);
-    if (stepper.workers !== workers) throw new Error(`workers bench: asked for ${workers} workers, got ${stepper.workers}: ${stepper.description}`);
+    if (stepper.workers !== workers)
+      throw new Error(`workers bench: asked for ${workers} workers, got ${stepper.workers}: ${stepper.description}`);
     const images = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => Math.floor(i / 2) % 200), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => Math.floor(i / 2) % 200),
+      'int32',
+    );
     const evalImages = tf.randomNormal([EVAL_BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const lrs = { backbone: 1e-3, head: 1e-3, proxies: 1e-1 };
     const batch = { images, labels };
@@ -70,14 +74,24 @@ export const benchmark: Benchmark = {
         const c = await timed(embedSingle);
         const d = await timed(() => embedParallel(evalImages));
         if (i < 0) continue; // warm-up
-        t1.push(a); tn.push(b); e1.push(c); en.push(d);
+        t1.push(a);
+        tn.push(b);
+        e1.push(c);
+        en.push(d);
       }
       const [s1, sn, m1, mn] = [median(t1), median(tn), median(e1), median(en)];
       emit({
         setting: `demo network (resnet_small.demo, ${SIZE} px) with SEE Proxy-Anchor, batch ${BATCH}; eval batch ${EVAL_BATCH}`,
-        workers, repeats, load_average_start: load, load_average_end: loadavg()[0],
-        step_ms_1_thread: +s1.toFixed(1), step_ms_workers: +sn.toFixed(1), step_speedup: +(s1 / sn).toFixed(3),
-        embed_ms_1_thread: +m1.toFixed(1), embed_ms_workers: +mn.toFixed(1), embed_speedup: +(m1 / mn).toFixed(3),
+        workers,
+        repeats,
+        load_average_start: load,
+        load_average_end: loadavg()[0],
+        step_ms_1_thread: +s1.toFixed(1),
+        step_ms_workers: +sn.toFixed(1),
+        step_speedup: +(s1 / sn).toFixed(3),
+        embed_ms_1_thread: +m1.toFixed(1),
+        embed_ms_workers: +mn.toFixed(1),
+        embed_speedup: +(m1 / mn).toFixed(3),
       });
     } finally {
       await stepper.close();

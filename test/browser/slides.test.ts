@@ -20,7 +20,10 @@ test('a deck renders offline in Chromium: slides, markdown, plots with data; a b
     const deck = buildDeck(join(dir, '99_test_deck.ipynb'), join(dir, 'slides'));
     const broken = join(dir, 'slides', 'broken.html');
     // plots drawn without their data: axes but no traces
-    writeFileSync(broken, readFileSync(deck.path, 'utf8').replace(/window\.Plotly\.newPlot\(el, fig\.data/g, 'window.Plotly.newPlot(el, []'));
+    writeFileSync(
+      broken,
+      readFileSync(deck.path, 'utf8').replace(/window\.Plotly\.newPlot\(el, fig\.data/g, 'window.Plotly.newPlot(el, []'),
+    );
     await withOfflineChromium(async (context) => {
       const good = await checkDeck(context, deck.path, join(dir, 'shots'));
       assert.deepEqual(good.problems, []);
@@ -31,7 +34,15 @@ test('a deck renders offline in Chromium: slides, markdown, plots with data; a b
       for (const p of good.plots) assert.ok(p.hasSvg && p.marks > 0, JSON.stringify(p));
       assert.equal(good.screenshots.length, 3); // the title and the two plot slides
       const bad = await checkDeck(context, broken, join(dir, 'shots'));
-      assert.deepEqual(bad.problems.map((p) => p.replace(/^see-plot-[^:]+/, 'plot')), ['plot: no traces drawn', 'plot: no points, lines or bars drawn (empty data?)', 'plot: no traces drawn', 'plot: no points, lines or bars drawn (empty data?)']);
+      assert.deepEqual(
+        bad.problems.map((p) => p.replace(/^see-plot-[^:]+/, 'plot')),
+        [
+          'plot: no traces drawn',
+          'plot: no points, lines or bars drawn (empty data?)',
+          'plot: no traces drawn',
+          'plot: no points, lines or bars drawn (empty data?)',
+        ],
+      );
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

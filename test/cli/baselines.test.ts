@@ -29,10 +29,33 @@ before(async () => {
 
 /** `<row> --set ...`: the row's recipe, moved onto tiny glyphs */
 function tinyArgs(loss: string, runId: string): string[] {
-  const sets = ['dataset=glyphs', 'backbone=resnet_tiny.test', 'weights=none', 'embeddingDim=20', 'imageSize=32', 'augmentation=glyphs',
-    'evalKs=[1,2,4]', 'train.epochs=1', 'train.globalBatch=8', 'train.warmupEpochs=0', 'train.lr=0.01', `loss.name=${loss}`];
-  return ['train', 'see-r512-cub', ...sets.flatMap((s) => ['--set', s]), '--data-root', join(root, 'data'), '--runs-root', runs,
-    '--run-id', runId, '--backend', 'wasm'];
+  const sets = [
+    'dataset=glyphs',
+    'backbone=resnet_tiny.test',
+    'weights=none',
+    'embeddingDim=20',
+    'imageSize=32',
+    'augmentation=glyphs',
+    'evalKs=[1,2,4]',
+    'train.epochs=1',
+    'train.globalBatch=8',
+    'train.warmupEpochs=0',
+    'train.lr=0.01',
+    `loss.name=${loss}`,
+  ];
+  return [
+    'train',
+    'see-r512-cub',
+    ...sets.flatMap((s) => ['--set', s]),
+    '--data-root',
+    join(root, 'data'),
+    '--runs-root',
+    runs,
+    '--run-id',
+    runId,
+    '--backend',
+    'wasm',
+  ];
 }
 
 function recordedLoss(runId: string): { name: string; options: Record<string, unknown> } {
@@ -61,7 +84,10 @@ test('every other registered loss trains the same way (config.json records the l
   assert.equal(tf.memory().numTensors, before, 'no tensors left after the runs');
   const bad = capture();
   assert.equal(await main([...tinyArgs('multi_similarity', 'bad'), '--set', 'loss.options.margin=0.1'], bad.io), 1);
-  assert.match(bad.err.join('\n'), /override "loss\.options\.margin=0\.1": loss "multi_similarity": unknown option "margin"; its options are alpha, beta, base/);
+  assert.match(
+    bad.err.join('\n'),
+    /override "loss\.options\.margin=0\.1": loss "multi_similarity": unknown option "margin"; its options are alpha, beta, base/,
+  );
 });
 
 function capture(): { io: { out: (l: string) => void; err: (l: string) => void }; err: string[] } {

@@ -28,12 +28,22 @@ export interface Child {
 export async function tinyGlyphRun(root: string, epochs: number): Promise<string> {
   await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
   const config = join(root, 'tiny.json');
-  writeFileSync(config, JSON.stringify({
-    name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall'],
-    train: { epochs, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'tiny-see',
+      dataset: 'glyphs',
+      dataRoot: join(root, 'data'),
+      backbone: 'resnet_tiny.test',
+      weights: 'none',
+      embeddingDim: 8,
+      loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
+      imageSize: 32,
+      evalKs: [1, 2, 4],
+      evalMetrics: ['recall'],
+      train: { epochs, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
+    }),
+  );
   return config;
 }
 
@@ -42,7 +52,12 @@ export function startCli(args: string[], env: Record<string, string> = {}, optio
   const { shell, ...spawnOptions } = options;
   const proc = shell
     ? spawn('bash', ['-c', shell], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions })
-    : spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+    : spawn(process.execPath, [BIN, ...args], {
+        cwd: REPO,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...spawnOptions,
+      });
   const out: string[] = [];
   const err: string[] = [];
   proc.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
@@ -54,7 +69,11 @@ export function startCli(args: string[], env: Record<string, string> = {}, optio
 }
 
 /** Runs to the end; returns exit code and output. */
-export async function runCli(args: string[], env: Record<string, string> = {}, options: SpawnOptions & { shell?: string } = {}): Promise<{ code: number | null; out: string; err: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: SpawnOptions & { shell?: string } = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   const c = startCli(args, env, options);
   const { code } = await c.exited;
   return { code, out: c.out.join(''), err: c.err.join('') };
@@ -63,7 +82,9 @@ export async function runCli(args: string[], env: Record<string, string> = {}, o
 async function poll<T>(what: string, probe: () => T | undefined, child: Child | undefined, timeoutMs: number): Promise<T> {
   const until = Date.now() + timeoutMs;
   let done = false;
-  void child?.exited.then(() => { done = true; });
+  void child?.exited.then(() => {
+    done = true;
+  });
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
@@ -90,7 +111,13 @@ export function attemptsIn(runDir: string): number {
  * Waits for a record in the run's log.jsonl written by attempt number `attempt` (1 = the first
  * start): records of earlier attempts may still be there until a resume truncates them.
  */
-export function waitForLog(runDir: string, match: (r: LogRecord) => boolean, child?: Child, timeoutMs = 60000, attempt = 1): Promise<LogRecord> {
+export function waitForLog(
+  runDir: string,
+  match: (r: LogRecord) => boolean,
+  child?: Child,
+  timeoutMs = 60000,
+  attempt = 1,
+): Promise<LogRecord> {
   const dir = new RunDir(runDir);
   const probe = (): LogRecord | undefined => {
     if (!existsSync(dir.logPath)) return undefined;
@@ -113,8 +140,16 @@ export function assertSameRun(dir: string, refDir: string, label: string): void 
   assert.deepEqual([...ca.tensors.keys()], [...cb.tensors.keys()], `${label}: checkpoint keys`);
   for (const [k, t] of cb.tensors) assert.deepEqual(ca.tensors.get(k), t, `${label}: checkpoint tensor ${k}`);
   assert.deepEqual(ca.optimizerSteps, cb.optimizerSteps, `${label}: optimizer steps`);
-  assert.deepEqual([ca.state.epoch, ca.state.globalStep, ca.state.rng, ca.state.inEpoch], [cb.state.epoch, cb.state.globalStep, cb.state.rng, cb.state.inEpoch], `${label}: loop state`);
-  const steps = (d: RunDir): unknown[] => d.readLog().filter((r) => r.kind === 'step').map((r) => [r.epoch, r.step, r.loss]);
+  assert.deepEqual(
+    [ca.state.epoch, ca.state.globalStep, ca.state.rng, ca.state.inEpoch],
+    [cb.state.epoch, cb.state.globalStep, cb.state.rng, cb.state.inEpoch],
+    `${label}: loop state`,
+  );
+  const steps = (d: RunDir): unknown[] =>
+    d
+      .readLog()
+      .filter((r) => r.kind === 'step')
+      .map((r) => [r.epoch, r.step, r.loss]);
   assert.deepEqual(steps(a), steps(b), `${label}: each step logged once with the same loss`);
   assert.deepEqual(readdirSync(dir).sort(), readdirSync(refDir).sort(), `${label}: files (no lock, no temporary file left)`);
 }

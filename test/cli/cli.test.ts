@@ -26,16 +26,30 @@ function capture(): { io: { out: (l: string) => void; err: (l: string) => void }
 before(async () => {
   // 8 classes x 3 fonts x 2 variants, 32 px: train classes 0-3 (24 images), test classes 4-7
   await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
-  writeFileSync(join(root, 'tiny.json'), JSON.stringify({
-    name: 'tiny-see', dataset: 'glyphs', dataRoot: join(root, 'data'), backbone: 'resnet_tiny.test', weights: 'none',
-    embeddingDim: 8, loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-    imageSize: 32, evalKs: [1, 2, 4], evalMetrics: ['recall', 'mapAtR', 'nmi'],
-    train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  }));
+  writeFileSync(
+    join(root, 'tiny.json'),
+    JSON.stringify({
+      name: 'tiny-see',
+      dataset: 'glyphs',
+      dataRoot: join(root, 'data'),
+      backbone: 'resnet_tiny.test',
+      weights: 'none',
+      embeddingDim: 8,
+      loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
+      imageSize: 32,
+      evalKs: [1, 2, 4],
+      evalMetrics: ['recall', 'mapAtR', 'nmi'],
+      train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
+    }),
+  );
 });
 
 test('parseArgs: flags, --set repeats, unknown flags named', () => {
-  const p = parseArgs(['train', 'x', '--set', 'a=1', '--set=b=2', '--run-id', 'r', '--help'], { set: 'value', 'run-id': 'value', help: 'switch' });
+  const p = parseArgs(['train', 'x', '--set', 'a=1', '--set=b=2', '--run-id', 'r', '--help'], {
+    set: 'value',
+    'run-id': 'value',
+    help: 'switch',
+  });
   assert.deepEqual(p, { command: 'train', positionals: ['x'], flags: { 'run-id': 'r', help: true }, sets: ['a=1', 'b=2'] });
   assert.throws(() => parseArgs(['train', '--bogus'], { set: 'value' }), /unknown option --bogus; known: --set/);
 });
@@ -44,8 +58,14 @@ test('carveValidation moves the last k training classes out', () => {
   const samples = [0, 0, 1, 1, 2, 2, 3].map((label, i) => ({ path: `${i}`, label }));
   const c = carveValidation(samples, 2);
   assert.equal(c.numTrainClasses, 2);
-  assert.deepEqual(c.train.map((s) => s.label), [0, 0, 1, 1]);
-  assert.deepEqual(c.validation.map((s) => s.label), [2, 2, 3]);
+  assert.deepEqual(
+    c.train.map((s) => s.label),
+    [0, 0, 1, 1],
+  );
+  assert.deepEqual(
+    c.validation.map((s) => s.label),
+    [2, 2, 3],
+  );
   assert.throws(() => carveValidation(samples, 4), /leaves no training class/);
 });
 
@@ -54,27 +74,51 @@ test('CLI: unknown row lists valid ones; missing data/weights say what to downlo
   assert.equal(await main(['train', 'see-de999-cub', '--runs-root', runs], c.io), 1);
   assert.match(c.err.join('\n'), /unknown experiment row "see-de999-cub"\. Trainable rows:\n.*see-de128-cub/);
   const d = capture();
-  assert.equal(await main(['train', 'see-de128-cub', '--runs-root', runs, '--data-root', join(root, 'nodata'), '--backend', 'cpu'], d.io), 1);
-  assert.match(d.err.join('\n'), /weights file .*deit_small_distilled_patch16_224\.fb_in1k\.safetensors is missing: download https:\/\/huggingface\.co/);
+  assert.equal(
+    await main(['train', 'see-de128-cub', '--runs-root', runs, '--data-root', join(root, 'nodata'), '--backend', 'cpu'], d.io),
+    1,
+  );
+  assert.match(
+    d.err.join('\n'),
+    /weights file .*deit_small_distilled_patch16_224\.fb_in1k\.safetensors is missing: download https:\/\/huggingface\.co/,
+  );
   assert.match(d.err.join('\n'), /dataset folder .*nodata\/CUB_200_2011 is missing: download CUB_200_2011\.tgz/);
   const l = capture();
   assert.equal(await main(['list', '--status', 'cited', '--dataset', 'sop'], l.io), 0);
   assert.equal(l.out.at(-1), '10 rows'); // 13 before the 3 pretrained-only rows became evaluation-only trainable rows
 });
 
-test('CLI list: NSoftmax and ProxyNCA++ on R^512 and the seven Hyp rows are trainable; --losses lists the registry with every default\'s source', async () => {
+test("CLI list: NSoftmax and ProxyNCA++ on R^512 and the seven Hyp rows are trainable; --losses lists the registry with every default's source", async () => {
   const l = capture();
   assert.equal(await main(['list', '--status', 'trainable', '--dataset', 'cub'], l.io), 0);
-  assert.match(l.out.join('\n'), /^nsoftmax-r512-cub +trainable NSoftmax +R\^512 +cub +R@1 61\.3 R@2 73\.9 R@4 83\.5 +\[resnet50\.tv_in1k, normalized_softmax\]$/m);
+  assert.match(
+    l.out.join('\n'),
+    /^nsoftmax-r512-cub +trainable NSoftmax +R\^512 +cub +R@1 61\.3 R@2 73\.9 R@4 83\.5 +\[resnet50\.tv_in1k, normalized_softmax\]$/m,
+  );
   assert.match(l.out.join('\n'), /^proxyncapp-r512-cub +trainable ProxyNCA\+\+ +R\^512 .*\[resnet50\.tv_in1k, proxy_nca_pp\]$/m);
-  assert.match(l.out.join('\n'), /^vit-s-v384-cub +trainable ViT-S +V\^384 +cub +R@1 83\.1 R@2 90\.4 R@4 94\.4 +\[vit_small_patch16_224\.augreg_in21k_ft_in1k, evaluation only\]$/m);
-  assert.match(l.out.join('\n'), /^hyp-dn384-cub +trainable Hyp +DN\^384 +cub +R@1 80\.9 R@2 87\.6 R@4 92\.4 +\[vit_small_patch16_224\.dino, hyp_contrastive\]$/m);
+  assert.match(
+    l.out.join('\n'),
+    /^vit-s-v384-cub +trainable ViT-S +V\^384 +cub +R@1 83\.1 R@2 90\.4 R@4 94\.4 +\[vit_small_patch16_224\.augreg_in21k_ft_in1k, evaluation only\]$/m,
+  );
+  assert.match(
+    l.out.join('\n'),
+    /^hyp-dn384-cub +trainable Hyp +DN\^384 +cub +R@1 80\.9 R@2 87\.6 R@4 92\.4 +\[vit_small_patch16_224\.dino, hyp_contrastive\]$/m,
+  );
   assert.equal(l.out.filter((x) => / trainable Hyp /.test(x)).length, 7);
   assert.equal(l.out.at(-1), '26 rows');
   const losses = capture();
   assert.equal(await main(['list', '--losses'], losses.io), 0);
   const text = losses.out.join('\n');
-  for (const name of ['see_proxy_anchor', 'proxy_anchor', 'normalized_softmax', 'proxy_nca_pp', 'multi_similarity', 'soft_triple', 'sup_con', 'hyp_contrastive']) {
+  for (const name of [
+    'see_proxy_anchor',
+    'proxy_anchor',
+    'normalized_softmax',
+    'proxy_nca_pp',
+    'multi_similarity',
+    'soft_triple',
+    'sup_con',
+    'hyp_contrastive',
+  ]) {
     assert.match(text, new RegExp(`^${name} `, 'm'), name);
   }
   assert.match(text, /^ {2}beta = 50 \(a number > 0; official SEE losses\.MSLoss_Angle/m);
@@ -96,7 +140,11 @@ test('CLI end to end on tiny glyphs: train, resume (finished run), evaluate the 
   const e = capture();
   assert.equal(await main(['evaluate', 'tiny', '--runs-root', runs, '--backend', 'cpu'], e.io), 0, e.err.join('\n'));
   const last = dir.readMetrics<{ last: { test: { recallAtK: Record<string, number> } } }>()!.last.test.recallAtK['1'];
-  assert.match(e.out[0], new RegExp(`checkpoint of epoch 1: R@1 ${(100 * last).toFixed(1)} `), 'evaluating the checkpoint reproduces the last epoch');
+  assert.match(
+    e.out[0],
+    new RegExp(`checkpoint of epoch 1: R@1 ${(100 * last).toFixed(1)} `),
+    'evaluating the checkpoint reproduces the last epoch',
+  );
   assert.equal(tf.memory().numTensors, before, 'no tensors left after train and evaluate');
   // a finished run of a registry row appears beside the paper with the difference
   const rowRun = new RunDir(join(runs, 'fake-row'));
@@ -113,7 +161,10 @@ test('CLI end to end on tiny glyphs: train, resume (finished run), evaluate the 
   const lines = tb.out[0].split('\n');
   assert.match(lines[0], /^R@K, MAP@R, RP \(R-Precision\): at the best test epoch /);
   assert.match(lines[1], /^run +row +dataset +bestEpoch +lastEpoch +R@1 +last R@1 +paper R@1 +diff R@1 /);
-  assert.match(lines.find((l) => l.startsWith('fake-row'))!, /see-de128-cub +cub +3 +3 +70 +70 +75\.1 +-5\.1 /);
+  assert.match(
+    lines.find((l) => l.startsWith('fake-row'))!,
+    /see-de128-cub +cub +3 +3 +70 +70 +75\.1 +-5\.1 /,
+  );
   assert.ok(lines.some((l) => l.startsWith('tiny ')));
 });
 
@@ -122,25 +173,39 @@ test('a demo run is a full RunSpec: glyph transforms, the registered demo backbo
   const data = buildData(spec);
   assert.deepEqual([data.trainSpec.hflip, data.trainSpec.scale, data.evalSpec.resizeTo, data.evalSpec.size], [false, [0.6, 1], 32, 32]);
   assert.deepEqual(buildData({ ...spec, augmentation: 'official' }).evalSpec.resizeTo, 37); // round(32 * 256 / 224)
-  assert.throws(() => checkSpec({ ...spec, augmentation: 'flips' as 'glyphs' }, 'x'), /augmentation "flips", expected "official" or "glyphs"/);
+  assert.throws(
+    () => checkSpec({ ...spec, augmentation: 'flips' as 'glyphs' }, 'x'),
+    /augmentation "flips", expected "official" or "glyphs"/,
+  );
   assert.equal(runInfoOf(spec).train, undefined);
   // as `npm run demo` writes it, smaller: train one epoch through the CLI, then evaluate the checkpoint
-  writeFileSync(join(root, 'demo.json'), JSON.stringify({ ...runInfoOf(spec), evalKs: [1, 2, 4],
-    train: { ...spec.train, globalBatch: 8, evalFreq: 1 } }));
+  writeFileSync(
+    join(root, 'demo.json'),
+    JSON.stringify({ ...runInfoOf(spec), evalKs: [1, 2, 4], train: { ...spec.train, globalBatch: 8, evalFreq: 1 } }),
+  );
   const t = capture();
-  assert.equal(await main(['train', join(root, 'demo.json'), '--runs-root', runs, '--run-id', 'demo-like', '--backend', 'cpu'], t.io), 0, t.err.join('\n'));
+  assert.equal(
+    await main(['train', join(root, 'demo.json'), '--runs-root', runs, '--run-id', 'demo-like', '--backend', 'cpu'], t.io),
+    0,
+    t.err.join('\n'),
+  );
   const e = capture();
   assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--backend', 'cpu'], e.io), 0, e.err.join('\n'));
   // the data moved: --data-root points evaluate at it, and a wrong one is named
   const moved = capture();
   assert.equal(await main(['evaluate', 'demo-like', '--runs-root', runs, '--data-root', join(root, 'elsewhere')], moved.io), 1);
   assert.match(moved.err.join('\n'), /elsewhere\/glyphs\/CUB_200_2011\/images is missing; build the benchmark/);
-  const m = new RunDir(join(runs, 'demo-like')).readMetrics<{ last: { test: { recallAtK: Record<string, number>; nmi: number } } }>()!.last.test;
+  const m = new RunDir(join(runs, 'demo-like')).readMetrics<{ last: { test: { recallAtK: Record<string, number>; nmi: number } } }>()!.last
+    .test;
   assert.match(e.out[0], new RegExp(`checkpoint of epoch 0: R@1 ${(100 * m.recallAtK['1']).toFixed(1)} .*NMI ${(100 * m.nmi).toFixed(1)}`));
   // a run's config.json is itself a valid config file: the same run again, the same numbers
   const again = capture();
   const configPath = join(runs, 'demo-like', 'config.json');
-  assert.equal(await main(['train', configPath, '--runs-root', runs, '--run-id', 'demo-again', '--backend', 'cpu'], again.io), 0, again.err.join('\n'));
+  assert.equal(
+    await main(['train', configPath, '--runs-root', runs, '--run-id', 'demo-again', '--backend', 'cpu'], again.io),
+    0,
+    again.err.join('\n'),
+  );
   const m2 = new RunDir(join(runs, 'demo-again')).readMetrics<{ last: { test: { recallAtK: Record<string, number> } } }>()!.last.test;
   assert.equal(m2.recallAtK['1'], m.recallAtK['1']);
 });

@@ -39,12 +39,24 @@ const r1 = (m: RunMetrics): string => (100 * m.last.test.recallAtK['1']).toFixed
 before(async () => {
   await initBackend('wasm', { quiet: true });
   await writeClassFolders(photos, 10, 6); // c00 ... c09, 6 grey 32 x 32 PNGs each
-  writeFileSync(config, JSON.stringify({
-    name: 'mine', dataset: 'folder', dataRoot: photos, folder: { trainClasses: 'firstHalf' },
-    backbone: 'resnet_tiny.test', weights: 'none', embeddingDim: 8, imageSize: 32, augmentation: 'glyphs',
-    evalKs: [1, 2, 4], evalMetrics: ['recall', 'mapAtR'], loss: { name: 'see_proxy_anchor', options: { n: 4 } },
-    train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'mine',
+      dataset: 'folder',
+      dataRoot: photos,
+      folder: { trainClasses: 'firstHalf' },
+      backbone: 'resnet_tiny.test',
+      weights: 'none',
+      embeddingDim: 8,
+      imageSize: 32,
+      augmentation: 'glyphs',
+      evalKs: [1, 2, 4],
+      evalMetrics: ['recall', 'mapAtR'],
+      loss: { name: 'see_proxy_anchor', options: { n: 4 } },
+      train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
+    }),
+  );
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -56,10 +68,24 @@ test('see-kit data: counts per split and class, how batches are drawn, every ima
   assert.match(d.out, /^test: 30 images of 5 unseen classes \(6-6 per class, median 6\): c05, c06, c07, c08, c09$/m);
   assert.match(d.out, /^batches: 8 images = 4 classes x 2 \(of 5\); 3 steps per epoch$/m);
   assert.match(d.out, /^images: all 60 pass the image check$/m);
-  assert.match(d.out, /^sample grid: .*grid\.png \(8 classes: train: c00 \(6\); train: c01 \(6\); train: c03 \(6\); train: c04 \(6\); unseen: c05 \(6\); unseen: c06 \(6\); unseen: c08 \(6\); unseen: c09 \(6\)\)$/m);
+  assert.match(
+    d.out,
+    /^sample grid: .*grid\.png \(8 classes: train: c00 \(6\); train: c01 \(6\); train: c03 \(6\); train: c04 \(6\); unseen: c05 \(6\); unseen: c06 \(6\); unseen: c08 \(6\); unseen: c09 \(6\)\)$/m,
+  );
   const meta = await sharp(grid).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['png', 220 + 6 * 76 + 4, 8 * 76 + 4]);
-  const other = await cli('data', config, '--set', 'folder.trainClasses=["c01","c09"]', '--set', 'folder.queryFraction=0.5', '--set', 'train.globalBatch=4', '--out', grid);
+  const other = await cli(
+    'data',
+    config,
+    '--set',
+    'folder.trainClasses=["c01","c09"]',
+    '--set',
+    'folder.queryFraction=0.5',
+    '--set',
+    'train.globalBatch=4',
+    '--out',
+    grid,
+  );
   assert.equal(other.code, 0, other.err);
   assert.match(other.out, /^train: 12 images of 2 classes .*: c01, c09$/m);
   assert.match(other.out, /^ {2}queries 24, gallery 24 \(each query ranked against the gallery\)$/m);
@@ -73,7 +99,9 @@ test('see-kit data: counts per split and class, how batches are drawn, every ima
 });
 
 test('./bin/see-kit train <config.json> trains on the folder, see-kit evaluate re-scores the checkpoint', async () => {
-  const { stdout } = await promisify(execFile)(join(ROOT, 'bin', 'see-kit'), ['train', config, '--run-id', 'e2e', ...common], { cwd: ROOT });
+  const { stdout } = await promisify(execFile)(join(ROOT, 'bin', 'see-kit'), ['train', config, '--run-id', 'e2e', ...common], {
+    cwd: ROOT,
+  });
   assert.match(stdout, /^run e2e: see_proxy_anchor on folder \(30 train images, 5 classes\), resnet_tiny\.test -> 8-d, 2 epochs$/m);
   assert.match(stdout, /^last epoch 1: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+ {2}MAP@R [\d.]+$/m);
   const e = await cli('evaluate', 'e2e');
@@ -86,14 +114,20 @@ test('./bin/see-kit train <config.json> trains on the folder, see-kit evaluate r
 test('the same folder on frozen features (train.frozenBackbone=true): trained, re-scored, and its cache found current by see-kit features', async () => {
   const t = await cli('train', config, '--set', 'train.frozenBackbone=true', '--run-id', 'frozen');
   assert.equal(t.code, 0, t.err);
-  assert.match(t.out, /^run frozen: see_proxy_anchor on folder \(30 train images, 5 classes\), resnet_tiny\.test -> 8-d, 2 epochs, training mode frozen_backbone$/m);
+  assert.match(
+    t.out,
+    /^run frozen: see_proxy_anchor on folder \(30 train images, 5 classes\), resnet_tiny\.test -> 8-d, 2 epochs, training mode frozen_backbone$/m,
+  );
   assert.match(t.err, /^features: evaluation transform 60\/60 images$/m);
   const e = await cli('evaluate', 'frozen');
   assert.equal(e.code, 0, e.err);
   assert.match(e.out, new RegExp(`^run frozen, checkpoint of epoch 1: R@1 ${r1(metricsOf('frozen'))} `));
   const f = await cli('features', config);
   assert.equal(f.code, 0, f.err);
-  assert.match(f.out, /^features reused: .*folder-resnet_tiny\.test-eval-[0-9a-f]{10}\n {2}resnet_tiny\.test \(random initialisation, seed 0\), 32-d; 30 training and 30 test images; evaluation transform only/);
+  assert.match(
+    f.out,
+    /^features reused: .*folder-resnet_tiny\.test-eval-[0-9a-f]{10}\n {2}resnet_tiny\.test \(random initialisation, seed 0\), 32-d; 30 training and 30 test images; evaluation transform only/,
+  );
 });
 
 test('the pretrained-only rows are trainable and run end to end on the folder with random-initialised weights', async () => {
@@ -104,7 +138,13 @@ test('the pretrained-only rows are trainable and run end to end on the folder wi
     const sets = [`dataset=folder`, `dataRoot=${photos}`, 'weights=none', 'imageSize=32', 'evalKs=[1,2,4]'].flatMap((s) => ['--set', s]);
     const t = await cli('train', row, ...sets, '--run-id', row);
     assert.equal(t.code, 0, t.err);
-    assert.match(t.out, new RegExp(`^run ${row}: evaluation only \\(nothing trains\\) of \\S+ with head l2_normalize on folder \\(30 test images, 5 classes\\)$`, 'm'));
+    assert.match(
+      t.out,
+      new RegExp(
+        `^run ${row}: evaluation only \\(nothing trains\\) of \\S+ with head l2_normalize on folder \\(30 test images, 5 classes\\)$`,
+        'm',
+      ),
+    );
     const m = metricsOf(row);
     assert.deepEqual([m.epochs, m.history.length], [0, 1]);
     assert.match(t.out, new RegExp(`^evaluation: R@1 ${r1(m)} {2}R@2 [\\d.]+ {2}R@4 [\\d.]+$`, 'm'));

@@ -32,10 +32,36 @@ before(async () => {
 
 /** `<row> --set ...`: the row's recipe on tiny glyphs; 4 classes x 3 views = one batch of 12 per epoch */
 function tinyArgs(row: string, runId: string, extra: string[] = []): string[] {
-  const sets = ['dataset=glyphs', 'backbone=resnet_tiny.test', 'weights=none', 'embeddingDim=16', 'imageSize=32', 'augmentation=glyphs',
-    'eval.resize=null', 'evalKs=[1,2,4]', 'mPerClass=3', 'train.globalBatch=12', 'train.lrBatch=12', 'train.epochs=2', 'train.evalFrom=0',
-    'train.lr=0.001', ...extra];
-  return ['train', row, ...sets.flatMap((s) => ['--set', s]), '--data-root', join(root, 'data'), '--runs-root', runs, '--run-id', runId, '--backend', 'wasm'];
+  const sets = [
+    'dataset=glyphs',
+    'backbone=resnet_tiny.test',
+    'weights=none',
+    'embeddingDim=16',
+    'imageSize=32',
+    'augmentation=glyphs',
+    'eval.resize=null',
+    'evalKs=[1,2,4]',
+    'mPerClass=3',
+    'train.globalBatch=12',
+    'train.lrBatch=12',
+    'train.epochs=2',
+    'train.evalFrom=0',
+    'train.lr=0.001',
+    ...extra,
+  ];
+  return [
+    'train',
+    row,
+    ...sets.flatMap((s) => ['--set', s]),
+    '--data-root',
+    join(root, 'data'),
+    '--runs-root',
+    runs,
+    '--run-id',
+    runId,
+    '--backend',
+    'wasm',
+  ];
 }
 
 function capture(): { io: { out: (l: string) => void; err: (l: string) => void }; out: string[]; err: string[] } {
@@ -45,20 +71,30 @@ function capture(): { io: { out: (l: string) => void; err: (l: string) => void }
 }
 
 // a row's recipe scores MAP@R beside Recall@K
-const bodyLine = /^last epoch 1: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+ {2}MAP@R [\d.]+ {2}\(body: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+\)$/m;
+const bodyLine =
+  /^last epoch 1: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+ {2}MAP@R [\d.]+ {2}\(body: R@1 [\d.]+ {2}R@2 [\d.]+ {2}R@4 [\d.]+\)$/m;
 
 function checkRun(runId: string, c: number): RunMetrics {
   const dir = new RunDir(join(runs, runId));
   const spec = dir.readConfig<RunSpec>();
-  assert.deepEqual([spec.head, spec.loss.name, spec.sampler, spec.eval.bodyRecall], [{ name: 'hyperbolic', options: { c, clipR: 2.3 } }, 'hyp_contrastive', 'class_pass', true]);
+  assert.deepEqual(
+    [spec.head, spec.loss.name, spec.sampler, spec.eval.bodyRecall],
+    [{ name: 'hyperbolic', options: { c, clipR: 2.3 } }, 'hyp_contrastive', 'class_pass', true],
+  );
   const steps = dir.readLog().filter((r) => r.kind === 'step');
   assert.equal(steps.length, 2, 'class-pass sampling: 4 classes x 3 views = one batch of 12 per epoch');
-  assert.ok(steps.every((s) => Number.isFinite(s.loss as number) && (s.loss as number) > 0), 'finite, positive losses');
+  assert.ok(
+    steps.every((s) => Number.isFinite(s.loss as number) && (s.loss as number) > 0),
+    'finite, positive losses',
+  );
   const m = dir.readMetrics<RunMetrics>()!;
-  assert.deepEqual(m.history.map((r) => r.epoch), [0, 1]);
+  assert.deepEqual(
+    m.history.map((r) => r.epoch),
+    [0, 1],
+  );
   for (const r of m.history) {
     assert.deepEqual(Object.keys(r.test.recallAtK), ['1', '2', '4']);
-    assert.deepEqual(Object.keys(r.test.bodyRecallAtK ?? {}), ['1', '2', '4'], 'body recall beside the head\'s');
+    assert.deepEqual(Object.keys(r.test.bodyRecallAtK ?? {}), ['1', '2', '4'], "body recall beside the head's");
   }
   return m;
 }
@@ -72,10 +108,14 @@ test('./bin/see-kit trains a tiny Hyp run on the Poincare ball (c = 0.1) and eva
   assert.equal(await main(['evaluate', 'ball', '--runs-root', runs, '--backend', 'wasm'], e.io), 0, e.err.join('\n'));
   const r1 = (100 * m.last.test.recallAtK['1']).toFixed(1);
   const b1 = (100 * m.last.test.bodyRecallAtK!['1']).toFixed(1);
-  assert.match(e.out[0], new RegExp(`checkpoint of epoch 1: R@1 ${r1} .*\\(body: R@1 ${b1} `), 'evaluate rebuilds the hyperbolic head and scores the same');
+  assert.match(
+    e.out[0],
+    new RegExp(`checkpoint of epoch 1: R@1 ${r1} .*\\(body: R@1 ${b1} `),
+    'evaluate rebuilds the hyperbolic head and scores the same',
+  );
 });
 
-test('the sphere version (c = 0, tau 0.1) trains and evaluates the same way; the SEE rows\' head switches to the hyperbolic one', async () => {
+test("the sphere version (c = 0, tau 0.1) trains and evaluates the same way; the SEE rows' head switches to the hyperbolic one", async () => {
   const before = tf.memory().numTensors;
   const s = capture();
   assert.equal(await main(tinyArgs('hyp-de128-cub', 'sphere', ['head.options.c=0', 'loss.options.tau=0.1']), s.io), 0, s.err.join('\n'));
@@ -84,10 +124,41 @@ test('the sphere version (c = 0, tau 0.1) trains and evaluates the same way; the
   assert.equal(new RunDir(join(runs, 'sphere')).readConfig<RunSpec>().loss.options.tau, 0.1);
   // the ablation: SEE's loss and recipe, the Hyp head; its evaluation ranks by Poincare distance
   const a = capture();
-  const ablation = ['dataset=glyphs', 'backbone=resnet_tiny.test', 'weights=none', 'embeddingDim=16', 'imageSize=32', 'augmentation=glyphs',
-    'evalKs=[1,2,4]', 'train.epochs=1', 'train.globalBatch=8', 'train.warmupEpochs=0', 'train.lr=0.01', 'loss.options.n=4', 'head.name=hyperbolic'];
-  assert.equal(await main(['train', 'see-r512-cub', ...ablation.flatMap((x) => ['--set', x]), '--data-root', join(root, 'data'), '--runs-root', runs,
-    '--run-id', 'see-hyperbolic', '--backend', 'wasm'], a.io), 0, a.err.join('\n'));
+  const ablation = [
+    'dataset=glyphs',
+    'backbone=resnet_tiny.test',
+    'weights=none',
+    'embeddingDim=16',
+    'imageSize=32',
+    'augmentation=glyphs',
+    'evalKs=[1,2,4]',
+    'train.epochs=1',
+    'train.globalBatch=8',
+    'train.warmupEpochs=0',
+    'train.lr=0.01',
+    'loss.options.n=4',
+    'head.name=hyperbolic',
+  ];
+  assert.equal(
+    await main(
+      [
+        'train',
+        'see-r512-cub',
+        ...ablation.flatMap((x) => ['--set', x]),
+        '--data-root',
+        join(root, 'data'),
+        '--runs-root',
+        runs,
+        '--run-id',
+        'see-hyperbolic',
+        '--backend',
+        'wasm',
+      ],
+      a.io,
+    ),
+    0,
+    a.err.join('\n'),
+  );
   assert.match(a.out.join('\n'), /^run see-hyperbolic: see_proxy_anchor on glyphs/m);
   const spec = new RunDir(join(runs, 'see-hyperbolic')).readConfig<RunSpec>();
   assert.deepEqual([spec.head, spec.loss.name], [{ name: 'hyperbolic', options: { c: 0.1, clipR: 2.3 } }, 'see_proxy_anchor']);

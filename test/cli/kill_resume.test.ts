@@ -72,7 +72,11 @@ async function killAt(id: string, args: string[], point: Point): Promise<void> {
   assertCheckpointOf(id, point.nth - 2);
   const files = readdirSync(dirOf(id));
   assert.ok(files.includes('run.lock'), 'the killed process left its lock');
-  if (point.kind === 'checkpoint-write') assert.ok(files.some((f) => /^\.checkpoint\.safetensors\.\d+\.\d+\.tmp$/.test(f)), `a half-written checkpoint is left: ${files}`);
+  if (point.kind === 'checkpoint-write')
+    assert.ok(
+      files.some((f) => /^\.checkpoint\.safetensors\.\d+\.\d+\.tmp$/.test(f)),
+      `a half-written checkpoint is left: ${files}`,
+    );
 }
 
 test('SIGKILL at random points (5 trials), then --resume: the same metrics, parameters and step losses as an uninterrupted run', async (t) => {
@@ -119,7 +123,10 @@ test('SIGTERM stops at the next step boundary: checkpoint, `stopped` event, exit
   const { code, signal } = await child.exited;
   assert.deepEqual([code, signal], [143, null], child.err.join(''));
   assert.match(child.err.join(''), /SIGTERM: stopping at the next step boundary with a checkpoint/);
-  assert.match(child.err.join(''), /see-kit: stopped by SIGTERM before step \d of epoch \d; checkpoint written to .*term\/checkpoint\.safetensors; continue with --resume/);
+  assert.match(
+    child.err.join(''),
+    /see-kit: stopped by SIGTERM before step \d of epoch \d; checkpoint written to .*term\/checkpoint\.safetensors; continue with --resume/,
+  );
   const dir = new RunDir(dirOf('term'));
   const stopped = dir.readLog().filter((r) => r.event === 'stopped');
   assert.equal(stopped.length, 1);
@@ -140,7 +147,12 @@ test('a second process on a live run folder refuses naming the first; after a SI
   for (const args of [train('double'), resume('double')]) {
     const second = await runCli(args);
     assert.equal(second.code, 1);
-    assert.match(second.err, new RegExp(`see-kit: run folder .*double is in use: process ${pid} on .* has held it since .*; if you are sure no process uses the folder, delete .*double/run\\.lock`));
+    assert.match(
+      second.err,
+      new RegExp(
+        `see-kit: run folder .*double is in use: process ${pid} on .* has held it since .*; if you are sure no process uses the folder, delete .*double/run\\.lock`,
+      ),
+    );
   }
   await kill(first);
   const r = await runCli(resume('double'));

@@ -45,7 +45,11 @@ function copyOfBase(id: string): { dir: RunDir; checkpoint: Buffer } {
 function assertLeftIntact(dir: RunDir, checkpoint: Buffer): void {
   assert.ok(readFileSync(dir.checkpointPath).equals(checkpoint), 'the last good checkpoint is byte for byte as it was');
   assert.equal(readCheckpoint(dir.checkpointPath).state.epoch, 0);
-  assert.deepEqual(readdirSync(dir.path).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  assert.deepEqual(
+    readdirSync(dir.path).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
   const text = readFileSync(dir.logPath, 'utf8');
   assert.ok(text.endsWith('\n'), 'the log ends with a whole record');
   for (const line of text.trim().split('\n')) JSON.parse(line);
@@ -53,13 +57,24 @@ function assertLeftIntact(dir: RunDir, checkpoint: Buffer): void {
 
 before(async () => {
   if ('uid' in AS_USER) {
-    const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)}, require('fs').constants.R_OK)`], AS_USER);
-    assert.equal(probe.status, 0, `as root these tests run see-kit as uid 65534 (nobody), which must be able to read ${BIN}: ${probe.stderr}`);
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `require('fs').accessSync(${JSON.stringify(BIN)}, require('fs').constants.R_OK)`],
+      AS_USER,
+    );
+    assert.equal(
+      probe.status,
+      0,
+      `as root these tests run see-kit as uid 65534 (nobody), which must be able to read ${BIN}: ${probe.stderr}`,
+    );
   }
   const config = await tinyGlyphRun(root, 3);
   chownTree(root);
   // the base run: killed inside the evaluation of epoch 1, with the checkpoint of epoch 0
-  const base = startCli(['train', config, '--runs-root', runs, '--run-id', 'base', '--backend', 'wasm'], { SEE_KIT_PAUSE: 'evaluate@2', SEE_KIT_PAUSE_MS: '120000' });
+  const base = startCli(['train', config, '--runs-root', runs, '--run-id', 'base', '--backend', 'wasm'], {
+    SEE_KIT_PAUSE: 'evaluate@2',
+    SEE_KIT_PAUSE_MS: '120000',
+  });
   await waitForStderr(base, /pause point evaluate #2 reached/, 120000);
   base.proc.kill('SIGKILL');
   await base.exited;
@@ -81,7 +96,10 @@ test('a run folder that becomes read-only mid-run: the checkpoint write fails cl
   const { dir, checkpoint } = copyOfBase('ro-dir');
   const { code, err } = await resumeChangedMidRun('ro-dir', () => chmodSync(dir.path, 0o555));
   assert.equal(code, 1, err);
-  assert.match(err, /see-kit: cannot write .*ro-dir\/checkpoint\.safetensors \(EACCES: permission denied, open .*\); checkpoint\.safetensors was left as it was\nrun ro-dir stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact at .*ro-dir\/checkpoint\.safetensors/);
+  assert.match(
+    err,
+    /see-kit: cannot write .*ro-dir\/checkpoint\.safetensors \(EACCES: permission denied, open .*\); checkpoint\.safetensors was left as it was\nrun ro-dir stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact at .*ro-dir\/checkpoint\.safetensors/,
+  );
   chmodSync(dir.path, 0o755);
   assertLeftIntact(dir, checkpoint);
   assert.equal(dir.readLog().at(-1)?.event, 'failed', 'the failure is in the log');
@@ -92,7 +110,10 @@ test('a run folder that becomes read-only mid-run: the checkpoint write fails cl
   const again = await runCli(resume('ro-dir'), {}, AS_USER);
   chmodSync(dir.path, 0o755);
   assert.equal(again.code, 1);
-  assert.match(again.err, /see-kit: cannot create the run lock in .*ro-dir \(EACCES: permission denied.*\); the run folder must be writable/);
+  assert.match(
+    again.err,
+    /see-kit: cannot create the run lock in .*ro-dir \(EACCES: permission denied.*\); the run folder must be writable/,
+  );
   assert.ok(readFileSync(dir.logPath).equals(log));
   assertLeftIntact(dir, checkpoint);
 });
@@ -101,7 +122,10 @@ test('a log file that becomes read-only mid-run: the append fails clearly, the c
   const { dir, checkpoint } = copyOfBase('ro-log');
   const { code, err } = await resumeChangedMidRun('ro-log', () => chmodSync(dir.logPath, 0o444));
   assert.equal(code, 1, err);
-  assert.match(err, /see-kit: cannot append to the run log .*ro-log\/log\.jsonl \(EACCES: permission denied, open .*\); the records before this one are intact\nrun ro-log stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact/);
+  assert.match(
+    err,
+    /see-kit: cannot append to the run log .*ro-log\/log\.jsonl \(EACCES: permission denied, open .*\); the records before this one are intact\nrun ro-log stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact/,
+  );
   chmodSync(dir.logPath, 0o644);
   assertLeftIntact(dir, checkpoint);
 });
@@ -112,19 +136,29 @@ test('a file-size limit (ulimit -f) hit by the checkpoint: EFBIG, the last good 
   const shell = `ulimit -f ${blocks} && exec "${process.execPath}" "${BIN}" ${resume('fsize-ckpt').join(' ')}`;
   const r = await runCli([], {}, { shell });
   assert.equal(r.code, 1, r.err);
-  assert.match(r.err, /see-kit: cannot write .*fsize-ckpt\/checkpoint\.safetensors \(EFBIG: file too large, write\); checkpoint\.safetensors was left as it was\nrun fsize-ckpt stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact/);
+  assert.match(
+    r.err,
+    /see-kit: cannot write .*fsize-ckpt\/checkpoint\.safetensors \(EFBIG: file too large, write\); checkpoint\.safetensors was left as it was\nrun fsize-ckpt stopped at epoch 1 step 3; the last good checkpoint \(epoch 0\) is intact/,
+  );
   assertLeftIntact(dir, checkpoint);
 });
 
 test('a file-size limit hit by the log: EFBIG, the half-written record is cut off, the checkpoint stays', async () => {
   const { dir, checkpoint } = copyOfBase('fsize-log');
   // the resume keeps the records up to epoch 0; the limit leaves less than 1 KiB above them
-  const kept = dir.readLog().filter((rec) => loggedBefore(rec, { epoch: 1, step: 0 })).map((rec) => JSON.stringify(rec) + '\n').join('');
+  const kept = dir
+    .readLog()
+    .filter((rec) => loggedBefore(rec, { epoch: 1, step: 0 }))
+    .map((rec) => JSON.stringify(rec) + '\n')
+    .join('');
   const blocks = Math.floor(Buffer.byteLength(kept) / 1024) + 1;
   const shell = `ulimit -f ${blocks} && exec "${process.execPath}" "${BIN}" ${resume('fsize-log').join(' ')}`;
   const r = await runCli([], {}, { shell });
   assert.equal(r.code, 1, r.err);
-  assert.match(r.err, /see-kit: cannot append to the run log .*fsize-log\/log\.jsonl \(EFBIG: file too large, write\); the records before this one are intact\nrun fsize-log stopped at epoch 1 step \d; the last good checkpoint \(epoch 0\) is intact/);
+  assert.match(
+    r.err,
+    /see-kit: cannot append to the run log .*fsize-log\/log\.jsonl \(EFBIG: file too large, write\); the records before this one are intact\nrun fsize-log stopped at epoch 1 step \d; the last good checkpoint \(epoch 0\) is intact/,
+  );
   assert.ok(statSync(dir.logPath).size <= blocks * 1024);
   assert.ok(existsSync(dir.logPath));
   assertLeftIntact(dir, checkpoint);

@@ -13,16 +13,21 @@ test('labels and rows of different lengths', async () => {
 });
 
 test('NaN, Infinity and all-zero rows name the row', async () => {
-  const bad = x4.slice(); bad[5] = NaN;
+  const bad = x4.slice();
+  bad[5] = NaN;
   await assert.rejects(evaluate({ embeddings: bad, dim: 2, labels: [0, 0, 1, 1] }, 'cub', { ks: [1] }), /row 2 contains NaN or Infinity/);
-  const zero = x4.slice(); zero[2] = 0; zero[3] = 0;
+  const zero = x4.slice();
+  zero[2] = 0;
+  zero[3] = 0;
   await assert.rejects(evaluate({ embeddings: zero, dim: 2, labels: [0, 0, 1, 1] }, 'cub', { ks: [1] }), /row 1 is all zeros/);
   assert.throws(() => prepareSet({ embeddings: x4, dim: 2, labels: [0, 0.5, 1, 1] }), /label 1 is 0.5, expected an integer/);
 });
 
 test('K larger than the references a query is ranked against', async () => {
-  await assert.rejects(evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 1] }, 'cub', { ks: [1, 4] }),
-    /K = 4 is larger than the 3 references/);
+  await assert.rejects(
+    evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 1] }, 'cub', { ks: [1, 4] }),
+    /K = 4 is larger than the 3 references/,
+  );
   await assert.rejects(evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 1] }, 'cub', { ks: [0] }), /K = 0 is not a positive integer/);
   const r = await evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 1] }, 'cub', { ks: [3], onProgress: false });
   assert.equal(r.recall?.[0].recall, 1, 'K = N - 1 is allowed: every query with a positive is a hit');
@@ -32,15 +37,19 @@ test('a query whose class has no other member: a miss by default, an error on re
   const r = await evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 2] }, 'cub', { ks: [1, 3], onProgress: false });
   assert.equal(r.queriesWithoutPositive, 2);
   assert.equal(r.recall?.[1].recall, 0.5, 'queries 2 and 3 can never hit, and stay in the denominator');
-  await assert.rejects(evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 2] }, 'cub', { ks: [1], noPositive: 'error' }),
-    /query 2 \(label 1\) has no same-label reference/);
+  await assert.rejects(
+    evaluate({ embeddings: x4, dim: 2, labels: [0, 0, 1, 2] }, 'cub', { ks: [1], noPositive: 'error' }),
+    /query 2 \(label 1\) has no same-label reference/,
+  );
 });
 
 test('protocol and set shape must agree; query and gallery dims must agree', async () => {
   const set = { embeddings: x4, dim: 2, labels: [0, 0, 1, 1] };
   await assert.rejects(evaluate(set, 'inshop'), /protocol inshop expects \{ query, gallery \}/);
-  await assert.rejects(evaluate({ query: set, gallery: { embeddings: x4, dim: 4, labels: [0, 1] } }, 'inshop', { ks: [1] }),
-    /query dim 2 differs from gallery dim 4/);
+  await assert.rejects(
+    evaluate({ query: set, gallery: { embeddings: x4, dim: 4, labels: [0, 1] } }, 'inshop', { ks: [1] }),
+    /query dim 2 differs from gallery dim 4/,
+  );
   await assert.rejects(evaluate(set, 'nope' as 'cub'), /unknown protocol "nope"/);
 });
 

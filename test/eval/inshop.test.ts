@@ -12,10 +12,16 @@ test('officialInshopMask hides gallery item i from query i, whatever its label',
   const ks = [1, 2];
   const correct = await evaluate({ query, gallery }, 'inshop', { ks, onProgress: false });
   // query 0: 5deg (label 0) nearest -> hit@1; query 1: 95 (1) at 5, 80 (2) at 10 -> hit@1
-  assert.deepEqual(correct.recall?.map((v) => v.recall), [1, 1]);
+  assert.deepEqual(
+    correct.recall?.map((v) => v.recall),
+    [1, 1],
+  );
   const official = await evaluate({ query, gallery }, 'inshop', { ks, officialInshopMask: true, onProgress: false });
   // query 0 loses its only positive -> miss; query 1 loses gallery 1 (label 2, a negative) -> still a hit
-  assert.deepEqual(official.recall?.map((v) => v.recall), [0.5, 0.5]);
+  assert.deepEqual(
+    official.recall?.map((v) => v.recall),
+    [0.5, 0.5],
+  );
   assert.equal(official.queriesWithoutPositive, 1);
 });
 
@@ -23,8 +29,14 @@ test('officialInshopMask equals a plain ranking that skips index i', async () =>
   const q = clustered(70, 6, 8, 1.0, 31);
   const g = clustered(90, 6, 8, 1.0, 31);
   const ks = [1, 5, 20];
-  const r = await evaluate({ query: { embeddings: q.x, dim: 6, labels: q.y }, gallery: { embeddings: g.x, dim: 6, labels: g.y } },
-    'inshop', { ks, officialInshopMask: true, workers: 0, blockSize: 32, onProgress: false });
+  const r = await evaluate(
+    { query: { embeddings: q.x, dim: 6, labels: q.y }, gallery: { embeddings: g.x, dim: 6, labels: g.y } },
+    'inshop',
+    { ks, officialInshopMask: true, workers: 0, blockSize: 32, onProgress: false },
+  );
   const ranked = rankAll(q.x, q.y, g.x, g.y, 6, (i, j) => i === j);
-  assert.deepEqual(r.recall?.map((v) => v.recall), ks.map((k) => plainRecall(ranked, k)));
+  assert.deepEqual(
+    r.recall?.map((v) => v.recall),
+    ks.map((k) => plainRecall(ranked, k)),
+  );
 });

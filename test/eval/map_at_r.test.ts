@@ -20,20 +20,31 @@ test('hand-worked: six points on a circle (R = 2 for every query)', async () => 
   const y = [0, 1, 0, 0, 1, 1];
   const want = { mapAtR: 2.25 / 6, rPrecision: 2.5 / 6 };
   const plain = plainMapAtR(rankAll(x, Int32Array.from(y), x, Int32Array.from(y), 2, (i, j) => i === j));
-  assert.ok(Math.abs(plain.mapAtR - want.mapAtR) < 1e-12 && Math.abs(plain.rPrecision - want.rPrecision) < 1e-12,
-    'the plain implementation agrees with the hand count');
+  assert.ok(
+    Math.abs(plain.mapAtR - want.mapAtR) < 1e-12 && Math.abs(plain.rPrecision - want.rPrecision) < 1e-12,
+    'the plain implementation agrees with the hand count',
+  );
   const r = await evaluate({ embeddings: x, dim: 2, labels: y }, proto, { workers: 0, onProgress: false });
   assert.ok(Math.abs((r.mapAtR ?? NaN) - want.mapAtR) < 1e-12, `MAP@R ${r.mapAtR} vs ${want.mapAtR}`);
   assert.ok(Math.abs((r.rPrecision ?? NaN) - want.rPrecision) < 1e-12, `R-Precision ${r.rPrecision}`);
 });
 
 test('equals the plain implementation on random clustered sets, alone and with Recall@K', async () => {
-  for (const [n, dim, classes, sigma, seed, blockSize] of [[160, 8, 20, 0.9, 21, 13], [240, 16, 12, 1.2, 22, 50]]) {
+  for (const [n, dim, classes, sigma, seed, blockSize] of [
+    [160, 8, 20, 0.9, 21, 13],
+    [240, 16, 12, 1.2, 22, 50],
+  ]) {
     const { x, y } = clustered(n, dim, classes, sigma, seed);
     const want = plainMapAtR(rankAll(x, y, x, y, dim, (i, j) => i === j));
-    for (const metrics of [['mapAtR', 'rPrecision'], ['recall', 'mapAtR', 'rPrecision']] as const) {
-      const r = await evaluate({ embeddings: x, dim, labels: y }, { ...proto, ks: [1, 100], metrics: [...metrics] },
-        { workers: 0, blockSize, onProgress: false });
+    for (const metrics of [
+      ['mapAtR', 'rPrecision'],
+      ['recall', 'mapAtR', 'rPrecision'],
+    ] as const) {
+      const r = await evaluate(
+        { embeddings: x, dim, labels: y },
+        { ...proto, ks: [1, 100], metrics: [...metrics] },
+        { workers: 0, blockSize, onProgress: false },
+      );
       assert.ok(Math.abs((r.mapAtR ?? NaN) - want.mapAtR) < 1e-12, `MAP@R ${r.mapAtR} vs ${want.mapAtR}`);
       assert.ok(Math.abs((r.rPrecision ?? NaN) - want.rPrecision) < 1e-12, `R-Precision ${r.rPrecision} vs ${want.rPrecision}`);
     }

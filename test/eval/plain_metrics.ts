@@ -6,7 +6,10 @@
  */
 import { gaussian, mulberry32 } from '../../lib/random';
 
-export interface Ranked { sim: number; same: boolean }
+export interface Ranked {
+  sim: number;
+  same: boolean;
+}
 
 function dotProduct(a: number[], b: number[]): number {
   let s = 0;
@@ -15,8 +18,15 @@ function dotProduct(a: number[], b: number[]): number {
 }
 
 /** Each query's references sorted by similarity (default: the dot product, in float64), most similar first; ties: same-label first. */
-export function rankAll(q: Float32Array, qy: Int32Array, g: Float32Array, gy: Int32Array, dim: number,
-  exclude: (qi: number, gj: number) => boolean, similarity: (a: number[], b: number[]) => number = dotProduct): Ranked[][] {
+export function rankAll(
+  q: Float32Array,
+  qy: Int32Array,
+  g: Float32Array,
+  gy: Int32Array,
+  dim: number,
+  exclude: (qi: number, gj: number) => boolean,
+  similarity: (a: number[], b: number[]) => number = dotProduct,
+): Ranked[][] {
   const out: Ranked[][] = [];
   const rowOf = (x: Float32Array, i: number): number[] => Array.from(x.subarray(i * dim, (i + 1) * dim));
   for (let i = 0; i < qy.length; i++) {
@@ -25,7 +35,7 @@ export function rankAll(q: Float32Array, qy: Int32Array, g: Float32Array, gy: In
       if (exclude(i, j)) continue;
       row.push({ sim: similarity(rowOf(q, i), rowOf(g, j)), same: qy[i] === gy[j] });
     }
-    row.sort((a, b) => (b.sim - a.sim) || (Number(b.same) - Number(a.same)));
+    row.sort((a, b) => b.sim - a.sim || Number(b.same) - Number(a.same));
     out.push(row);
   }
   return out;
@@ -38,13 +48,19 @@ export function plainRecall(ranked: Ranked[][], k: number): number {
 }
 
 export function plainMapAtR(ranked: Ranked[][]): { mapAtR: number; rPrecision: number } {
-  let ap = 0, rp = 0, used = 0;
+  let ap = 0,
+    rp = 0,
+    used = 0;
   for (const row of ranked) {
     const r = row.filter((x) => x.same).length;
     if (r === 0) continue;
-    let found = 0, sum = 0;
+    let found = 0,
+      sum = 0;
     for (let i = 0; i < r; i++) {
-      if (row[i].same) { found++; sum += found / (i + 1); }
+      if (row[i].same) {
+        found++;
+        sum += found / (i + 1);
+      }
     }
     ap += sum / r;
     rp += found / r;
@@ -63,7 +79,11 @@ export function clustered(n: number, dim: number, classes: number, sigma: number
   for (let i = 0; i < n; i++) {
     y[i] = Math.floor(u() * classes);
     let s = 0;
-    for (let k = 0; k < dim; k++) { const v = c[y[i] * dim + k] + sigma * g(); x[i * dim + k] = v; s += v * v; }
+    for (let k = 0; k < dim; k++) {
+      const v = c[y[i] * dim + k] + sigma * g();
+      x[i * dim + k] = v;
+      s += v * v;
+    }
     for (let k = 0; k < dim; k++) x[i * dim + k] /= Math.sqrt(s);
   }
   return { x, y };

@@ -33,11 +33,22 @@ test('one labelled set: Recall@K, MAP@R and R-Precision by Poincare distance equ
   const ranked = rankAll(x, y, x, y, dim, (i, j) => i === j, byDistance);
   const cosine = rankAll(x, y, x, y, dim, (i, j) => i === j);
   const plain = KS.map((k) => plainRecall(ranked, k));
-  assert.notDeepEqual(KS.map((k) => plainRecall(cosine, k)), plain, 'the case separates Poincare from cosine ranking');
+  assert.notDeepEqual(
+    KS.map((k) => plainRecall(cosine, k)),
+    plain,
+    'the case separates Poincare from cosine ranking',
+  );
   for (const workers of [0, 2]) {
-    const r = await evaluate({ embeddings: x, labels: y, dim }, { name: 'hyp', ks: KS, metrics: ['recall', 'mapAtR', 'rPrecision'], queryGallery: false },
-      { geometry: { kind: 'poincare', c: C }, workers, blockSize: 48, onProgress: false });
-    assert.deepEqual(r.recall?.map((e) => e.recall), plain, `${workers} workers`);
+    const r = await evaluate(
+      { embeddings: x, labels: y, dim },
+      { name: 'hyp', ks: KS, metrics: ['recall', 'mapAtR', 'rPrecision'], queryGallery: false },
+      { geometry: { kind: 'poincare', c: C }, workers, blockSize: 48, onProgress: false },
+    );
+    assert.deepEqual(
+      r.recall?.map((e) => e.recall),
+      plain,
+      `${workers} workers`,
+    );
     const m = plainMapAtR(ranked);
     assert.ok(Math.abs(r.mapAtR! - m.mapAtR) < 1e-12 && Math.abs(r.rPrecision! - m.rPrecision) < 1e-12, `MAP@R ${r.mapAtR} vs ${m.mapAtR}`);
   }
@@ -48,12 +59,27 @@ test('query/gallery by Poincare distance; NMI, normalisation and points outside 
   const q = ballSet(50, dim, 5);
   const g = ballSet(70, dim, 6);
   const ranked = rankAll(q.x, q.y, g.x, g.y, dim, () => false, byDistance);
-  const r = await evaluate({ query: { embeddings: q.x, labels: q.y, dim }, gallery: { embeddings: g.x, labels: g.y, dim } },
-    { name: 'qg', ks: KS, metrics: ['recall'], queryGallery: true }, { geometry: { kind: 'poincare', c: C }, onProgress: false });
-  assert.deepEqual(r.recall?.map((e) => e.recall), KS.map((k) => plainRecall(ranked, k)));
+  const r = await evaluate(
+    { query: { embeddings: q.x, labels: q.y, dim }, gallery: { embeddings: g.x, labels: g.y, dim } },
+    { name: 'qg', ks: KS, metrics: ['recall'], queryGallery: true },
+    { geometry: { kind: 'poincare', c: C }, onProgress: false },
+  );
+  assert.deepEqual(
+    r.recall?.map((e) => e.recall),
+    KS.map((k) => plainRecall(ranked, k)),
+  );
   const set = { embeddings: q.x, labels: q.y, dim };
   const proto = { name: 'x', ks: [1], metrics: ['recall' as const], queryGallery: false };
-  await assert.rejects(evaluate(set, { ...proto, metrics: ['nmi'] }, { geometry: { kind: 'poincare', c: C } }), /NMI \(k-means\) is not defined for Poincare ranking/);
-  await assert.rejects(evaluate(set, proto, { geometry: { kind: 'poincare', c: C }, normalize: 'always' }), /`normalize` applies to cosine ranking/);
-  await assert.rejects(evaluate(set, proto, { geometry: { kind: 'poincare', c: 1 }, onProgress: false }), /embeddings: row \d+ has c\|x\|\^2 = [\d.]+, outside the Poincare ball of curvature 1/);
+  await assert.rejects(
+    evaluate(set, { ...proto, metrics: ['nmi'] }, { geometry: { kind: 'poincare', c: C } }),
+    /NMI \(k-means\) is not defined for Poincare ranking/,
+  );
+  await assert.rejects(
+    evaluate(set, proto, { geometry: { kind: 'poincare', c: C }, normalize: 'always' }),
+    /`normalize` applies to cosine ranking/,
+  );
+  await assert.rejects(
+    evaluate(set, proto, { geometry: { kind: 'poincare', c: 1 }, onProgress: false }),
+    /embeddings: row \d+ has c\|x\|\^2 = [\d.]+, outside the Poincare ball of curvature 1/,
+  );
 });

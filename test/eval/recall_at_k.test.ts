@@ -8,11 +8,19 @@ const ks = [1, 2, 4, 8, 16, 32];
 const proto: Protocol = { name: 'test', ks, metrics: ['recall'], queryGallery: false };
 
 test('one labelled set: equals the sorted top-K on random clustered sets (several block sizes)', async () => {
-  for (const [n, dim, classes, sigma, seed, blockSize] of [[150, 8, 12, 1.0, 1, 7], [211, 16, 30, 0.8, 2, 64], [97, 3, 5, 2.0, 3, 2048]]) {
+  for (const [n, dim, classes, sigma, seed, blockSize] of [
+    [150, 8, 12, 1.0, 1, 7],
+    [211, 16, 30, 0.8, 2, 64],
+    [97, 3, 5, 2.0, 3, 2048],
+  ]) {
     const { x, y } = clustered(n, dim, classes, sigma, seed);
     const ranked = rankAll(x, y, x, y, dim, (i, j) => i === j);
     const r = await evaluate({ embeddings: x, dim, labels: y }, proto, { workers: 0, blockSize, onProgress: false });
-    assert.deepEqual(r.recall?.map((v) => v.recall), ks.map((k) => plainRecall(ranked, k)), `n=${n} block=${blockSize}`);
+    assert.deepEqual(
+      r.recall?.map((v) => v.recall),
+      ks.map((k) => plainRecall(ranked, k)),
+      `n=${n} block=${blockSize}`,
+    );
   }
 });
 
@@ -20,9 +28,15 @@ test('query/gallery (In-Shop): equals the sorted top-K, nothing excluded', async
   const q = clustered(80, 12, 10, 1.0, 5);
   const g = clustered(130, 12, 10, 1.0, 5); // same seed -> same centres
   const ranked = rankAll(q.x, q.y, g.x, g.y, 12, () => false);
-  const r = await evaluate({ query: { embeddings: q.x, dim: 12, labels: q.y }, gallery: { embeddings: g.x, dim: 12, labels: g.y } },
-    { name: 't', ks: [1, 10, 20, 50], metrics: ['recall'], queryGallery: true }, { workers: 0, blockSize: 16, onProgress: false });
-  assert.deepEqual(r.recall?.map((v) => v.recall), [1, 10, 20, 50].map((k) => plainRecall(ranked, k)));
+  const r = await evaluate(
+    { query: { embeddings: q.x, dim: 12, labels: q.y }, gallery: { embeddings: g.x, dim: 12, labels: g.y } },
+    { name: 't', ks: [1, 10, 20, 50], metrics: ['recall'], queryGallery: true },
+    { workers: 0, blockSize: 16, onProgress: false },
+  );
+  assert.deepEqual(
+    r.recall?.map((v) => v.recall),
+    [1, 10, 20, 50].map((k) => plainRecall(ranked, k)),
+  );
 });
 
 test('hand-worked: 4 points on a circle', async () => {
@@ -32,9 +46,16 @@ test('hand-worked: 4 points on a circle', async () => {
   const y = Int32Array.from([0, 1, 0, 1]);
   // 0: nearest 10(b), 30(a) -> miss@1, hit@2. 10: nearest 0(a), 30(a), then 100(b) -> miss@1, miss@2, hit@3.
   // 30: nearest 10(b), 0(a) -> miss@1, hit@2. 100: nearest 30(a), 10(b) -> miss@1, hit@2.
-  const r = await evaluate({ embeddings: x, dim: 2, labels: y }, { name: 'h', ks: [1, 2, 3], metrics: ['recall'], queryGallery: false },
-    { workers: 0, onProgress: false });
-  assert.deepEqual(r.recall, [{ k: 1, recall: 0 }, { k: 2, recall: 0.75 }, { k: 3, recall: 1 }]);
+  const r = await evaluate(
+    { embeddings: x, dim: 2, labels: y },
+    { name: 'h', ks: [1, 2, 3], metrics: ['recall'], queryGallery: false },
+    { workers: 0, onProgress: false },
+  );
+  assert.deepEqual(r.recall, [
+    { k: 1, recall: 0 },
+    { k: 2, recall: 0.75 },
+    { k: 3, recall: 1 },
+  ]);
 });
 
 test('ties: an other-label item exactly as similar as the best same-label item does not beat it', async () => {
@@ -56,10 +77,16 @@ test('self is excluded by index, not by similarity: a duplicate of the query wit
   // item 0 and item 1 identical, labels 0 and 1; item 2 label 0 at 20 degrees
   const a = (d: number): number[] => [Math.cos((d * Math.PI) / 180), Math.sin((d * Math.PI) / 180)];
   const x = Float32Array.from([...a(0), ...a(0), ...a(20)]);
-  const r = await evaluate({ embeddings: x, dim: 2, labels: [0, 1, 0] }, { name: 't', ks: [1, 2], metrics: ['recall'], queryGallery: false },
-    { workers: 0, onProgress: false });
+  const r = await evaluate(
+    { embeddings: x, dim: 2, labels: [0, 1, 0] },
+    { name: 't', ks: [1, 2], metrics: ['recall'], queryGallery: false },
+    { workers: 0, onProgress: false },
+  );
   // query 0: duplicate (label 1, sim 1) beats item 2 -> miss@1, hit@2; query 1: no same-label item -> miss;
   // query 2: item 0 (label 0) and item 1 (label 1) tie at cos 20 -> tie goes to label 0 -> hit@1
-  assert.deepEqual(r.recall?.map((v) => v.recall), [1 / 3, 2 / 3]);
+  assert.deepEqual(
+    r.recall?.map((v) => v.recall),
+    [1 / 3, 2 / 3],
+  );
   assert.equal(r.queriesWithoutPositive, 1);
 });

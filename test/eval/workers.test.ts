@@ -21,9 +21,17 @@ export function tiedSet(n: number, dim: number, seed: number): { x: Float32Array
     // items 3t, 3t+1 share a label; 3t+2 (3t+1 with pairs swapped: exactly as similar to 3t) has another
     y[i] = (Math.floor(i / 3) + (i % 3 === 2 ? 1 : 0)) % groups;
     for (let k = 0; k < dim; k += 2) {
-      if (i % 3 === 0) { const v = r12(); x[i * dim + k] = v; x[i * dim + k + 1] = v; }
-      else if (i % 3 === 1) { x[i * dim + k] = r12(); x[i * dim + k + 1] = r12(); }
-      else { x[i * dim + k] = x[(i - 1) * dim + k + 1]; x[i * dim + k + 1] = x[(i - 1) * dim + k]; }
+      if (i % 3 === 0) {
+        const v = r12();
+        x[i * dim + k] = v;
+        x[i * dim + k + 1] = v;
+      } else if (i % 3 === 1) {
+        x[i * dim + k] = r12();
+        x[i * dim + k + 1] = r12();
+      } else {
+        x[i * dim + k] = x[(i - 1) * dim + k + 1];
+        x[i * dim + k + 1] = x[(i - 1) * dim + k];
+      }
     }
   }
   return { x, y };
@@ -38,11 +46,25 @@ test('workers (wasm and js kernels) equal the plain ranking on a set full of exa
   const ranked = rankAll(x, y, x, y, dim, (i, j) => i === j);
   const want = { recall: ks.map((k) => plainRecall(ranked, k)), ...plainMapAtR(ranked) };
   let progressCalls = 0;
-  for (const [workers, kernel] of [[0, 'js'], [2, 'wasm'], [2, 'js']] as const) {
+  for (const [workers, kernel] of [
+    [0, 'js'],
+    [2, 'wasm'],
+    [2, 'js'],
+  ] as const) {
     const r = await evaluate({ embeddings: x, dim, labels: y }, proto, {
-      workers, kernel, blockSize: 96, normalize: 'never', onProgress: () => { progressCalls++; },
+      workers,
+      kernel,
+      blockSize: 96,
+      normalize: 'never',
+      onProgress: () => {
+        progressCalls++;
+      },
     });
-    assert.deepEqual(r.recall?.map((v) => v.recall), want.recall, `${workers} workers, ${kernel}`);
+    assert.deepEqual(
+      r.recall?.map((v) => v.recall),
+      want.recall,
+      `${workers} workers, ${kernel}`,
+    );
     assert.ok(Math.abs((r.mapAtR ?? NaN) - want.mapAtR) < 1e-12, `${workers} ${kernel}: MAP@R ${r.mapAtR} vs ${want.mapAtR}`);
     assert.ok(Math.abs((r.rPrecision ?? NaN) - want.rPrecision) < 1e-12, `${workers} ${kernel}: R-Precision`);
   }
@@ -54,7 +76,10 @@ test('the tied set really has float32 GEMM values on the wrong side of exact tie
   const { x } = tiedSet(420, dim, 11);
   let differing = 0;
   for (let t = 0; t + 2 < 420; t += 3) {
-    let a32 = Math.fround(0), b32 = Math.fround(0), a64 = 0, b64 = 0;
+    let a32 = Math.fround(0),
+      b32 = Math.fround(0),
+      a64 = 0,
+      b64 = 0;
     for (let k = 0; k < dim; k++) {
       a32 = Math.fround(a32 + Math.fround(x[t * dim + k] * x[(t + 1) * dim + k]));
       b32 = Math.fround(b32 + Math.fround(x[t * dim + k] * x[(t + 2) * dim + k]));

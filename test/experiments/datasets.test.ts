@@ -9,7 +9,7 @@ import { paperRecall } from '../../lib/experiments/paper_table';
 import { PROTOCOLS } from '../../lib/eval/protocols';
 import { readInshop } from '../../lib/data/inshop';
 
-test('evaluation protocols derive from the table: the official SEE code\'s K lists (docs/official-recipe.md §9)', () => {
+test("evaluation protocols derive from the table: the official SEE code's K lists (docs/official-recipe.md §9)", () => {
   // the protocols used to list CUB/Cars K up to 32 and In-Shop K up to 50 (hyp_metric's lists, §11);
   // the kit's runs compute the official SEE code's lists, so the protocols now say the same
   assert.deepEqual(PROTOCOLS.cub.ks, [1, 2, 4, 8]);
@@ -22,7 +22,7 @@ test('evaluation protocols derive from the table: the official SEE code\'s K lis
   }
 });
 
-test('every K of the paper\'s table is one the runs compute, and the paper\'s columns follow the table', () => {
+test("every K of the paper's table is one the runs compute, and the paper's columns follow the table", () => {
   for (const id of DATASET_IDS) {
     const f = DATASETS[id];
     for (const k of f.paperKs) assert.ok(f.evalKs.includes(k), `${id}: paper K ${k} not among ${f.evalKs}`);
@@ -33,10 +33,13 @@ test('every K of the paper\'s table is one the runs compute, and the paper\'s co
   assert.deepEqual(Object.keys(DATASETS.inshop.counts), ['train', 'query', 'gallery']);
 });
 
-test('a reader\'s missing-folder error quotes the table\'s layout and download', () => {
+test("a reader's missing-folder error quotes the table's layout and download", () => {
   const root = mkdtempSync(join(tmpdir(), 'see-datasets-'));
   try {
-    assert.throws(() => readInshop(root), (e: Error) => e.message.includes(DATASETS.inshop.layout) && e.message.includes(DATASETS.inshop.download));
+    assert.throws(
+      () => readInshop(root),
+      (e: Error) => e.message.includes(DATASETS.inshop.layout) && e.message.includes(DATASETS.inshop.download),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -9,7 +9,17 @@ test('the demo sweep: Proxy-Anchor and SEE x seeds 0, 1, 2, each seed a pair dif
   assert.deepEqual(def.compare, [['SEE Proxy-Anchor', 'Proxy-Anchor']]);
   assert.equal(def.protocol, 'last');
   const runs = expandSweep(def);
-  assert.deepEqual(runs.map((r) => r.id), ['Proxy-Anchor-seed0', 'SEE_Proxy-Anchor-seed0', 'Proxy-Anchor-seed1', 'SEE_Proxy-Anchor-seed1', 'Proxy-Anchor-seed2', 'SEE_Proxy-Anchor-seed2']);
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    [
+      'Proxy-Anchor-seed0',
+      'SEE_Proxy-Anchor-seed0',
+      'Proxy-Anchor-seed1',
+      'SEE_Proxy-Anchor-seed1',
+      'Proxy-Anchor-seed2',
+      'SEE_Proxy-Anchor-seed2',
+    ],
+  );
   for (const r of runs) {
     assert.equal(r.spec.train.seed, r.seed);
     assert.equal(r.spec.train.epochs, 5);

@@ -35,9 +35,25 @@ before(async () => {
   await initBackend('wasm', { quiet: true });
   await writeClassFolders(photos, 8, 4);
   copyFileSync(join(__dirname, '..', 'fixtures', 'backbones', 'resnet_tiny.safetensors'), weights);
-  spec = applyOverrides(defaultSpec(), ['name=frozen', 'dataset=folder', `dataRoot=${photos}`, 'backbone=resnet_tiny.test', `weights=${weights}`,
-    'imageSize=32', 'augmentation=glyphs', 'embeddingDim=8', 'evalKs=[1,2,4]', 'evalMetrics=["recall","mapAtR"]', 'loss.options.n=4',
-    'train.epochs=3', 'train.globalBatch=8', 'train.lr=0.01', 'train.warmupEpochs=0', 'train.proxyLrScale=10', 'train.frozenBackbone=true']);
+  spec = applyOverrides(defaultSpec(), [
+    'name=frozen',
+    'dataset=folder',
+    `dataRoot=${photos}`,
+    'backbone=resnet_tiny.test',
+    `weights=${weights}`,
+    'imageSize=32',
+    'augmentation=glyphs',
+    'embeddingDim=8',
+    'evalKs=[1,2,4]',
+    'evalMetrics=["recall","mapAtR"]',
+    'loss.options.n=4',
+    'train.epochs=3',
+    'train.globalBatch=8',
+    'train.lr=0.01',
+    'train.warmupEpochs=0',
+    'train.proxyLrScale=10',
+    'train.frozenBackbone=true',
+  ]);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -45,29 +61,36 @@ test('a frozen-backbone run: head and proxies only, evaluated through the head a
   const tensors = tf.memory().numTensors;
   let imagesScore: Record<string, number> | undefined;
   const { metrics, runDir } = await runExperiment(spec, {
-    runPath: join(runs, 'a'), featuresRoot,
+    runPath: join(runs, 'a'),
+    featuresRoot,
     onStart: (run) => assert.ok(run.model instanceof FeatureHeadModel),
     onFinish: async (run) => {
       // the same backbone (weights file) under the trained head, on the images themselves
       const model = createEmbeddingModel(spec.backbone, { embeddingDim: 8, weights, head: spec.head });
       const head = (run.model as FeatureHeadModel).head;
       model.head.variables().forEach((v, i) => v.assign(head.variables()[i]));
-      imagesScore = (await datasetEvaluator({ samples: run.data.split.test, spec: run.data.evalSpec, ks: [1, 2, 4], metrics: ['recall'] })(model, 2)).recallAtK;
+      imagesScore = (
+        await datasetEvaluator({ samples: run.data.split.test, spec: run.data.evalSpec, ks: [1, 2, 4], metrics: ['recall'] })(model, 2)
+      ).recallAtK;
       model.dispose();
     },
   });
   assert.equal(metrics.epochs, 3);
-  for (const k of ['1', '2', '4']) assert.ok(Math.abs(metrics.last.test.recallAtK[k] - (imagesScore as Record<string, number>)[k]) < 1e-9, `R@${k}`);
+  for (const k of ['1', '2', '4'])
+    assert.ok(Math.abs(metrics.last.test.recallAtK[k] - (imagesScore as Record<string, number>)[k]) < 1e-9, `R@${k}`);
   const keys = [...readCheckpoint(runDir.checkpointPath).tensors.keys()].filter((k) => !k.startsWith('opt/'));
   assert.deepEqual(keys.sort(), ['loss/0', 'model/last_layer.bias', 'model/last_layer.kernel'], 'the head and the proxies, no backbone');
   const inputs = JSON.parse(readFileSync(join(runDir.path, 'inputs.json'), 'utf8'));
-  assert.deepEqual([inputs.features.backbone, inputs.features.weights.file, inputs.features.views, 'files' in inputs.features.images], ['resnet_tiny.test', weights, 0, false]);
+  assert.deepEqual(
+    [inputs.features.backbone, inputs.features.weights.file, inputs.features.views, 'files' in inputs.features.images],
+    ['resnet_tiny.test', weights, 0, false],
+  );
   const again = await evaluateRun(runDir, { featuresRoot });
   assert.deepEqual(again.metrics, metrics.last.test, 'evaluate re-scores the checkpoint through the cached features');
   assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
 });
 
-test('batches: the image sampler\'s classes, a view drawn per epoch, the same draw for the same seed and from a resumed step', async () => {
+test("batches: the image sampler's classes, a view drawn per epoch, the same draw for the same seed and from a resumed step", async () => {
   const cache = await cacheFeatures(applyOverrides(spec, ['mode.options.views=4']), { featuresRoot });
   const data = { samples: [...cache.rowOf.keys()].slice(0, 16).map((path, i) => ({ path, label: Math.floor(i / 4) })) };
   const source = featureBatchSource({ cache, samples: data.samples, batchSize: 8, mPerClass: 2 });
@@ -75,8 +98,8 @@ test('batches: the image sampler\'s classes, a view drawn per epoch, the same dr
     const out = { x: [] as number[][], labels: [] as number[][] };
     for (const b of source.epoch(epoch, seed, from) as Iterable<Batch>) {
       assert.deepEqual(b.images.shape, [8, 1, 1, 32]);
-      out.x.push([...await b.images.data()]);
-      out.labels.push([...await b.labels.data()]);
+      out.x.push([...(await b.images.data())]);
+      out.labels.push([...(await b.labels.data())]);
       tf.dispose([b.images, b.labels]);
     }
     return out;
@@ -94,7 +117,11 @@ test('batches: the image sampler\'s classes, a view drawn per epoch, the same dr
   for (const x of e0.x) {
     for (let k = 0; k < 8; k++) {
       const row = x.slice(k * f, (k + 1) * f);
-      const matches = [...cache.rowOf.values()].slice(0, 16).flatMap((r) => [0, 1, 2, 3].filter((view) => v.subarray((r * 4 + view) * f, (r * 4 + view + 1) * f).every((val, j) => val === row[j])));
+      const matches = [...cache.rowOf.values()]
+        .slice(0, 16)
+        .flatMap((r) =>
+          [0, 1, 2, 3].filter((view) => v.subarray((r * 4 + view) * f, (r * 4 + view + 1) * f).every((val, j) => val === row[j])),
+        );
       assert.equal(matches.length, 1, 'one cached view');
     }
   }
@@ -106,15 +133,28 @@ test('the weights file changed: the cache is rebuilt, but resuming or evaluating
   const conv = tensors.get('conv1.weight')!;
   tensors.set('conv1.weight', { ...conv, data: conv.data.map((x) => -x) });
   writeSafetensors(weights, tensors);
-  await assert.rejects(evaluateRun(new RunDir(runPath), { featuresRoot }),
-    /run a was trained on other inputs than these \(.*inputs\.json\), in 1 key\(s\):\n {2}features\.weights\.sha256: "[0-9a-f]+" then, "[0-9a-f]+" now\nits checkpoint belongs to those inputs/);
-  await assert.rejects(runExperiment(applyOverrides(spec, ['train.epochs=4']), { runPath, resume: true, featuresRoot }), /was trained on other inputs than these/);
+  await assert.rejects(
+    evaluateRun(new RunDir(runPath), { featuresRoot }),
+    /run a was trained on other inputs than these \(.*inputs\.json\), in 1 key\(s\):\n {2}features\.weights\.sha256: "[0-9a-f]+" then, "[0-9a-f]+" now\nits checkpoint belongs to those inputs/,
+  );
+  await assert.rejects(
+    runExperiment(applyOverrides(spec, ['train.epochs=4']), { runPath, resume: true, featuresRoot }),
+    /was trained on other inputs than these/,
+  );
   assert.ok(existsSync(join(runPath, 'metrics.json')));
 });
 
 test('body recall (eval.bodyRecall) is refused on cached features: no backbone pass gives the "body" features there', () => {
-  const samples = [{ path: 'a.png', label: 0 }, { path: 'b.png', label: 0 }];
-  const embed = async (): Promise<never> => { throw new Error('not called'); };
-  assert.throws(() => datasetEvaluator({ samples, spec: {} as never, ks: [1], embed, bodyRecall: true }), /eval\.bodyRecall needs the backbone run on the images/);
+  const samples = [
+    { path: 'a.png', label: 0 },
+    { path: 'b.png', label: 0 },
+  ];
+  const embed = async (): Promise<never> => {
+    throw new Error('not called');
+  };
+  assert.throws(
+    () => datasetEvaluator({ samples, spec: {} as never, ks: [1], embed, bodyRecall: true }),
+    /eval\.bodyRecall needs the backbone run on the images/,
+  );
   assert.doesNotThrow(() => datasetEvaluator({ samples, spec: {} as never, ks: [1], embed }));
 });

@@ -20,14 +20,31 @@ import { makeJpeg, put, tempDir } from '../data/helpers';
 
 const root = tempDir('see-inshop-mask-');
 after(() => rmSync(root, { recursive: true, force: true }));
-before(async () => { await initBackend('cpu', { quiet: true }); });
+before(async () => {
+  await initBackend('cpu', { quiet: true });
+});
 
 const s = Math.SQRT1_2;
 // queries 0, 1, 2 (labels 0, 1, 2) sit on e0, e1, e2; gallery: e0 (0), e1 (1), e2 (2), and a second
 // label-0 item between e0 and e1. The mask takes gallery i from query i: query 0 still finds its
 // second positive first; queries 1 and 2 lose their only positive.
-const QUERY = { labels: [0, 1, 2], rows: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
-const GALLERY = { labels: [0, 1, 2, 0], rows: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [s, s, 0]] };
+const QUERY = {
+  labels: [0, 1, 2],
+  rows: [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ],
+};
+const GALLERY = {
+  labels: [0, 1, 2, 0],
+  rows: [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+    [s, s, 0],
+  ],
+};
 
 /** Hands out the rows of `queue` in order, one batch at a time, whatever the images show. */
 class QueueModel implements EmbeddingModel {
@@ -39,9 +56,15 @@ class QueueModel implements EmbeddingModel {
     this.next = (this.next + images.shape[0]) % this.queue.length;
     return tf.tensor2d(rows);
   }
-  variableGroups(): { backbone: tf.Variable[]; head: tf.Variable[] } { return { backbone: [], head: [] }; }
-  namedWeights(): Map<string, tf.Tensor> { return new Map(); }
-  dispose(): void { /* nothing */ }
+  variableGroups(): { backbone: tf.Variable[]; head: tf.Variable[] } {
+    return { backbone: [], head: [] };
+  }
+  namedWeights(): Map<string, tf.Tensor> {
+    return new Map();
+  }
+  dispose(): void {
+    /* nothing */
+  }
 }
 
 async function samples(part: string, labels: number[]): Promise<Sample[]> {
@@ -52,7 +75,11 @@ async function inshopData(): Promise<BuiltData> {
   const [query, gallery] = [await samples('query', QUERY.labels), await samples('gallery', GALLERY.labels)];
   return {
     split: { train: [], test: [...query, ...gallery], query, gallery, numTrainClasses: 0, notices: [] },
-    train: [], validation: [], numTrainClasses: 0, trainSpec: glyphTrainSpec(8), evalSpec: glyphEvalSpec(8),
+    train: [],
+    validation: [],
+    numTrainClasses: 0,
+    trainSpec: glyphTrainSpec(8),
+    evalSpec: glyphEvalSpec(8),
   } as unknown as BuiltData;
 }
 
@@ -70,11 +97,13 @@ test('eval.inshopIndexMask: off by default; on, query i loses gallery item i (R@
   assert.equal(await recallAt1(base, data), 1);
   const masked = applyOverrides(base, ['eval.inshopIndexMask=true']);
   assert.equal(masked.eval.inshopIndexMask, true);
-  assert.ok(Math.abs(await recallAt1(masked, data) - 1 / 3) < 1e-12);
+  assert.ok(Math.abs((await recallAt1(masked, data)) - 1 / 3) < 1e-12);
   assert.equal(tf.memory().numTensors, before, 'the evaluations leave no tensors');
   // one labelled set has no query/gallery to mask: refused when the evaluators are built
   const cub = applyOverrides(defaultSpec(), ['eval.inshopIndexMask=true']);
-  assert.throws(() => buildEvaluators(cub, { ...data, split: { ...data.split, query: undefined, gallery: undefined } }),
-    /eval\.inshopIndexMask applies to query\/gallery datasets \(In-Shop\); cub is one labelled set/);
+  assert.throws(
+    () => buildEvaluators(cub, { ...data, split: { ...data.split, query: undefined, gallery: undefined } }),
+    /eval\.inshopIndexMask applies to query\/gallery datasets \(In-Shop\); cub is one labelled set/,
+  );
   assert.throws(() => applyOverrides(base, ['eval.inshopIndexMask=1']), /eval\.inshopIndexMask/);
 });

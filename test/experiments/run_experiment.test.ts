@@ -22,8 +22,17 @@ before(async () => {
   await makeGlyphs({ outDir: join(root, 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
 });
 
-const tiny = (overrides: string[] = []) => applyOverrides(demoSpec('see_proxy_anchor', 1, 0, root), ['backbone=resnet_tiny.test', 'imageSize=32',
-  'embeddingDim=12', 'loss.options.n=4', 'train.globalBatch=8', 'evalKs=[1,2,4]', 'evalMetrics=["recall"]', ...overrides]);
+const tiny = (overrides: string[] = []) =>
+  applyOverrides(demoSpec('see_proxy_anchor', 1, 0, root), [
+    'backbone=resnet_tiny.test',
+    'imageSize=32',
+    'embeddingDim=12',
+    'loss.options.n=4',
+    'train.globalBatch=8',
+    'evalKs=[1,2,4]',
+    'evalMetrics=["recall"]',
+    ...overrides,
+  ]);
 
 test('buildRun takes the head, loss and mode from their registries, and dispose() frees everything', () => {
   const before = tf.memory().numTensors;
@@ -78,6 +87,9 @@ test('a run whose config.json has the older form ("loss": "<name>" + "see") resu
   assert.equal(resumed.metrics.last.epoch, 0);
   rmSync(join(runPath, 'checkpoint.safetensors'));
   writeFileSync(join(runPath, 'config.json'), JSON.stringify({ ...legacy, see: { ...legacy.see, n: 5 } }));
-  await assert.rejects(runExperiment(spec, { runPath, resume: true }), /differs from .*config\.json in 1 key\(s\):\n {2}loss\.options\.n: 5 in .*config\.json, 4 in this resume/);
+  await assert.rejects(
+    runExperiment(spec, { runPath, resume: true }),
+    /differs from .*config\.json in 1 key\(s\):\n {2}loss\.options\.n: 5 in .*config\.json, 4 in this resume/,
+  );
   assert.equal(tf.memory().numTensors, before);
 });

@@ -28,21 +28,39 @@ before(async () => {
   await initBackend('wasm', { quiet: true });
   await writeClassFolders(photos, 6, 4);
   copyFileSync(join(__dirname, '..', 'fixtures', 'backbones', 'resnet_tiny.safetensors'), weights);
-  spec = applyOverrides(defaultSpec(), ['dataset=folder', `dataRoot=${photos}`, 'backbone=resnet_tiny.test', `weights=${weights}`,
-    'imageSize=32', 'augmentation=glyphs', 'embeddingDim=8', 'train.globalBatch=6', 'train.frozenBackbone=true']);
+  spec = applyOverrides(defaultSpec(), [
+    'dataset=folder',
+    `dataRoot=${photos}`,
+    'backbone=resnet_tiny.test',
+    `weights=${weights}`,
+    'imageSize=32',
+    'augmentation=glyphs',
+    'embeddingDim=8',
+    'train.globalBatch=6',
+    'train.frozenBackbone=true',
+  ]);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('computed once, then reused: the same numbers, the evaluation transform\'s backbone features', async () => {
+test("computed once, then reused: the same numbers, the evaluation transform's backbone features", async () => {
   const tensors = tf.memory().numTensors;
   const first = await cacheFeatures(spec, { featuresRoot });
-  assert.deepEqual([first.status.action, first.featureDim, first.evalFeatures.length, first.viewFeatures], ['built', 32, 24 * 32, undefined]);
+  assert.deepEqual(
+    [first.status.action, first.featureDim, first.evalFeatures.length, first.viewFeatures],
+    ['built', 32, 24 * 32, undefined],
+  );
   const second = await cacheFeatures(spec, { featuresRoot });
-  assert.deepEqual([second.status.action, second.status.reasons, second.dir, second.manifest.built], ['reused', [], first.dir, first.manifest.built]);
+  assert.deepEqual(
+    [second.status.action, second.status.reasons, second.dir, second.manifest.built],
+    ['reused', [], first.dir, first.manifest.built],
+  );
   assert.deepEqual(second.evalFeatures, first.evalFeatures);
   assert.match(first.dir, /features\/folder-resnet_tiny\.test-eval-[0-9a-f]{10}$/);
   const m = JSON.parse(readFileSync(join(first.dir, 'manifest.json'), 'utf8'));
-  assert.deepEqual([m.identity.backbone, m.identity.weights.file, m.identity.images.train, m.identity.images.test, m.files['eval.f32'].shape], ['resnet_tiny.test', weights, 12, 12, [24, 32]]);
+  assert.deepEqual(
+    [m.identity.backbone, m.identity.weights.file, m.identity.images.train, m.identity.images.test, m.files['eval.f32'].shape],
+    ['resnet_tiny.test', weights, 12, 12, [24, 32]],
+  );
   // row r holds what the backbone (weights loaded) gives image r under the evaluation transform
   const data = buildData(spec);
   const model = createEmbeddingModel('resnet_tiny.test', { embeddingDim: 8, weights });
@@ -51,7 +69,8 @@ test('computed once, then reused: the same numbers, the evaluation transform\'s 
     const f = model.features(b.images, false);
     const got = await f.data();
     b.indices.forEach((row, k) => {
-      for (let j = 0; j < 32; j++) assert.ok(Math.abs(got[k * 32 + j] - first.evalFeatures[row * 32 + j]) < 1e-4, `image ${row} feature ${j}`);
+      for (let j = 0; j < 32; j++)
+        assert.ok(Math.abs(got[k * 32 + j] - first.evalFeatures[row * 32 + j]) < 1e-4, `image ${row} feature ${j}`);
     });
     tf.dispose([f, b.images, b.labels]);
   }
@@ -86,7 +105,10 @@ test('stale caches are rebuilt, each with its reason: the weights file, an image
   assert.match(corrupt.status.reasons[0], /eval\.f32 does not match its SHA-256 in the manifest \(changed or corrupt\)/);
   assert.deepEqual(corrupt.evalFeatures, images.evalFeatures);
   writeFileSync(file, bytes.subarray(0, 100));
-  assert.match((await cacheFeatures(spec, { featuresRoot })).status.reasons[0], /eval\.f32 has 100 bytes, the manifest says 3072 \(truncated or removed\)/);
+  assert.match(
+    (await cacheFeatures(spec, { featuresRoot })).status.reasons[0],
+    /eval\.f32 has 100 bytes, the manifest says 3072 \(truncated or removed\)/,
+  );
 });
 
 test('augmented views: n per training image, different from each other and from the evaluation transform, the same when rebuilt', async () => {

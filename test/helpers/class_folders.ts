@@ -18,7 +18,9 @@ export function greyPng(c: number, i: number, size = 32): Promise<Buffer> {
       px[y * size + x] = Math.round(127.5 + 110 * Math.sin(2 * Math.PI * t));
     }
   }
-  return sharp(px, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
+  return sharp(px, { raw: { width: size, height: size, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 /** Writes `classes` class folders (`c00`, `c01`, ...) of `perClass` grey PNGs each under `root`; returns root. */

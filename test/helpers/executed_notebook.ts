@@ -3,12 +3,20 @@ import { figureHtml } from '../../lib/viz/plot';
 import type { Notebook, NotebookCell } from '../../scripts/notebooks/notebook_check';
 
 const md = (source: string): NotebookCell => ({ cell_type: 'markdown', source });
-const code = (source: string, outputs: NotebookCell['outputs']): NotebookCell => ({ cell_type: 'code', source, outputs, execution_count: null });
+const code = (source: string, outputs: NotebookCell['outputs']): NotebookCell => ({
+  cell_type: 'code',
+  source,
+  outputs,
+  execution_count: null,
+});
 const html = (text: string) => ({ output_type: 'display_data', data: { 'text/html': text, 'text/plain': '[figure]' } });
 const stdout = (text: string) => ({ output_type: 'stream', name: 'stdout', text });
 
 export function executedNotebook(): Notebook {
-  const line = { data: [{ type: 'scatter', mode: 'lines+markers', name: 'loss', x: [0, 1, 2, 3], y: [3, 2, 1.5, 1.2] }], layout: { title: { text: 'Training loss' } } };
+  const line = {
+    data: [{ type: 'scatter', mode: 'lines+markers', name: 'loss', x: [0, 1, 2, 3], y: [3, 2, 1.5, 1.2] }],
+    layout: { title: { text: 'Training loss' } },
+  };
   const bars = { data: [{ type: 'bar', name: 'R@1', x: ['PA', 'SEE'], y: [44.9, 45.9] }], layout: { title: { text: 'Recall@1' } } };
   return {
     metadata: { kernelspec: { name: 'tslab' } },
@@ -18,7 +26,9 @@ export function executedNotebook(): Notebook {
       md('## Curves'),
       md('The loss <falls> & the recall rises.'),
       code('showPlot(lossFig);', [html(figureHtml(line, { includePlotly: true }))]),
-      code('showTable(rows);', [html('<table><thead><tr><th>method</th><th>R@1</th></tr></thead><tbody><tr><td>SEE</td><td>45.9</td></tr></tbody></table>')]),
+      code('showTable(rows);', [
+        html('<table><thead><tr><th>method</th><th>R@1</th></tr></thead><tbody><tr><td>SEE</td><td>45.9</td></tr></tbody></table>'),
+      ]),
       md('## Results'),
       code('showPlot(barFig);', [html(figureHtml(bars))]),
       md('## Exercises\nDo them.'),

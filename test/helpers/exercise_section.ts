@@ -31,7 +31,9 @@ export async function runExerciseSection(nb: Notebook): Promise<{ lines: CheckLi
   writeFileSync(file, exerciseModule(nb, LIB_INDEX));
   const printed: string[] = [];
   const log = console.log;
-  console.log = (...args: unknown[]) => { printed.push(args.map(String).join(' ')); };
+  console.log = (...args: unknown[]) => {
+    printed.push(args.map(String).join(' '));
+  };
   try {
     await ((await import(file)) as { done: Promise<void> }).done;
   } finally {

@@ -6,11 +6,7 @@
 import assert from 'node:assert/strict';
 import { tf } from '../../lib/tf';
 
-export async function assertNoTensorLeak<T>(
-  label: string,
-  step: (i: number) => T | Promise<T>,
-  steps = 20,
-): Promise<T[]> {
+export async function assertNoTensorLeak<T>(label: string, step: (i: number) => T | Promise<T>, steps = 20): Promise<T[]> {
   const results: T[] = [await step(-1)];
   const baseline = tf.memory().numTensors;
   for (let i = 0; i < steps; i++) {

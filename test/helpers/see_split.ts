@@ -15,12 +15,20 @@ export const C = 5;
 
 let made = 0;
 
-export interface SeeGrads { loss: number; dx: Float32Array; dp: Float32Array; numSynthetic: number }
+export interface SeeGrads {
+  loss: number;
+  dx: Float32Array;
+  dp: Float32Array;
+  numSynthetic: number;
+}
 
 export async function seeGrads(form: 'compute' | 'split'): Promise<SeeGrads> {
   const u = seededUniform(41);
   const x = tf.tidy(() => tf.variable(tf.tensor2d(u(B * D), [B, D]), true, `see_split_x_${made++}`)); // [B, D]
-  const labels = tf.tensor1d(Array.from({ length: B }, (_, i) => i % C), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: B }, (_, i) => i % C),
+    'int32',
+  );
   const loss = new SeeProxyAnchorLoss({ numClasses: C, embeddingDim: D, seed: 3, n: 6, plan: 1, threshold: 0.5 });
   try {
     let value: tf.Scalar;

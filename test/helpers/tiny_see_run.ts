@@ -30,12 +30,18 @@ function patterns(seed: number): Float32Array[] {
 
 function images(centres: Float32Array[], labels: number[], rng: Sfc32): tf.Tensor4D {
   const out = new Float32Array(labels.length * PIXELS);
-  labels.forEach((c, i) => { for (let k = 0; k < PIXELS; k++) out[i * PIXELS + k] = centres[c][k] + 0.8 * gauss(rng); });
+  labels.forEach((c, i) => {
+    for (let k = 0; k < PIXELS; k++) out[i * PIXELS + k] = centres[c][k] + 0.8 * gauss(rng);
+  });
   return tf.tensor4d(out, [labels.length, SIZE, SIZE, 3]);
 }
 
 class PatternSource implements BatchSource {
-  constructor(readonly centres: Float32Array[], readonly itersPerEpoch: number, readonly batch: number) {}
+  constructor(
+    readonly centres: Float32Array[],
+    readonly itersPerEpoch: number,
+    readonly batch: number,
+  ) {}
 
   *epoch(_epoch: number, seed: number, fromStep = 0): Iterable<Batch> {
     const rng = new Sfc32(seed);
@@ -56,7 +62,11 @@ function patternEvaluator(centres: Float32Array[]): Evaluator {
     const y = tf.tensor1d(labels, 'int32');
     const z = model.embed(x, false); // [N, D]
     try {
-      const r = await evaluate({ embeddings: z, labels: y }, { name: 'tiny', ks: [1, 2], metrics: ['recall'], queryGallery: false }, { onProgress: false });
+      const r = await evaluate(
+        { embeddings: z, labels: y },
+        { name: 'tiny', ks: [1, 2], metrics: ['recall'], queryGallery: false },
+        { onProgress: false },
+      );
       return { recallAtK: Object.fromEntries((r.recall ?? []).map((k) => [String(k.k), k.recall])) };
     } finally {
       tf.dispose([x, y, z]);
@@ -87,11 +97,23 @@ export async function tinySeeRun(dir: string, o: { epochs: number; steps: number
     record(e);
     if (e.epoch === o.epochs - 1 && e.step === o.steps - 1) stop.signal = 'SIGTERM';
   };
-  const common = { model, loss, config, data: new PatternSource(centres, o.steps, o.batch), evaluate: patternEvaluator(centres), runDir: new RunDir(dir) };
+  const common = {
+    model,
+    loss,
+    config,
+    data: new PatternSource(centres, o.steps, o.batch),
+    evaluate: patternEvaluator(centres),
+    runDir: new RunDir(dir),
+  };
   try {
     const stopped = await train({ ...common, progress, stop }).then(
-      () => { throw new Error('tinySeeRun: the first attempt was not stopped'); },
-      (err: unknown) => { if (err instanceof RunStoppedError) return err; throw err; },
+      () => {
+        throw new Error('tinySeeRun: the first attempt was not stopped');
+      },
+      (err: unknown) => {
+        if (err instanceof RunStoppedError) return err;
+        throw err;
+      },
     );
     const resumed = await train({ ...common, progress: record, resume: true });
     return { stopped, resumed, events };

@@ -11,7 +11,9 @@ import { testMatrix } from '../method/loop_reference';
 import { checkAgainstLoop } from './check';
 import { multiSimilarityLoop, normalizedSoftmaxLoop, proxyNcaLoop, softTripleLoop, supConLoop } from './loop_losses';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
 const x = testMatrix(8, 6, 5);
 const y = [0, 1, 2, 3, 0, 1, 2, 0];
@@ -34,7 +36,13 @@ test('ProxyNCA and ProxyNCA++', () => {
 
 test('Multi-Similarity (official defaults: alpha 2, beta 50, base 0.5)', () => {
   const loss = new MultiSimilarityLoss();
-  checkAgainstLoop('multi-similarity', loss, x.map((r) => r.map((v) => v * 0.3)), y, (m) => multiSimilarityLoop(m, y));
+  checkAgainstLoop(
+    'multi-similarity',
+    loss,
+    x.map((r) => r.map((v) => v * 0.3)),
+    y,
+    (m) => multiSimilarityLoop(m, y),
+  );
 });
 
 test('SoftTriple', () => {

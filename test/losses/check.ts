@@ -18,11 +18,21 @@ export function checkAgainstLoop(label: string, loss: MetricLoss, x: Mat, y: num
   const compare = (name: string, got: Float32Array | Int32Array | Uint8Array, fd: Mat): void => {
     const flat = fd.flat();
     const scale = Math.max(...flat.map(Math.abs), 1e-3);
-    flat.forEach((e, i) => assert.ok(Math.abs(got[i] - e) <= 2e-3 * scale,
-      `${label}: d/d${name}[${i}] ${got[i]} vs finite difference ${e} (scale ${scale})`));
+    flat.forEach((e, i) =>
+      assert.ok(Math.abs(got[i] - e) <= 2e-3 * scale, `${label}: d/d${name}[${i}] ${got[i]} vs finite difference ${e} (scale ${scale})`),
+    );
   };
-  compare('x', grads[xv.name].dataSync(), finiteDiff((m) => loop(m, params), x));
-  if (vars.length) compare(vars[0].name, grads[vars[0].name].dataSync(), finiteDiff((m) => loop(x, m), params));
+  compare(
+    'x',
+    grads[xv.name].dataSync(),
+    finiteDiff((m) => loop(m, params), x),
+  );
+  if (vars.length)
+    compare(
+      vars[0].name,
+      grads[vars[0].name].dataSync(),
+      finiteDiff((m) => loop(x, m), params),
+    );
   tf.dispose([value, xv, yt, ...Object.values(grads)]);
   assert.equal(tf.memory().numTensors, before, `${label}: leaked tensors`);
 }

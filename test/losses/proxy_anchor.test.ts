@@ -7,7 +7,9 @@ import { testMatrix } from '../method/loop_reference';
 import { checkAgainstLoop } from './check';
 import { proxyAnchorLoop } from './loop_losses';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
 test('Proxy-Anchor equals the loop version and its gradients equal finite differences', () => {
   const x = testMatrix(9, 7, 1);

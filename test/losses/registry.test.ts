@@ -6,7 +6,9 @@ import { createLoss, getLossEntry, LOSSES, lossNames, lossOfPaperMethod, resolve
 import { SeeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { testMatrix } from '../method/loop_reference';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
 const context = { numClasses: 4, embeddingDim: 20, seed: 3 }; // SEE's default n = 16 needs d >= 18
 
@@ -22,7 +24,10 @@ test('every registered loss builds from its defaults, computes a finite loss wit
     const v = value.dataSync()[0];
     assert.ok(Number.isFinite(v), `${name}: loss ${v}`);
     const gx = grads[xv.name].dataSync();
-    assert.ok(gx.some((g) => g !== 0), `${name}: no gradient reaches the embeddings`);
+    assert.ok(
+      gx.some((g) => g !== 0),
+      `${name}: no gradient reaches the embeddings`,
+    );
     tf.dispose([value, xv, yt, ...Object.values(grads)]);
     loss.dispose();
     assert.equal(tf.memory().numTensors, before, `${name}: leaked tensors`);
@@ -34,20 +39,39 @@ test('every registered loss builds from its defaults, computes a finite loss wit
 
 test('options: defaults completed, flat SEE options reach the schedule, bad names and values are refused', () => {
   const see = resolveLoss('see_proxy_anchor', { n: 4, maxThresh: 0.3, coefficients: 'random' });
-  assert.deepEqual(see.options, { n: 4, lambda: 0.2, margin: 0.1, alpha: 32, plan: 1, maxThresh: 0.3, minThresh: 0, lowerBound: 0, coefficients: 'random' });
+  assert.deepEqual(see.options, {
+    n: 4,
+    lambda: 0.2,
+    margin: 0.1,
+    alpha: 32,
+    plan: 1,
+    maxThresh: 0.3,
+    minThresh: 0,
+    lowerBound: 0,
+    coefficients: 'random',
+  });
   const loss = createLoss(see, context) as SeeProxyAnchorLoss;
   assert.ok(loss instanceof SeeProxyAnchorLoss);
   assert.deepEqual([loss.n, loss.coefficients, loss.schedule], [4, 'random', { maxThresh: 0.3, minThresh: 0, lowerBound: 0 }]);
   loss.dispose();
-  assert.throws(() => resolveLoss('see_proxy_ancor'), /unknown loss "see_proxy_ancor"; expected one of see_proxy_anchor, proxy_anchor, .*multi_similarity/);
-  assert.throws(() => resolveLoss('multi_similarity', { margin: 0.1 }), /loss "multi_similarity": unknown option "margin"; its options are alpha, beta, base/);
+  assert.throws(
+    () => resolveLoss('see_proxy_ancor'),
+    /unknown loss "see_proxy_ancor"; expected one of see_proxy_anchor, proxy_anchor, .*multi_similarity/,
+  );
+  assert.throws(
+    () => resolveLoss('multi_similarity', { margin: 0.1 }),
+    /loss "multi_similarity": unknown option "margin"; its options are alpha, beta, base/,
+  );
   assert.throws(() => resolveLoss('see_proxy_anchor', { n: 2.5 }), /option n=2\.5, expected an integer >= 1/);
-  assert.throws(() => resolveLoss('see_proxy_anchor', { coefficients: 'gaussian' }), /option coefficients="gaussian", expected one of simplex, random/);
+  assert.throws(
+    () => resolveLoss('see_proxy_anchor', { coefficients: 'gaussian' }),
+    /option coefficients="gaussian", expected one of simplex, random/,
+  );
   assert.throws(() => resolveLoss('proxy_anchor', { alpha: 0 }), /option alpha=0, expected a number > 0/);
   assert.throws(() => resolveLoss('see_proxy_anchor', { plan: 2 }), /option plan=2, expected one of 0, 1/);
 });
 
-test('the SEE paper\'s method names map to registered losses', () => {
+test("the SEE paper's method names map to registered losses", () => {
   assert.equal(lossOfPaperMethod('SEE'), 'see_proxy_anchor');
   assert.equal(lossOfPaperMethod('PA'), 'proxy_anchor');
   assert.equal(lossOfPaperMethod('NSoftmax'), 'normalized_softmax');

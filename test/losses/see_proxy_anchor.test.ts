@@ -8,7 +8,9 @@ import { sphericalExpansion } from '../../lib/method/fast/expansion';
 import { assertNoTensorLeak } from '../helpers/leaks';
 import { maxAbsDiff, testMatrix } from '../method/loop_reference';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
 const B = 10;
 const D = 12;
@@ -29,8 +31,11 @@ test('total = PA(batch) + lambda PA(expansions); x gets only the batch gradient'
     const e = sphericalExpansion(x, y, p, o);
     assert.equal(e.points.shape[0], 5 * N);
     const f = (xa: tf.Tensor, pa: tf.Tensor): tf.Scalar => seeProxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D, o).loss;
-    const fRef = (xa: tf.Tensor, pa: tf.Tensor): tf.Scalar => tf.add(proxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D),
-      tf.mul(proxyAnchorLoss(e.points, e.labels, pa as tf.Tensor2D), 0.3)) as tf.Scalar;
+    const fRef = (xa: tf.Tensor, pa: tf.Tensor): tf.Scalar =>
+      tf.add(
+        proxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D),
+        tf.mul(proxyAnchorLoss(e.points, e.labels, pa as tf.Tensor2D), 0.3),
+      ) as tf.Scalar;
     assert.ok(Math.abs(f(x, p).dataSync()[0] - fRef(x, p).dataSync()[0]) < 1e-4);
     const [gx, gp] = tf.grads(f)([x, p]);
     const [rx, rp] = tf.grads(fRef)([x, p]);
@@ -61,12 +66,16 @@ test('the class follows the schedule, reports what it expanded, and trains 20 st
   const emb = tf.tidy(() => tf.variable(tf.tensor2d(xs)));
   const y = tf.tensor1d(ys, 'int32');
   const opt = tf.train.sgd(0.05);
-  const losses = await assertNoTensorLeak('SEE step', async () => {
-    const cost = opt.minimize(() => loss.compute(emb, y), true, [emb, loss.proxies]);
-    const v = (await cost!.data())[0];
-    cost!.dispose();
-    return v;
-  }, 20);
+  const losses = await assertNoTensorLeak(
+    'SEE step',
+    async () => {
+      const cost = opt.minimize(() => loss.compute(emb, y), true, [emb, loss.proxies]);
+      const v = (await cost!.data())[0];
+      cost!.dispose();
+      return v;
+    },
+    20,
+  );
   assert.equal(loss.lastStep?.numExpanded, 4); // round(10 * 0.4)
   assert.equal(loss.lastStep?.numSynthetic, 4 * N);
   // the loop logs lastStats(): the official aug_rate = synthetic points / batch size

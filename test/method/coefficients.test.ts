@@ -17,8 +17,14 @@ test('simplex rows: row 0 = e0, unit rows, pairwise dot -1/n, last column zero',
       }
     }
   }
-  assert.deepEqual(simplexCoefficients(2).map((r) => Array.from(r).map((v) => +v.toFixed(6))),
-    [[1, 0, 0], [-0.5, 0.866025, 0], [-0.5, -0.866025, 0]]); // hand-worked: triangle at 120 degrees
+  assert.deepEqual(
+    simplexCoefficients(2).map((r) => Array.from(r).map((v) => +v.toFixed(6))),
+    [
+      [1, 0, 0],
+      [-0.5, 0.866025, 0],
+      [-0.5, -0.866025, 0],
+    ],
+  ); // hand-worked: triangle at 120 degrees
   assert.throws(() => simplexCoefficients(0), /n \(expansions per sample\) must be an integer >= 1, got 0/);
 });
 

@@ -20,7 +20,13 @@ test('gram and combine equal the plain loops (odd and even k, n with a tail of r
   const wasm = expansionKernels();
   const js = jsExpansionKernels();
   const r = new SeededRandom(3);
-  for (const [s, k, n, dp] of [[3, 18, 16, 64], [2, 7, 5, 8], [4, 10, 9, 24], [1, 3, 1, 16], [5, 17, 16, 512]]) {
+  for (const [s, k, n, dp] of [
+    [3, 18, 16, 64],
+    [2, 7, 5, 8],
+    [4, 10, 9, 24],
+    [1, 3, 1, 16],
+    [5, 17, 16, 512],
+  ]) {
     const v = r.fillNormal(new Float32Array(s * k * dp));
     const a = r.fillNormal(new Float32Array(s * n * k));
     const vo = KERNEL_DATA_BASE / 4 + 16; // unaligned-to-the-layout offsets, in floats
@@ -55,7 +61,7 @@ test('gram and combine equal the plain loops (odd and even k, n with a tail of r
   }
 });
 
-test('fill_normal4 in the kernels\' memory is SeededRandom\'s stream draw for draw (tails included)', () => {
+test("fill_normal4 in the kernels' memory is SeededRandom's stream draw for draw (tails included)", () => {
   const kern = expansionKernels();
   const len = 300000;
   const base = KERNEL_DATA_BASE / 4 + 3;
@@ -83,29 +89,40 @@ test('fill_normal4 in the kernels\' memory is SeededRandom\'s stream draw for dr
 
 test('point_coefficients equals the plain loops bit for bit, shared and per-sample rows, and names a dependent sample', () => {
   const r = new SeededRandom(11);
-  for (const [s, k, n, shared] of [[4, 17, 16, true], [3, 6, 4, false], [1, 3, 1, true]] as Array<[number, number, number, boolean]>) {
+  for (const [s, k, n, shared] of [
+    [4, 17, 16, true],
+    [3, 6, 4, false],
+    [1, 3, 1, true],
+  ] as Array<[number, number, number, boolean]>) {
     // Gram matrices of random rows (positive definite), coefficient rows with zeros as the simplex has
     const d = 3 * k;
     const grams = new Float32Array(s * k * k);
     for (let q = 0; q < s; q++) {
       const v = r.fillNormal(new Float32Array(k * d));
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-        let acc = 0;
-        for (let t = 0; t < d; t++) acc += v[i * d + t] * v[j * d + t];
-        grams[q * k * k + i * k + j] = acc;
-      }
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < k; j++) {
+          let acc = 0;
+          for (let t = 0; t < d; t++) acc += v[i * d + t] * v[j * d + t];
+          grams[q * k * k + i * k + j] = acc;
+        }
     }
     const rows = (shared ? 1 : s) * n * (k - 1);
     const cf = Float64Array.from(r.fillNormal(new Float32Array(rows)), (x, i) => (i % 3 === 2 ? 0 : x));
     const c = r.fillNormal(new Float32Array(s));
     const rn = r.fillNormal(new Float32Array(s)).map(Math.abs);
     const base = KERNEL_DATA_BASE / 8 + 1; // in float64s
-    const go = base * 2; const co = go + grams.length; const ro = co + s; const ao = ro + s;
-    const cfo = Math.ceil((ao + s * n * k) / 2); const scratch = cfo + rows;
+    const go = base * 2;
+    const co = go + grams.length;
+    const ro = co + s;
+    const ao = ro + s;
+    const cfo = Math.ceil((ao + s * n * k) / 2);
+    const scratch = cfo + rows;
     const run = (kern: ReturnType<typeof jsExpansionKernels>, gram: Float32Array): { bad: number; a: Float32Array } => {
       const mem = kern.reserve((scratch + 2 * k * k + k) * 8);
       mem.fill(NaN, go, scratch * 2);
-      mem.set(gram, go); mem.set(c, co); mem.set(rn, ro);
+      mem.set(gram, go);
+      mem.set(c, co);
+      mem.set(rn, ro);
       new Float64Array(mem.buffer, 0, mem.byteLength >> 3).set(cf, cfo);
       const bad = kern.pointCoefficients(go * 4, cfo * 8, shared ? 0 : n * (k - 1) * 8, co * 4, ro * 4, ao * 4, scratch * 8, s, n, k);
       return { bad, a: kern.reserve(0).slice(ao, ao + s * n * k) };
@@ -114,18 +131,24 @@ test('point_coefficients equals the plain loops bit for bit, shared and per-samp
     const j = run(jsExpansionKernels(), grams);
     assert.equal(w.bad, -1);
     assert.equal(j.bad, -1);
-    assert.ok(w.a.every((x) => Number.isFinite(x)), 'every coefficient written');
+    assert.ok(
+      w.a.every((x) => Number.isFinite(x)),
+      'every coefficient written',
+    );
     assert.deepEqual(w.a, j.a, `[${s}, ${k}, ${n}, shared ${shared}]`);
     // the last sample's row k-1 copies row 0: that pivot is 0
     const broken = grams.slice();
     const last = (s - 1) * k * k;
-    for (let t = 0; t < k; t++) { broken[last + (k - 1) * k + t] = broken[last + t]; broken[last + t * k + k - 1] = broken[last + t * k]; }
+    for (let t = 0; t < k; t++) {
+      broken[last + (k - 1) * k + t] = broken[last + t];
+      broken[last + t * k + k - 1] = broken[last + t * k];
+    }
     assert.equal(run(expansionKernels(), broken).bad, s - 1);
     assert.equal(run(jsExpansionKernels(), broken).bad, s - 1);
   }
 });
 
-test('expWedge (the ziggurat\'s e^y in JavaScript and WebAssembly) is within 4 ulp of Math.exp on (-6, 0]', () => {
+test("expWedge (the ziggurat's e^y in JavaScript and WebAssembly) is within 4 ulp of Math.exp on (-6, 0]", () => {
   let worst = 0;
   for (let i = 0; i <= 200000; i++) {
     const y = -6 * (i / 200000) * (1 - 1e-12);
@@ -138,16 +161,25 @@ test('expWedge (the ziggurat\'s e^y in JavaScript and WebAssembly) is within 4 u
 
 test('unit_rows equals the plain loops bit for bit (odd and even d) and gives unit rows, cosines and residual norms', () => {
   const r = new SeededRandom(5);
-  for (const [b, u, d] of [[7, 3, 13], [6, 6, 512], [3, 1, 2], [5, 2, 1]]) {
+  for (const [b, u, d] of [
+    [7, 3, 13],
+    [6, 6, 512],
+    [3, 1, 2],
+    [5, 2, 1],
+  ]) {
     const x = r.fillNormal(new Float32Array(b * d)).map((v, i) => v * (1 + (i % 5)));
     const p = r.fillNormal(new Float32Array(u * d)).map((v) => 3 * v);
     const slots = Int32Array.from({ length: b }, (_, i) => (i * 7) % u);
-    const xo = KERNEL_DATA_BASE / 4 + 1; const po = xo + x.length; const so = po + p.length; const ro = so + b;
+    const xo = KERNEL_DATA_BASE / 4 + 1;
+    const po = xo + x.length;
+    const so = po + p.length;
+    const ro = so + b;
     const end = ro + b * (2 * d + 2);
     const run = (kern: ReturnType<typeof jsExpansionKernels>): Float32Array => {
       const mem = kern.reserve(end * 4);
       mem.fill(NaN, xo, end);
-      mem.set(x, xo); mem.set(p, po);
+      mem.set(x, xo);
+      mem.set(p, po);
       new Int32Array(mem.buffer, so * 4, b).set(slots);
       kern.unitRows(xo * 4, po * 4, so * 4, ro * 4, b, u, d);
       return kern.reserve(0).slice(ro, end);

@@ -51,9 +51,15 @@ export function proxyAnchorLoop(x: Mat, y: number[], p: Mat, mrg = 0.1, alpha = 
     let has = false;
     for (let i = 0; i < x.length; i++) {
       const cos = dot(xn[i], pn[c]);
-      if (y[i] === c) { ps += Math.exp(-alpha * (cos - mrg)); has = true; } else ns += Math.exp(alpha * (cos + mrg));
+      if (y[i] === c) {
+        ps += Math.exp(-alpha * (cos - mrg));
+        has = true;
+      } else ns += Math.exp(alpha * (cos + mrg));
     }
-    if (has) { pos += Math.log(1 + ps); npos += 1; }
+    if (has) {
+      pos += Math.log(1 + ps);
+      npos += 1;
+    }
     neg += Math.log(1 + ns);
   }
   return pos / npos + neg / p.length;
@@ -61,13 +67,15 @@ export function proxyAnchorLoop(x: Mat, y: number[], p: Mat, mrg = 0.1, alpha = 
 
 /** central finite-difference gradient of f at m (float64) */
 export function finiteDiff(f: (m: Mat) => number, m: Mat, h = 1e-5): Mat {
-  return m.map((row, i) => row.map((_, j) => {
-    const up = m.map((r) => r.slice());
-    const dn = m.map((r) => r.slice());
-    up[i][j] += h;
-    dn[i][j] -= h;
-    return (f(up) - f(dn)) / (2 * h);
-  }));
+  return m.map((row, i) =>
+    row.map((_, j) => {
+      const up = m.map((r) => r.slice());
+      const dn = m.map((r) => r.slice());
+      up[i][j] += h;
+      dn[i][j] -= h;
+      return (f(up) - f(dn)) / (2 * h);
+    }),
+  );
 }
 
 /** deterministic standard-normal matrix for tests (lib/random.ts: Box-Muller over mulberry32) */

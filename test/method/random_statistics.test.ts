@@ -6,13 +6,25 @@ import { SeededRandom } from '../../lib/random';
 import { batchStatistics } from '../../lib/method/statistics';
 import { dot, l2norm, testMatrix } from './loop_reference';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
 test('normals: mean 0, variance 1, kurtosis 3, tails present; reproducible per seed', () => {
   const v = new SeededRandom(42).fillNormal(new Float32Array(400000));
-  let m = 0; let m2 = 0; let m4 = 0; let tail = 0;
-  for (const x of v) { m += x; m2 += x * x; m4 += x ** 4; if (Math.abs(x) > 3.5) tail++; }
-  m /= v.length; m2 /= v.length; m4 /= v.length;
+  let m = 0;
+  let m2 = 0;
+  let m4 = 0;
+  let tail = 0;
+  for (const x of v) {
+    m += x;
+    m2 += x * x;
+    m4 += x ** 4;
+    if (Math.abs(x) > 3.5) tail++;
+  }
+  m /= v.length;
+  m2 /= v.length;
+  m4 /= v.length;
   assert.ok(Math.abs(m) < 0.01, `mean ${m}`);
   assert.ok(Math.abs(m2 - 1) < 0.01, `variance ${m2}`);
   assert.ok(Math.abs(m4 / (m2 * m2) - 3) < 0.05, `kurtosis ${m4 / (m2 * m2)}`);

@@ -13,7 +13,9 @@ import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { SeededRandom } from '../../lib/random';
 import { expandOne, l2norm, maxAbsDiff, proxyAnchorLoop, testMatrix } from './loop_reference';
 
-before(async () => { await initBackend('wasm', { quiet: true }); });
+before(async () => {
+  await initBackend('wasm', { quiet: true });
+});
 
 const B = 10;
 const D = 12;
@@ -36,7 +38,10 @@ test('expandSample is the official per-sample expansion (float64 loops) to float
 test('referenceExpansion equals the fast batched expansion on the same draws (both plans)', async () => {
   const before = tf.memory().numTensors;
   const [xt, yt, pt, nt] = [tf.tensor2d(x), tf.tensor1d(y, 'int32'), tf.tensor2d(p), tf.tensor3d(noise)];
-  for (const [plan, threshold] of [[1, 0.5], [0, 0.1]] as const) {
+  for (const [plan, threshold] of [
+    [1, 0.5],
+    [0, 0.1],
+  ] as const) {
     const ref = await referenceExpansion(xt, yt, pt, { n: N, plan, threshold, noise: nt });
     const fast = sphericalExpansion(xt, yt, pt, { n: N, plan, threshold, noise: nt });
     assert.deepEqual(ref.selected, fast.selected, `plan ${plan}: selection`);
@@ -46,7 +51,13 @@ test('referenceExpansion equals the fast batched expansion on the same draws (bo
     assert.ok(d < 1e-5, `plan ${plan}: points differ by ${d}`);
     tf.dispose([ref.points, fast.points, fast.labels]);
   }
-  const drawn = await referenceExpansion(xt, yt, pt, { n: N, plan: 1, threshold: 0.3, random: new SeededRandom(5), coefficients: 'random' });
+  const drawn = await referenceExpansion(xt, yt, pt, {
+    n: N,
+    plan: 1,
+    threshold: 0.3,
+    random: new SeededRandom(5),
+    coefficients: 'random',
+  });
   assert.deepEqual(drawn.points.shape, [3 * N, D]); // round(10 * 0.3) anchors
   drawn.points.dispose();
   await assert.rejects(referenceExpansion(xt, yt, pt, { n: 11, plan: 1, threshold: 0.5, noise: nt }), /n=11 needs .* d >= n\+2/);
@@ -54,7 +65,7 @@ test('referenceExpansion equals the fast batched expansion on the same draws (bo
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('referenceProxyAnchor equals the loop, and the fast Proxy-Anchor\'s value and gradients', () => {
+test("referenceProxyAnchor equals the loop, and the fast Proxy-Anchor's value and gradients", () => {
   const [xt, yt, pt] = [tf.tensor2d(x), tf.tensor1d(y, 'int32'), tf.tensor2d(p)];
   const ref = referenceProxyAnchor(xt, y, pt);
   assert.ok(Math.abs(ref.dataSync()[0] - proxyAnchorLoop(x, y, p)) < 1e-4);

@@ -16,7 +16,10 @@ test('numpy rounding: halves go to the even neighbour', () => {
 test('plan 1 schedule reproduces the expanded counts of the recipe (B = 180)', () => {
   const count = (e: number, epochs: number): number => planOneCount(180, expansionThreshold(1, e, epochs, RECIPE));
   // docs/official-recipe.md section 8: CUB/Cars (100 epochs)
-  assert.deepEqual([25, 50, 75, 99].map((e) => count(e, 100)), [11, 36, 61, 72]);
+  assert.deepEqual(
+    [25, 50, 75, 99].map((e) => count(e, 100)),
+    [11, 36, 61, 72],
+  );
   assert.equal(count(5, 100), 0);
   assert.ok(count(6, 100) > 0, 'first expansion at epoch 6');
   // In-Shop (300 epochs): capped at epoch 200

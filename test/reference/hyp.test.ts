@@ -35,7 +35,12 @@ interface HypCase {
 function checkClose(got: ArrayLike<number>, expected: number[][], what: string, kind: 'value' | 'grad' | 'distance' = 'value'): void {
   const flat = expected.flat();
   const largest = flat.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const close = kind === 'grad' ? gradCloseTo(flat, closeTo) : kind === 'distance' ? (a: number, b: number) => closeTo(a, b) || Math.abs(a - b) <= 1e-6 * largest : closeTo;
+  const close =
+    kind === 'grad'
+      ? gradCloseTo(flat, closeTo)
+      : kind === 'distance'
+        ? (a: number, b: number) => closeTo(a, b) || Math.abs(a - b) <= 1e-6 * largest
+        : closeTo;
   const i = firstMismatch(got, flat, close);
   assert.equal(i, -1, `${what} differs at ${i}: ${got[i]} vs ${flat[i]} (${got.length} values, ${flat.length} expected)`);
 }
@@ -57,7 +62,10 @@ async function checkCase(c: HypCase, k: number): Promise<void> {
   const clipR = c.clip_r ?? 0;
   const features = tf.tidy(() => tf.variable(tf.tensor2d(c.features)));
   // row p*m + v is view v of class p
-  const labels = tf.tensor1d(Array.from({ length: c.classes * c.views }, (_, i) => Math.floor(i / c.views)), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: c.classes * c.views }, (_, i) => Math.floor(i / c.views)),
+    'int32',
+  );
   const ball = toEmbeddingSpace(features, c.hyp_c, clipR); // [P*m, d]
   checkClose(ball.dataSync(), c.out.ball, `${where}: ball`);
   if (c.out.dist_matrix_first5x7) {
@@ -75,9 +83,16 @@ async function checkCase(c: HypCase, k: number): Promise<void> {
   const xs = (await x.data()) as Float32Array;
   checkClose(xs, c.eval.x, `${where}: eval x`);
   const proto = { name: 'hyp', ks: c.eval.k_list, metrics: ['recall' as const], queryGallery: false };
-  for (const [what, embeddings] of [['kit head', xs], ['official x', Float32Array.from(c.eval.x.flat())]] as const) {
+  for (const [what, embeddings] of [
+    ['kit head', xs],
+    ['official x', Float32Array.from(c.eval.x.flat())],
+  ] as const) {
     const r = await evaluate({ embeddings, labels: c.eval.y, dim: c.d }, proto, { geometry, onProgress: false });
-    assert.deepEqual(r.recall?.map((e) => e.recall), c.eval.recall, `${where}: Recall@${c.eval.k_list} of the ${what} points`);
+    assert.deepEqual(
+      r.recall?.map((e) => e.recall),
+      c.eval.recall,
+      `${where}: Recall@${c.eval.k_list} of the ${what} points`,
+    );
   }
   tf.dispose([features, labels, ball, value, x, ...Object.values(grads)]);
   loss.dispose();

@@ -30,7 +30,11 @@ test('inshop.json: In-Shop Recall@K exactly', async () => {
       { name: 'reference', ks: c.k_list, metrics: ['recall'], queryGallery: true },
       { workers: 0, onProgress: false },
     );
-    assert.deepEqual(r.recall?.map((v) => v.recall), c.recall, `case ${i}: Recall@${c.k_list}`);
+    assert.deepEqual(
+      r.recall?.map((v) => v.recall),
+      c.recall,
+      `case ${i}: Recall@${c.k_list}`,
+    );
     checked++;
   }
   reportParity('inshop.json', checked);

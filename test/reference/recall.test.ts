@@ -27,7 +27,11 @@ test('recall.json: Recall@K exactly and NMI of the given assignment', async () =
     const proto = { name: 'reference', ks: c.k_list, metrics: ['recall' as const], queryGallery: false };
     for (const workers of [0, 2]) {
       const r = await evaluate(data, proto, { workers, blockSize: 128, onProgress: false });
-      assert.deepEqual(r.recall?.map((v) => v.recall), c.recall, `case ${i}, ${workers} workers: Recall@${c.k_list}`);
+      assert.deepEqual(
+        r.recall?.map((v) => v.recall),
+        c.recall,
+        `case ${i}, ${workers} workers: Recall@${c.k_list}`,
+      );
     }
     const got = nmi(c.y, c.assignment);
     assert.ok(Math.abs(got - c.nmi) <= 1e-6, `case ${i}: NMI ${got} vs ${c.nmi}`);

@@ -21,8 +21,9 @@ test('threshold schedules match the official code on every schedule.json case', 
       const expected = plan === 0 ? c.thresholds.plan0 : c.thresholds.plan1;
       const got = thresholdSchedule(plan, c.epochs, s);
       assert.equal(got.length, expected.length, `schedule.json case ${k} plan ${plan}: length`);
-      got.forEach((v, e) => assert.ok(Math.abs(v - expected[e]) <= 1e-12,
-        `schedule.json case ${k} plan ${plan} epoch ${e}: ${v} vs ${expected[e]}`));
+      got.forEach((v, e) =>
+        assert.ok(Math.abs(v - expected[e]) <= 1e-12, `schedule.json case ${k} plan ${plan} epoch ${e}: ${v} vs ${expected[e]}`),
+      );
     }
   });
   reportParity('schedule.json', cases.length);

@@ -27,7 +27,15 @@ function checkCase(c: SeeCase, k: number): void {
   assert.equal(firstMismatch(e.scores, c.out.scores, closeTo), -1, `${where}: scores`);
   assert.deepEqual(Array.from(e.pointLabels), c.out.expansion_labels, `${where}: expansion labels`);
   const bw = simplexCoefficients(c.n);
-  assert.equal(firstMismatch(bw.flatMap((r) => Array.from(r)), c.out.bweights.flat(), closeTo), -1, `${where}: bweights`);
+  assert.equal(
+    firstMismatch(
+      bw.flatMap((r) => Array.from(r)),
+      c.out.bweights.flat(),
+      closeTo,
+    ),
+    -1,
+    `${where}: bweights`,
+  );
   const pts = e.points.dataSync();
   assert.deepEqual(e.points.shape, [c.out.expansions.length, c.d], `${where}: expansions shape`);
   const bad = firstMismatch(pts, c.out.expansions.flat(), closeTo);
@@ -36,13 +44,18 @@ function checkCase(c: SeeCase, k: number): void {
   e.labels.dispose();
 
   const r = seeProxyAnchorLoss(x, y, p, opts);
-  assert.ok(closeTo(r.batchLoss.dataSync()[0], c.out.batch_loss), `${where}: batch_loss ${r.batchLoss.dataSync()[0]} vs ${c.out.batch_loss}`);
+  assert.ok(
+    closeTo(r.batchLoss.dataSync()[0], c.out.batch_loss),
+    `${where}: batch_loss ${r.batchLoss.dataSync()[0]} vs ${c.out.batch_loss}`,
+  );
   assert.ok(closeTo(r.augLoss.dataSync()[0], c.out.aug_loss), `${where}: aug_loss ${r.augLoss.dataSync()[0]} vs ${c.out.aug_loss}`);
   assert.ok(closeTo(r.loss.dataSync()[0], c.out.total), `${where}: total ${r.loss.dataSync()[0]} vs ${c.out.total}`);
   tf.dispose([r.loss, r.batchLoss, r.augLoss]);
 
-  const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) =>
-    seeProxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D, opts).loss)([x, p]);
+  const [gx, gp] = tf.grads((xa: tf.Tensor, pa: tf.Tensor) => seeProxyAnchorLoss(xa as tf.Tensor2D, y, pa as tf.Tensor2D, opts).loss)([
+    x,
+    p,
+  ]);
   const gxd = gx.dataSync();
   const gpd = gp.dataSync();
   const gxe = c.out.grad_x.flat();
@@ -76,12 +89,16 @@ async function checkReferenceCase(c: SeeCase, k: number): Promise<void> {
   const pts = e.points.dataSync();
   const bad = firstMismatch(pts, c.out.expansions.flat(), closeTo);
   assert.equal(bad, -1, `${where}: expansions differ at flat index ${bad}: ${pts[bad]} vs ${c.out.expansions.flat()[bad]}`);
-  const loss = (xa: tf.Tensor, pa: tf.Tensor): tf.Scalar => referenceSeeLoss(xa as tf.Tensor2D, c.y, pa as tf.Tensor2D, e, c.lam, c.mrg, c.alpha);
+  const loss = (xa: tf.Tensor, pa: tf.Tensor): tf.Scalar =>
+    referenceSeeLoss(xa as tf.Tensor2D, c.y, pa as tf.Tensor2D, e, c.lam, c.mrg, c.alpha);
   const values = tf.tidy(() => [loss(x, p), ...tf.grads(loss)([x, p])]);
   const [total, gx, gp] = [values[0].dataSync()[0], values[1].dataSync(), values[2].dataSync()];
   tf.dispose(values);
   assert.ok(closeTo(total, c.out.total), `${where}: total ${total} vs ${c.out.total}`);
-  for (const [got, want, name] of [[gx, c.out.grad_x.flat(), 'grad_x'], [gp, c.out.grad_proxies.flat(), 'grad_proxies']] as const) {
+  for (const [got, want, name] of [
+    [gx, c.out.grad_x.flat(), 'grad_x'],
+    [gp, c.out.grad_proxies.flat(), 'grad_proxies'],
+  ] as const) {
     const i = firstMismatch(got, want, gradCloseTo(want, closeTo));
     assert.equal(i, -1, `${where}: ${name} differs at ${i}: ${got[i]} vs ${want[i]}`);
   }

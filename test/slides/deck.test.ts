@@ -11,13 +11,21 @@ import { executedNotebook } from '../helpers/executed_notebook';
 
 test('slides: headings start slides, plain markdown joins the slide before, each rich output is a slide titled by its section', () => {
   const slides = notebookSlides(executedNotebook());
-  assert.deepEqual(slides.map((s) => (s.kind === 'markdown' ? `md:${s.markdown.split('\n')[0]}` : `out:${s.title}`)),
-    ['md:# 99 · A test deck', 'md:## Curves', 'out:Curves', 'out:Curves', 'md:## Results', 'out:Results', 'md:## Exercises']);
+  assert.deepEqual(
+    slides.map((s) => (s.kind === 'markdown' ? `md:${s.markdown.split('\n')[0]}` : `out:${s.title}`)),
+    ['md:# 99 · A test deck', 'md:## Curves', 'out:Curves', 'out:Curves', 'md:## Results', 'out:Results', 'md:## Exercises'],
+  );
   const curves = slides[1];
   assert.ok(curves.kind === 'markdown' && curves.markdown.endsWith('The loss <falls> & the recall rises.'));
   const exercises = slides[slides.length - 1];
-  assert.ok(exercises.kind === 'markdown' && exercises.markdown.includes('- Exercise 99.1 · Something by hand'), 'the exercises are listed, their cells left out');
-  assert.ok(slides.every((s) => s.kind === 'markdown' || !s.html.includes('NOT SOLVED')), 'text output is not a slide');
+  assert.ok(
+    exercises.kind === 'markdown' && exercises.markdown.includes('- Exercise 99.1 · Something by hand'),
+    'the exercises are listed, their cells left out',
+  );
+  assert.ok(
+    slides.every((s) => s.kind === 'markdown' || !s.html.includes('NOT SOLVED')),
+    'text output is not a slide',
+  );
   assert.equal(notebookTitle(executedNotebook(), 'x'), '99 · A test deck');
 });
 
@@ -54,14 +62,20 @@ test('npm run slides: names resolve to executed notebooks; a missing or unexecut
     writeFileSync(join(dir, '99_test_deck.ipynb'), JSON.stringify(executedNotebook()));
     assert.equal(resolveNotebook('99', dir), join(dir, '99_test_deck.ipynb'));
     assert.equal(resolveNotebook('99_test_deck', dir), join(dir, '99_test_deck.ipynb'));
-    assert.throws(() => resolveNotebook('05', dir), /no executed notebook "05" in .*: run `bash scripts\/notebooks\/ci\.sh notebooks\/05_\*\.ipynb`/);
+    assert.throws(
+      () => resolveNotebook('05', dir),
+      /no executed notebook "05" in .*: run `bash scripts\/notebooks\/ci\.sh notebooks\/05_\*\.ipynb`/,
+    );
     const deck = buildDeck(join(dir, '99_test_deck.ipynb'), join(dir, 'out'));
     assert.deepEqual([deck.slides, deck.plots], [7, 2]);
     assert.match(readFileSync(deck.path, 'utf8'), /^<!DOCTYPE html>/);
     const bare = executedNotebook();
     for (const c of bare.cells) c.outputs = c.cell_type === 'code' ? [] : c.outputs;
     writeFileSync(join(dir, '98_bare.ipynb'), JSON.stringify(bare));
-    assert.throws(() => buildDeck(join(dir, '98_bare.ipynb'), join(dir, 'out')), /98_bare\.ipynb has no plot, table or image output: is it an executed notebook\?/);
+    assert.throws(
+      () => buildDeck(join(dir, '98_bare.ipynb'), join(dir, 'out')),
+      /98_bare\.ipynb has no plot, table or image output: is it an executed notebook\?/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

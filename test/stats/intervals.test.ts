@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pairedDifference, summarize } from '../../lib/stats/intervals';
 
-const close = (a: number | null, b: number, tol: number, what: string): void => assert.ok(a !== null && Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number | null, b: number, tol: number, what: string): void =>
+  assert.ok(a !== null && Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 const T975_2 = 0.95 / Math.sqrt(2 * 0.975 * 0.025);
 
 test('summarize [2, 4, 9]: mean 5, sd sqrt(13), 95% half-width t(2) * sqrt(13 / 3) = 8.9567', () => {
@@ -35,11 +36,25 @@ test('bad input names what was wrong', () => {
   assert.throws(() => summarize([]), /summarize: no values \(one per seed expected\)/);
   assert.throws(() => summarize([1, NaN]), /summarize: value 1 is NaN, expected a finite number/);
   assert.throws(() => summarize([1, 2], 95), /confidence level 95, expected a number strictly between 0 and 1/);
-  assert.throws(() => pairedDifference(new Map([[0, 1]]), new Map([[1, 2]])), /pairedDifference: no seed in common \(variant 0, baseline 1\)/);
+  assert.throws(
+    () => pairedDifference(new Map([[0, 1]]), new Map([[1, 2]])),
+    /pairedDifference: no seed in common \(variant 0, baseline 1\)/,
+  );
 });
 
 test('paired difference of (11, 14, 12) - (10, 12, 11): mean 4/3, t = 4, p = 1 - 4/sqrt(18) = 0.0572, interval contains 0', () => {
-  const d = pairedDifference(new Map([[0, 11], [1, 14], [2, 12]]), new Map([[0, 10], [1, 12], [2, 11]]));
+  const d = pairedDifference(
+    new Map([
+      [0, 11],
+      [1, 14],
+      [2, 12],
+    ]),
+    new Map([
+      [0, 10],
+      [1, 12],
+      [2, 11],
+    ]),
+  );
   assert.deepEqual(d.seeds, [0, 1, 2]);
   close(d.mean, 4 / 3, 1e-12, 'mean difference');
   close(d.sd, Math.sqrt(1 / 3), 1e-12, 'sd of the differences');
@@ -50,7 +65,19 @@ test('paired difference of (11, 14, 12) - (10, 12, 11): mean 4/3, t = 4, p = 1 -
 });
 
 test('paired difference (1.1, 0.9, 1.0): t = 17.32, p = 0.0033, significant; pairs only over common seeds', () => {
-  const d = pairedDifference(new Map([[3, 2.1], [5, 1.9], [7, 3.0], [9, 0]]), new Map([[3, 1], [5, 1], [7, 2]]));
+  const d = pairedDifference(
+    new Map([
+      [3, 2.1],
+      [5, 1.9],
+      [7, 3.0],
+      [9, 0],
+    ]),
+    new Map([
+      [3, 1],
+      [5, 1],
+      [7, 2],
+    ]),
+  );
   assert.deepEqual(d.seeds, [3, 5, 7]);
   close(d.mean, 1, 1e-12, 'mean');
   close(d.t, Math.sqrt(300), 1e-9, 't = 1 / (0.1 / sqrt 3)');
@@ -59,9 +86,27 @@ test('paired difference (1.1, 0.9, 1.0): t = 17.32, p = 0.0033, significant; pai
 });
 
 test('a paired difference without spread: same difference every seed is decided by its sign; one pair has no test', () => {
-  const same = pairedDifference(new Map([[0, 3], [1, 4]]), new Map([[0, 1], [1, 2]]));
+  const same = pairedDifference(
+    new Map([
+      [0, 3],
+      [1, 4],
+    ]),
+    new Map([
+      [0, 1],
+      [1, 2],
+    ]),
+  );
   assert.deepEqual([same.mean, same.sd, same.halfWidth, same.t, same.p, same.significant], [2, 0, 0, Infinity, 0, true]);
-  const tie = pairedDifference(new Map([[0, 1], [1, 2]]), new Map([[0, 1], [1, 2]]));
+  const tie = pairedDifference(
+    new Map([
+      [0, 1],
+      [1, 2],
+    ]),
+    new Map([
+      [0, 1],
+      [1, 2],
+    ]),
+  );
   assert.deepEqual([tie.t, tie.p, tie.significant], [0, 1, false]);
   const one = pairedDifference(new Map([[0, 3]]), new Map([[0, 1]]));
   assert.deepEqual([one.n, one.mean, one.t, one.p, one.significant], [1, 2, null, null, false]);

@@ -46,7 +46,14 @@ test('quantiles: the closed-form inverses for 1 and 2 degrees of freedom and a p
   close(studentTQuantile(0.975, 1), 12.706, 5e-4, 't_.975(1) = 12.706');
   close(studentTQuantile(0.975, 2), 4.303, 5e-4, 't_.975(2) = 4.303');
   // a printed table (any statistics textbook), three decimals
-  const table: [number, number][] = [[3, 3.182], [4, 2.776], [5, 2.571], [9, 2.262], [29, 2.045], [120, 1.980]];
+  const table: [number, number][] = [
+    [3, 3.182],
+    [4, 2.776],
+    [5, 2.571],
+    [9, 2.262],
+    [29, 2.045],
+    [120, 1.98],
+  ];
   for (const [df, t] of table) close(studentTQuantile(0.975, df), t, 5e-4, `t_.975(${df})`);
   close(studentTQuantile(0.025, 4), -2.776, 5e-4, 'lower tail is the mirror');
   assert.equal(studentTQuantile(0.5, 7), 0);

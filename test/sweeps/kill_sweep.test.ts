@@ -26,7 +26,8 @@ let sweepFile: string;
 const sweep = (runsRoot: string): string[] => ['sweep', sweepFile, '--runs-root', runsRoot, '--jobs', '2', '--backend', 'wasm'];
 const runDir = (runsRoot: string, id: string): RunDir => new RunDir(join(runsRoot, 'tiny', id));
 const finished = (runsRoot: string): string[] => IDS.filter((id) => existsSync(join(runsRoot, 'tiny', id, 'metrics.json')));
-const checkpointed = (runsRoot: string): string[] => IDS.filter((id) => !finished(runsRoot).includes(id) && existsSync(join(runsRoot, 'tiny', id, 'checkpoint.safetensors')));
+const checkpointed = (runsRoot: string): string[] =>
+  IDS.filter((id) => !finished(runsRoot).includes(id) && existsSync(join(runsRoot, 'tiny', id, 'checkpoint.safetensors')));
 const events = (runsRoot: string, id: string, event: string): Record<string, unknown>[] => {
   const dir = runDir(runsRoot, id);
   return existsSync(dir.logPath) ? dir.readLog().filter((r) => r.kind === 'event' && r.event === event) : [];
@@ -35,7 +36,9 @@ const events = (runsRoot: string, id: string, event: string): Record<string, unk
 async function until(what: string, probe: () => boolean, child: Child, timeoutMs = 120000): Promise<void> {
   const end = Date.now() + timeoutMs;
   let exited = false;
-  void child.exited.then(() => { exited = true; });
+  void child.exited.then(() => {
+    exited = true;
+  });
   while (!probe()) {
     if (exited) throw new Error(`${what}: the sweep exited first\n${child.out.join('')}\n${child.err.join('')}`);
     if (Date.now() > end) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
@@ -46,10 +49,17 @@ async function until(what: string, probe: () => boolean, child: Child, timeoutMs
 before(async () => {
   const base = await tinyGlyphRun(root, 2); // 2 epochs of 3 steps, a checkpoint per epoch
   sweepFile = join(root, 'sweep.json');
-  writeFileSync(sweepFile, JSON.stringify({
-    name: 'tiny', base, set: ['evalMetrics=["recall","mapAtR"]'],
-    variants: [{ name: 'PA', set: ['loss.name=proxy_anchor'] }, { name: 'SEE' }], seeds: [0, 1], compare: [['SEE', 'PA']],
-  }));
+  writeFileSync(
+    sweepFile,
+    JSON.stringify({
+      name: 'tiny',
+      base,
+      set: ['evalMetrics=["recall","mapAtR"]'],
+      variants: [{ name: 'PA', set: ['loss.name=proxy_anchor'] }, { name: 'SEE' }],
+      seeds: [0, 1],
+      compare: [['SEE', 'PA']],
+    }),
+  );
 });
 
 test('a sweep killed twice (its process, then its process group) and started again ends as an uninterrupted sweep', async (t) => {
@@ -64,7 +74,18 @@ test('a sweep killed twice (its process, then its process group) and started aga
   const runs = join(root, 'killed');
   // 1. the sweep process alone is killed while its runs train: they stop themselves with a checkpoint
   const first = startCli(sweep(runs), {}, { detached: true });
-  await until('a step of the first two runs', () => IDS.slice(0, 2).every((id) => existsSync(runDir(runs, id).logPath) && runDir(runs, id).readLog().some((r) => r.kind === 'step')), first);
+  await until(
+    'a step of the first two runs',
+    () =>
+      IDS.slice(0, 2).every(
+        (id) =>
+          existsSync(runDir(runs, id).logPath) &&
+          runDir(runs, id)
+            .readLog()
+            .some((r) => r.kind === 'step'),
+      ),
+    first,
+  );
   first.proc.kill('SIGKILL');
   await first.exited;
   const orphans = IDS.slice(0, 2);
@@ -79,24 +100,37 @@ test('a sweep killed twice (its process, then its process group) and started aga
   // an orphan stops itself once it sees its pool gone, unless it finished its last steps first (a loaded machine)
   const stoppedOrphans = orphans.filter((id) => events(runs, id, 'stopped').some((e) => e.signal === 'SIGHUP'));
   for (const id of orphans) {
-    assert.ok(stoppedOrphans.includes(id) || done.includes(id), `${id}: neither stopped itself when its sweep was gone nor finished (${JSON.stringify(events(runs, id, 'stopped'))})`);
+    assert.ok(
+      stoppedOrphans.includes(id) || done.includes(id),
+      `${id}: neither stopped itself when its sweep was gone nor finished (${JSON.stringify(events(runs, id, 'stopped'))})`,
+    );
   }
   assert.ok(stoppedOrphans.length >= 1, 'at least one orphan stopped itself when its sweep was gone');
   await new Promise((r) => setTimeout(r, 200));
   for (const id of IDS) assert.equal(liveLockHolder(join(runs, 'tiny', id)), undefined, `${id}: no process left after the group kill`);
-  const before = new Map(done.map((id) => [id, ['metrics.json', 'checkpoint.safetensors', 'log.jsonl'].map((f) => readFileSync(join(runs, 'tiny', id, f)))]));
+  const before = new Map(
+    done.map((id) => [id, ['metrics.json', 'checkpoint.safetensors', 'log.jsonl'].map((f) => readFileSync(join(runs, 'tiny', id, f)))]),
+  );
 
   // 3. started again: skips the finished, resumes the rest, ends as the uninterrupted sweep
   const last = await runCli(sweep(runs));
   assert.equal(last.code, 0, last.err);
   assert.match(last.out, new RegExp(`sweep tiny: 4 runs \\(2 variants x 2 seeds\\), ${done.length} finished before`));
   for (const id of done) {
-    assert.deepEqual(['metrics.json', 'checkpoint.safetensors', 'log.jsonl'].map((f) => readFileSync(join(runs, 'tiny', id, f))), before.get(id), `${id}: a finished run is left as it was`);
+    assert.deepEqual(
+      ['metrics.json', 'checkpoint.safetensors', 'log.jsonl'].map((f) => readFileSync(join(runs, 'tiny', id, f))),
+      before.get(id),
+      `${id}: a finished run is left as it was`,
+    );
     assert.doesNotMatch(last.out, new RegExp(`\\[${id}\\]`), `${id}: no process started for a finished run`);
   }
   for (const id of resumable) assert.ok(events(runs, id, 'resume').length >= 1, `${id}: resumed from its checkpoint`);
   for (const id of IDS) assertSameRun(join(runs, 'tiny', id), join(ref, 'tiny', id), id);
   const results = (r: string): unknown => JSON.parse(readFileSync(join(r, 'tiny', 'results.json'), 'utf8'));
   assert.deepEqual(results(runs), results(ref), 'results.json: the same statistics');
-  assert.equal(last.out.split('results:')[0].split('sweep tiny: 4 finished')[1], whole.out.split('results:')[0].split('sweep tiny: 4 finished')[1], 'the same printed report');
+  assert.equal(
+    last.out.split('results:')[0].split('sweep tiny: 4 finished')[1],
+    whole.out.split('results:')[0].split('sweep tiny: 4 finished')[1],
+    'the same printed report',
+  );
 });

@@ -26,7 +26,10 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A stand-in command: records its arguments (and a copy of an sbatch script) in <name>.calls, prints `output`, exits `code`. */
 function fake(name: string, output: string, code = 0): void {
-  writeFileSync(join(fakeBin, name), `#!/bin/sh\necho "$@" >> "${join(root, `${name}.calls`)}"\n[ -f "$2" ] && cp "$2" "${join(root, `${name}.script`)}"\nprintf '%s\\n' "${output}"\nexit ${code}\n`);
+  writeFileSync(
+    join(fakeBin, name),
+    `#!/bin/sh\necho "$@" >> "${join(root, `${name}.calls`)}"\n[ -f "$2" ] && cp "$2" "${join(root, `${name}.script`)}"\nprintf '%s\\n' "${output}"\nexit ${code}\n`,
+  );
   chmodSync(join(fakeBin, name), 0o755);
 }
 
@@ -47,7 +50,16 @@ before(async () => {
   mkdirSync(fakeBin);
   const base = await tinyGlyphRun(root, 2);
   sweepFile = join(root, 'sweep.json');
-  writeFileSync(sweepFile, JSON.stringify({ name: 'tiny', base, variants: [{ name: 'PA', set: ['loss.name=proxy_anchor'] }, { name: 'SEE' }], seeds: [0, 1], baseline: 'PA' }));
+  writeFileSync(
+    sweepFile,
+    JSON.stringify({
+      name: 'tiny',
+      base,
+      variants: [{ name: 'PA', set: ['loss.name=proxy_anchor'] }, { name: 'SEE' }],
+      seeds: [0, 1],
+      baseline: 'PA',
+    }),
+  );
 });
 
 test('the job script: one array task per run left, the GPU, backend, time and memory asked for, requeue and the time-limit signal', () => {
@@ -58,13 +70,27 @@ test('the job script: one array task per run left, the GPU, backend, time and me
   const script = sbatchScript(folder, plan, [1, 3], { ...DEFAULT_SLURM, partition: 'gpu', time: '2-00:00:00' }, '/opt/node/bin/node');
   const lines = script.split('\n');
   assert.equal(lines[0], '#!/bin/bash');
-  for (const d of ['--job-name=see-tiny', '--array=1,3', '--gres=gpu:1', '--cpus-per-task=4', '--mem=32G', '--time=2-00:00:00', '--partition=gpu',
-    `--output=${join(folder.path, 'slurm', '%A_%a.out')}`, '--open-mode=append', '--requeue', '--signal=B:USR1@300']) {
+  for (const d of [
+    '--job-name=see-tiny',
+    '--array=1,3',
+    '--gres=gpu:1',
+    '--cpus-per-task=4',
+    '--mem=32G',
+    '--time=2-00:00:00',
+    '--partition=gpu',
+    `--output=${join(folder.path, 'slurm', '%A_%a.out')}`,
+    '--open-mode=append',
+    '--requeue',
+    '--signal=B:USR1@300',
+  ]) {
     assert.ok(lines.includes(`#SBATCH ${d}`), `#SBATCH ${d} in\n${script}`);
   }
   assert.ok(lines.includes("export SEE_BACKEND='webgpu'"));
-  assert.ok(lines.includes('export SEE_WORKERS=4'), 'training threads = the task\'s CPUs');
-  assert.equal(lines.at(-2), `exec '/opt/node/bin/node' '${join(REPO, 'bin', 'see-kit')}' sweep-task '${folder.path}' "$SLURM_ARRAY_TASK_ID"`);
+  assert.ok(lines.includes('export SEE_WORKERS=4'), "training threads = the task's CPUs");
+  assert.equal(
+    lines.at(-2),
+    `exec '/opt/node/bin/node' '${join(REPO, 'bin', 'see-kit')}' sweep-task '${folder.path}' "$SLURM_ARRAY_TASK_ID"`,
+  );
   const noGpu = sbatchScript(folder, plan, [0], { ...DEFAULT_SLURM, gres: 'none', stopBefore: 0 });
   assert.ok(!/--gres|--signal/.test(noGpu), 'gres none and stop-before 0 leave those lines out');
   assert.throws(() => checkSlurmOptions({ ...DEFAULT_SLURM, time: '2 days' }), /--time 2 days: expected minutes, HH:MM:SS or D-HH:MM:SS/);
@@ -73,7 +99,20 @@ test('the job script: one array task per run left, the GPU, backend, time and me
 });
 
 test('--dry-run prints the script and writes nothing; sbatch submits only unfinished runs; --status reads folders and squeue', async () => {
-  const dry = await cli(['sweep', sweepFile, '--slurm', '--dry-run', '--runs-root', runs, '--backend', 'wasm', '--time', '0:20:00', '--mem', '2G']);
+  const dry = await cli([
+    'sweep',
+    sweepFile,
+    '--slurm',
+    '--dry-run',
+    '--runs-root',
+    runs,
+    '--backend',
+    'wasm',
+    '--time',
+    '0:20:00',
+    '--mem',
+    '2G',
+  ]);
   assert.equal(dry.code, 0, dry.err);
   assert.match(dry.out, /^# dry run: nothing written or submitted/);
   assert.match(dry.out, /#SBATCH --array=0-3\n#SBATCH --gres=gpu:1\n#SBATCH --cpus-per-task=4\n#SBATCH --mem=2G\n#SBATCH --time=0:20:00\n/);
@@ -86,7 +125,10 @@ test('--dry-run prints the script and writes nothing; sbatch submits only unfini
 
   fake('sbatch', '4242');
   const path = `${fakeBin}:${process.env.PATH}`;
-  const sub = await cli(['sweep', sweepFile, '--slurm', '--runs-root', runs, '--backend', 'wasm', '--gres', 'gpu:1', '--cpus-per-task', '1'], path);
+  const sub = await cli(
+    ['sweep', sweepFile, '--slurm', '--runs-root', runs, '--backend', 'wasm', '--gres', 'gpu:1', '--cpus-per-task', '1'],
+    path,
+  );
   assert.equal(sub.code, 0, sub.err);
   assert.match(sub.out, /^submitted Slurm job 4242: 4 array task\(s\) of sweep tiny/);
   assert.match(readFileSync(join(root, 'sbatch.calls'), 'utf8'), /^--parsable .*runs\/tiny\/slurm\/sweep-1\.sbatch$/m);
@@ -94,11 +136,23 @@ test('--dry-run prints the script and writes nothing; sbatch submits only unfini
   const folder = new SweepFolder(join(runs, 'tiny'));
   assert.equal(folder.readPlan().runs.length, 4);
   // run 0 finished meanwhile: a second submission asks only for the other three
-  new RunDir(join(folder.path, 'PA-seed0')).writeMetrics({ status: 'finished', epochs: 2, best: { epoch: 1, test: { recallAtK: { '1': 0.5 } } }, last: { epoch: 1, test: { recallAtK: { '1': 0.5 } } }, history: [] });
+  new RunDir(join(folder.path, 'PA-seed0')).writeMetrics({
+    status: 'finished',
+    epochs: 2,
+    best: { epoch: 1, test: { recallAtK: { '1': 0.5 } } },
+    last: { epoch: 1, test: { recallAtK: { '1': 0.5 } } },
+    history: [],
+  });
   fake('sbatch', '4243;cluster');
   assert.equal((await cli(['sweep', sweepFile, '--slurm', '--runs-root', runs, '--backend', 'wasm'], path)).code, 0);
   assert.match(readFileSync(join(root, 'sbatch.script'), 'utf8'), /#SBATCH --array=1-3\n/);
-  assert.deepEqual(submissions(folder).map((s) => [s.jobId, s.indices]), [['4242', [0, 1, 2, 3]], ['4243', [1, 2, 3]]]);
+  assert.deepEqual(
+    submissions(folder).map((s) => [s.jobId, s.indices]),
+    [
+      ['4242', [0, 1, 2, 3]],
+      ['4243', [1, 2, 3]],
+    ],
+  );
 
   fake('squeue', '4243_1|RUNNING|node7\n4243_2|PENDING|(Resources)\n4242_1|CANCELLED|node1');
   fake('sacct', 'Slurm accounting storage is disabled', 1);
@@ -118,7 +172,14 @@ test('--dry-run prints the script and writes nothing; sbatch submits only unfini
 test('a run under Slurm: its log names the array task; SIGUSR1 checkpoints and requeues; the requeued job takes over its old lock and resumes', async () => {
   const folder = new SweepFolder(join(runs, 'tiny'));
   fake('scontrol', '');
-  const env = { PATH: `${fakeBin}:${process.env.PATH}`, SEE_BACKEND: 'wasm', SLURM_JOB_ID: '4247', SLURM_ARRAY_JOB_ID: '4243', SLURM_ARRAY_TASK_ID: '3', SLURMD_NODENAME: 'node7' };
+  const env = {
+    PATH: `${fakeBin}:${process.env.PATH}`,
+    SEE_BACKEND: 'wasm',
+    SLURM_JOB_ID: '4247',
+    SLURM_ARRAY_JOB_ID: '4243',
+    SLURM_ARRAY_TASK_ID: '3',
+    SLURMD_NODENAME: 'node7',
+  };
   const first = startCli(['sweep-task', folder.path], env);
   const dir = join(folder.path, 'SEE-seed1');
   await waitForLog(dir, (r) => r.kind === 'step' && r.epoch === 0 && r.step === 1, first, 120000);
@@ -131,7 +192,10 @@ test('a run under Slurm: its log names the array task; SIGUSR1 checkpoints and r
   assert.deepEqual(log.find((r) => r.event === 'start')?.slurm, { jobId: '4247', arrayJobId: '4243', arrayTaskId: '3', node: 'node7' });
   assert.equal(log.find((r) => r.event === 'stopped')?.signal, 'SIGUSR1');
   // Slurm starts the requeued job again, here as if on another node after the first was killed holding its lock
-  writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid: 999999, host: 'node3', since: '2026-01-01T00:00:00.000Z', slurmJob: '4247', slurmRestart: 0 }) + '\n');
+  writeFileSync(
+    join(dir, 'run.lock'),
+    JSON.stringify({ pid: 999999, host: 'node3', since: '2026-01-01T00:00:00.000Z', slurmJob: '4247', slurmRestart: 0 }) + '\n',
+  );
   const again = await runCli(['sweep-task', folder.path], { ...env, SLURMD_NODENAME: 'node3', SLURM_RESTART_COUNT: '1' });
   assert.equal(again.code, 0, again.err);
   assert.match(again.out, /run 3 \(SEE-seed1\) finished: last-epoch R@1/);
@@ -140,7 +204,10 @@ test('a run under Slurm: its log names the array task; SIGUSR1 checkpoints and r
   assert.equal((resumed?.staleLock as { host: string }).host, 'node3');
   // another job's lock from another host is not taken over
   mkdirSync(join(folder.path, 'PA-seed1'));
-  writeFileSync(join(folder.path, 'PA-seed1', 'run.lock'), JSON.stringify({ pid: 1, host: 'node9', since: '2026-01-01T00:00:00.000Z', slurmJob: '4999', slurmRestart: 0 }) + '\n');
+  writeFileSync(
+    join(folder.path, 'PA-seed1', 'run.lock'),
+    JSON.stringify({ pid: 1, host: 'node9', since: '2026-01-01T00:00:00.000Z', slurmJob: '4999', slurmRestart: 0 }) + '\n',
+  );
   const refused = await runCli(['sweep-task', folder.path, '2'], { ...env, SLURM_ARRAY_TASK_ID: '2', SLURM_RESTART_COUNT: '1' });
   assert.equal(refused.code, 1);
   assert.match(refused.err, /run folder .*PA-seed1 is in use: process 1 on node9 has held it since 2026-01-01/);

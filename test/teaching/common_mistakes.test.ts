@@ -25,6 +25,7 @@ test('every common mistake fails its check; the other exercises of the notebook 
     const { lines, printed } = await runExerciseSection(nb);
     const mine = lines.find((l) => l.id === id);
     assert.equal(mine?.status, 'FAIL', `${id} (${mistake}) was not caught:\n${printed}`);
-    for (const other of lines.filter((l) => l.id !== id)) assert.equal(other.status, 'PASS', `${other.id} alongside ${id}: ${other.detail}`);
+    for (const other of lines.filter((l) => l.id !== id))
+      assert.equal(other.status, 'PASS', `${other.id} alongside ${id}: ${other.detail}`);
   }
 });

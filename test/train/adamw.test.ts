@@ -5,7 +5,16 @@ import { AdamW } from '../../lib/train/adamw';
 import { assertNoTensorLeak } from '../helpers/leaks';
 
 /** torch.optim.AdamW's update for one parameter, written as plain loops (float64). */
-function torchAdamW(p: number[], g: number[], st: { m: number[]; v: number[]; t: number }, lr: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-4): void {
+function torchAdamW(
+  p: number[],
+  g: number[],
+  st: { m: number[]; v: number[]; t: number },
+  lr: number,
+  wd: number,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-4,
+): void {
   st.t += 1;
   const bc1 = 1 - b1 ** st.t;
   const bc2 = 1 - b2 ** st.t;
@@ -85,7 +94,10 @@ test('state round trip: a restored optimizer continues exactly like the original
   o1.step({ [a.name]: g }, { g: 0.05 });
   o2.step({ [b.name]: g }, { g: 0.05 });
   assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
-  assert.throws(() => o2.setState(new Map([['g/5', { shape: [3], m: new Float32Array(3), v: new Float32Array(3), step: 1 }]])), /names no variable/);
+  assert.throws(
+    () => o2.setState(new Map([['g/5', { shape: [3], m: new Float32Array(3), v: new Float32Array(3), step: 1 }]])),
+    /names no variable/,
+  );
   tf.dispose([a, b, g]);
   o1.dispose();
   o2.dispose();

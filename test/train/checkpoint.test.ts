@@ -23,7 +23,11 @@ test('checkpoint round trip restores weights, proxies, optimizer moments and loo
   const grads = tf.tidy(() => Object.fromEntries(optA.variables().map((v) => [v.name, tf.onesLike(v)])));
   optA.step(grads, { backbone: 0.1, head: 0.1, proxies: 0.1 });
   const path = join(root, 'c1.safetensors');
-  await saveCheckpoint(path, { model: a.model, loss: a.loss, optimizer: optA }, { epoch: 4, globalStep: 17, rng: [1, 2, 3, 4], extra: { note: 'x' } });
+  await saveCheckpoint(
+    path,
+    { model: a.model, loss: a.loss, optimizer: optA },
+    { epoch: 4, globalStep: 17, rng: [1, 2, 3, 4], extra: { note: 'x' } },
+  );
   assert.deepEqual(readdirSync(root), ['c1.safetensors']);
   const b = { model: new TinyMlp(50), loss: new TinyProxyLoss(3, 8, 51) };
   const optB = new AdamW(buildParamGroups(b.model, b.loss, 0.01));
@@ -37,7 +41,10 @@ test('checkpoint round trip restores weights, proxies, optimizer moments and loo
   assert.deepEqual(Array.from(sb.get('head/0')!.v), Array.from(sa.get('head/0')!.v));
   assert.equal(sb.get('proxies/0')!.step, 1);
   tf.dispose(grads);
-  for (const x of [a, b]) { x.model.dispose(); x.loss.dispose(); }
+  for (const x of [a, b]) {
+    x.model.dispose();
+    x.loss.dispose();
+  }
   optA.dispose();
   optB.dispose();
 });
@@ -49,12 +56,18 @@ test('restore rejects a checkpoint of another shape, naming the tensor; corrupt 
   const path = join(root, 'c2.safetensors');
   await saveCheckpoint(path, { ...small, optimizer: opt }, { epoch: 0, globalStep: 1, rng: [0, 0, 0, 1], extra: {} });
   const wide = { model: new TinyMlp(1, 12, 8), loss: new TinyProxyLoss(3, 8, 2) };
-  await assert.rejects(() => restoreCheckpoint(readCheckpoint(path), wide, path), /"model\/w1" has shape \[48,16\], the model expects \[48,12\]/);
+  await assert.rejects(
+    () => restoreCheckpoint(readCheckpoint(path), wide, path),
+    /"model\/w1" has shape \[48,16\], the model expects \[48,12\]/,
+  );
   const bad = join(root, 'bad.safetensors');
   writeFileSync(bad, 'xyz');
   assert.throws(() => readCheckpoint(bad), /bad\.safetensors: 3 bytes/);
   assert.throws(() => readCheckpoint(join(root, 'none')), /does not exist/);
-  for (const x of [small, wide]) { x.model.dispose(); x.loss.dispose(); }
+  for (const x of [small, wide]) {
+    x.model.dispose();
+    x.loss.dispose();
+  }
   opt.dispose();
 });
 
@@ -64,7 +77,10 @@ test('RunDir writes config, log and metrics; truncateLogAfter drops records of l
   d.writeConfig({ a: 1 });
   for (const epoch of [0, 0, 1, 2]) d.log({ kind: 'step', epoch });
   d.truncateLogAfter(1);
-  assert.deepEqual(d.readLog().map((r) => r.epoch), [0, 0, 1]);
+  assert.deepEqual(
+    d.readLog().map((r) => r.epoch),
+    [0, 0, 1],
+  );
   assert.equal(d.readMetrics(), undefined);
   d.writeMetrics({ ok: true });
   assert.deepEqual(d.readMetrics(), { ok: true });
@@ -109,7 +125,10 @@ test('a checkpoint carries a SHA-256 checksum; a load refuses any damage or edit
     writeFileSync(p, b);
     return p;
   };
-  assert.throws(() => readCheckpoint(damaged(good.length - 3)), /checksum mismatch \(stored sha256:[0-9a-f]{64}, computed sha256:[0-9a-f]{64}\); the checkpoint was damaged/);
+  assert.throws(
+    () => readCheckpoint(damaged(good.length - 3)),
+    /checksum mismatch \(stored sha256:[0-9a-f]{64}, computed sha256:[0-9a-f]{64}\); the checkpoint was damaged/,
+  );
   // an edit of the loop state that keeps the header valid JSON: "epoch":2 -> "epoch":3
   const epochAt = good.indexOf('\\"epoch\\":2') + '\\"epoch\\":'.length;
   assert.ok(epochAt > 8 && epochAt < headerEnd);
@@ -145,29 +164,56 @@ test('a failed atomic write leaves the target as it was and no temporary file', 
   mkdirSync(dir);
   writeFileAtomic(join(dir, 'a.json'), 'old');
   mkdirSync(join(dir, 'b.json')); // renaming a file over a folder fails
-  assert.throws(() => writeFileAtomic(join(dir, 'b.json'), 'new'), /cannot write .*b\.json \((EISDIR|EEXIST|ENOTEMPTY|EPERM): .*\); b\.json was left as it was/);
+  assert.throws(
+    () => writeFileAtomic(join(dir, 'b.json'), 'new'),
+    /cannot write .*b\.json \((EISDIR|EEXIST|ENOTEMPTY|EPERM): .*\); b\.json was left as it was/,
+  );
   assert.deepEqual(readdirSync(dir).sort(), ['a.json', 'b.json']);
   assert.equal(readFileSync(join(dir, 'a.json'), 'utf8'), 'old');
 });
 
-test('log truncation keeps what came before a position and the run\'s life events; a torn last line is dropped', () => {
+test("log truncation keeps what came before a position and the run's life events; a torn last line is dropped", () => {
   const d = new RunDir(join(root, 'positions'));
   const records = [
-    { kind: 'event', epoch: 0, event: 'start' }, { kind: 'step', epoch: 0, step: 0 }, { kind: 'step', epoch: 0, step: 1 },
-    { kind: 'epoch', epoch: 0 }, { kind: 'eval', epoch: 0 }, { kind: 'step', epoch: 1, step: 0 },
-    { kind: 'event', epoch: 1, step: 1, event: 'skipped non-finite step' }, { kind: 'step', epoch: 1, step: 1 },
+    { kind: 'event', epoch: 0, event: 'start' },
+    { kind: 'step', epoch: 0, step: 0 },
+    { kind: 'step', epoch: 0, step: 1 },
+    { kind: 'epoch', epoch: 0 },
+    { kind: 'eval', epoch: 0 },
+    { kind: 'step', epoch: 1, step: 0 },
+    { kind: 'event', epoch: 1, step: 1, event: 'skipped non-finite step' },
+    { kind: 'step', epoch: 1, step: 1 },
     { kind: 'event', epoch: 1, step: 2, event: 'failed' },
   ] as const;
   for (const r of records) d.log({ ...r });
   appendFileSync(d.logPath, '{"kind":"step","epo'); // a write torn by SIGKILL
   assert.equal(d.readLog().length, records.length);
-  assert.deepEqual(d.readLog().filter((r) => !loggedBefore(r, { epoch: 1, step: 1 })).map((r) => r.step), [1]);
+  assert.deepEqual(
+    d
+      .readLog()
+      .filter((r) => !loggedBefore(r, { epoch: 1, step: 1 }))
+      .map((r) => r.step),
+    [1],
+  );
   d.truncateLogAt({ epoch: 1, step: 1 });
-  assert.deepEqual(d.readLog().map((r) => `${r.kind}:${r.epoch}:${r.step ?? ''}:${r.event ?? ''}`), [
-    'event:0::start', 'step:0:0:', 'step:0:1:', 'epoch:0::', 'eval:0::', 'step:1:0:', 'event:1:1:skipped non-finite step', 'event:1:2:failed',
-  ]);
+  assert.deepEqual(
+    d.readLog().map((r) => `${r.kind}:${r.epoch}:${r.step ?? ''}:${r.event ?? ''}`),
+    [
+      'event:0::start',
+      'step:0:0:',
+      'step:0:1:',
+      'epoch:0::',
+      'eval:0::',
+      'step:1:0:',
+      'event:1:1:skipped non-finite step',
+      'event:1:2:failed',
+    ],
+  );
   d.truncateLogAt({ epoch: 0, step: 0 });
-  assert.deepEqual(d.readLog().map((r) => r.event), ['start', 'failed']);
+  assert.deepEqual(
+    d.readLog().map((r) => r.event),
+    ['start', 'failed'],
+  );
   writeFileSync(join(d.path, '.checkpoint.safetensors.123.456.tmp'), 'partial');
   assert.deepEqual(d.removeStaleTemporaries(), ['.checkpoint.safetensors.123.456.tmp']);
   assert.deepEqual(readdirSync(d.path), ['log.jsonl']);

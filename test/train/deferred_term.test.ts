@@ -15,7 +15,10 @@ test('SEE batchTerm + deferredTerm equals compute (value and gradients), leaving
   const one = await seeGrads('compute');
   const split = await seeGrads('split');
   assert.equal(tf.memory().numTensors, before);
-  assert.ok(one.numSynthetic > 0 && split.numSynthetic === one.numSynthetic, `synthetic points: ${one.numSynthetic} vs ${split.numSynthetic}`);
+  assert.ok(
+    one.numSynthetic > 0 && split.numSynthetic === one.numSynthetic,
+    `synthetic points: ${one.numSynthetic} vs ${split.numSynthetic}`,
+  );
   assert.ok(Math.abs(one.loss - split.loss) < 1e-6 * Math.max(1, Math.abs(one.loss)), `loss ${one.loss} vs ${split.loss}`);
   assert.ok(maxRelDiff(split.dx, one.dx) < 1e-6, 'embedding gradients differ');
   assert.ok(maxRelDiff(split.dp, one.dp) < 1e-6, 'proxy gradients differ');

@@ -41,7 +41,12 @@ export class TinyMlp implements EmbeddingModel {
   }
 
   namedWeights(): Map<string, tf.Tensor> {
-    return new Map<string, tf.Tensor>([['w1', this.w1], ['b1', this.b1], ['w2', this.w2], ['b2', this.b2]]);
+    return new Map<string, tf.Tensor>([
+      ['w1', this.w1],
+      ['b1', this.b1],
+      ['w2', this.w2],
+      ['b2', this.b2],
+    ]);
   }
 
   dispose(): void {
@@ -102,7 +107,11 @@ export class TinyProxyLoss implements MetricLoss {
 export class SyntheticData {
   readonly centres: Float32Array[];
 
-  constructor(readonly numClasses: number, seed: number, readonly noise = 0.6) {
+  constructor(
+    readonly numClasses: number,
+    seed: number,
+    readonly noise = 0.6,
+  ) {
     const rng = new Sfc32(seed);
     this.centres = Array.from({ length: numClasses }, () => Float32Array.from({ length: IN }, () => gauss(rng)));
   }
@@ -117,7 +126,11 @@ export class SyntheticData {
     const rng = new Sfc32(seed);
     const x: Float32Array[] = [];
     const y: number[] = [];
-    for (let c = from; c < to; c++) for (let k = 0; k < perClass; k++) { x.push(this.sample(c, rng)); y.push(c); }
+    for (let c = from; c < to; c++)
+      for (let k = 0; k < perClass; k++) {
+        x.push(this.sample(c, rng));
+        y.push(c);
+      }
     return { x, y };
   }
 }
@@ -145,7 +158,10 @@ export class SyntheticSource implements BatchSource {
       const ys: number[] = [];
       for (let k = 0; k < this.classesPerBatch; k++) {
         const c = Math.floor(rng.next() * this.trainClasses);
-        for (let j = 0; j < 2; j++) { xs.push(...this.data.sample(c, rng)); ys.push(c); }
+        for (let j = 0; j < 2; j++) {
+          xs.push(...this.data.sample(c, rng));
+          ys.push(c);
+        }
       }
       if (s < fromStep) continue; // drawn as before, so later batches are the same
       yield {
@@ -169,7 +185,9 @@ export function recallAtK(emb: Float32Array[], labels: number[], ks: number[]): 
       sims.push({ s, j });
     }
     sims.sort((a, b) => b.s - a.s);
-    ks.forEach((k, ki) => { if (sims.slice(0, k).some((e) => labels[e.j] === labels[i])) hits[ki] += 1; });
+    ks.forEach((k, ki) => {
+      if (sims.slice(0, k).some((e) => labels[e.j] === labels[i])) hits[ki] += 1;
+    });
   }
   return Object.fromEntries(ks.map((k, ki) => [String(k), hits[ki] / n]));
 }

@@ -21,7 +21,9 @@ import { trainStep } from '../../lib/train/train_step';
 
 const root = mkdtempSync(join(tmpdir(), 'see-gradscale-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-before(async () => { await initBackend('cpu', { quiet: true }); });
+before(async () => {
+  await initBackend('cpu', { quiet: true });
+});
 
 /** embeddings [[16 a], [30 b]]: d sum / d a = 16, d sum / d b = 30 */
 class TwoGroupModel implements EmbeddingModel {
@@ -35,7 +37,10 @@ class TwoGroupModel implements EmbeddingModel {
     return { backbone: [this.a], head: [this.b] };
   }
   namedWeights(): Map<string, tf.Tensor> {
-    return new Map<string, tf.Tensor>([['a', this.a], ['b', this.b]]);
+    return new Map<string, tf.Tensor>([
+      ['a', this.a],
+      ['b', this.b],
+    ]);
   }
   dispose(): void {
     tf.dispose([this.a, this.b]);
@@ -74,7 +79,11 @@ async function stepGradients(worldSize: number | undefined, clip: TrainConfig['c
   const optimizer = new RecordingAdamW(buildParamGroups(model, loss, 0));
   const b = batch();
   const before = tf.memory().numTensors;
-  await trainStep({ model, loss, optimizer, clip, gradScale: worldSize === undefined ? undefined : groupGradientScales(worldSize) }, b, { backbone: 1, head: 1, proxies: 1 });
+  await trainStep({ model, loss, optimizer, clip, gradScale: worldSize === undefined ? undefined : groupGradientScales(worldSize) }, b, {
+    backbone: 1,
+    head: 1,
+    proxies: 1,
+  });
   const slots = 4 * 3 - 6; // m and v of a, b, p (two each), created by the first step
   assert.equal(tf.memory().numTensors, before + slots, 'the step frees its gradients, scaled and clipped copies');
   const [seen] = optimizer.seen;
@@ -99,15 +108,38 @@ test('world size 2: backbone and head gradients halved before the clamp at 10, p
 });
 
 test('train() applies train.worldSize: one AdamW step moves each variable by lr g / (|g| + eps) with the scaled g', async () => {
-  const source: BatchSource = { itersPerEpoch: 1, *epoch(): Iterable<Batch> { yield batch(); } };
+  const source: BatchSource = {
+    itersPerEpoch: 1,
+    *epoch(): Iterable<Batch> {
+      yield batch();
+    },
+  };
   const run = async (worldSize: number): Promise<{ a: number[]; b: number[]; p: number[] }> => {
     const model = new TwoGroupModel();
     const loss = new ProxySumLoss();
     const config: TrainConfig = {
-      ...DEFAULT_TRAIN_CONFIG, epochs: 1, lr: 1, globalBatch: 2, lrBatch: 2, worldSize, fcLrScale: 1, proxyLrScale: 1,
-      warmupEpochs: 0, weightDecay: 0, adamw: { beta1: 0.9, beta2: 0.999, eps: 100 }, clip: { kind: 'none' }, checkpointEvery: 1,
+      ...DEFAULT_TRAIN_CONFIG,
+      epochs: 1,
+      lr: 1,
+      globalBatch: 2,
+      lrBatch: 2,
+      worldSize,
+      fcLrScale: 1,
+      proxyLrScale: 1,
+      warmupEpochs: 0,
+      weightDecay: 0,
+      adamw: { beta1: 0.9, beta2: 0.999, eps: 100 },
+      clip: { kind: 'none' },
+      checkpointEvery: 1,
     };
-    await train({ config, model, loss, data: source, evaluate: async () => ({ recallAtK: { 1: 1 } }), runDir: new RunDir(join(root, `w${worldSize}`)) });
+    await train({
+      config,
+      model,
+      loss,
+      data: source,
+      evaluate: async () => ({ recallAtK: { 1: 1 } }),
+      runDir: new RunDir(join(root, `w${worldSize}`)),
+    });
     const out = { a: Array.from(model.a.dataSync()), b: Array.from(model.b.dataSync()), p: Array.from(loss.p.dataSync()) };
     model.dispose();
     loss.dispose();

@@ -39,7 +39,11 @@ const config: TrainConfig = {
   seed: 5,
 };
 
-function setup(name: string, opts: Partial<TrainOptions> = {}, source = new SyntheticSource(data, TRAIN_CLASSES, 5)): TrainOptions & { model: TinyMlp; loss: TinyProxyLoss } {
+function setup(
+  name: string,
+  opts: Partial<TrainOptions> = {},
+  source = new SyntheticSource(data, TRAIN_CLASSES, 5),
+): TrainOptions & { model: TinyMlp; loss: TinyProxyLoss } {
   return {
     config,
     model: new TinyMlp(11),
@@ -67,7 +71,10 @@ test('tiny run end to end: trains, logs, checkpoints, records best and last epoc
   const m = await train(o);
   assert.equal(tf.memory().numTensors, before, 'train() leaves no tensors behind');
   // epochs evaluated: 2 (evalFreq 2, >= warm-up 1) and 3 (last)
-  assert.deepEqual(m.history.map((r) => r.epoch), [2, 3]);
+  assert.deepEqual(
+    m.history.map((r) => r.epoch),
+    [2, 3],
+  );
   assert.equal(m.last.epoch, 3);
   const r1 = m.history.map((r) => r.test.recallAtK['1']);
   assert.equal(m.best.test.recallAtK['1'], Math.max(...r1));
@@ -81,7 +88,7 @@ test('tiny run end to end: trains, logs, checkpoints, records best and last epoc
   assert.equal(log.filter((r) => r.kind === 'epoch').length, 4);
   const step0 = log.find((r) => r.kind === 'step') as unknown as { lr: Record<string, number>; expansionRate: number };
   assert.equal(step0.lr.backbone, 0, 'backbone frozen during warm-up');
-  assert.ok(Math.abs(step0.lr.proxies - (0.1 * 8) / 180 * 10) < 1e-12);
+  assert.ok(Math.abs(step0.lr.proxies - ((0.1 * 8) / 180) * 10) < 1e-12);
   assert.equal(step0.expansionRate, 1, 'loss stats are logged');
   const epochLosses = log.filter((r) => r.kind === 'epoch').map((r) => r.loss as number);
   assert.ok(epochLosses[3] < epochLosses[0], `loss went down: ${epochLosses}`);
@@ -104,12 +111,21 @@ test('best epoch: chosen among the official evaluation epochs only; the extra la
   const sop = trainConfigOf(getRow('see-de128-sop'));
   const evaluated = Array.from({ length: sop.epochs }, (_, e) => e).filter((e) => shouldEvaluate(sop, e));
   assert.deepEqual(evaluated, [...Array.from({ length: 22 }, (_, i) => 40 + 5 * i), 149]);
-  assert.deepEqual(evaluated.filter((e) => isOfficialEvalEpoch(sop, e)), evaluated.slice(0, -1));
+  assert.deepEqual(
+    evaluated.filter((e) => isOfficialEvalEpoch(sop, e)),
+    evaluated.slice(0, -1),
+  );
   // the same shape in 7 epochs: official 0 and 5, the last (6) evaluated too; recall rises every epoch
   const rising: Evaluator = async (_model, epoch) => ({ recallAtK: { 1: 0.1 + epoch / 100, 2: 0.5 } });
-  const o = setup('best-official', { config: { ...config, epochs: 7, evalFreq: 5, evalFrom: 0, warmupEpochs: 0, checkpointEvery: 7 }, evaluate: rising });
+  const o = setup('best-official', {
+    config: { ...config, epochs: 7, evalFreq: 5, evalFrom: 0, warmupEpochs: 0, checkpointEvery: 7 },
+    evaluate: rising,
+  });
   const m = await train(o);
-  assert.deepEqual(m.history.map((r) => r.epoch), [0, 5, 6]);
+  assert.deepEqual(
+    m.history.map((r) => r.epoch),
+    [0, 5, 6],
+  );
   assert.equal(m.best.epoch, 5, 'the last epoch (6) is not an official evaluation epoch and does not compete');
   assert.equal(m.bestFrom, 'official');
   assert.deepEqual([m.last.epoch, m.last.test.recallAtK['1']], [6, 0.16]);
@@ -150,9 +166,16 @@ test('resume: a run killed in epoch 2 and resumed equals the uninterrupted run (
   assert.deepEqual(Array.from(resumed.model.w1.dataSync()), Array.from(full.model.w1.dataSync()));
   assert.deepEqual(Array.from(resumed.loss.proxies.dataSync()), Array.from(full.loss.proxies.dataSync()));
   assert.deepEqual(mRes.history, mFull.history);
-  const stepLosses = (d: RunDir): number[] => d.readLog().filter((r) => r.kind === 'step').map((r) => r.loss as number);
+  const stepLosses = (d: RunDir): number[] =>
+    d
+      .readLog()
+      .filter((r) => r.kind === 'step')
+      .map((r) => r.loss as number);
   assert.deepEqual(stepLosses(resumed.runDir), stepLosses(full.runDir), 'log has each step once, same values');
-  for (const o of [full, resumed]) { o.model.dispose(); o.loss.dispose(); }
+  for (const o of [full, resumed]) {
+    o.model.dispose();
+    o.loss.dispose();
+  }
 });
 
 test('NaN loss stops the run with a clear message; the last good checkpoint is intact', async () => {
@@ -160,7 +183,10 @@ test('NaN loss stops the run with a clear message; the last good checkpoint is i
   const o = setup('nan', { config: { ...config, epochs: 3 } });
   const poisonAt = { epoch: 1 };
   const realHook = o.loss.setEpoch.bind(o.loss);
-  o.loss.setEpoch = (e: number): void => { realHook(e); o.loss.poison = e === poisonAt.epoch; };
+  o.loss.setEpoch = (e: number): void => {
+    realHook(e);
+    o.loss.poison = e === poisonAt.epoch;
+  };
   await assert.rejects(train(o), (err: Error) => {
     assert.ok(err instanceof NonFiniteLossError);
     assert.match(err.message, /loss is NaN at epoch 1 step 0/);
@@ -182,8 +208,20 @@ test('numTensors flat across 20 training steps and across evaluations', async ()
   const optimizer = new AdamW(buildParamGroups(model, loss, 1e-4));
   const source = new SyntheticSource(data, TRAIN_CLASSES, 21);
   const batches = [...source.epoch(0, 1)];
-  await assertNoTensorLeak('trainStep', (i) => trainStep({ model, loss, optimizer, clip: { kind: 'value', value: 10 } }, batches[i + 1], { backbone: 1e-3, head: 1e-3, proxies: 1e-2 }));
-  await assertNoTensorLeak('trainStep with norm clipping', (i) => trainStep({ model, loss, optimizer, clip: { kind: 'norm', maxNorm: 1 } }, batches[(i + 1) % 21], { backbone: 1e-3, head: 1e-3, proxies: 1e-2 }));
+  await assertNoTensorLeak('trainStep', (i) =>
+    trainStep({ model, loss, optimizer, clip: { kind: 'value', value: 10 } }, batches[i + 1], {
+      backbone: 1e-3,
+      head: 1e-3,
+      proxies: 1e-2,
+    }),
+  );
+  await assertNoTensorLeak('trainStep with norm clipping', (i) =>
+    trainStep({ model, loss, optimizer, clip: { kind: 'norm', maxNorm: 1 } }, batches[(i + 1) % 21], {
+      backbone: 1e-3,
+      head: 1e-3,
+      proxies: 1e-2,
+    }),
+  );
   const evaluate = makeEvaluator(testSet);
   await assertNoTensorLeak('evaluate', (i) => evaluate(model, i), 5);
   tf.dispose(batches.flatMap((b) => [b.images, b.labels]));

@@ -27,7 +27,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tinySeeRun } from '../helpers/tiny_see_run';
 
-interface Setup { backbone: string; size: number; batch: number; dim: number; loss: () => MetricLoss }
+interface Setup {
+  backbone: string;
+  size: number;
+  batch: number;
+  dim: number;
+  loss: () => MetricLoss;
+}
 
 function parts(s: Setup): StepParts {
   const model = createEmbeddingModel(s.backbone, { embeddingDim: s.dim, seed: 5 });
@@ -53,7 +59,10 @@ const LRS = { backbone: 1e-3, head: 1e-3, proxies: 1e-1 };
 async function compare(s: Setup, workers: number): Promise<void> {
   await initBackend('wasm', { quiet: true });
   const images = tf.randomNormal([s.batch, s.size, s.size, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: s.batch }, (_, i) => Math.floor(i / 2) % 20), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: s.batch }, (_, i) => Math.floor(i / 2) % 20),
+    'int32',
+  );
   const batch = { images, labels };
   const single = parts(s);
   const parallel = parts(s);
@@ -63,7 +72,10 @@ async function compare(s: Setup, workers: number): Promise<void> {
     for (let step = 0; step < 2; step++) {
       const a = await trainStep(single, batch, LRS, { epoch: 0, step });
       const b = await stepper.step(batch, LRS, { epoch: 0, step });
-      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `${s.backbone} step ${step}: loss ${a} (1 thread) vs ${b} (${workers} workers)`);
+      assert.ok(
+        Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)),
+        `${s.backbone} step ${step}: loss ${a} (1 thread) vs ${b} (${workers} workers)`,
+      );
     }
     const wa = await weightsOf(single);
     const wb = await weightsOf(parallel);
@@ -88,7 +100,9 @@ async function compare(s: Setup, workers: number): Promise<void> {
     const onMain = (await z.data()) as Float32Array;
     z.dispose();
     let d = 0;
-    onMain.forEach((v, i) => { d = Math.max(d, Math.abs(v - onWorkers[i])); });
+    onMain.forEach((v, i) => {
+      d = Math.max(d, Math.abs(v - onWorkers[i]));
+    });
     assert.ok(d <= 1e-5, `${s.backbone}: eval embeddings on workers differ from the main thread by ${d} (${moved} tensors moved)`);
   } finally {
     await stepper.close();
@@ -100,17 +114,29 @@ async function compare(s: Setup, workers: number): Promise<void> {
 }
 
 test('2 workers: demo network with SEE Proxy-Anchor equals the single-thread step', { timeout: 300_000 }, async () => {
-  await compare({
-    backbone: 'resnet_small.demo', size: 32, batch: 24, dim: 64,
-    loss: () => new SeeProxyAnchorLoss({ numClasses: 20, embeddingDim: 64, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 2 }),
-  }, 2);
+  await compare(
+    {
+      backbone: 'resnet_small.demo',
+      size: 32,
+      batch: 24,
+      dim: 64,
+      loss: () => new SeeProxyAnchorLoss({ numClasses: 20, embeddingDim: 64, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 2 }),
+    },
+    2,
+  );
 });
 
 test('3 workers: small ViT with Proxy-Anchor equals the single-thread step (uneven shares)', { timeout: 300_000 }, async () => {
-  await compare({
-    backbone: 'vit_tiny_patch8_32.test', size: 32, batch: 10, dim: 16,
-    loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }),
-  }, 3);
+  await compare(
+    {
+      backbone: 'vit_tiny_patch8_32.test',
+      size: 32,
+      batch: 10,
+      dim: 16,
+      loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }),
+    },
+    3,
+  );
 });
 
 test('a worker that fails at start reports its error instead of hanging', { timeout: 120_000 }, async () => {
@@ -119,15 +145,25 @@ test('a worker that fails at start reports its error instead of hanging', { time
   const wrong = new BackboneEmbeddingModel(model.backbone, model.head, { backbone: 'no_such_net.test', options: { embeddingDim: 16 } });
   const loss = new ProxyAnchorLoss({ numClasses: 4, embeddingDim: 16 });
   const optimizer = new AdamW(buildParamGroups(wrong, loss, 0));
-  await assert.rejects(openStepper({ model: wrong, loss, optimizer, clip: { kind: 'none' } }, 2), /training worker \d: unknown backbone "no_such_net.test"/);
+  await assert.rejects(
+    openStepper({ model: wrong, loss, optimizer, clip: { kind: 'none' } }, 2),
+    /training worker \d: unknown backbone "no_such_net.test"/,
+  );
   optimizer.dispose();
   loss.dispose();
   model.dispose();
 });
 
 test('shardRows splits a batch into contiguous near-equal shares', () => {
-  assert.deepEqual(shardRows(10, 3), [{ start: 0, end: 4 }, { start: 4, end: 7 }, { start: 7, end: 10 }]);
-  assert.deepEqual(shardRows(2, 4), [{ start: 0, end: 1 }, { start: 1, end: 2 }]);
+  assert.deepEqual(shardRows(10, 3), [
+    { start: 0, end: 4 },
+    { start: 4, end: 7 },
+    { start: 7, end: 10 },
+  ]);
+  assert.deepEqual(shardRows(2, 4), [
+    { start: 0, end: 1 },
+    { start: 1, end: 2 },
+  ]);
   assert.deepEqual(shardRows(0, 2), []);
   assert.throws(() => shardRows(5, 0), /workers=0/);
 });
@@ -142,7 +178,13 @@ test('SEE_WORKERS: default the cores, 1 for none, bad values named', () => {
 
 test('a non-finite step and a loss that throws in the tape leave the workers usable', { timeout: 300_000 }, async () => {
   await initBackend('wasm', { quiet: true });
-  const setup: Setup = { backbone: 'resnet_small.demo', size: 32, batch: 8, dim: 16, loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }) };
+  const setup: Setup = {
+    backbone: 'resnet_small.demo',
+    size: 32,
+    batch: 8,
+    dim: 16,
+    loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }),
+  };
   const images = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
   const labels = tf.tensor1d([0, 0, 1, 1, 2, 2, 3, 3], 'int32');
   const nanImages = tf.fill([8, 32, 32, 3], NaN) as tf.Tensor4D;
@@ -157,14 +199,20 @@ test('a non-finite step and a loss that throws in the tape leave the workers usa
       (b) => stepper.step(b, LRS, { epoch: 0, step: 0 }),
     ];
     for (const step of steps) {
-      await assert.rejects(step({ images: nanImages, labels }), (err: unknown) => err instanceof NonFiniteLossError && (Number.isNaN(err.lossValue) || err.gradients.length > 0));
+      await assert.rejects(
+        step({ images: nanImages, labels }),
+        (err: unknown) => err instanceof NonFiniteLossError && (Number.isNaN(err.lossValue) || err.gradients.length > 0),
+      );
       await assert.rejects(step({ images, labels: badLabels }), /99/);
     }
     const after = await weightsOf(parallel);
     for (const [k, v] of before) assert.deepEqual(after.get(k), v, `${k} changed by a refused step`);
     const a = await trainStep(single, { images, labels }, LRS, { epoch: 0, step: 1 });
     const b = await stepper.step({ images, labels }, LRS, { epoch: 0, step: 1 });
-    assert.ok(Number.isFinite(b) && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `after the refused steps: ${a} (1 thread) vs ${b} (2 workers)`);
+    assert.ok(
+      Number.isFinite(b) && Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)),
+      `after the refused steps: ${a} (1 thread) vs ${b} (2 workers)`,
+    );
   } finally {
     await stepper.close();
     dispose(single);
@@ -173,46 +221,67 @@ test('a non-finite step and a loss that throws in the tape leave the workers usa
   }
 });
 
-test('a run on 2 workers through the loop: stopped at a step boundary, resumed, losses of the 1-thread run', { timeout: 600_000 }, async () => {
-  await initBackend('wasm', { quiet: true });
-  const saved = process.env.SEE_WORKERS;
-  const dirs: string[] = [];
-  const run = async (workers: string) => {
-    process.env.SEE_WORKERS = workers;
-    const dir = mkdtempSync(join(tmpdir(), `see-workers${workers}-`));
-    dirs.push(dir);
-    const r = await tinySeeRun(dir, { epochs: 1, steps: 2, batch: 8 });
-    const starts = new RunDir(dir).readLog().filter((e) => e.kind === 'event' && (e.event === 'start' || e.event === 'resume'));
-    return { r, steps: starts.map((e) => String((e as { trainStep?: unknown }).trainStep)) };
-  };
-  try {
-    const one = await run('1');
-    const two = await run('2');
-    assert.equal(two.r.events.length, 4);
-    two.r.events.forEach((e, i) => {
-      const a = one.r.events[i].loss;
-      assert.ok(Math.abs(a - e.loss) <= 1e-4 * Math.max(1, Math.abs(a)), `step ${i}: loss ${a} (1 thread) vs ${e.loss} (2 workers)`);
-    });
-    assert.equal(two.r.stopped.epoch, one.r.stopped.epoch);
-    assert.deepEqual(two.steps.map((t) => /^data-parallel training step on 2 worker threads/.test(t)), [true, true], two.steps.join(' | '));
-    assert.deepEqual(one.steps.map((t) => /^single-thread training step \(1 worker/.test(t)), [true, true], one.steps.join(' | '));
-  } finally {
-    if (saved === undefined) delete process.env.SEE_WORKERS;
-    else process.env.SEE_WORKERS = saved;
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  }
-});
+test(
+  'a run on 2 workers through the loop: stopped at a step boundary, resumed, losses of the 1-thread run',
+  { timeout: 600_000 },
+  async () => {
+    await initBackend('wasm', { quiet: true });
+    const saved = process.env.SEE_WORKERS;
+    const dirs: string[] = [];
+    const run = async (workers: string) => {
+      process.env.SEE_WORKERS = workers;
+      const dir = mkdtempSync(join(tmpdir(), `see-workers${workers}-`));
+      dirs.push(dir);
+      const r = await tinySeeRun(dir, { epochs: 1, steps: 2, batch: 8 });
+      const starts = new RunDir(dir).readLog().filter((e) => e.kind === 'event' && (e.event === 'start' || e.event === 'resume'));
+      return { r, steps: starts.map((e) => String((e as { trainStep?: unknown }).trainStep)) };
+    };
+    try {
+      const one = await run('1');
+      const two = await run('2');
+      assert.equal(two.r.events.length, 4);
+      two.r.events.forEach((e, i) => {
+        const a = one.r.events[i].loss;
+        assert.ok(Math.abs(a - e.loss) <= 1e-4 * Math.max(1, Math.abs(a)), `step ${i}: loss ${a} (1 thread) vs ${e.loss} (2 workers)`);
+      });
+      assert.equal(two.r.stopped.epoch, one.r.stopped.epoch);
+      assert.deepEqual(
+        two.steps.map((t) => /^data-parallel training step on 2 worker threads/.test(t)),
+        [true, true],
+        two.steps.join(' | '),
+      );
+      assert.deepEqual(
+        one.steps.map((t) => /^single-thread training step \(1 worker/.test(t)),
+        [true, true],
+        one.steps.join(' | '),
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SEE_WORKERS;
+      else process.env.SEE_WORKERS = saved;
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  },
+);
 
 test('off wasm the single-thread step runs, and says why', async () => {
   for (const backend of ['webgpu', 'cpu', 'tensorflow']) {
     const plan = trainWorkerPlan(backend, 2);
     assert.equal(plan.workers, 1);
-    assert.match(plan.description, new RegExp(`^single-thread training step \\(SEE_WORKERS applies to the wasm backend only; this run is on ${backend}\\)`));
+    assert.match(
+      plan.description,
+      new RegExp(`^single-thread training step \\(SEE_WORKERS applies to the wasm backend only; this run is on ${backend}\\)`),
+    );
   }
   assert.equal(trainWorkerPlan('wasm', 2).workers, 2);
   assert.match(trainWorkerPlan('wasm', 2, false).description, /no recipe/);
   await initBackend('cpu', { quiet: true });
-  const p = parts({ backbone: 'resnet_small.demo', size: 32, batch: 4, dim: 16, loss: () => new ProxyAnchorLoss({ numClasses: 4, embeddingDim: 16 }) });
+  const p = parts({
+    backbone: 'resnet_small.demo',
+    size: 32,
+    batch: 4,
+    dim: 16,
+    loss: () => new ProxyAnchorLoss({ numClasses: 4, embeddingDim: 16 }),
+  });
   const stepper = await openStepper(p, 2);
   try {
     assert.equal(stepper.workers, 1);

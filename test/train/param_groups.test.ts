@@ -33,7 +33,10 @@ test('buildParamGroups puts backbone, head and proxy variables in their groups w
   const model = new TinyMlp(1);
   const loss = new TinyProxyLoss(5, 8, 2);
   const groups = buildParamGroups(model, loss, 1e-4);
-  assert.deepEqual(groups.map((g) => g.name), ['backbone', 'head', 'proxies']);
+  assert.deepEqual(
+    groups.map((g) => g.name),
+    ['backbone', 'head', 'proxies'],
+  );
   assert.deepEqual(groups[0].variables, [model.w1, model.b1]);
   assert.deepEqual(groups[1].variables, [model.w2, model.b2]);
   assert.deepEqual(groups[2].variables, [loss.proxies]);

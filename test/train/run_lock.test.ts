@@ -20,12 +20,15 @@ test('a held lock refuses a second taker, naming the holder; release removes it'
   const holder = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'));
   assert.equal(holder.pid, process.pid);
   assert.equal(holder.host, hostname());
-  assert.throws(() => acquireRunLock(dir), (err: Error) => {
-    assert.ok(err instanceof RunLockedError);
-    assert.match(err.message, new RegExp(`run folder ${dir} is in use: process ${process.pid} on ${hostname()} has held it since`));
-    assert.match(err.message, /delete .*run\.lock/);
-    return true;
-  });
+  assert.throws(
+    () => acquireRunLock(dir),
+    (err: Error) => {
+      assert.ok(err instanceof RunLockedError);
+      assert.match(err.message, new RegExp(`run folder ${dir} is in use: process ${process.pid} on ${hostname()} has held it since`));
+      assert.match(err.message, /delete .*run\.lock/);
+      return true;
+    },
+  );
   assert.throws(() => assertNotLocked(dir), RunLockedError);
   lock.release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);

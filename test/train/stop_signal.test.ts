@@ -6,7 +6,11 @@ import { StopSignals } from '../../lib/train/stop_signal';
 test('a repeat within a second is the same stop (Ctrl-C reaching a pool and its runs); a later one exits with 128 + signal', async () => {
   const exits: number[] = [];
   const said: string[] = [];
-  const stop = new StopSignals(['SIGUSR2'], (l) => said.push(l), (code) => exits.push(code));
+  const stop = new StopSignals(
+    ['SIGUSR2'],
+    (l) => said.push(l),
+    (code) => exits.push(code),
+  );
   try {
     assert.equal(stop.signal, undefined);
     process.kill(process.pid, 'SIGUSR2'); // a real signal reaches the handler

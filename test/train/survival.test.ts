@@ -26,30 +26,64 @@ import { SyntheticData, SyntheticSource, TinyMlp, TinyProxyLoss, makeEvaluator }
 
 const root = mkdtempSync(join(tmpdir(), 'see-survive-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-before(async () => { await initBackend('cpu', { quiet: true }); });
+before(async () => {
+  await initBackend('cpu', { quiet: true });
+});
 
 const TRAIN_CLASSES = 6;
 const data = new SyntheticData(10, 7);
 const testSet = data.fixedSet(TRAIN_CLASSES, 10, 4, 99);
-const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 4, lr: 0.1, globalBatch: 8, proxyLrScale: 10, warmupEpochs: 1, weightDecay: 1e-4, evalFreq: 2, seed: 5 };
+const config: TrainConfig = {
+  ...DEFAULT_TRAIN_CONFIG,
+  epochs: 4,
+  lr: 0.1,
+  globalBatch: 8,
+  proxyLrScale: 10,
+  warmupEpochs: 1,
+  weightDecay: 1e-4,
+  evalFreq: 2,
+  seed: 5,
+};
 
 function setup(name: string, opts: Partial<TrainOptions> = {}): TrainOptions & { model: TinyMlp; loss: TinyProxyLoss } {
   return {
-    config, model: new TinyMlp(11), loss: new TinyProxyLoss(TRAIN_CLASSES, 8, 12), data: new SyntheticSource(data, TRAIN_CLASSES, 5),
-    evaluate: makeEvaluator(testSet), runDir: new RunDir(join(root, name)), runInfo: { backbone: 'tiny' }, ...opts,
+    config,
+    model: new TinyMlp(11),
+    loss: new TinyProxyLoss(TRAIN_CLASSES, 8, 12),
+    data: new SyntheticSource(data, TRAIN_CLASSES, 5),
+    evaluate: makeEvaluator(testSet),
+    runDir: new RunDir(join(root, name)),
+    runInfo: { backbone: 'tiny' },
+    ...opts,
   } as TrainOptions & { model: TinyMlp; loss: TinyProxyLoss };
 }
 
 function dispose(...runs: { model: TinyMlp; loss: { dispose(): void } }[]): void {
-  for (const r of runs) { r.model.dispose(); r.loss.dispose(); }
+  for (const r of runs) {
+    r.model.dispose();
+    r.loss.dispose();
+  }
 }
 
 /** file name -> SHA-256 of every file in a folder */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+      ]),
+  );
 }
 
-const stepLosses = (d: RunDir): number[] => d.readLog().filter((r) => r.kind === 'step').map((r) => r.loss as number);
+const stepLosses = (d: RunDir): number[] =>
+  d
+    .readLog()
+    .filter((r) => r.kind === 'step')
+    .map((r) => r.loss as number);
 
 let full: RunMetrics;
 let fullRun: ReturnType<typeof setup>;
@@ -59,7 +93,12 @@ test('a stop request ends the run at the next step boundary with a checkpoint; r
   full = await train(fullRun);
   // stop asked during step 2 of epoch 1: the run stops before step 3
   const stop: { signal: NodeJS.Signals | undefined } = { signal: undefined };
-  const first = setup('stopped', { stop, progress: (e) => { if (e.epoch === 1 && e.step === 2) stop.signal = 'SIGTERM'; } });
+  const first = setup('stopped', {
+    stop,
+    progress: (e) => {
+      if (e.epoch === 1 && e.step === 2) stop.signal = 'SIGTERM';
+    },
+  });
   await assert.rejects(train(first), (err: Error) => {
     assert.ok(err instanceof RunStoppedError);
     assert.deepEqual([err.signal, err.epoch, err.step, err.exitCode], ['SIGTERM', 1, 3, 143]);
@@ -69,15 +108,34 @@ test('a stop request ends the run at the next step boundary with a checkpoint; r
   assert.equal(ck.state.epoch, 0);
   assert.deepEqual([ck.state.inEpoch?.epoch, ck.state.inEpoch?.step, ck.state.globalStep], [1, 3, 8]);
   const stopped = first.runDir.readLog().filter((r) => r.event === 'stopped');
-  assert.deepEqual(stopped.map((r) => [r.epoch, r.step, r.signal]), [[1, 3, 'SIGTERM']]);
+  assert.deepEqual(
+    stopped.map((r) => [r.epoch, r.step, r.signal]),
+    [[1, 3, 'SIGTERM']],
+  );
   assert.deepEqual(readdirSync(first.runDir.path).sort(), ['checkpoint.safetensors', 'config.json', 'log.jsonl'], 'no lock, no metrics');
   dispose(first);
   // resumed in a fresh model; stopped again after the last step of epoch 2, before its evaluation
   const stop2: { signal: NodeJS.Signals | undefined } = { signal: undefined };
-  const second = { ...setup('stopped', { stop: stop2, progress: (e) => { if (e.epoch === 2 && e.step === 4) stop2.signal = 'SIGINT'; } }),
-    model: new TinyMlp(123), loss: new TinyProxyLoss(TRAIN_CLASSES, 8, 456), resume: true };
-  await assert.rejects(train(second), (err: Error) => err instanceof RunStoppedError && err.epoch === 2 && err.step === 5 && err.exitCode === 130);
-  assert.equal(second.runDir.readLog().filter((r) => r.kind === 'eval' && r.epoch === 2).length, 0, 'stopped before the evaluation of epoch 2');
+  const second = {
+    ...setup('stopped', {
+      stop: stop2,
+      progress: (e) => {
+        if (e.epoch === 2 && e.step === 4) stop2.signal = 'SIGINT';
+      },
+    }),
+    model: new TinyMlp(123),
+    loss: new TinyProxyLoss(TRAIN_CLASSES, 8, 456),
+    resume: true,
+  };
+  await assert.rejects(
+    train(second),
+    (err: Error) => err instanceof RunStoppedError && err.epoch === 2 && err.step === 5 && err.exitCode === 130,
+  );
+  assert.equal(
+    second.runDir.readLog().filter((r) => r.kind === 'eval' && r.epoch === 2).length,
+    0,
+    'stopped before the evaluation of epoch 2',
+  );
   dispose(second);
   const third = { ...setup('stopped'), model: new TinyMlp(7), loss: new TinyProxyLoss(TRAIN_CLASSES, 8, 8), resume: true };
   const m = await train(third);
@@ -85,9 +143,19 @@ test('a stop request ends the run at the next step boundary with a checkpoint; r
   assert.deepEqual(Array.from(third.model.w1.dataSync()), Array.from(fullRun.model.w1.dataSync()));
   assert.deepEqual(Array.from(third.loss.proxies.dataSync()), Array.from(fullRun.loss.proxies.dataSync()));
   assert.deepEqual(stepLosses(third.runDir), stepLosses(fullRun.runDir), 'each step logged once, same values');
-  const epochLoss = (d: RunDir): unknown[] => d.readLog().filter((r) => r.kind === 'epoch').map((r) => r.loss);
+  const epochLoss = (d: RunDir): unknown[] =>
+    d
+      .readLog()
+      .filter((r) => r.kind === 'epoch')
+      .map((r) => r.loss);
   assert.deepEqual(epochLoss(third.runDir), epochLoss(fullRun.runDir), 'epoch means carried across the stops');
-  assert.deepEqual(third.runDir.readLog().filter((r) => r.kind === 'event').map((r) => r.event), ['start', 'stopped', 'resume', 'stopped', 'resume']);
+  assert.deepEqual(
+    third.runDir
+      .readLog()
+      .filter((r) => r.kind === 'event')
+      .map((r) => r.event),
+    ['start', 'stopped', 'resume', 'stopped', 'resume'],
+  );
   dispose(third);
 });
 
@@ -98,7 +166,10 @@ test('a resume with another configuration is refused naming the keys; the run fo
   const before = snapshot(killed.runDir.path);
   const changed = { ...setup('changed', { config: { ...config, lr: 0.2 }, runInfo: { backbone: 'other' } }), resume: true };
   await assert.rejects(train(changed), (err: Error) => {
-    assert.match(err.message, /differs from the checkpoint .*changed\/checkpoint\.safetensors in 2 key\(s\):\n {2}backbone: "tiny" in the checkpoint .*, "other" in this resume\n {2}train\.lr: 0\.1 in .*, 0\.2 in this resume/);
+    assert.match(
+      err.message,
+      /differs from the checkpoint .*changed\/checkpoint\.safetensors in 2 key\(s\):\n {2}backbone: "tiny" in the checkpoint .*, "other" in this resume\n {2}train\.lr: 0\.1 in .*, 0\.2 in this resume/,
+    );
     assert.match(err.message, /last good checkpoint \(epoch 1\) is intact/);
     return true;
   });
@@ -114,18 +185,31 @@ test('a non-finite loss stops naming step, terms and the last good checkpoint; w
     const o = setup(name, { config: cfg });
     let calls = 0;
     const compute = o.loss.compute.bind(o.loss);
-    o.loss.compute = (e, l) => { calls += 1; o.loss.poison = calls === 8; return compute(e, l); }; // epoch 1, step 2
+    o.loss.compute = (e, l) => {
+      calls += 1;
+      o.loss.poison = calls === 8;
+      return compute(e, l);
+    }; // epoch 1, step 2
     return o;
   };
   const stopRun = poisoned('nan-stop', config);
   await assert.rejects(train(stopRun), (err: Error) => {
     assert.ok(err instanceof NonFiniteLossError);
-    assert.match(err.message, /^loss is NaN at epoch 1 step 2 \(global step 7\); NaN or Infinity in the gradient of model\/w1, model\/b1, model\/w2, model\/b2, loss\/0; the update was not applied/);
+    assert.match(
+      err.message,
+      /^loss is NaN at epoch 1 step 2 \(global step 7\); NaN or Infinity in the gradient of model\/w1, model\/b1, model\/w2, model\/b2, loss\/0; the update was not applied/,
+    );
     assert.match(err.message, /set train\.nonFinite to "skip"/);
     assert.match(err.message, /the last good checkpoint \(epoch 0\) is intact at .*nan-stop\/checkpoint\.safetensors/);
     return true;
   });
-  assert.deepEqual(stopRun.runDir.readLog().filter((r) => r.kind === 'event').map((r) => r.event), ['start', 'non-finite step', 'failed']);
+  assert.deepEqual(
+    stopRun.runDir
+      .readLog()
+      .filter((r) => r.kind === 'event')
+      .map((r) => r.event),
+    ['start', 'non-finite step', 'failed'],
+  );
   dispose(stopRun);
   const skipRun = poisoned('nan-skip', { ...config, nonFinite: 'skip' });
   const m = await train(skipRun);
@@ -143,7 +227,9 @@ test('a non-finite loss stops naming step, terms and the last good checkpoint; w
 /** A loss whose value is finite but whose proxy gradient is NaN: 0 * sum(sqrt(P - P)). */
 class NanGradientLoss extends TinyProxyLoss {
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-    return tf.tidy(() => tf.add(super.compute(embeddings, labels), tf.mul(tf.sum(tf.sqrt(tf.sub(this.proxies, this.proxies))), 0)) as tf.Scalar);
+    return tf.tidy(
+      () => tf.add(super.compute(embeddings, labels), tf.mul(tf.sum(tf.sqrt(tf.sub(this.proxies, this.proxies))), 0)) as tf.Scalar,
+    );
   }
 }
 
@@ -151,7 +237,10 @@ test('a finite loss with a NaN gradient stops too, naming the variable; no weigh
   const o = { ...setup('nan-grad'), loss: new NanGradientLoss(TRAIN_CLASSES, 8, 12) };
   const w2 = Array.from(o.model.w2.dataSync());
   await assert.rejects(train(o), (err: Error) => {
-    assert.match(err.message, /^a gradient is not finite at epoch 0 step 0 \(global step 0\): loss [\d.]+; NaN or Infinity in the gradient of loss\/0; the update was not applied/);
+    assert.match(
+      err.message,
+      /^a gradient is not finite at epoch 0 step 0 \(global step 0\): loss [\d.]+; NaN or Infinity in the gradient of loss\/0; the update was not applied/,
+    );
     assert.match(err.message, /no checkpoint had been written yet/);
     return true;
   });
@@ -165,9 +254,18 @@ class PoisonableMlp extends TinyMlp {
   poisonGradient = false;
   embed(images: tf.Tensor4D, training: boolean): tf.Tensor2D {
     const z = super.embed(images, training);
-    if (this.poisonGradient) return tf.tidy(() => { const r = tf.add(z, tf.mul(tf.sum(tf.sqrt(tf.sub(this.w1, this.w1))), 0)) as tf.Tensor2D; z.dispose(); return r; });
+    if (this.poisonGradient)
+      return tf.tidy(() => {
+        const r = tf.add(z, tf.mul(tf.sum(tf.sqrt(tf.sub(this.w1, this.w1))), 0)) as tf.Tensor2D;
+        z.dispose();
+        return r;
+      });
     if (!this.poison) return z;
-    return tf.tidy(() => { const r = tf.mul(z, NaN) as tf.Tensor2D; z.dispose(); return r; });
+    return tf.tidy(() => {
+      const r = tf.mul(z, NaN) as tf.Tensor2D;
+      z.dispose();
+      return r;
+    });
   }
 }
 
@@ -190,13 +288,25 @@ test('SEE: the loss terms of a NaN step are named, recomputed from the same rand
   // through the loop: a NaN gradient with a finite loss names the terms
   model.poisonGradient = true;
   const o = { ...setup('see-nan-grad'), model, loss: loss as unknown as TinyProxyLoss, config: { ...config, warmupEpochs: 0 } };
-  await assert.rejects(train(o), /a gradient is not finite at epoch 0 step 0 \(global step 0\): loss [\d.]+; loss terms: Proxy-Anchor on the batch [\d.]+, Proxy-Anchor on the synthetic points \(x lambda 0\.2\) [\d.]+; NaN or Infinity in the gradient of model\/w1; the update/);
+  await assert.rejects(
+    train(o),
+    /a gradient is not finite at epoch 0 step 0 \(global step 0\): loss [\d.]+; loss terms: Proxy-Anchor on the batch [\d.]+, Proxy-Anchor on the synthetic points \(x lambda 0\.2\) [\d.]+; NaN or Infinity in the gradient of model\/w1; the update/,
+  );
   // NaN embeddings: SEE's expansion refuses them; a non-finite step all the same (stop, or skip when asked)
   model.poisonGradient = false;
   model.poison = true;
   const p = { ...setup('see-nan'), model, loss: loss as unknown as TinyProxyLoss, config: { ...config, warmupEpochs: 0 } };
-  await assert.rejects(train(p), /loss is NaN at epoch 0 step 0 \(global step 0\); the loss cannot be computed: expandFromHost: embeddings \(or their proxies\) row 0 contains NaN or Inf; the update was not applied/);
-  const q = { ...setup('see-nan-skip'), model, loss: loss as unknown as TinyProxyLoss, config: { ...config, epochs: 1, warmupEpochs: 0, nonFinite: 'skip' as const }, evaluate: async () => ({ recallAtK: { 1: 0 } }) };
+  await assert.rejects(
+    train(p),
+    /loss is NaN at epoch 0 step 0 \(global step 0\); the loss cannot be computed: expandFromHost: embeddings \(or their proxies\) row 0 contains NaN or Inf; the update was not applied/,
+  );
+  const q = {
+    ...setup('see-nan-skip'),
+    model,
+    loss: loss as unknown as TinyProxyLoss,
+    config: { ...config, epochs: 1, warmupEpochs: 0, nonFinite: 'skip' as const },
+    evaluate: async () => ({ recallAtK: { 1: 0 } }),
+  };
   assert.equal((await train(q)).skippedSteps, 5);
   tf.dispose([batch.images, batch.labels]);
   model.dispose();
@@ -206,12 +316,22 @@ test('SEE: the loss terms of a NaN step are named, recomputed from the same rand
 test('evaluation refuses NaN embeddings naming the image; the loop adds where the run stands and writes no metrics', async () => {
   const dir = join(root, 'images');
   mkdirSync(dir);
-  const samples = await Promise.all([0, 1, 2, 3].map(async (i) => {
-    const path = join(dir, `img${i}.png`);
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40 * i + 20, g: 90, b: 200 - 30 * i } } }).png().toFile(path);
-    return { path, label: i >> 1 };
-  }));
-  const spec = { mode: 'eval' as const, size: 4, resizeTo: 4, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
+  const samples = await Promise.all(
+    [0, 1, 2, 3].map(async (i) => {
+      const path = join(dir, `img${i}.png`);
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40 * i + 20, g: 90, b: 200 - 30 * i } } })
+        .png()
+        .toFile(path);
+      return { path, label: i >> 1 };
+    }),
+  );
+  const spec = {
+    mode: 'eval' as const,
+    size: 4,
+    resizeTo: 4,
+    mean: [0, 0, 0] as [number, number, number],
+    std: [1, 1, 1] as [number, number, number],
+  };
   const model = new PoisonableMlp(5);
   const evaluate = datasetEvaluator({ samples, spec, ks: [1, 2] });
   assert.ok((await evaluate(model, 0)).recallAtK['1'] >= 0);
@@ -219,8 +339,16 @@ test('evaluation refuses NaN embeddings naming the image; the loop adds where th
   const before = tf.memory().numTensors;
   await assert.rejects(evaluate(model, 0), new RegExp(`evaluation refused: the embedding of ${samples[0].path} \\(item 0\\) contains NaN`));
   assert.equal(tf.memory().numTensors, before, 'nothing left behind');
-  assert.throws(() => datasetEvaluator({ samples, spec, ks: [1, 4] }), /evaluation K values \[1, 4\] on 4 images \(each query ranked against the other 3\): K = 4 is larger than the 3 references/);
-  const o = setup('eval-nan', { config: { ...config, epochs: 2, evalFreq: 1, warmupEpochs: 0 }, evaluate: async () => { throw new Error('evaluation refused: the embedding of x.png (item 0) contains NaN'); } });
+  assert.throws(
+    () => datasetEvaluator({ samples, spec, ks: [1, 4] }),
+    /evaluation K values \[1, 4\] on 4 images \(each query ranked against the other 3\): K = 4 is larger than the 3 references/,
+  );
+  const o = setup('eval-nan', {
+    config: { ...config, epochs: 2, evalFreq: 1, warmupEpochs: 0 },
+    evaluate: async () => {
+      throw new Error('evaluation refused: the embedding of x.png (item 0) contains NaN');
+    },
+  });
   await assert.rejects(train(o), /evaluation refused[\s\S]*run eval-nan stopped at epoch 0 step 5; no checkpoint had been written yet/);
   assert.equal(o.runDir.readMetrics(), undefined);
   assert.equal(o.runDir.hasCheckpoint(), false);

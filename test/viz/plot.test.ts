@@ -37,11 +37,20 @@ test('typed arrays become plain arrays in the figure JSON', () => {
 
 test('bad figures are refused with the trace named', () => {
   assert.throws(() => validateFigure({ data: [] }), /non-empty array/);
-  assert.throws(() => validateFigure({ data: [{ name: 'loss', y: 3 as unknown as number[] }] }), /figure\.data\[0\]\.y \(trace "loss"\) must be an array/);
+  assert.throws(
+    () => validateFigure({ data: [{ name: 'loss', y: 3 as unknown as number[] }] }),
+    /figure\.data\[0\]\.y \(trace "loss"\) must be an array/,
+  );
 });
 
 test('builders: one trace per series, lengths checked', () => {
-  const line = lineFigure([{ name: 'a', y: [1, 2, 3] }, { name: 'b', x: [5, 6], y: [1, 2] }], { title: 'L', xTitle: 'epoch' });
+  const line = lineFigure(
+    [
+      { name: 'a', y: [1, 2, 3] },
+      { name: 'b', x: [5, 6], y: [1, 2] },
+    ],
+    { title: 'L', xTitle: 'epoch' },
+  );
   assert.equal(line.data.length, 2);
   assert.deepEqual(line.data[0].x, [0, 1, 2]);
   assert.deepEqual(line.data[1].x, [5, 6]);
@@ -51,7 +60,10 @@ test('builders: one trace per series, lengths checked', () => {
 });
 
 test('error bars: a series with half-widths draws them (95% intervals over seeds); lengths checked', () => {
-  const bars = barFigure([{ name: 'R@1', x: ['PA', 'SEE'], y: [45, 46], error: [3.1, 0] }, { name: 'no bars', y: [1, 2] }]);
+  const bars = barFigure([
+    { name: 'R@1', x: ['PA', 'SEE'], y: [45, 46], error: [3.1, 0] },
+    { name: 'no bars', y: [1, 2] },
+  ]);
   assert.deepEqual(bars.data[0].error_y, { type: 'data', array: [3.1, 0], visible: true });
   assert.equal(bars.data[1].error_y, undefined);
   assert.deepEqual(lineFigure([{ name: 'l', y: [1], error: [0.5] }]).data[0].error_y, { type: 'data', array: [0.5], visible: true });

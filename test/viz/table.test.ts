@@ -5,7 +5,10 @@ import { tableFromRows, tableText, tableHtml, showTable } from '../../lib/viz/ta
 import { progressLine, newProgress } from '../../lib/viz/progress';
 
 test('tableText aligns columns and rounds non-integers', () => {
-  const t = tableFromRows([{ method: 'PA', r1: 0.61234, n: 2 }, { method: 'SEE', r1: 0.5, n: 10 }]);
+  const t = tableFromRows([
+    { method: 'PA', r1: 0.61234, n: 2 },
+    { method: 'SEE', r1: 0.5, n: 10 },
+  ]);
   assert.equal(tableText(t, 2), ['method  r1    n', '------  ----  --', 'PA      0.61  2', 'SEE     0.50  10'].join('\n'));
 });
 
@@ -35,5 +38,8 @@ test('progress lines: bar, step and metrics', (t) => {
   const p = newProgress('run', 2);
   for (let i = 1; i <= 5; i++) p.update(i, 5);
   p.done('ok');
-  assert.deepEqual(lines.map((l) => l.split(' ').slice(-1)[0]), ['1/5', '3/5', '5/5', 'ok']);
+  assert.deepEqual(
+    lines.map((l) => l.split(' ').slice(-1)[0]),
+    ['1/5', '3/5', '5/5', 'ok'],
+  );
 });

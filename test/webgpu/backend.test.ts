@@ -18,7 +18,10 @@ test('SEE_BACKEND=webgpu names the adapter, its driver and limits', async () => 
   assert.ok(a.vendor || a.device, 'the adapter has neither vendor nor device name');
   assert.ok(a.maxStorageBufferBindingSize >= 2 ** 27, `binding limit ${a.maxStorageBufferBindingSize}`);
   const line = describeBackend(info);
-  assert.match(line, /backend webgpu via @tensorflow\/tfjs-backend-webgpu on Dawn \(webgpu\), on .+ (software|hardware) adapter, storage binding <= \d+ MiB, buffer <= \d+ MiB/);
+  assert.match(
+    line,
+    /backend webgpu via @tensorflow\/tfjs-backend-webgpu on Dawn \(webgpu\), on .+ (software|hardware) adapter, storage binding <= \d+ MiB, buffer <= \d+ MiB/,
+  );
   assert.ok(line.includes(a.device), line);
 });
 
@@ -28,7 +31,10 @@ test('auto passes a software adapter over and says why; a hardware one it takes'
   const auto = await initBackend('auto', { quiet: true });
   if (gpu.adapter!.software) {
     assert.notEqual(auto.name, 'webgpu');
-    assert.ok(auto.skipped.some((s) => /^webgpu: .* is a software adapter, slower than wasm/.test(s)), auto.skipped.join('; '));
+    assert.ok(
+      auto.skipped.some((s) => /^webgpu: .* is a software adapter, slower than wasm/.test(s)),
+      auto.skipped.join('; '),
+    );
     assert.match(describeBackend(auto), /auto passed over: .*software adapter/);
   } else if (auto.name !== 'tensorflow') {
     assert.equal(auto.name, 'webgpu');
@@ -47,7 +53,10 @@ test('reads are asynchronous: dataSync fails under Node, host copies of labels s
   const onGpu = tf.oneHot(y, 3); // uploads y
   try {
     assert.throws(() => tf.matMul(onGpu, onGpu).dataSync(), /OffscreenCanvas/);
-    assert.throws(() => hostValues(y, 'someLoss'), /someLoss: needs the values of a \[3\] int32 tensor on the CPU, and the webgpu backend cannot read synchronously/);
+    assert.throws(
+      () => hostValues(y, 'someLoss'),
+      /someLoss: needs the values of a \[3\] int32 tensor on the CPU, and the webgpu backend cannot read synchronously/,
+    );
     await readToHost(y);
     assert.deepEqual(Array.from(hostValues(y, 'someLoss')), [2, 0, 1]);
     assert.deepEqual(Array.from(await onGpu.data()), [0, 0, 1, 1, 0, 0, 0, 1, 0]);
@@ -61,8 +70,10 @@ test('a tensor over maxStorageBufferBindingSize is refused with its shape and th
   const limit = info.adapter!.maxStorageBufferBindingSize;
   const rows = Math.floor(limit / 4 / 1024) + 1;
   const before = tf.memory().numTensors;
-  assert.throws(() => tf.tidy(() => tf.add(tf.fill([rows, 1024], 1), 1)),
-    new RegExp(`tensor of shape \\[${rows}, 1024\\] needs .* MiB, more than this adapter's maxStorageBufferBindingSize`));
+  assert.throws(
+    () => tf.tidy(() => tf.add(tf.fill([rows, 1024], 1), 1)),
+    new RegExp(`tensor of shape \\[${rows}, 1024\\] needs .* MiB, more than this adapter's maxStorageBufferBindingSize`),
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 

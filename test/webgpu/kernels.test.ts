@@ -25,7 +25,13 @@ async function on<T extends tf.Tensor>(backend: Side, f: () => T): Promise<Float
 
 test('PadV2 on webgpu equals cpu at ranks 2 to 6', async () => {
   const u = seededUniform(21);
-  for (const shape of [[3, 4], [2, 3, 4], [2, 2, 3, 2], [2, 3, 2, 2, 3], [1, 2, 2, 3, 2, 2]]) {
+  for (const shape of [
+    [3, 4],
+    [2, 3, 4],
+    [2, 2, 3, 2],
+    [2, 3, 2, 2, 3],
+    [1, 2, 2, 3, 2, 2],
+  ]) {
     const x = u(shape.reduce((a, b) => a * b));
     const pads = shape.map((_, i): [number, number] => [i % 2, (i + 1) % 3]);
     const f = (): tf.Tensor => tf.pad(tf.tensor(x, shape), pads, 1.5);
@@ -51,7 +57,17 @@ test('Conv2DBackpropFilter on webgpu equals cpu (strides 1/2/4, same/valid/expli
 });
 
 test('Conv2DBackpropFilter on webgpu: image chunks and split-K groups give the same sums', async () => {
-  const stem: Case = { x: [6, 18, 18, 3], f: [7, 7, 3, 8], s: [2, 2], pad: [[0, 0], [3, 2], [3, 2], [0, 0]] };
+  const stem: Case = {
+    x: [6, 18, 18, 3],
+    f: [7, 7, 3, 8],
+    s: [2, 2],
+    pad: [
+      [0, 0],
+      [3, 2],
+      [3, 2],
+      [0, 0],
+    ],
+  };
   assert.ok(splitGroups(6 * 9 * 9, 7 * 7 * 3, 8, 2 ** 27) > 1, 'the stem-like case should be split into groups');
   const old = setIm2colBudget(2 * 9 * 9 * 147 * 4); // two images per im2col block: three chunks
   try {
@@ -67,6 +83,8 @@ test('Conv2DBackpropFilter on webgpu: image chunks and split-K groups give the s
 test('Conv2DBackpropFilter on webgpu rejects a dy that does not match the forward output', async () => {
   await initBackend('webgpu', { quiet: true });
   const attrs = { filterShape: [3, 3, 2, 4], strides: [2, 2], pad: 'same', dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
-  assert.throws(() => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter',
-    { x: tf.zeros([1, 8, 8, 2]), dy: tf.zeros([1, 8, 8, 4]) }, attrs)), /Conv2DBackpropFilter: dy shape 1,8,8,4 does not match the forward output \[1,4,4,4\]/);
+  assert.throws(
+    () => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.zeros([1, 8, 8, 2]), dy: tf.zeros([1, 8, 8, 4]) }, attrs)),
+    /Conv2DBackpropFilter: dy shape 1,8,8,4 does not match the forward output \[1,4,4,4\]/,
+  );
 });

@@ -38,13 +38,30 @@ test('SEE trains the glyph-size network on webgpu end to end, as on wasm', async
   const gpu = await runOn('webgpu');
   const wasm = await runOn('wasm');
   assert.equal(gpu.events.length, 6, 'two epochs of three steps (one, then one resumed)');
-  assert.ok(gpu.events.every((e) => Number.isFinite(e.loss)), `losses ${gpu.events.map((e) => e.loss)}`);
-  assert.ok(gpu.events.every((e) => e.gpuMb && e.gpuMb.inUse > 0 && e.gpuMb.pooled >= e.gpuMb.inUse), 'progress events report GPU memory');
-  assert.ok(wasm.events.every((e) => e.gpuMb === undefined), 'no GPU memory off webgpu');
+  assert.ok(
+    gpu.events.every((e) => Number.isFinite(e.loss)),
+    `losses ${gpu.events.map((e) => e.loss)}`,
+  );
+  assert.ok(
+    gpu.events.every((e) => e.gpuMb && e.gpuMb.inUse > 0 && e.gpuMb.pooled >= e.gpuMb.inUse),
+    'progress events report GPU memory',
+  );
+  assert.ok(
+    wasm.events.every((e) => e.gpuMb === undefined),
+    'no GPU memory off webgpu',
+  );
   const [g, w] = [gpu.events[0].loss, wasm.events[0].loss];
   assert.ok(Math.abs(g - w) < 1e-4 * Math.max(1, Math.abs(w)), `first-step loss webgpu ${g} vs wasm ${w}`);
-  assert.deepEqual(gpu.steps.map((t) => /^single-thread training step \(SEE_WORKERS applies to the wasm backend only; this run is on webgpu\)/.test(t)), [true, true], gpu.steps.join(' | '));
-  assert.deepEqual(wasm.steps.map((t) => /^data-parallel training step on 2 worker threads/.test(t)), [true, true], wasm.steps.join(' | '));
+  assert.deepEqual(
+    gpu.steps.map((t) => /^single-thread training step \(SEE_WORKERS applies to the wasm backend only; this run is on webgpu\)/.test(t)),
+    [true, true],
+    gpu.steps.join(' | '),
+  );
+  assert.deepEqual(
+    wasm.steps.map((t) => /^data-parallel training step on 2 worker threads/.test(t)),
+    [true, true],
+    wasm.steps.join(' | '),
+  );
   const r1 = gpu.resumed.last.test.recallAtK['1'];
   assert.ok(r1 >= 0 && r1 <= 1 && gpu.resumed.epochs === 2, `resumed run: ${JSON.stringify(gpu.resumed.last)}`);
 });

@@ -51,7 +51,7 @@ test('AdamW on webgpu equals cpu over 6 steps (two groups, warm-up freeze)', asy
     const d = maxRelDiff(g, cpu[i]);
     assert.ok(d < 1e-5, `variable ${i}: webgpu vs cpu differ by ${d}`);
   });
-  assert.ok(maxRelDiff(gpu[0], (await adamwStart())) > 1e-4, 'the backbone did not move');
+  assert.ok(maxRelDiff(gpu[0], await adamwStart()) > 1e-4, 'the backbone did not move');
 });
 
 async function adamwStart(): Promise<Float32Array> {

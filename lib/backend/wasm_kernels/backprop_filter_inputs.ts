@@ -24,12 +24,13 @@ export function backpropFilterInputs(inputs: tf.NamedTensorInfoMap, attrs: tf.Na
     dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
   }
   check(x.rank === 4 && dy.rank === 4, NAME, () => `x and dy must be rank 4, got ${x.shape} and ${dy.shape}`);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const [, , ci, co] = filterShape;
   check(x.shape[3] === ci, NAME, () => `x has ${x.shape[3]} channels, filterShape ${filterShape} expects ${ci}`);
   check(
     dy.shape[0] === x.shape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
-    NAME, () => `dy shape ${dy.shape} does not match the forward output [${x.shape[0]},${info.outHeight},${info.outWidth},${co}]`);
+    NAME,
+    () => `dy shape ${dy.shape} does not match the forward output [${x.shape[0]},${info.outHeight},${info.outWidth},${co}]`,
+  );
   return { x, dy, info, filterShape: filterShape as [number, number, number, number] };
 }

@@ -27,7 +27,11 @@ function swapLast(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
   const perm = x.shape.map((_, i) => i);
   perm[perm.length - 2] = perm.length - 1;
   perm[perm.length - 1] = perm.length - 2;
-  return transpose.kernelFunc({ inputs: { x }, attrs: { perm } as unknown as tf.NamedAttrMap, backend: backend as unknown as tf.KernelBackend }) as tf.TensorInfo;
+  return transpose.kernelFunc({
+    inputs: { x },
+    attrs: { perm } as unknown as tf.NamedAttrMap,
+    backend: backend as unknown as tf.KernelBackend,
+  }) as tf.TensorInfo;
 }
 
 /** a BatchMatMul replacement; `builtin` is wasm's own kernel, used for plain 2-D products */

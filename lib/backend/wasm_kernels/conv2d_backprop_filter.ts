@@ -24,29 +24,39 @@ const NAME = 'Conv2DBackpropFilter';
 const MAX_PATCH = 1 << 25;
 
 /** The kernel, building the patch matrix for at most `maxPatch` values at a time. */
-export const conv2dBackpropFilterKernel = (maxPatch: number) => (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }): tf.Tensor => {
-  const backend = wasmBackendOf(args, NAME);
-  return tf.tidy(() => {
-    const { x, dy, info, filterShape } = backpropFilterInputs(args.inputs, args.attrs); // NHWC, checked
-    check(x.dtype === 'float32' && dy.dtype === 'float32', NAME, () => `x and dy must be float32, got ${x.dtype} and ${dy.dtype}`);
-    const [fh, fw, ci, co] = filterShape;
-    const geometry = { fh, fw, sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top, left: info.padInfo.left,
-      outHeight: info.outHeight, outWidth: info.outWidth };
-    const n = x.shape[0];
-    const perImage = info.outHeight * info.outWidth;
-    const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, fh * fw * ci * perImage))));
-    const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
-    let dw: tf.Tensor | undefined;
-    for (let n0 = 0; n0 < n; n0 += chunk) {
-      const count = Math.min(chunk, n - n0);
-      const colsT = tf.engine().makeTensorFromTensorInfo(im2colT(backend, x, geometry, n0, count)); // [fh*fw*Ci, count*Ho*Wo]
-      const rows = count === n ? dy2 : tf.slice(dy2, [n0 * perImage, 0], [count * perImage, co]); // [count*Ho*Wo, Co]
-      const part = tf.matMul(colsT, rows); // [fh*fw*Ci, Co]
-      dw = dw ? tf.add(dw, part) : part;
-    }
-    return tf.reshape(dw ?? tf.zeros([fh * fw * ci, co]), filterShape); // [fh, fw, Ci, Co]
-  });
-};
+export const conv2dBackpropFilterKernel =
+  (maxPatch: number) =>
+  (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }): tf.Tensor => {
+    const backend = wasmBackendOf(args, NAME);
+    return tf.tidy(() => {
+      const { x, dy, info, filterShape } = backpropFilterInputs(args.inputs, args.attrs); // NHWC, checked
+      check(x.dtype === 'float32' && dy.dtype === 'float32', NAME, () => `x and dy must be float32, got ${x.dtype} and ${dy.dtype}`);
+      const [fh, fw, ci, co] = filterShape;
+      const geometry = {
+        fh,
+        fw,
+        sh: info.strideHeight,
+        sw: info.strideWidth,
+        top: info.padInfo.top,
+        left: info.padInfo.left,
+        outHeight: info.outHeight,
+        outWidth: info.outWidth,
+      };
+      const n = x.shape[0];
+      const perImage = info.outHeight * info.outWidth;
+      const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, fh * fw * ci * perImage))));
+      const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
+      let dw: tf.Tensor | undefined;
+      for (let n0 = 0; n0 < n; n0 += chunk) {
+        const count = Math.min(chunk, n - n0);
+        const colsT = tf.engine().makeTensorFromTensorInfo(im2colT(backend, x, geometry, n0, count)); // [fh*fw*Ci, count*Ho*Wo]
+        const rows = count === n ? dy2 : tf.slice(dy2, [n0 * perImage, 0], [count * perImage, co]); // [count*Ho*Wo, Co]
+        const part = tf.matMul(colsT, rows); // [fh*fw*Ci, Co]
+        dw = dw ? tf.add(dw, part) : part;
+      }
+      return tf.reshape(dw ?? tf.zeros([fh * fw * ci, co]), filterShape); // [fh, fw, Ci, Co]
+    });
+  };
 
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: NAME,

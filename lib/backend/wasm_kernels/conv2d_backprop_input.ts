@@ -22,7 +22,14 @@ const NAME = 'Conv2DBackpropInput';
 const MAX_PATCH = 1 << 25;
 
 /** dx [N, H, W, Ci] of a strided convolution: dy x W^T per part of the batch, then col2im. */
-function stridedBackpropInput(backend: WasmBackend, dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: PatchGeometry, maxPatch: number): tf.Tensor4D {
+function stridedBackpropInput(
+  backend: WasmBackend,
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  xShape: number[],
+  g: PatchGeometry,
+  maxPatch: number,
+): tf.Tensor4D {
   const [fh, fw, ci, co] = w.shape;
   const n = xShape[0];
   const perImage = g.outHeight * g.outWidth;
@@ -54,44 +61,69 @@ function padOrCrop(t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): 
 }
 
 /** The kernel; strided convolutions build their patch gradients for at most `maxPatch` values at a time. */
-export const conv2dBackpropInputKernel = (maxPatch: number) => (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }): tf.Tensor => {
-  const { inputs, attrs } = args;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  const backend = wasmBackendOf(args, NAME);
-  return tf.tidy(() => {
-    let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
-    const w = asTensor(inputs, 'filter', NAME) as tf.Tensor4D;
-    const nchw = dataFormat === 'NCHW';
-    const xShape: [number, number, number, number] = nchw
-      ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]] : [...inputShape];
-    if (nchw) dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
-    check(dy.rank === 4 && w.rank === 4, NAME, () => `dy and filter must be rank 4, got ${dy.shape} and ${w.shape}`);
-    const [fh, fw, ci, co] = w.shape;
-    const info = tf.backend_util.computeConv2DInfo(xShape, w.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-    check(xShape[3] === ci, NAME, () => `inputShape ${inputShape} has ${xShape[3]} channels, the filter ${w.shape} expects ${ci}`);
-    check(dy.shape[0] === xShape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
-      NAME, () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`);
-    if (info.strideHeight > 1 || info.strideWidth > 1) {
-      check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
-      const dx = stridedBackpropInput(backend, dy, w, xShape, { fh, fw, sh: info.strideHeight, sw: info.strideWidth,
-        top: info.padInfo.top, left: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth }, maxPatch);
+export const conv2dBackpropInputKernel =
+  (maxPatch: number) =>
+  (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }): tf.Tensor => {
+    const { inputs, attrs } = args;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const backend = wasmBackendOf(args, NAME);
+    return tf.tidy(() => {
+      let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
+      const w = asTensor(inputs, 'filter', NAME) as tf.Tensor4D;
+      const nchw = dataFormat === 'NCHW';
+      const xShape: [number, number, number, number] = nchw
+        ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]]
+        : [...inputShape];
+      if (nchw) dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
+      check(dy.rank === 4 && w.rank === 4, NAME, () => `dy and filter must be rank 4, got ${dy.shape} and ${w.shape}`);
+      const [fh, fw, ci, co] = w.shape;
+      const info = tf.backend_util.computeConv2DInfo(xShape, w.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+      check(xShape[3] === ci, NAME, () => `inputShape ${inputShape} has ${xShape[3]} channels, the filter ${w.shape} expects ${ci}`);
+      check(
+        dy.shape[0] === xShape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
+        NAME,
+        () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`,
+      );
+      if (info.strideHeight > 1 || info.strideWidth > 1) {
+        check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
+        const dx = stridedBackpropInput(
+          backend,
+          dy,
+          w,
+          xShape,
+          {
+            fh,
+            fw,
+            sh: info.strideHeight,
+            sw: info.strideWidth,
+            top: info.padInfo.top,
+            left: info.padInfo.left,
+            outHeight: info.outHeight,
+            outWidth: info.outWidth,
+          },
+          maxPatch,
+        );
+        return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+      }
+      const [, h, wd] = xShape;
+      let d = insertZeros(insertZeros(dy, 1, info.strideHeight), 2, info.strideWidth) as tf.Tensor4D; // [N, Hd, Wd, Co]
+      const top = fh - 1 - info.padInfo.top;
+      const left = fw - 1 - info.padInfo.left;
+      const rows = padOrCrop(d, 1, top, h + fh - 1 - d.shape[1] - top);
+      d = rows.t;
+      const cols = padOrCrop(d, 2, left, wd + fw - 1 - d.shape[2] - left);
+      d = cols.t;
+      const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [fh, fw, Co, Ci]
+      const pads: [[number, number], [number, number], [number, number], [number, number]] = [
+        [0, 0],
+        [rows.before, rows.after],
+        [cols.before, cols.after],
+        [0, 0],
+      ];
+      const dx = tf.conv2d(d, flipped as tf.Tensor4D, 1, pads, 'NHWC'); // [N, H, W, Ci]
       return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
-    }
-    const [, h, wd] = xShape;
-    let d = insertZeros(insertZeros(dy, 1, info.strideHeight), 2, info.strideWidth) as tf.Tensor4D; // [N, Hd, Wd, Co]
-    const top = fh - 1 - info.padInfo.top;
-    const left = fw - 1 - info.padInfo.left;
-    const rows = padOrCrop(d, 1, top, h + fh - 1 - d.shape[1] - top);
-    d = rows.t;
-    const cols = padOrCrop(d, 2, left, wd + fw - 1 - d.shape[2] - left);
-    d = cols.t;
-    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [fh, fw, Co, Ci]
-    const pads: [[number, number], [number, number], [number, number], [number, number]] =
-      [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]];
-    const dx = tf.conv2d(d, flipped as tf.Tensor4D, 1, pads, 'NHWC'); // [N, H, W, Ci]
-    return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
-  });
-};
+    });
+  };
 
 export const conv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: NAME,

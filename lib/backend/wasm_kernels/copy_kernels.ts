@@ -71,13 +71,28 @@ export function stridedSliceKernel(builtin: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { backend, x } = input(args as Args, 'StridedSlice');
     const a = args.attrs as unknown as tf.StridedSliceAttrs;
-    const info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask,
-      a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+    const info = tf.slice_util.sliceInfo(
+      x.shape,
+      a.begin,
+      a.end,
+      a.strides,
+      a.beginMask,
+      a.endMask,
+      a.ellipsisMask,
+      a.newAxisMask,
+      a.shrinkAxisMask,
+    );
     if (info.isIdentity || info.sliceDim0 || info.isSimpleSlice) return builtin(args);
     const counts = tf.slice_util.computeOutShape(info.begin, info.end, info.strides).map((c) => Math.max(c, 0));
     const rowStrides = rowMajorStrides(x.shape);
     const start = info.begin.reduce((acc, v, k) => acc + v * rowStrides[k], 0);
-    const out = copyOut(backend, x, start, counts, rowStrides.map((s, k) => s * info.strides[k]));
+    const out = copyOut(
+      backend,
+      x,
+      start,
+      counts,
+      rowStrides.map((s, k) => s * info.strides[k]),
+    );
     return { dataId: out.dataId, shape: info.finalShape, dtype: out.dtype };
   };
 }

@@ -15,7 +15,11 @@ export function expKernel(builtin: tf.KernelFunc): tf.KernelFunc {
     if (x.dtype !== 'float32' || !kernels) return builtin(args);
     const backend = wasmBackendOf(args, 'Exp');
     const out = backend.makeOutput(x.shape, 'float32');
-    kernels.exp(addressOf(backend, x), addressOf(backend, out), x.shape.reduce((a, b) => a * b, 1));
+    kernels.exp(
+      addressOf(backend, x),
+      addressOf(backend, out),
+      x.shape.reduce((a, b) => a * b, 1),
+    );
     return out;
   };
 }

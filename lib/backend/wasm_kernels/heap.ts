@@ -12,7 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 
 /** What the kit uses of tfjs-backend-wasm's BackendWasm (its class is not exported as a type we can import here). */
 export interface WasmBackend {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: string; refCount: number }; delete(dataId: object): void };
+  dataIdMap: {
+    get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: string; refCount: number };
+    delete(dataId: object): void;
+  };
   wasm: { HEAPU8: Uint8Array; tfjs: { disposeData(id: number): void } };
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;

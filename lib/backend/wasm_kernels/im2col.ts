@@ -12,10 +12,14 @@ import type { WasmBackend } from './heap';
 import { stridedCopy } from './strided_copy';
 
 export interface PatchGeometry {
-  fh: number; fw: number;
-  sh: number; sw: number;
-  top: number; left: number;
-  outHeight: number; outWidth: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+  outHeight: number;
+  outWidth: number;
 }
 
 /** First and one-past-last output index whose input coordinate o*s - pad + k lies in [0, size). */
@@ -42,8 +46,12 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
       if (r1 <= r0 || c1 <= c0) continue;
       const row = (i * fw + j) * ci;
       const srcStart = ((n0 * h + r0 * sh - top + i) * w + c0 * sw - left + j) * ci;
-      stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci],
-        dst, row * m + r0 * wo + c0, [m, ho * wo, wo, 1]);
+      stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci], dst, row * m + r0 * wo + c0, [
+        m,
+        ho * wo,
+        wo,
+        1,
+      ]);
     }
   }
   return out;
@@ -62,8 +70,16 @@ export function col2imAdd(backend: WasmBackend, cols: tf.TensorInfo, dx: tf.Tens
       const [c0, c1] = validRange(j, sw, left, w, wo);
       if (r1 <= r0 || c1 <= c0) continue;
       const dstStart = ((n0 * h + r0 * sh - top + i) * w + c0 * sw - left + j) * ci;
-      stridedCopy(src, (r0 * wo + c0) * k + (i * fw + j) * ci, [count, r1 - r0, c1 - c0, ci], [ho * wo * k, wo * k, k, 1],
-        dst, dstStart, [h * w * ci, sh * w * ci, sw * ci, 1], true);
+      stridedCopy(
+        src,
+        (r0 * wo + c0) * k + (i * fw + j) * ci,
+        [count, r1 - r0, c1 - c0, ci],
+        [ho * wo * k, wo * k, k, 1],
+        dst,
+        dstStart,
+        [h * w * ci, sh * w * ci, sw * ci, 1],
+        true,
+      );
     }
   }
 }

@@ -38,5 +38,9 @@ export function insertZeros(t: tf.Tensor, axis: number, stride: number): tf.Tens
   shape[axis] = n * stride;
   const wide = tf.reshape(tf.pad(spread, pads), shape); // [..., n*stride, ...]
   const size = wide.shape.map((d, i) => (i === axis ? (n - 1) * stride + 1 : d));
-  return tf.slice(wide, wide.shape.map(() => 0), size); // [..., (n-1)*stride+1, ...]
+  return tf.slice(
+    wide,
+    wide.shape.map(() => 0),
+    size,
+  ); // [..., (n-1)*stride+1, ...]
 }

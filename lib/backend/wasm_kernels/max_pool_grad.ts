@@ -14,10 +14,18 @@ const NAME = 'MaxPoolGrad';
 export const maxPoolGradKernel: tf.KernelFunc = (args) => {
   const { dy, input } = args.inputs;
   if (dy == null || input == null) throw new Error(`wasm kernel ${NAME}: inputs dy and input are required`);
-  if (dy.dtype !== 'float32' || input.dtype !== 'float32') throw new Error(`wasm kernel ${NAME}: float32 only, got ${dy.dtype} and ${input.dtype}`);
+  if (dy.dtype !== 'float32' || input.dtype !== 'float32')
+    throw new Error(`wasm kernel ${NAME}: float32 only, got ${dy.dtype} and ${input.dtype}`);
   const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as tf.MaxPoolGradAttrs;
   const backend = wasmBackendOf(args, NAME);
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const [n, h, w, c] = input.shape;
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const { top, left } = info.padInfo;

@@ -14,7 +14,11 @@ export type Heap = Float32Array | Int32Array | Uint8Array;
 
 const RUN = 32;
 
-export interface Axes { shape: number[]; src: number[]; dst: number[] }
+export interface Axes {
+  shape: number[];
+  src: number[];
+  dst: number[];
+}
 
 /** Merges adjacent axes contiguous in both layouts; drops axes of length 1. */
 export function mergeAxes(shape: readonly number[], src: readonly number[], dst: readonly number[] = rowMajorStrides(shape)): Axes {
@@ -50,8 +54,16 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
  * Copies the strided block `shape` of src to dst (row-major and contiguous unless dstStrides is
  * given); with `accumulate`, adds it to what dst holds instead (col2im of a convolution's input gradient).
  */
-export function stridedCopy(src: Heap, srcStart: number, shape: readonly number[], srcStrides: readonly number[],
-  dst: Heap, dstStart: number, dstStrides?: readonly number[], accumulate = false): void {
+export function stridedCopy(
+  src: Heap,
+  srcStart: number,
+  shape: readonly number[],
+  srcStrides: readonly number[],
+  dst: Heap,
+  dstStart: number,
+  dstStrides?: readonly number[],
+  accumulate = false,
+): void {
   if (shape.some((n) => n === 0)) return;
   const m = mergeAxes(shape, srcStrides, dstStrides);
   if (m.shape.length === 0) {

@@ -26,12 +26,20 @@ function spreadAxis(g: tf.Tensor, axis: number, length: number, begin: number, s
     shape[axis] = n * step;
     h = tf.reshape(tf.pad(spread, pads), shape); // [..., n*step, ...]
     const size = h.shape.map((d, i) => (i === axis ? (n - 1) * step + 1 : d));
-    h = tf.slice(h, h.shape.map(() => 0), size); // [..., (n-1)*step+1, ...]
+    h = tf.slice(
+      h,
+      h.shape.map(() => 0),
+      size,
+    ); // [..., (n-1)*step+1, ...]
   }
   const used = h.shape[axis];
   const after = length - start - used;
-  if (start < 0 || after < 0) throw new Error(`StridedSlice gradient: slice of ${used} at ${start} does not fit axis ${axis} of length ${length}`);
-  h = tf.pad(h, h.shape.map((_, i): [number, number] => (i === axis ? [start, after] : [0, 0])));
+  if (start < 0 || after < 0)
+    throw new Error(`StridedSlice gradient: slice of ${used} at ${start} does not fit axis ${axis} of length ${length}`);
+  h = tf.pad(
+    h,
+    h.shape.map((_, i): [number, number] => (i === axis ? [start, after] : [0, 0])),
+  );
   return reversed ? tf.reverse(h, axis) : h;
 }
 
@@ -42,17 +50,30 @@ export const stridedSliceGradConfig: tf.GradConfig = {
     const [x] = saved;
     const a = attrs as unknown as tf.StridedSliceAttrs;
     return {
-      x: () => tf.tidy(() => {
-        const info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask,
-          a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
-        const counts = tf.slice_util.computeOutShape(info.begin, info.end, info.strides); // per input axis
-        let g = tf.reshape(dy as tf.Tensor, counts.map((c) => Math.max(c, 0)));
-        for (let axis = 0; axis < x.rank; axis++) {
-          if (g.shape[axis] === x.shape[axis] && info.strides[axis] === 1) continue;
-          g = spreadAxis(g, axis, x.shape[axis], info.begin[axis], info.strides[axis]);
-        }
-        return g;
-      }),
+      x: () =>
+        tf.tidy(() => {
+          const info = tf.slice_util.sliceInfo(
+            x.shape,
+            a.begin,
+            a.end,
+            a.strides,
+            a.beginMask,
+            a.endMask,
+            a.ellipsisMask,
+            a.newAxisMask,
+            a.shrinkAxisMask,
+          );
+          const counts = tf.slice_util.computeOutShape(info.begin, info.end, info.strides); // per input axis
+          let g = tf.reshape(
+            dy as tf.Tensor,
+            counts.map((c) => Math.max(c, 0)),
+          );
+          for (let axis = 0; axis < x.rank; axis++) {
+            if (g.shape[axis] === x.shape[axis] && info.strides[axis] === 1) continue;
+            g = spreadAxis(g, axis, x.shape[axis], info.begin[axis], info.strides[axis]);
+          }
+          return g;
+        }),
     };
   },
 };

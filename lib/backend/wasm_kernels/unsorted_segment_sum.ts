@@ -21,8 +21,11 @@ function unsortedSegmentSum({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap; 
     const ids = asTensor(inputs, 'segmentIds', NAME);
     check(ids.dtype === 'int32', NAME, () => `segmentIds must be int32, got ${ids.dtype}`);
     check(Number.isInteger(numSegments) && numSegments >= 0, NAME, () => `numSegments must be a non-negative integer, got ${numSegments}`);
-    check(ids.rank <= x.rank && ids.shape.every((d, i) => d === x.shape[i]), NAME,
-      () => `segmentIds shape ${ids.shape} must be a prefix of x shape ${x.shape}`);
+    check(
+      ids.rank <= x.rank && ids.shape.every((d, i) => d === x.shape[i]),
+      NAME,
+      () => `segmentIds shape ${ids.shape} must be a prefix of x shape ${x.shape}`,
+    );
     const rest = x.shape.slice(ids.rank);
     const m = ids.size;
     const flatIds = tf.reshape(ids, [m]); // [M]

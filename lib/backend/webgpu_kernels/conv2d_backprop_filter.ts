@@ -99,7 +99,15 @@ function conv2dBackpropFilter({ inputs, attrs }: { inputs: tf.NamedTensorInfoMap
       const part = tf.tidy(() => {
         const xc: tf.Tensor4D = bc === n ? x : tf.slice(x, [b0, 0, 0, 0], [bc, -1, -1, -1]); // [bc, H, W, Ci]
         const dyc = bc === n ? dy : tf.slice(dy, [b0, 0, 0, 0], [bc, -1, -1, -1]); // [bc, Ho, Wo, Co]
-        const padded: tf.Tensor4D = top || bottom || left || right ? tf.pad(xc, [[0, 0], [top, bottom], [left, right], [0, 0]]) : xc;
+        const padded: tf.Tensor4D =
+          top || bottom || left || right
+            ? tf.pad(xc, [
+                [0, 0],
+                [top, bottom],
+                [left, right],
+                [0, 0],
+              ])
+            : xc;
         const cols = im2col(padded, fh, fw, oh, ow, sh, sw); // [bc*Ho*Wo, fh*fw*Ci]
         return productOverRows(cols, tf.reshape(dyc, [bc * oh * ow, co]), budget); // [fh*fw*Ci, Co]
       });

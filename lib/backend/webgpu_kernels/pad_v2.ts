@@ -14,7 +14,12 @@ export function padByConcat(x: tf.Tensor, paddings: Array<[number, number]>, con
   let h = x;
   paddings.forEach(([before, after], axis) => {
     if (before === 0 && after === 0) return;
-    const block = (n: number): tf.Tensor => tf.fill(h.shape.map((d, i) => (i === axis ? n : d)), constantValue, h.dtype);
+    const block = (n: number): tf.Tensor =>
+      tf.fill(
+        h.shape.map((d, i) => (i === axis ? n : d)),
+        constantValue,
+        h.dtype,
+      );
     const parts = [...(before > 0 ? [block(before)] : []), h, ...(after > 0 ? [block(after)] : [])];
     h = tf.concat(parts, axis); // [..., before + n + after, ...]
   });

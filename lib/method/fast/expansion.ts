@@ -136,8 +136,12 @@ function inputReader(x: tf.Tensor2D, lab: Int32Array, proxies: tf.Tensor2D, nois
  * Reads what the expansion needs asynchronously (any backend, WebGPU included). `labels` are the
  * batch labels on the host (checked by the caller); `noise` as in ExpansionOptions.
  */
-export async function readExpansionInputs(x: tf.Tensor2D, labels: Int32Array, proxies: tf.Tensor2D,
-  options: ExpansionOptions): Promise<ExpansionInputs> {
+export async function readExpansionInputs(
+  x: tf.Tensor2D,
+  labels: Int32Array,
+  proxies: tf.Tensor2D,
+  options: ExpansionOptions,
+): Promise<ExpansionInputs> {
   checkShapes(x, proxies, options, 'readExpansionInputs');
   const reader = inputReader(x, labels, proxies, options.noise);
   try {
@@ -184,8 +188,18 @@ function lastColumnZero(rows: Float64Array[]): boolean {
  * first k-2 of its n rows (classical Gram-Schmidt in order: a basis vector depends only on the rows
  * before it).
  */
-function writeBasisInputs(mem: Float32Array, vo: number, rowsAt: number, idx: number[], d: number, dp: number,
-  k: number, n: number, noise: Float32Array | undefined, random: SeededRandom | undefined): void {
+function writeBasisInputs(
+  mem: Float32Array,
+  vo: number,
+  rowsAt: number,
+  idx: number[],
+  d: number,
+  dp: number,
+  k: number,
+  n: number,
+  noise: Float32Array | undefined,
+  random: SeededRandom | undefined,
+): void {
   const stride = 2 * d + 2;
   const m = k - 2; // noise rows used
   for (let s = 0; s < idx.length; s++) {
@@ -219,8 +233,15 @@ function writeBasisInputs(mem: Float32Array, vo: number, rowsAt: number, idx: nu
  * sample's coefficient matrix at float64 offset `cfo` of `f64`: one shared matrix (simplex) or one
  * per sample, drawn in sample order (random ablation). Returns the byte stride between samples.
  */
-function writeCoefficientRows(f64: Float64Array, cfo: number, sCount: number, n: number, k: number,
-  coef: () => Float64Array[], shared: boolean): number {
+function writeCoefficientRows(
+  f64: Float64Array,
+  cfo: number,
+  sCount: number,
+  n: number,
+  k: number,
+  coef: () => Float64Array[],
+  shared: boolean,
+): number {
   const size = n * (k - 1);
   for (let q = 0; q < (shared ? 1 : sCount); q++) {
     const bw = coef();
@@ -233,8 +254,7 @@ function writeCoefficientRows(f64: Float64Array, cfo: number, sCount: number, n:
  * Expands the selected samples of a batch. x [B, d] raw, labels [B] int32, proxies [C, d] raw.
  * Reads its inputs synchronously (cpu, wasm, or labels the training step copied to the host).
  */
-export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
-  options: ExpansionOptions): ExpansionResult {
+export function sphericalExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D, options: ExpansionOptions): ExpansionResult {
   const where = 'sphericalExpansion';
   const [b, , numClasses] = checkShapes(x, proxies, options, where);
   const lab = readLabels(labels, b, numClasses, where);
@@ -264,7 +284,9 @@ export function expandFromHost(inputs: ExpansionInputs, options: ExpansionOption
   const selected = selectForExpansion(scores, options.plan, options.threshold);
   const expanded = selected.map((sel, i) => sel && residualNorms[i] > ZERO_RESIDUAL);
   const idx: number[] = [];
-  expanded.forEach((e, i) => { if (e) idx.push(i); });
+  expanded.forEach((e, i) => {
+    if (e) idx.push(i);
+  });
   const n = options.n;
   const pointLabels = new Int32Array(idx.length * n);
   idx.forEach((i, s) => pointLabels.fill(lab[i], s * n, (s + 1) * n));
@@ -295,7 +317,10 @@ export function expandFromHost(inputs: ExpansionInputs, options: ExpansionOption
   const mem = kernels.reserve((scratch + 2 * k * k + k) * 8);
   writeBasisInputs(mem, vo, rowsAt, idx, d, dp, k, n, noise, random);
   kernels.gram(vo * 4, go * 4, sCount, k, dp); // [S, k, k]
-  idx.forEach((i, q) => { mem[co + q] = scores[i]; mem[ro + q] = residualNorms[i]; });
+  idx.forEach((i, q) => {
+    mem[co + q] = scores[i];
+    mem[ro + q] = residualNorms[i];
+  });
   const cfStride = writeCoefficientRows(new Float64Array(mem.buffer, 0, mem.byteLength >> 3), cfo, sCount, n, k, coefs, shared);
   const bad = kernels.pointCoefficients(go * 4, cfo * 8, cfStride, co * 4, ro * 4, ao * 4, scratch * 8, sCount, n, k); // [S, n, k]
   if (bad >= 0) inverseCholeskyFactor(mem, go + bad * k * k, k, where); // throws, naming the dependent row
@@ -317,8 +342,7 @@ export function expandFromHost(inputs: ExpansionInputs, options: ExpansionOption
  * kernel with no tensor inputs, so nothing it computes is recorded and no gradient flows back to
  * the embeddings or proxies through the synthetic points (the official `.detach()`).
  */
-export function constantExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D,
-  options: ExpansionOptions): ExpansionResult {
+export function constantExpansion(x: tf.Tensor2D, labels: tf.Tensor1D, proxies: tf.Tensor2D, options: ExpansionOptions): ExpansionResult {
   // the kernel's forward runs in a tidy: only `value` survives, so labels are rebuilt outside
   let result: ExpansionResult | undefined;
   const points = tf.customGrad(() => {

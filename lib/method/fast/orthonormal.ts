@@ -41,11 +41,19 @@ export function inverseCholeskyInto(g: ArrayLike<number>, off: number, k: number
 }
 
 /** inverseCholeskyInto, throwing an error that names `where` when a basis vector is dependent */
-export function inverseCholeskyFactor(g: ArrayLike<number>, off: number, k: number, where: string,
-  l: Float64Array = new Float64Array(k * k), inv: Float64Array = new Float64Array(k * k)): Float64Array {
+export function inverseCholeskyFactor(
+  g: ArrayLike<number>,
+  off: number,
+  k: number,
+  where: string,
+  l: Float64Array = new Float64Array(k * k),
+  inv: Float64Array = new Float64Array(k * k),
+): Float64Array {
   const row = inverseCholeskyInto(g, off, k, l, inv);
   if (row >= 0) {
-    throw new Error(`${where}: basis vector ${row} is linearly dependent on the ones before it (pivot ${l[row * k + row]}); the embedding dimension is too small for the requested expansions or the noise is degenerate`);
+    throw new Error(
+      `${where}: basis vector ${row} is linearly dependent on the ones before it (pivot ${l[row * k + row]}); the embedding dimension is too small for the requested expansions or the noise is degenerate`,
+    );
   }
   return inv;
 }

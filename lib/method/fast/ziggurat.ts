@@ -25,8 +25,10 @@ const LN2_32_LO = 5.9631716539705866e-12;
  */
 export function expWedge(y: number): number {
   const k = Math.floor(y * INV_LN2_32 + 0.5);
-  const r = (y - k * LN2_32_HI) - k * LN2_32_LO;
-  const p = 1 + r * (1 + r * (0.5 + r * (0.16666666666666666 + r * (0.041666666666666664 + r * (0.008333333333333333 + r * 0.001388888888888889)))));
+  const r = y - k * LN2_32_HI - k * LN2_32_LO;
+  const p =
+    1 +
+    r * (1 + r * (0.5 + r * (0.16666666666666666 + r * (0.041666666666666664 + r * (0.008333333333333333 + r * 0.001388888888888889)))));
   return p * EXP2_32[k & 31] * 2 ** (k >> 5);
 }
 
@@ -62,4 +64,3 @@ function buildTables(): ZigguratTables {
 export const ZIGGURAT = buildTables();
 /** kn as int32 (every entry is below 2^31), for the fast path's integer comparison */
 export const KN_INT = Int32Array.from(ZIGGURAT.kn);
-

@@ -32,13 +32,20 @@ function sumInOrder(parts: Array<Float32Array | null>): Float32Array | undefined
  * The tape's term of the loss (trainStep's tapeTerm) on the gathered embeddings [B, D], with its
  * gradients: dL/dE read to the host for the workers, the loss's own variables' as tensors.
  */
-async function lossOnGathered(loss: MetricLoss, all: Float32Array, shape: [number, number], labels: tf.Tensor1D):
-  Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap; dE: Float32Array }> {
+async function lossOnGathered(
+  loss: MetricLoss,
+  all: Float32Array,
+  shape: [number, number],
+  labels: tf.Tensor1D,
+): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap; dE: Float32Array }> {
   const gathered = tf.tensor2d(all, shape); // [B, D]
   const embeddings = tf.variable(gathered, true); // [B, D]
   gathered.dispose();
   try {
-    const { value, grads } = tf.variableGrads(() => tapeTerm(loss, embeddings as tf.Tensor2D, labels), [embeddings, ...loss.trainableVariables]);
+    const { value, grads } = tf.variableGrads(
+      () => tapeTerm(loss, embeddings as tf.Tensor2D, labels),
+      [embeddings, ...loss.trainableVariables],
+    );
     const gE = grads[embeddings.name]; // [B, D]
     delete grads[embeddings.name];
     try {

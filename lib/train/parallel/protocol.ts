@@ -23,4 +23,6 @@ export type FromWorker =
   | { kind: 'error'; message: string };
 
 /** what travels on the gradient port: dL/dE of the worker's rows [rows * D] */
-export interface GradientMessage { dE: Float32Array }
+export interface GradientMessage {
+  dE: Float32Array;
+}

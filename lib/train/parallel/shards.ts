@@ -2,7 +2,10 @@
  * Contiguous shares of a batch for the workers: rows [start, end), sizes differing by at most
  * one, larger shares first; a worker gets no share when there are fewer rows than workers.
  */
-export interface Shard { start: number; end: number }
+export interface Shard {
+  start: number;
+  end: number;
+}
 
 export function shardRows(rows: number, workers: number): Shard[] {
   if (!Number.isInteger(rows) || rows < 0) throw new Error(`shardRows: rows=${rows}, expected a non-negative integer`);

@@ -69,26 +69,33 @@ async function handle(msg: ToWorker): Promise<void> {
       const m = needModel();
       const images = tf.tensor4d(msg.images, msg.shape);
       try {
-        const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-          const e = m.embed(images, true); // [b, D]
-          // A synchronous read, on purpose: the tape cannot await, and the embeddings must reach the main
-          // thread before this forward pass can end. Only here and in lib/backend/host_values.ts may lib/
-          // read synchronously (test/backend/async_reads.test.ts counts them); this worker's backend is
-          // always wasm ('init' above), which reads synchronously (a fresh copy of the heap's bytes).
-          // eslint-disable-next-line no-restricted-properties -- synchronous read inside the worker's tape, wasm only (see above)
-          const data = e.dataSync() as Float32Array;
-          send({ kind: 'embeddings', data }, [data.buffer as ArrayBuffer]);
-          const dE = tf.tensor2d(awaitGradient(), e.shape as [number, number]); // [b, D]
-          return tf.sum(tf.mul(e, dE)) as TF.Scalar;
-        }), trainable);
+        const { value, grads } = tf.variableGrads(
+          () =>
+            tf.tidy(() => {
+              const e = m.embed(images, true); // [b, D]
+              // A synchronous read, on purpose: the tape cannot await, and the embeddings must reach the main
+              // thread before this forward pass can end. Only here and in lib/backend/host_values.ts may lib/
+              // read synchronously (test/backend/async_reads.test.ts counts them); this worker's backend is
+              // always wasm ('init' above), which reads synchronously (a fresh copy of the heap's bytes).
+              // eslint-disable-next-line no-restricted-properties -- synchronous read inside the worker's tape, wasm only (see above)
+              const data = e.dataSync() as Float32Array;
+              send({ kind: 'embeddings', data }, [data.buffer as ArrayBuffer]);
+              const dE = tf.tensor2d(awaitGradient(), e.shape as [number, number]); // [b, D]
+              return tf.sum(tf.mul(e, dE)) as TF.Scalar;
+            }),
+          trainable,
+        );
         value.dispose();
         const out: Array<Float32Array | null> = [];
         for (const v of trainable) {
           const g = grads[v.name];
-          out.push(g ? (await g.data()) as Float32Array : null);
+          out.push(g ? ((await g.data()) as Float32Array) : null);
         }
         tf.dispose(grads);
-        send({ kind: 'grads', grads: out }, out.filter((g): g is Float32Array => g !== null).map((g) => g.buffer as ArrayBuffer));
+        send(
+          { kind: 'grads', grads: out },
+          out.filter((g): g is Float32Array => g !== null).map((g) => g.buffer as ArrayBuffer),
+        );
       } finally {
         images.dispose();
       }
@@ -112,7 +119,9 @@ async function handle(msg: ToWorker): Promise<void> {
 // one message at a time, in order
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (msg: ToWorker) => {
-  queue = queue.then(() => handle(msg)).catch((err: unknown) => {
-    send({ kind: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
-  });
+  queue = queue
+    .then(() => handle(msg))
+    .catch((err: unknown) => {
+      send({ kind: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) });
+    });
 });

@@ -14,14 +14,22 @@ import type { Shard } from './shards';
 
 type Reply = Exclude<FromWorker, { kind: 'error' }>;
 
-interface Pending { kind: Reply['kind']; resolve: (m: Reply) => void; reject: (e: Error) => void }
+interface Pending {
+  kind: Reply['kind'];
+  resolve: (m: Reply) => void;
+  reject: (e: Error) => void;
+}
 
 class WorkerHandle {
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
   readonly wake = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(readonly worker: Worker, readonly gradients: MessagePort, readonly index: number) {
+  constructor(
+    readonly worker: Worker,
+    readonly gradients: MessagePort,
+    readonly index: number,
+  ) {
     worker.on('message', (m: FromWorker) => {
       if (m.kind === 'error') return this.fail(new Error(`training worker ${index}: ${m.message}`));
       const p = this.pending.shift();
@@ -74,7 +82,11 @@ export class TrainWorkers {
   /** the main network's weights changed since the workers last got them */
   private stale = true;
 
-  private constructor(readonly model: EmbeddingModel, private readonly handles: WorkerHandle[], trainable: tf.Variable[]) {
+  private constructor(
+    readonly model: EmbeddingModel,
+    private readonly handles: WorkerHandle[],
+    trainable: tf.Variable[],
+  ) {
     this.trainable = trainable;
   }
 
@@ -91,15 +103,21 @@ export class TrainWorkers {
       for (let i = 0; i < count; i++) {
         const channel = new MessageChannel();
         const worker = new Worker(join(__dirname, 'train_worker_boot.js'), {
-          workerData: { gradients: channel.port2 }, transferList: [channel.port2],
+          workerData: { gradients: channel.port2 },
+          transferList: [channel.port2],
         });
         worker.unref();
         handles.push(new WorkerHandle(worker, channel.port1, i));
       }
-      const ready = await Promise.all(handles.map((h) => h.expect('ready', { kind: 'init', recipe, wake: h.wake.buffer as SharedArrayBuffer })));
+      const ready = await Promise.all(
+        handles.map((h) => h.expect('ready', { kind: 'init', recipe, wake: h.wake.buffer as SharedArrayBuffer })),
+      );
       for (const r of ready) {
         const same = r.trainable.length === trainable.length && r.trainable.every((t, i) => t.shape.join() === trainable[i].shape.join());
-        if (!same) throw new Error(`training workers: the network built from recipe ${recipe.backbone} has other trainable weights than the main network`);
+        if (!same)
+          throw new Error(
+            `training workers: the network built from recipe ${recipe.backbone} has other trainable weights than the main network`,
+          );
       }
       return new TrainWorkers(model, handles, trainable);
     } catch (err) {
@@ -118,11 +136,13 @@ export class TrainWorkers {
     if (!this.stale) return;
     const named = this.model.namedWeights();
     const byVariable = new Map<tf.Tensor, string>([...named].map(([k, v]) => [v, k]));
-    const names = this.synced ? this.trainable.map((v) => {
-      const name = byVariable.get(v);
-      if (name === undefined) throw new Error(`training workers: trainable weight ${v.name} is not among the model's named weights`);
-      return name;
-    }) : [...named.keys()];
+    const names = this.synced
+      ? this.trainable.map((v) => {
+          const name = byVariable.get(v);
+          if (name === undefined) throw new Error(`training workers: trainable weight ${v.name} is not among the model's named weights`);
+          return name;
+        })
+      : [...named.keys()];
     const values = await readAll(named, names);
     for (const h of this.handles) h.post({ kind: 'weights', values });
     this.synced = true;
@@ -132,9 +152,15 @@ export class TrainWorkers {
   /** Forward of each shard with the tape open on its worker: the embeddings of every row, in order. */
   async forward(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Promise<Float32Array[]> {
     const per = shape[1] * shape[2] * shape[3];
-    const replies = await Promise.all(shards.map((s, i) => this.handles[i].expect('embeddings', {
-      kind: 'train', images: images.slice(s.start * per, s.end * per), shape: [s.end - s.start, shape[1], shape[2], shape[3]],
-    })));
+    const replies = await Promise.all(
+      shards.map((s, i) =>
+        this.handles[i].expect('embeddings', {
+          kind: 'train',
+          images: images.slice(s.start * per, s.end * per),
+          shape: [s.end - s.start, shape[1], shape[2], shape[3]],
+        }),
+      ),
+    );
     return replies.map((r) => r.data);
   }
 
@@ -148,9 +174,15 @@ export class TrainWorkers {
   /** Eval-mode embeddings of a batch, its rows split over the workers. */
   async embed(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Promise<Float32Array[]> {
     const per = shape[1] * shape[2] * shape[3];
-    const replies = await Promise.all(shards.map((s, i) => this.handles[i].expect('embedded', {
-      kind: 'embed', images: images.slice(s.start * per, s.end * per), shape: [s.end - s.start, shape[1], shape[2], shape[3]],
-    })));
+    const replies = await Promise.all(
+      shards.map((s, i) =>
+        this.handles[i].expect('embedded', {
+          kind: 'embed',
+          images: images.slice(s.start * per, s.end * per),
+          shape: [s.end - s.start, shape[1], shape[2], shape[3]],
+        }),
+      ),
+    );
     return replies.map((r) => r.data);
   }
 

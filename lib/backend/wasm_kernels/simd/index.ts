@@ -11,7 +11,17 @@ export interface HeapKernels {
   /** out[i] = e^x[i], byte addresses, n values */
   exp(x: number, out: number, n: number): void;
   /** see heap_kernels.wat: Proxy-Anchor's negative exponentials of a block of classes, in place */
-  exp_mask_sum(g: number, rows: number, n: number, labels: number, c0: number, alpha: number, margin: number, sums: number, pos: number): void;
+  exp_mask_sum(
+    g: number,
+    rows: number,
+    n: number,
+    labels: number,
+    c0: number,
+    alpha: number,
+    margin: number,
+    sums: number,
+    pos: number,
+  ): void;
 }
 
 let cached: { memory: WebAssembly.Memory; kernels: HeapKernels } | undefined;

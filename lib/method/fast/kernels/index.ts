@@ -15,8 +15,18 @@ interface KernelExports {
   gram(v: number, g: number, s: number, k: number, dp: number): void;
   combine(a: number, v: number, out: number, s: number, n: number, k: number, dp: number): void;
   fill_normal4(out: number, turns: number): void;
-  point_coefficients(g: number, cf: number, cfstride: number, c: number, rn: number, a: number, scratch: number,
-    s: number, n: number, k: number): number;
+  point_coefficients(
+    g: number,
+    cf: number,
+    cfstride: number,
+    c: number,
+    rn: number,
+    a: number,
+    scratch: number,
+    s: number,
+    n: number,
+    k: number,
+  ): number;
   unit_rows(x: number, p: number, slot: number, out: number, b: number, u: number, d: number): void;
 }
 

@@ -53,8 +53,18 @@ export function jsExpansionKernels(): ExpansionKernels {
         }
       }
     },
-    pointCoefficients(g: number, cf: number, cfstride: number, c: number, rn: number, a: number, _scratch: number,
-      s: number, n: number, k: number): number {
+    pointCoefficients(
+      g: number,
+      cf: number,
+      cfstride: number,
+      c: number,
+      rn: number,
+      a: number,
+      _scratch: number,
+      s: number,
+      n: number,
+      k: number,
+    ): number {
       const m = mem;
       const f64 = new Float64Array(m.buffer, 0, m.byteLength >> 3);
       const l = new Float64Array(k * k);
@@ -89,10 +99,12 @@ export function jsExpansionKernels(): ExpansionKernels {
         const c = Math.fround(pairedSum(d, (t) => m[o + t] * m[w + t]));
         m.copyWithin(o + d, w, w + d);
         m[o + 2 * d] = c;
-        m[o + 2 * d + 1] = Math.sqrt(pairedSum(d, (t) => {
-          const r = Math.fround(m[o + t] - Math.fround(c * m[w + t]));
-          return r * r;
-        }));
+        m[o + 2 * d + 1] = Math.sqrt(
+          pairedSum(d, (t) => {
+            const r = Math.fround(m[o + t] - Math.fround(c * m[w + t]));
+            return r * r;
+          }),
+        );
       }
     },
     combine(a: number, v: number, out: number, s: number, n: number, k: number, dp: number): void {

@@ -15,8 +15,18 @@ export interface ExpansionKernels {
    * c, rn f32 [s]; scratch (8-byte aligned, like cf) 2k^2 + k f64. Returns -1, or the first sample
    * with a pivot <= MIN_PIVOT (lib/method/fast/orthonormal.ts).
    */
-  pointCoefficients(g: number, cf: number, cfstride: number, c: number, rn: number, a: number, scratch: number,
-    s: number, n: number, k: number): number;
+  pointCoefficients(
+    g: number,
+    cf: number,
+    cfstride: number,
+    c: number,
+    rn: number,
+    a: number,
+    scratch: number,
+    s: number,
+    n: number,
+    k: number,
+  ): number;
   /**
    * out [b, 2d+2] f32: per row i of x [b, d] (raw), z = x_i/|x_i|, w = p[slot[i]], float32(z.w) and
    * |z - (z.w) w|; p [u, d] (raw distinct proxies) is normalised in place; slot i32 [b]. Any d.
