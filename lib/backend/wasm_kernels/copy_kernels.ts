@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { wasmBackendOf, type WasmBackend } from './heap';
 import { rowMajorStrides, stridedCopy, mergeAxes } from './strided_copy';
+import { stridedSliceAxes } from './strided_slice_grad';
 
 type Args = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown };
 
@@ -71,19 +72,8 @@ export function stridedSliceKernel(builtin: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { backend, x } = input(args as Args, 'StridedSlice');
     const a = args.attrs as unknown as tf.StridedSliceAttrs;
-    const info = tf.slice_util.sliceInfo(
-      x.shape,
-      a.begin,
-      a.end,
-      a.strides,
-      a.beginMask,
-      a.endMask,
-      a.ellipsisMask,
-      a.newAxisMask,
-      a.shrinkAxisMask,
-    );
+    const { info, counts } = stridedSliceAxes(x.shape, a);
     if (info.isIdentity || info.sliceDim0 || info.isSimpleSlice) return builtin(args);
-    const counts = tf.slice_util.computeOutShape(info.begin, info.end, info.strides).map((c) => Math.max(c, 0));
     const rowStrides = rowMajorStrides(x.shape);
     const start = info.begin.reduce((acc, v, k) => acc + v * rowStrides[k], 0);
     const out = copyOut(

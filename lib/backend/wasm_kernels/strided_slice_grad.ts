@@ -43,6 +43,26 @@ function spreadAxis(g: tf.Tensor, axis: number, length: number, begin: number, s
   return reversed ? tf.reverse(h, axis) : h;
 }
 
+/** A StridedSlice's slice info and the number of elements it keeps on each input axis (>= 0). */
+export function stridedSliceAxes(
+  shape: number[],
+  a: tf.StridedSliceAttrs,
+): { info: ReturnType<typeof tf.slice_util.sliceInfo>; counts: number[] } {
+  const info = tf.slice_util.sliceInfo(
+    shape,
+    a.begin,
+    a.end,
+    a.strides,
+    a.beginMask,
+    a.endMask,
+    a.ellipsisMask,
+    a.newAxisMask,
+    a.shrinkAxisMask,
+  );
+  const counts = tf.slice_util.computeOutShape(info.begin, info.end, info.strides).map((c) => Math.max(c, 0));
+  return { info, counts };
+}
+
 export const stridedSliceGradConfig: tf.GradConfig = {
   kernelName: 'StridedSlice',
   inputsToSave: ['x'],
@@ -52,22 +72,8 @@ export const stridedSliceGradConfig: tf.GradConfig = {
     return {
       x: () =>
         tf.tidy(() => {
-          const info = tf.slice_util.sliceInfo(
-            x.shape,
-            a.begin,
-            a.end,
-            a.strides,
-            a.beginMask,
-            a.endMask,
-            a.ellipsisMask,
-            a.newAxisMask,
-            a.shrinkAxisMask,
-          );
-          const counts = tf.slice_util.computeOutShape(info.begin, info.end, info.strides); // per input axis
-          let g = tf.reshape(
-            dy as tf.Tensor,
-            counts.map((c) => Math.max(c, 0)),
-          );
+          const { info, counts } = stridedSliceAxes(x.shape, a);
+          let g = tf.reshape(dy as tf.Tensor, counts);
           for (let axis = 0; axis < x.rank; axis++) {
             if (g.shape[axis] === x.shape[axis] && info.strides[axis] === 1) continue;
             g = spreadAxis(g, axis, x.shape[axis], info.begin[axis], info.strides[axis]);
