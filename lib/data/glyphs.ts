@@ -71,13 +71,18 @@ function escapeMarkup(s: string): string {
  * shifted by `jitter`, bilinear sampling; ink and paper colours blended by coverage.
  */
 export function compose(mask: Mask, size: number, jitter: { angle: number; scale: number; dx: number; dy: number; ink: number[]; paper: number[] }): Uint8Array {
-  let x0 = mask.width, x1 = -1;
-  for (let y = 0; y < mask.height; y++) for (let x = 0; x < mask.width; x++) if (mask.data[y * mask.width + x] > 0) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); }
-  const inkW = x1 >= x0 ? x1 - x0 + 1 : mask.width;
-  const cx = x1 >= x0 ? (x0 + x1 + 1) / 2 : mask.width / 2;
-  const cy = mask.height / 2;
-  const s = Math.min((0.8 * size) / mask.height, (0.85 * size) / inkW) * jitter.scale;
+  const { data, width: mw, height: mh } = mask;
+  let x0 = mw, x1 = -1;
+  for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) if (data[y * mw + x] > 0) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); }
+  const inkW = x1 >= x0 ? x1 - x0 + 1 : mw;
+  const cx = x1 >= x0 ? (x0 + x1 + 1) / 2 : mw / 2;
+  const cy = mh / 2;
+  const s = Math.min((0.8 * size) / mh, (0.85 * size) / inkW) * jitter.scale;
   const cos = Math.cos(jitter.angle), sin = Math.sin(jitter.angle);
+  const [p0, p1, p2] = jitter.paper;
+  const [i0, i1, i2] = jitter.ink;
+  // mask value at (i, j), 0 outside
+  const at = (i: number, j: number): number => (i < 0 || j < 0 || i >= mw || j >= mh ? 0 : data[j * mw + i]);
   const out = new Uint8Array(size * size * 3);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -85,18 +90,17 @@ export function compose(mask: Mask, size: number, jitter: { angle: number; scale
       const w = y + 0.5 - size / 2 - jitter.dy;
       const mx = (cos * u + sin * w) / s + cx - 0.5;
       const my = (-sin * u + cos * w) / s + cy - 0.5;
-      const a = bilinear(mask, mx, my) / 255;
-      for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = Math.round(jitter.paper[c] * (1 - a) + jitter.ink[c] * a);
+      // bilinear sampling of the mask
+      const xf = Math.floor(mx), yf = Math.floor(my);
+      const fx = mx - xf, fy = my - yf;
+      const a = ((at(xf, yf) * (1 - fx) + at(xf + 1, yf) * fx) * (1 - fy) + (at(xf, yf + 1) * (1 - fx) + at(xf + 1, yf + 1) * fx) * fy) / 255;
+      const o = (y * size + x) * 3;
+      out[o] = Math.round(p0 * (1 - a) + i0 * a);
+      out[o + 1] = Math.round(p1 * (1 - a) + i1 * a);
+      out[o + 2] = Math.round(p2 * (1 - a) + i2 * a);
     }
   }
   return out;
-}
-
-function bilinear(m: Mask, x: number, y: number): number {
-  const xf = Math.floor(x), yf = Math.floor(y);
-  const fx = x - xf, fy = y - yf;
-  const at = (i: number, j: number): number => (i < 0 || j < 0 || i >= m.width || j >= m.height ? 0 : m.data[j * m.width + i]);
-  return (at(xf, yf) * (1 - fx) + at(xf + 1, yf) * fx) * (1 - fy) + (at(xf, yf + 1) * (1 - fx) + at(xf + 1, yf + 1) * fx) * fy;
 }
 
 /** Characters every font covers (letters and digits), in a seeded order, exact look-alikes removed. */

@@ -47,6 +47,16 @@ export function applySkipList(samples: Sample[], skip: Iterable<string>): { kept
   return { kept, skipped };
 }
 
+/** What transformImage reads: the file's bytes, or its path where decoded pixels are kept per path (the Pillow resampler). */
+async function imageInput(path: string, spec: TransformSpec): Promise<string | Buffer> {
+  if (spec.resampler === 'pillow') return path;
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read image (${(e as Error).message})`);
+  }
+}
+
 async function decodeBatch(opts: LoaderOptions, b: number): Promise<RawBatch> {
   const { samples, batches, spec, seed = 0, epoch = 0 } = opts;
   const indices = batches[b];
@@ -57,12 +67,8 @@ async function decodeBatch(opts: LoaderOptions, b: number): Promise<RawBatch> {
   await Promise.all(indices.map(async (idx, k) => {
     const s = samples[idx];
     if (!s) throw new Error(`loader: batch ${b} names sample ${idx}, but there are ${samples.length}`);
-    let bytes: Buffer;
-    try { bytes = await readFile(s.path); } catch (e) {
-      throw new Error(`${s.path}: cannot read image (${(e as Error).message})`);
-    }
     const rng = spec.mode === 'train' ? keyedRandom(seed, epoch, b, k) : undefined;
-    pixels.set(await transformImage(bytes, spec, rng, s.path), k * px);
+    pixels.set(await transformImage(await imageInput(s.path, spec), spec, rng, s.path), k * px);
     labels[k] = s.label;
   }));
   return { pixels, labels, indices };

@@ -9,6 +9,8 @@
 import sharp from 'sharp';
 import { checkPixelLimit, MAX_IMAGE_PIXELS } from './image_check';
 import { imageSize } from './image_size';
+import { decodedRgb } from './decoded_images';
+import { pillowBicubic, type RgbImage } from './pillow_resample';
 import type { KeyedRandom } from '../random';
 
 export interface TransformSpec {
@@ -26,6 +28,12 @@ export interface TransformSpec {
   /** per-channel mean and std of the backbone's preprocessing, on the 0..1 scale */
   mean: [number, number, number];
   std: [number, number, number];
+  /**
+   * how crops are resized: 'libvips' (default): sharp's cubic kernel, the image decoded each time;
+   * 'pillow': Pillow's bicubic filter, exactly (./pillow_resample.ts), on pixels decoded once per
+   * process (./decoded_images.ts): for small images, where sharp's per-image cost dominates
+   */
+  resampler?: 'libvips' | 'pillow';
 }
 
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
@@ -42,14 +50,17 @@ export function evalSpec(size = 224, mean = IMAGENET_MEAN, std = IMAGENET_STD): 
   return { mode: 'eval', size, resizeTo: Math.round((size * 256) / 224), mean, std };
 }
 
-/** The glyphs benchmark's training transform: mild crops, no flips (a mirrored character is another character). */
+/**
+ * The glyphs benchmark's training transform: mild crops, no flips (a mirrored character is another
+ * character), resized with Pillow's bicubic filter from pixels decoded once (64 px PNGs).
+ */
 export function glyphTrainSpec(size = 32, mean = IMAGENET_MEAN, std = IMAGENET_STD): TransformSpec {
-  return { mode: 'train', size, scale: [0.6, 1], ratio: [0.85, 1.18], hflip: false, mean, std };
+  return { mode: 'train', size, scale: [0.6, 1], ratio: [0.85, 1.18], hflip: false, mean, std, resampler: 'pillow' };
 }
 
-/** The glyphs benchmark's evaluation transform: the whole image resized to the input side (no crop). */
+/** The glyphs benchmark's evaluation transform: the whole image resized to the input side (no crop), as in training. */
 export function glyphEvalSpec(size = 32, mean = IMAGENET_MEAN, std = IMAGENET_STD): TransformSpec {
-  return { mode: 'eval', size, resizeTo: size, mean, std };
+  return { mode: 'eval', size, resizeTo: size, mean, std, resampler: 'pillow' };
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision's crop arithmetic uses it). */
@@ -98,29 +109,56 @@ export function evalResizeCropParams(width: number, height: number, resizeTo: nu
  */
 export async function transformImage(input: string | Buffer, spec: TransformSpec, rng?: KeyedRandom, path = typeof input === 'string' ? input : '(buffer)'): Promise<Float32Array> {
   try {
-    const options = { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS } as const;
-    const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, options).metadata());
-    if (!meta.width || !meta.height) throw new Error('no image dimensions');
-    checkPixelLimit(meta.width, meta.height, 'image');
-    let flip = false;
-    let img = sharp(input, options).toColourspace('srgb');
-    if (spec.mode === 'train') {
-      if (!rng) throw new Error('train transform needs an rng');
-      const crop = randomResizedCropParams(meta.width, meta.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng);
-      img = img.extract(crop).resize(spec.size, spec.size, { fit: 'fill', kernel: 'cubic' });
-      flip = (spec.hflip ?? true) && rng.next() < 0.5;
-    } else {
-      const p = evalResizeCropParams(meta.width, meta.height, spec.resizeTo ?? spec.size, spec.size);
-      img = img.resize(p.width, p.height, { fit: 'fill', kernel: 'cubic' }).extract(p.crop);
-    }
-    const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== spec.size || info.height !== spec.size) {
-      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${spec.size}x${spec.size}x3`);
-    }
-    return normalise(data, spec.mean, spec.std, flip ? spec.size : 0);
+    if (spec.mode === 'train' && !rng) throw new Error('train transform needs an rng');
+    const rgb = spec.resampler === 'pillow' ? await pillowTransform(input, spec, rng) : await libvipsTransform(input, spec, rng);
+    const flip = spec.mode === 'train' && (spec.hflip ?? true) && (rng as KeyedRandom).next() < 0.5;
+    return normalise(rgb, spec.mean, spec.std, flip ? spec.size : 0);
   } catch (e) {
     throw new Error(`${path}: cannot decode or transform image (${(e as Error).message}); repair or re-download it, or name it in the loader's skip list`);
   }
+}
+
+const DECODE_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS } as const;
+
+/** sharp does it all: decode, crop, cubic resize; [size, size, 3] bytes. */
+async function libvipsTransform(input: string | Buffer, spec: TransformSpec, rng?: KeyedRandom): Promise<Uint8Array> {
+  const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, DECODE_OPTIONS).metadata());
+  if (!meta.width || !meta.height) throw new Error('no image dimensions');
+  checkPixelLimit(meta.width, meta.height, 'image');
+  let img = sharp(input, DECODE_OPTIONS).toColourspace('srgb');
+  if (spec.mode === 'train') {
+    const crop = randomResizedCropParams(meta.width, meta.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng as KeyedRandom);
+    img = img.extract(crop).resize(spec.size, spec.size, { fit: 'fill', kernel: 'cubic' });
+  } else {
+    const p = evalResizeCropParams(meta.width, meta.height, spec.resizeTo ?? spec.size, spec.size);
+    img = img.resize(p.width, p.height, { fit: 'fill', kernel: 'cubic' }).extract(p.crop);
+  }
+  const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== spec.size || info.height !== spec.size) {
+    throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${spec.size}x${spec.size}x3`);
+  }
+  return data;
+}
+
+/** Pixels decoded once (a file) or now (a buffer), then torchvision's crop and resize on them as Pillow does it. */
+async function pillowTransform(input: string | Buffer, spec: TransformSpec, rng?: KeyedRandom): Promise<Uint8Array> {
+  const check = (w: number, h: number): void => checkPixelLimit(w, h, 'image');
+  const image = typeof input === 'string' ? await decodedRgb(input, DECODE_OPTIONS, check) : await decodeBuffer(input, check);
+  if (spec.mode === 'train') {
+    const crop = randomResizedCropParams(image.width, image.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng as KeyedRandom);
+    return pillowBicubic(image, crop, spec.size, spec.size);
+  }
+  const p = evalResizeCropParams(image.width, image.height, spec.resizeTo ?? spec.size, spec.size);
+  const resized = pillowBicubic(image, { left: 0, top: 0, width: image.width, height: image.height }, p.width, p.height);
+  return pillowBicubic({ data: resized, width: p.width, height: p.height }, p.crop, spec.size, spec.size); // a crop at its own size: copied
+}
+
+async function decodeBuffer(input: Buffer, check: (width: number, height: number) => void): Promise<RgbImage> {
+  const meta = imageSize(input) || (await sharp(input, DECODE_OPTIONS).metadata());
+  if (!meta.width || !meta.height) throw new Error('no image dimensions');
+  check(meta.width, meta.height);
+  const { data, info } = await sharp(input, DECODE_OPTIONS).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 /**

@@ -64,13 +64,13 @@ export const DEMO_VARIANTS = [
 /**
  * `npm run demo` as a sweep file's content: both methods with each seed (the seed fixes the data
  * order and the initialisation, so each seed's two runs form a pair), evaluated once, at the last
- * epoch, with every metric; SEE - Proxy-Anchor compared. `quick`: batch 16 for the tiny QUICK glyphs.
+ * epoch (evalFrom past the other epochs), with every metric; SEE - Proxy-Anchor compared. `quick`: batch 16 for the tiny QUICK glyphs.
  */
 export function demoSweepJson(name: string, epochs: number, seeds: number[], dataRoot: string, quick = false): Record<string, unknown> {
   const base = demoSpec('see_proxy_anchor', epochs, seeds[0], dataRoot);
   return {
     name,
-    base: { ...base, train: { ...base.train, evalFreq: epochs } },
+    base: { ...base, train: { ...base.train, evalFreq: epochs, evalFrom: epochs } }, // the last epoch only
     set: quick ? ['train.globalBatch=16'] : [],
     variants: DEMO_VARIANTS,
     seeds,

@@ -9,11 +9,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { readFolder } from '../../lib/data/folder';
+import { clearDecodedCache } from '../../lib/data/decoded_images';
 import { GLYPH_CLASS_SPLIT, glyphImageDir, makeGlyphs } from '../../lib/data/glyphs';
 import { loadBatches } from '../../lib/data/loader';
 import { UniqueClassSampler, sequentialBatches } from '../../lib/data/sampler';
 import type { Sample } from '../../lib/data/split';
-import { evalSpec, trainSpec, type TransformSpec } from '../../lib/data/transforms';
+import { evalSpec, glyphTrainSpec, trainSpec, type TransformSpec } from '../../lib/data/transforms';
 import { tf } from '../../lib/tf';
 import type { Benchmark } from './harness';
 
@@ -49,7 +50,8 @@ async function throughput(samples: Sample[], batches: number[][], spec: Transfor
 }
 
 export const benchmark: Benchmark = {
-  description: 'images/s for decode + augment + batch assembly (CUB-like 500x375 JPEG at 224; glyphs at 64)',
+  description:
+    'images/s for decode + augment + batch assembly (CUB-like 500x375 JPEG at 224; glyphs at 64; the demo transform at 32, libvips vs Pillow)',
   async run(emit) {
     const dir = mkdtempSync(join(tmpdir(), 'see-bench-data-'));
     try {
@@ -109,6 +111,31 @@ export const benchmark: Benchmark = {
         batch: 64,
         source: root === join('data', 'glyphs') ? 'data/glyphs' : `temp subset (${numClasses} classes)`,
       });
+      // the demo's transform at 32 px, side by side: sharp for every image (libvips, the reference)
+      // against Pillow's resampler on pixels decoded once (the first pass decodes, later ones reuse)
+      const demoBatch = Math.min(180, 2 * new Set(glyphs.train.map((s) => s.label)).size); // the demo's 180 when data/glyphs is there
+      const demoBatches = new UniqueClassSampler({ labels: glyphs.train.map((s) => s.label), batchSize: demoBatch, mPerClass: 2 })
+        .epoch(0)
+        .slice(0, 12);
+      const demoSpec = glyphTrainSpec(32);
+      const demoCases: [string, TransformSpec][] = [
+        ['glyphs_demo_32_libvips', { ...demoSpec, resampler: 'libvips' }],
+        ['glyphs_demo_32_pillow_first_pass', demoSpec],
+        ['glyphs_demo_32_pillow_later_pass', demoSpec],
+      ];
+      clearDecodedCache();
+      for (const [name, spec] of demoCases) {
+        const ips = await throughput(glyphs.train, demoBatches, spec, 2);
+        emit({
+          case: name,
+          prefetch: 2,
+          imagesPerSecond: +ips.toFixed(1),
+          images: demoBatches.length * demoBatch,
+          batch: demoBatch,
+          resampler: spec.resampler,
+        });
+      }
+      clearDecodedCache();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
