@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       );
     },
   });
-  console.log(`\nunseen glyph classes, ${backend}`);
+  console.log(`\nevaluated on the unseen (test) glyph classes, ${info.name} backend`);
   console.log(sweepReport(results));
   const reports: MethodReport[] = [];
   for (const cell of results.cells) {

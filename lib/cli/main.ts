@@ -36,7 +36,7 @@ import { backendInfo, describeBackend, initBackend, parseBackendRequest } from '
 import type { RunMetrics } from '../train/loop';
 import { plannedStep } from '../train/parallel/stepper';
 import { terminalProgress } from '../train/progress';
-import { DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
+import { DEFAULT_RUNS_ROOT, RunDir } from '../train/run_dir';
 import { RunStoppedError, StopSignals } from '../train/stop_signal';
 import { parseArgs } from './args';
 import { SWEEP_USAGE, sweepMain } from './sweep_command';
@@ -170,7 +170,7 @@ async function commandTrain(
   featuresRoot: string | undefined,
 ): Promise<void> {
   let spec: RunSpec;
-  let runPath: string;
+  let runPath: string | undefined;
   const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
   const target = positionals[0];
   const specOf = (t: string): RunSpec => (t.endsWith('.json') ? readSpecFile(t) : specFromRow(t, dataRoot));
@@ -181,7 +181,7 @@ async function commandTrain(
   } else {
     if (!target) throw new Error(`train needs a row id or a config file\n${USAGE}`);
     spec = specOf(target);
-    runPath = join(runsRoot, typeof flags['run-id'] === 'string' ? flags['run-id'] : makeRunId(spec.name));
+    runPath = typeof flags['run-id'] === 'string' ? join(runsRoot, flags['run-id']) : undefined; // undefined: a new folder under runsRoot
   }
   if (dataRoot) spec.dataRoot = dataRoot;
   spec = applyOverrides(spec, sets);
@@ -189,6 +189,7 @@ async function commandTrain(
   try {
     const { metrics: m, runDir } = await runExperiment(spec, {
       runPath,
+      runsRoot,
       resume: Boolean(resume),
       progress: terminalProgress(),
       stop,

@@ -25,7 +25,7 @@ import { readCheckpoint, restoreCheckpoint, type Checkpoint } from '../train/che
 import type { EvalMetrics, Evaluator } from '../train/contracts';
 import { train, type RunMetrics } from '../train/loop';
 import type { ProgressSink } from '../train/progress';
-import { CHECKPOINT_FILE, DEFAULT_RUNS_ROOT, makeRunId, RunDir } from '../train/run_dir';
+import { CHECKPOINT_FILE, claimNewRunDir, DEFAULT_RUNS_ROOT, RunDir } from '../train/run_dir';
 import { assertNotLocked } from '../train/run_lock';
 import type { StopRequest } from '../train/stop_signal';
 import { validateTrainConfig } from '../train/train_config';
@@ -35,7 +35,10 @@ import { checkSpec, defaultSpec, runInfoOf, type RunSpec } from './run_spec';
 import { specFromJson } from './spec_merge';
 
 export interface ExperimentHooks {
-  /** the run folder (created once every check has passed); default `<runsRoot>/<makeRunId(spec.name)>` */
+  /**
+   * the run folder (created once every check has passed); default a new `<runsRoot>/<makeRunId(spec.name)>`,
+   * suffixed when another process took that name in the same second (claimNewRunDir)
+   */
   runPath?: string;
   /** where new run folders go (default data/runs) */
   runsRoot?: string;
@@ -98,12 +101,14 @@ function recordInputs(runDir: RunDir, inputs: Record<string, unknown> | undefine
 /** Builds, trains and frees one run; returns its metrics and folder. */
 export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
   const checked = checkSpec(spec, `run "${spec.name}"`);
-  const runPath = hooks.runPath ?? join(hooks.runsRoot ?? DEFAULT_RUNS_ROOT, makeRunId(checked.name));
-  assertNotLocked(runPath);
-  if (!hooks.resume && existsSync(join(runPath, CHECKPOINT_FILE))) {
-    throw new Error(
-      `run folder ${runPath} already has a checkpoint: resume it (see-kit train --resume ${runPath}) or choose another run id`,
-    );
+  const runPath = hooks.runPath;
+  if (runPath !== undefined) {
+    assertNotLocked(runPath);
+    if (!hooks.resume && existsSync(join(runPath, CHECKPOINT_FILE))) {
+      throw new Error(
+        `run folder ${runPath} already has a checkpoint: resume it (see-kit train --resume ${runPath}) or choose another run id`,
+      );
+    }
   }
   const data = buildData(checked);
   assertPaperProtocol(checked, data);
@@ -112,7 +117,7 @@ export async function runExperiment(spec: RunSpec, hooks: ExperimentHooks = {}):
   const prepared = await prepareRun(checked, data, { featuresRoot: hooks.featuresRoot, report: hooks.report });
   const run = buildRun(checked, data, prepared);
   try {
-    const runDir = new RunDir(runPath);
+    const runDir = runPath !== undefined ? new RunDir(runPath) : claimNewRunDir(hooks.runsRoot ?? DEFAULT_RUNS_ROOT, checked.name);
     recordInputs(runDir, run.inputs, Boolean(hooks.resume), true);
     hooks.onStart?.(run, runDir);
     const metrics = getMode(checked.mode.name).evaluationOnly

@@ -136,6 +136,25 @@ export function makeRunId(name: string, now = new Date()): string {
   return `${name.replace(/[^A-Za-z0-9_.^-]+/g, '_')}-${stamp}`;
 }
 
+/**
+ * Creates and returns a new run folder under `root` named `makeRunId(name, now)`; when another
+ * process took that name in the same second (two notebooks started together), `-2`, `-3`, ... is
+ * appended. The folder is made with an exclusive mkdir, so two processes never share one.
+ */
+export function claimNewRunDir(root: string, name: string, now = new Date()): RunDir {
+  mkdirSync(root, { recursive: true });
+  const base = makeRunId(name, now);
+  for (let k = 1; ; k++) {
+    const path = join(root, k === 1 ? base : `${base}-${k}`);
+    try {
+      mkdirSync(path);
+      return new RunDir(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 /** Every run folder under `root` that has a metrics.json (finished runs). */
 export function listFinishedRuns(root = DEFAULT_RUNS_ROOT): RunDir[] {
   if (!existsSync(root)) return [];

@@ -10,7 +10,7 @@ import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../lib/tra
 import { buildParamGroups } from '../../lib/train/param_groups';
 import { formatDuration, formatProgress, ThroughputMeter } from '../../lib/train/progress';
 import { Sfc32 } from '../../lib/random';
-import { loggedBefore, makeRunId, RunDir } from '../../lib/train/run_dir';
+import { claimNewRunDir, loggedBefore, makeRunId, RunDir } from '../../lib/train/run_dir';
 import { TinyMlp, TinyProxyLoss } from './doubles';
 
 const root = mkdtempSync(join(tmpdir(), 'see-ckpt-'));
@@ -69,6 +69,20 @@ test('restore rejects a checkpoint of another shape, naming the tensor; corrupt 
     x.loss.dispose();
   }
   opt.dispose();
+});
+
+test('claimNewRunDir: two runs of one name in the same second get two folders (-2), each made once', () => {
+  const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+  const parent = join(root, 'claims');
+  const first = claimNewRunDir(parent, 'demo-proxy_anchor', at);
+  const second = claimNewRunDir(parent, 'demo-proxy_anchor', at);
+  const third = claimNewRunDir(parent, 'demo-proxy_anchor', at);
+  assert.deepEqual(
+    [first.id, second.id, third.id],
+    ['demo-proxy_anchor-20260102-030405', 'demo-proxy_anchor-20260102-030405-2', 'demo-proxy_anchor-20260102-030405-3'],
+  );
+  assert.equal(claimNewRunDir(parent, 'demo-proxy_anchor', new Date(at.getTime() + 1000)).id, 'demo-proxy_anchor-20260102-030406');
+  assert.equal(readdirSync(parent).length, 4);
 });
 
 test('RunDir writes config, log and metrics; truncateLogAfter drops records of later epochs', () => {
