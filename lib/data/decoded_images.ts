@@ -8,6 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp, { type SharpOptions } from 'sharp';
+import { imageSize } from './image_size';
 import type { RgbImage } from './pillow_resample';
 
 /** Decoded bytes kept per process at most (the glyphs benchmark at 64 px: about 206 MB in all). */
@@ -31,17 +32,22 @@ export async function decodedRgb(path: string, options: SharpOptions, checkSize:
     cache.delete(path);
     heldBytes -= held.image.data.length;
   }
-  const meta = await sharp(path, options).metadata();
-  if (!meta.width || !meta.height) throw new Error('no image dimensions');
-  checkSize(meta.width, meta.height);
-  const { data, info } = await sharp(path, options).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-  const image: RgbImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-  if (heldBytes + data.length <= DECODED_CACHE_BYTES) {
+  const image = await decodeRgb(path, options, checkSize);
+  if (heldBytes + image.data.length <= DECODED_CACHE_BYTES) {
     cache.set(path, { image, size: file.size, mtimeMs: file.mtimeMs });
-    heldBytes += data.length;
+    heldBytes += image.data.length;
   }
   return image;
+}
+
+/** A file or an encoded buffer decoded to 8-bit sRGB without alpha, now (no cache); `checkSize` as for decodedRgb. */
+export async function decodeRgb(input: string | Buffer, options: SharpOptions, checkSize: (width: number, height: number) => void): Promise<RgbImage> {
+  const meta = (typeof input !== 'string' && imageSize(input)) || (await sharp(input, options).metadata());
+  if (!meta.width || !meta.height) throw new Error('no image dimensions');
+  checkSize(meta.width, meta.height);
+  const { data, info } = await sharp(input, options).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 /** What the cache holds now (tests, and a log line if memory is ever in question). */

@@ -4,7 +4,7 @@
  * for 8-bit images: a separable filter (a = -0.5, support 2, widened by the scale when shrinking,
  * so shrinking is antialiased), weights normalised per output pixel and turned into 22-bit fixed
  * point, a horizontal pass into 8-bit rows, then a vertical pass. Each pass is skipped when its
- * side keeps its size, as in Pillow. Checked byte for byte against Pillow (test/fixtures/pillow_resize.json).
+ * side keeps its size, as in Pillow. Checked byte for byte against Pillow (test/fixtures/data/pillow_resize.json).
  */
 import type { Crop } from './transforms';
 

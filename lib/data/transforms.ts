@@ -9,8 +9,8 @@
 import sharp from 'sharp';
 import { checkPixelLimit, MAX_IMAGE_PIXELS } from './image_check';
 import { imageSize } from './image_size';
-import { decodedRgb } from './decoded_images';
-import { pillowBicubic, type RgbImage } from './pillow_resample';
+import { decodedRgb, decodeRgb } from './decoded_images';
+import { pillowBicubic } from './pillow_resample';
 import type { KeyedRandom } from '../random';
 
 export interface TransformSpec {
@@ -143,7 +143,7 @@ async function libvipsTransform(input: string | Buffer, spec: TransformSpec, rng
 /** Pixels decoded once (a file) or now (a buffer), then torchvision's crop and resize on them as Pillow does it. */
 async function pillowTransform(input: string | Buffer, spec: TransformSpec, rng?: KeyedRandom): Promise<Uint8Array> {
   const check = (w: number, h: number): void => checkPixelLimit(w, h, 'image');
-  const image = typeof input === 'string' ? await decodedRgb(input, DECODE_OPTIONS, check) : await decodeBuffer(input, check);
+  const image = typeof input === 'string' ? await decodedRgb(input, DECODE_OPTIONS, check) : await decodeRgb(input, DECODE_OPTIONS, check);
   if (spec.mode === 'train') {
     const crop = randomResizedCropParams(image.width, image.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng as KeyedRandom);
     return pillowBicubic(image, crop, spec.size, spec.size);
@@ -151,14 +151,6 @@ async function pillowTransform(input: string | Buffer, spec: TransformSpec, rng?
   const p = evalResizeCropParams(image.width, image.height, spec.resizeTo ?? spec.size, spec.size);
   const resized = pillowBicubic(image, { left: 0, top: 0, width: image.width, height: image.height }, p.width, p.height);
   return pillowBicubic({ data: resized, width: p.width, height: p.height }, p.crop, spec.size, spec.size); // a crop at its own size: copied
-}
-
-async function decodeBuffer(input: Buffer, check: (width: number, height: number) => void): Promise<RgbImage> {
-  const meta = imageSize(input) || (await sharp(input, DECODE_OPTIONS).metadata());
-  if (!meta.width || !meta.height) throw new Error('no image dimensions');
-  check(meta.width, meta.height);
-  const { data, info } = await sharp(input, DECODE_OPTIONS).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 /**
