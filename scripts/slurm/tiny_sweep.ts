@@ -5,26 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
+import { makeTinyGlyphs, tinyGlyphSpec } from '../../test/helpers/tiny_glyphs';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: tiny_sweep.ts <folder>');
   const root = resolve(dir);
-  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
-  const base = {
-    name: 'tiny',
-    dataset: 'glyphs',
-    dataRoot: join(root, 'data'),
-    backbone: 'resnet_tiny.test',
-    weights: 'none',
-    embeddingDim: 8,
-    loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-    imageSize: 32,
-    evalKs: [1, 2, 4],
-    evalMetrics: ['recall', 'mapAtR'],
-    train: { epochs: 3, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  };
+  await makeTinyGlyphs(join(root, 'data'));
+  const base = tinyGlyphSpec(join(root, 'data'), 'tiny', 3, ['recall', 'mapAtR']);
   const sweep = {
     name: 'slurm-ci',
     base,

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { main } from '../../lib/cli/main';
-import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { runExperiment } from '../../lib/experiments/run_experiment';
 import { readSpecFile } from '../../lib/experiments/spec_merge';
 import { RunStoppedError } from '../../lib/train/stop_signal';
+import { makeTinyGlyphs, tinyGlyphSpec } from '../helpers/tiny_glyphs';
 import { writeClassFolders } from '../helpers/class_folders';
 
 export interface World {
@@ -121,20 +121,8 @@ export function configFile(w: World, name: string, patch: Record<string, unknown
 export async function makeWorld(): Promise<World> {
   const root = mkdtempSync(join(tmpdir(), 'see-bad-input-'));
   const glyphData = join(root, 'data', 'glyphs-ok');
-  await makeGlyphs({ outDir: join(glyphData, 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
-  const baseSpec = {
-    name: 'bad-input',
-    dataset: 'glyphs',
-    dataRoot: glyphData,
-    backbone: 'resnet_tiny.test',
-    weights: 'none',
-    embeddingDim: 8,
-    loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-    imageSize: 32,
-    evalKs: [1, 2, 4],
-    evalMetrics: ['recall'],
-    train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-  };
+  await makeTinyGlyphs(glyphData);
+  const baseSpec = tinyGlyphSpec(glyphData, 'bad-input', 2, ['recall']);
   const world: World = { root, runs: join(root, 'runs'), glyphData, baseSpec, baseRun: 'base' };
   // the base run, built as the CLI builds it, stopped before the second epoch as a preempted job would be
   const spec = readSpecFile(configFile(world, 'base', {}));

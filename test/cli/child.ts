@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { RunDir, type LogRecord } from '../../lib/train/run_dir';
+import { makeTinyGlyphs, tinyGlyphSpec } from '../helpers/tiny_glyphs';
 
 export const REPO = join(__dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'see-kit');
@@ -26,24 +26,9 @@ export interface Child {
  * file <root>/tiny.json training the tiny test ResNet with SEE on them: `epochs` epochs of 3 steps.
  */
 export async function tinyGlyphRun(root: string, epochs: number): Promise<string> {
-  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
+  await makeTinyGlyphs(join(root, 'data'));
   const config = join(root, 'tiny.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      name: 'tiny-see',
-      dataset: 'glyphs',
-      dataRoot: join(root, 'data'),
-      backbone: 'resnet_tiny.test',
-      weights: 'none',
-      embeddingDim: 8,
-      loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-      imageSize: 32,
-      evalKs: [1, 2, 4],
-      evalMetrics: ['recall'],
-      train: { epochs, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-    }),
-  );
+  writeFileSync(config, JSON.stringify(tinyGlyphSpec(join(root, 'data'), 'tiny-see', epochs, ['recall'])));
   return config;
 }
 

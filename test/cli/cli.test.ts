@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { GLYPH_FONTS, makeGlyphs } from '../../lib/data/glyphs';
+import { makeTinyGlyphs, tinyGlyphSpec } from '../helpers/tiny_glyphs';
 import { parseArgs } from '../../lib/cli/args';
 import { buildData, carveValidation } from '../../lib/experiments/build_run';
 import { demoSpec } from '../../lib/experiments/demo_spec';
@@ -25,23 +25,8 @@ function capture(): { io: { out: (l: string) => void; err: (l: string) => void }
 
 before(async () => {
   // 8 classes x 3 fonts x 2 variants, 32 px: train classes 0-3 (24 images), test classes 4-7
-  await makeGlyphs({ outDir: join(root, 'data', 'glyphs'), numClasses: 8, variants: 2, fonts: GLYPH_FONTS.slice(0, 3), size: 32 });
-  writeFileSync(
-    join(root, 'tiny.json'),
-    JSON.stringify({
-      name: 'tiny-see',
-      dataset: 'glyphs',
-      dataRoot: join(root, 'data'),
-      backbone: 'resnet_tiny.test',
-      weights: 'none',
-      embeddingDim: 8,
-      loss: { name: 'see_proxy_anchor', options: { n: 4, lambda: 0.2, maxThresh: 0.4, minThresh: 0, plan: 1 } },
-      imageSize: 32,
-      evalKs: [1, 2, 4],
-      evalMetrics: ['recall', 'mapAtR', 'nmi'],
-      train: { epochs: 2, globalBatch: 8, lr: 0.01, warmupEpochs: 0, evalFreq: 1, proxyLrScale: 10 },
-    }),
-  );
+  await makeTinyGlyphs(join(root, 'data'));
+  writeFileSync(join(root, 'tiny.json'), JSON.stringify(tinyGlyphSpec(join(root, 'data'), 'tiny-see', 2, ['recall', 'mapAtR', 'nmi'])));
 });
 
 test('parseArgs: flags, --set repeats, unknown flags named', () => {
