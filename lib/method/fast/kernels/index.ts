@@ -10,24 +10,14 @@ import type { ExpansionKernels } from './types';
 export { jsExpansionKernels } from './js_kernels';
 export { KERNEL_DATA_BASE, type ExpansionKernels } from './types';
 
+/** the module's exports: the interface's kernels under the WAT's names (signatures in ./types.ts) */
 interface KernelExports {
   memory: WebAssembly.Memory;
-  gram(v: number, g: number, s: number, k: number, dp: number): void;
-  combine(a: number, v: number, out: number, s: number, n: number, k: number, dp: number): void;
-  fill_normal4(out: number, turns: number): void;
-  point_coefficients(
-    g: number,
-    cf: number,
-    cfstride: number,
-    c: number,
-    rn: number,
-    a: number,
-    scratch: number,
-    s: number,
-    n: number,
-    k: number,
-  ): number;
-  unit_rows(x: number, p: number, slot: number, out: number, b: number, u: number, d: number): void;
+  gram: ExpansionKernels['gram'];
+  combine: ExpansionKernels['combine'];
+  fill_normal4: NonNullable<ExpansionKernels['fill_normal4']>;
+  point_coefficients: ExpansionKernels['pointCoefficients'];
+  unit_rows: ExpansionKernels['unitRows'];
 }
 
 let instance: ExpansionKernels | undefined;
