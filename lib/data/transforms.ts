@@ -118,6 +118,11 @@ export async function transformImage(input: string | Buffer, spec: TransformSpec
   }
 }
 
+/** torchvision's RandomResizedCrop parameters under `spec` (ResNet's scale and ratio where it names none). */
+function trainCrop(width: number, height: number, spec: TransformSpec, rng: KeyedRandom): Crop {
+  return randomResizedCropParams(width, height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng);
+}
+
 const DECODE_OPTIONS = { failOn: 'truncated', limitInputPixels: MAX_IMAGE_PIXELS } as const;
 
 /** sharp does it all: decode, crop, cubic resize; [size, size, 3] bytes. */
@@ -127,7 +132,7 @@ async function libvipsTransform(input: string | Buffer, spec: TransformSpec, rng
   checkPixelLimit(meta.width, meta.height, 'image');
   let img = sharp(input, DECODE_OPTIONS).toColourspace('srgb');
   if (spec.mode === 'train') {
-    const crop = randomResizedCropParams(meta.width, meta.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng as KeyedRandom);
+    const crop = trainCrop(meta.width, meta.height, spec, rng as KeyedRandom);
     img = img.extract(crop).resize(spec.size, spec.size, { fit: 'fill', kernel: 'cubic' });
   } else {
     const p = evalResizeCropParams(meta.width, meta.height, spec.resizeTo ?? spec.size, spec.size);
@@ -145,8 +150,7 @@ async function pillowTransform(input: string | Buffer, spec: TransformSpec, rng?
   const check = (w: number, h: number): void => checkPixelLimit(w, h, 'image');
   const image = typeof input === 'string' ? await decodedRgb(input, DECODE_OPTIONS, check) : await decodeRgb(input, DECODE_OPTIONS, check);
   if (spec.mode === 'train') {
-    const crop = randomResizedCropParams(image.width, image.height, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3], rng as KeyedRandom);
-    return pillowBicubic(image, crop, spec.size, spec.size);
+    return pillowBicubic(image, trainCrop(image.width, image.height, spec, rng as KeyedRandom), spec.size, spec.size);
   }
   const p = evalResizeCropParams(image.width, image.height, spec.resizeTo ?? spec.size, spec.size);
   const resized = pillowBicubic(image, { left: 0, top: 0, width: image.width, height: image.height }, p.width, p.height);

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backpropFilterInputs } from './backprop_filter_inputs';
 import { wasmBackendOf } from './heap';
-import { im2colT } from './im2col';
+import { im2colT, patchGeometry } from './im2col';
 import { check } from './kernel_tensors';
 
 const NAME = 'Conv2DBackpropFilter';
@@ -32,16 +32,7 @@ export const conv2dBackpropFilterKernel =
       const { x, dy, info, filterShape } = backpropFilterInputs(args.inputs, args.attrs); // NHWC, checked
       check(x.dtype === 'float32' && dy.dtype === 'float32', NAME, () => `x and dy must be float32, got ${x.dtype} and ${dy.dtype}`);
       const [fh, fw, ci, co] = filterShape;
-      const geometry = {
-        fh,
-        fw,
-        sh: info.strideHeight,
-        sw: info.strideWidth,
-        top: info.padInfo.top,
-        left: info.padInfo.left,
-        outHeight: info.outHeight,
-        outWidth: info.outWidth,
-      };
+      const geometry = patchGeometry(info, fh, fw);
       const n = x.shape[0];
       const perImage = info.outHeight * info.outWidth;
       const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, fh * fw * ci * perImage))));

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { wasmBackendOf, type WasmBackend } from './heap';
-import { col2imAdd, type PatchGeometry } from './im2col';
+import { col2imAdd, patchGeometry, type PatchGeometry } from './im2col';
 import { asTensor, check, insertZeros } from './kernel_tensors';
 
 const NAME = 'Conv2DBackpropInput';
@@ -86,23 +86,7 @@ export const conv2dBackpropInputKernel =
       );
       if (info.strideHeight > 1 || info.strideWidth > 1) {
         check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
-        const dx = stridedBackpropInput(
-          backend,
-          dy,
-          w,
-          xShape,
-          {
-            fh,
-            fw,
-            sh: info.strideHeight,
-            sw: info.strideWidth,
-            top: info.padInfo.top,
-            left: info.padInfo.left,
-            outHeight: info.outHeight,
-            outWidth: info.outWidth,
-          },
-          maxPatch,
-        );
+        const dx = stridedBackpropInput(backend, dy, w, xShape, patchGeometry(info, fh, fw), maxPatch);
         return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
       }
       const [, h, wd] = xShape;

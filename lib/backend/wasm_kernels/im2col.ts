@@ -22,6 +22,20 @@ export interface PatchGeometry {
   outWidth: number;
 }
 
+/** The patch geometry of a convolution of fh x fw filters from tfjs's computed conv info. */
+export function patchGeometry(info: tf.backend_util.Conv2DInfo, fh: number, fw: number): PatchGeometry {
+  return {
+    fh,
+    fw,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+  };
+}
+
 /** First and one-past-last output index whose input coordinate o*s - pad + k lies in [0, size). */
 function validRange(k: number, s: number, pad: number, size: number, out: number): [number, number] {
   const lo = Math.max(0, Math.ceil((pad - k) / s));
