@@ -7,6 +7,7 @@
  * is decided by the model (ParamStore), the arithmetic is the same.
  */
 import { tf } from '../tf';
+import { bnReluBackwardOnHeap } from '../backend/wasm_kernels/bn_relu_backward';
 
 export const BN_EPS = 1e-5;
 
@@ -63,6 +64,9 @@ export function batchNormFrozenFused(
           // a tidy: the tape runs a customGrad's gradFunc outside any scope of its own, so its
           // temporaries would otherwise live until the whole backward pass ends
           const grads = tf.tidy(() => {
+            // one pass on the wasm heap; the same arithmetic in tfjs kernels elsewhere
+            const fused = bnReluBackwardOnHeap(dy, sx!, sy, ssc!, residual !== undefined);
+            if (fused) return fused;
             const g = sy ? tf.mul(dy, tf.step(sy)) : dy; // [B, H, W, C]
             const out = [tf.mul(g, ssc!), tf.sum(tf.mul(g, sx!), axes), tf.sum(g, axes)];
             return residual ? [...out, g === dy ? tf.clone(dy) : g] : out;

@@ -14,6 +14,7 @@
  * Official eps: 1e-4 because the scripts train with use_fp16 (docs/official-recipe.md section 5).
  */
 import { tf } from '../tf';
+import { heapAdamW, type AdamWScalars, type AdamWUpdate } from '../backend/wasm_kernels/adamw_update';
 
 export interface AdamWOptions {
   beta1: number;
@@ -44,6 +45,15 @@ export interface AdamWSlotState {
   v: Float32Array;
   step: number;
 }
+
+/** The update written out in tfjs kernels (every backend): new [p, m, v]. */
+export const compositeUpdate: AdamWUpdate = (p, m, v, g, s) => {
+  const decayed = s.decay === 1 ? p : tf.mul(p, s.decay);
+  const m2 = tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1));
+  const v2 = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
+  const denom = tf.add(tf.div(tf.sqrt(v2), s.sqrtBiasCorrection2), s.eps);
+  return [tf.sub(decayed, tf.mul(tf.div(m2, denom), s.stepSize)), m2, v2];
+};
 
 export class AdamW {
   private readonly slots = new Map<tf.Variable, Slot>();
@@ -77,6 +87,8 @@ export class AdamW {
    */
   step(grads: tf.NamedTensorMap, lrs: Readonly<Record<string, number>>): void {
     const { beta1, beta2, eps } = this.options;
+    // one pass per variable on the wasm heap (bit for bit the composite), the composite elsewhere
+    const update = heapAdamW() ?? compositeUpdate;
     for (const g of this.groups) {
       const lr = lrs[g.name];
       if (lr === undefined || !Number.isFinite(lr) || lr < 0) {
@@ -87,17 +99,19 @@ export class AdamW {
         if (grad === undefined) continue; // torch skips parameters whose .grad is None
         const slot = this.slotFor(variable);
         slot.step += 1;
-        const bc1 = 1 - beta1 ** slot.step;
-        const bc2 = 1 - beta2 ** slot.step;
+        const scalars: AdamWScalars = {
+          beta1,
+          beta2,
+          eps,
+          decay: 1 - lr * g.weightDecay,
+          stepSize: lr / (1 - beta1 ** slot.step),
+          sqrtBiasCorrection2: Math.sqrt(1 - beta2 ** slot.step),
+        };
         tf.tidy(() => {
-          const decayed = lr * g.weightDecay === 0 ? variable : tf.mul(variable, 1 - lr * g.weightDecay);
-          const m = tf.add(tf.mul(slot.m, beta1), tf.mul(grad, 1 - beta1));
-          const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(grad), 1 - beta2));
-          const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
-          const update = tf.mul(tf.div(m, denom), lr / bc1);
+          const [p, m, v] = update(variable, slot.m, slot.v, grad, scalars);
           slot.m.assign(m);
           slot.v.assign(v);
-          variable.assign(tf.sub(decayed, update));
+          variable.assign(p);
         });
       }
     }

@@ -84,6 +84,20 @@ test('frozen BatchNorm + residual + ReLU as one op equals the composite, gradien
     (...t) => tf.relu(tf.add(plainBn(t[0], t[1], t[2], t[3], t[4]), t[5])),
     [x, ...stats, res],
   );
+  await sameAs(
+    'bn + residual',
+    (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: false, residual: t[5] as tf.Tensor4D }),
+    (...t) => tf.add(plainBn(t[0], t[1], t[2], t[3], t[4]), t[5]),
+    [x, ...stats, res],
+  );
+  // 12 channels: three SIMD vectors per row and no tail
+  const wide = [input([12], 11), input([12], 13, 2), input([12], 16), input([12], 17)]; // mean, var (> 0), weight, bias
+  await sameAs(
+    'bn + residual + relu, 12 channels',
+    (...t) => fusedBn(t[0], t[1], t[2], t[3], t[4], { relu: true, residual: t[5] as tf.Tensor4D }),
+    (...t) => tf.relu(tf.add(plainBn(t[0], t[1], t[2], t[3], t[4]), t[5])),
+    [input([2, 3, 2, 12], 14), ...wide, input([2, 3, 2, 12], 15)],
+  );
 });
 
 test('exact GELU as one op equals x/2 (1 + erf(x / sqrt 2)), gradient included', async () => {

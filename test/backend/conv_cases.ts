@@ -55,6 +55,21 @@ export const CASES: Case[] = [
       [0, 0],
     ],
   }, // pads wider than the filter
+  { x: [2, 5, 6, 3], f: [1, 1, 3, 8], s: [1, 1], pad: 'valid' }, // ResNet expansion (Ci < Co): filter gradient as dy^T x
+  { x: [1, 4, 4, 2], f: [1, 1, 2, 5], s: [1, 1], pad: 'same' },
+  {
+    x: [1, 4, 5, 2],
+    f: [1, 1, 2, 5],
+    s: [1, 1],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  }, // 1x1 with padding: not the same grid, so the patch-matrix path
+  { x: [2, 9, 11, 6], f: [3, 3, 6, 5], s: [2, 2], pad: 'same' }, // im2col: 4x4 SIMD blocks, channel and column tails
+  { x: [1, 6, 13, 8], f: [3, 2, 8, 3], s: [1, 1], pad: 'valid' },
 ];
 
 export function dyShape(c: Case): Shape4 {

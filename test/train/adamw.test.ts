@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initBackend, tf } from '../../lib/tf';
-import { AdamW } from '../../lib/train/adamw';
+import { AdamW, compositeUpdate } from '../../lib/train/adamw';
+import { heapAdamW } from '../../lib/backend/wasm_kernels/adamw_update';
 import { assertNoTensorLeak } from '../helpers/leaks';
 
 /** torch.optim.AdamW's update for one parameter, written as plain loops (float64). */
@@ -109,6 +110,66 @@ test('AdamW.step leaves tf.memory().numTensors flat over 20 steps', async () => 
   const opt = new AdamW([{ name: 'g', variables: [a], weightDecay: 0.01 }]);
   const g = tf.onesLike(a);
   await assertNoTensorLeak('AdamW.step', () => opt.step({ [a.name]: g }, { g: 1e-3 }));
+  tf.dispose([a, g]);
+  opt.dispose();
+});
+
+test('on wasm the one-pass heap update equals the composite bit for bit (vector body and tail, decay on and off)', async () => {
+  await initBackend('wasm', { quiet: true });
+  const update = heapAdamW();
+  assert.ok(update, 'no heap AdamW on wasm');
+  for (const [n, seed] of [
+    [1, 1],
+    [7, 2],
+    [1030, 3],
+  ]) {
+    const p = tf.randomNormal([n], 0, 1, 'float32', seed);
+    const m = tf.randomNormal([n], 0, 0.1, 'float32', seed + 10);
+    const v = tf.abs(tf.randomNormal([n], 0, 0.01, 'float32', seed + 20));
+    const g = tf.randomNormal([n], 0, 3, 'float32', seed + 30);
+    for (const decay of [1, 1 - 1e-3 * 0.01]) {
+      const scalars = {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-4,
+        decay,
+        stepSize: 1e-3 / (1 - 0.9 ** 3),
+        sqrtBiasCorrection2: Math.sqrt(1 - 0.999 ** 3),
+      };
+      const fused: tf.Tensor[] = update(p, m, v, g, scalars);
+      const plain: tf.Tensor[] = compositeUpdate(p, m, v, g, scalars);
+      for (let k = 0; k < 3; k++) {
+        const a = (await fused[k].data()) as Float32Array;
+        const b = (await plain[k].data()) as Float32Array;
+        assert.deepEqual(
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+          Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+          `n=${n} decay=${decay}: output ${'pmv'[k]} differs`,
+        );
+      }
+      tf.dispose([...fused, ...plain]);
+    }
+    tf.dispose([p, m, v, g]);
+  }
+});
+
+test('on wasm AdamW (heap update) still matches torch.optim.AdamW and leaks nothing', async () => {
+  await initBackend('wasm', { quiet: true });
+  const p0 = [0.5, -1.2, 2.0, 0.7, -0.1];
+  const a = tf.variable(tf.tensor1d(p0));
+  const opt = new AdamW([{ name: 'backbone', variables: [a], weightDecay: 0.01 }]);
+  const ref = { p: p0.slice(), st: { m: [0, 0, 0, 0, 0], v: [0, 0, 0, 0, 0], t: 0 } };
+  for (let s = 0; s < 5; s++) {
+    const gp = [Math.sin(s + 1), -0.3 * s, 0.05, 2 - s, 0.5];
+    const grads = { [a.name]: tf.tensor1d(gp) };
+    opt.step(grads, { backbone: 1e-2 });
+    tf.dispose(Object.values(grads));
+    torchAdamW(ref.p, gp, ref.st, 1e-2, 0.01);
+    const got = await a.data();
+    assert.ok(near(got, ref.p), `step ${s}: ${got} vs ${ref.p}`);
+  }
+  const g = tf.onesLike(a);
+  await assertNoTensorLeak('AdamW.step on wasm', () => opt.step({ [a.name]: g }, { backbone: 1e-3 }));
   tf.dispose([a, g]);
   opt.dispose();
 });

@@ -6,9 +6,13 @@
  * gradient is one plain matrix product colsT [fh*fw*Ci, M] x dy [M, Co] (M = images * Ho * Wo)
  * and the input gradient of a strided convolution is dy [M, Co] x W^T [Co, fh*fw*Ci] then
  * col2im: plain products, the only ones tfjs-backend-wasm runs fast (XNNPACK fully connected).
+ * Building colsT is a transpose of each tap's [positions, Ci] block: the SIMD kernel `im2col_tap`
+ * (simd/heap_kernels.wat) moves four positions by four channels at a time; without it (no SIMD)
+ * a strided copy reads one channel of every position per pass.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { WasmBackend } from './heap';
+import { addressOf, type WasmBackend } from './heap';
+import { heapKernels } from './simd';
 import { stridedCopy } from './strided_copy';
 
 export interface PatchGeometry {
@@ -51,6 +55,7 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
   const out = backend.makeOutput([fh * fw * ci, m], 'float32');
   const dst = backend.typedArrayFromHeap(out);
   const src = backend.typedArrayFromHeap(x);
+  const simd = x.dtype === 'float32' ? heapKernels() : undefined;
   const padded = top > 0 || left > 0 || (ho - 1) * sh + fh - top > h || (wo - 1) * sw + fw - left > w;
   if (padded) dst.fill(0);
   for (let i = 0; i < fh; i++) {
@@ -60,12 +65,30 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
       if (r1 <= r0 || c1 <= c0) continue;
       const row = (i * fw + j) * ci;
       const srcStart = ((n0 * h + r0 * sh - top + i) * w + c0 * sw - left + j) * ci;
-      stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci], dst, row * m + r0 * wo + c0, [
-        m,
-        ho * wo,
-        wo,
-        1,
-      ]);
+      const dstStart = row * m + r0 * wo + c0;
+      if (simd) {
+        simd.im2col_tap(
+          addressOf(backend, x) + 4 * srcStart,
+          addressOf(backend, out) + 4 * dstStart,
+          count,
+          r1 - r0,
+          c1 - c0,
+          ci,
+          h * w * ci,
+          sh * w * ci,
+          sw * ci,
+          ho * wo,
+          wo,
+          m,
+        );
+      } else {
+        stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci], dst, dstStart, [
+          m,
+          ho * wo,
+          wo,
+          1,
+        ]);
+      }
     }
   }
   return out;

@@ -111,4 +111,206 @@
           (f32.demote_f64 (f64.add (local.get $tail) (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; One AdamW update (lib/train/adamw.ts) of n values in one pass, in the composite's operation
+  ;; order and float32 rounding, so the result is the composite's bit for bit:
+  ;;   m' = m b1 + g c1;  v' = v b2 + (g g) c2;  p' = p decay - (m' / (sqrt(v') / sqrtBc2 + eps)) step
+  ;; (c1 = 1 - b1, c2 = 1 - b2, decay = 1 - lr wd, step = lr / (1 - b1^t), sqrtBc2 = sqrt(1 - b2^t)).
+  ;; Outputs may be the inputs' addresses (each element is read before it is written).
+  (func (export "adamw") (param $p i32) (param $m i32) (param $v i32) (param $g i32)
+    (param $pOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $sqrtBc2 f32) (param $eps f32) (param $step f32) (param $decay f32)
+    (local $i i32) (local $off i32) (local $end4 i32)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $off))))
+        (local.set $mv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $off))) (f32x4.splat (local.get $b1)))
+                                  (f32x4.mul (local.get $gv) (f32x4.splat (local.get $c1)))))
+        (local.set $vv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $off))) (f32x4.splat (local.get $b2)))
+                                  (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $c2)))))
+        (v128.store (i32.add (local.get $pOut) (local.get $off))
+          (f32x4.sub
+            (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $off))) (f32x4.splat (local.get $decay)))
+            (f32x4.mul
+              (f32x4.div (local.get $mv)
+                (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (f32x4.splat (local.get $sqrtBc2))) (f32x4.splat (local.get $eps))))
+              (f32x4.splat (local.get $step)))))
+        (v128.store (i32.add (local.get $mOut) (local.get $off)) (local.get $mv))
+        (v128.store (i32.add (local.get $vOut) (local.get $off)) (local.get $vv))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $off))))
+        (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $off))) (local.get $b1))
+                                (f32.mul (local.get $gs) (local.get $c1))))
+        (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $off))) (local.get $b2))
+                                (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+        (f32.store (i32.add (local.get $pOut) (local.get $off))
+          (f32.sub
+            (f32.mul (f32.load (i32.add (local.get $p) (local.get $off))) (local.get $decay))
+            (f32.mul
+              (f32.div (local.get $ms) (f32.add (f32.div (f32.sqrt (local.get $vs)) (local.get $sqrtBc2)) (local.get $eps)))
+              (local.get $step))))
+        (f32.store (i32.add (local.get $mOut) (local.get $off)) (local.get $ms))
+        (f32.store (i32.add (local.get $vOut) (local.get $off)) (local.get $vs))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
+
+  ;; The backward pass of frozen BatchNorm (+ residual) + ReLU (lib/backbones/batch_norm.ts) in one
+  ;; pass over [rows, c] (NHWC as rows of c channels): g = dy where y > 0 (y = 0: no ReLU, g = dy),
+  ;; dx = g scale[c], and, when gOut is not 0, gOut = g (the residual's gradient);
+  ;; acc (float64 [2c], zeroed by the caller) += sum over rows of g x (first c) and of g (next c).
+  (func (export "bn_relu_backward") (param $dy i32) (param $x i32) (param $y i32) (param $scale i32)
+    (param $rows i32) (param $c i32) (param $dx i32) (param $gOut i32) (param $acc i32)
+    (local $r i32) (local $j i32) (local $c4 i32) (local $off i32) (local $a i32)
+    (local $g v128) (local $gx v128) (local $gs f32)
+    (local.set $c4 (i32.and (local.get $c) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $vec_done
+          (loop $vec
+            (br_if $vec_done (i32.ge_u (local.get $j) (local.get $c4)))
+            (local.set $off (i32.shl (i32.add (i32.mul (local.get $r) (local.get $c)) (local.get $j)) (i32.const 2)))
+            (local.set $g (v128.load (i32.add (local.get $dy) (local.get $off))))
+            (if (local.get $y)
+              (then (local.set $g (v128.and (local.get $g)
+                      (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $off))) (v128.const f32x4 0 0 0 0))))))
+            (v128.store (i32.add (local.get $dx) (local.get $off))
+              (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $scale) (i32.shl (local.get $j) (i32.const 2))))))
+            (if (local.get $gOut) (then (v128.store (i32.add (local.get $gOut) (local.get $off)) (local.get $g))))
+            (local.set $gx (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x) (local.get $off)))))
+            ;; acc: channels j, j+1 then j+2, j+3 of both sums, in float64
+            (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $gx))))
+            (v128.store offset=16 (local.get $a) (f64x2.add (v128.load offset=16 (local.get $a))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gx) (local.get $gx)))))
+            (local.set $a (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $g))))
+            (v128.store offset=16 (local.get $a) (f64x2.add (v128.load offset=16 (local.get $a))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $g) (local.get $g)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $c)))
+            (local.set $off (i32.shl (i32.add (i32.mul (local.get $r) (local.get $c)) (local.get $j)) (i32.const 2)))
+            (local.set $gs (f32.load (i32.add (local.get $dy) (local.get $off))))
+            (if (local.get $y)
+              (then (if (i32.eqz (f32.gt (f32.load (i32.add (local.get $y) (local.get $off))) (f32.const 0)))
+                      (then (local.set $gs (f32.const 0))))))
+            (f32.store (i32.add (local.get $dx) (local.get $off))
+              (f32.mul (local.get $gs) (f32.load (i32.add (local.get $scale) (i32.shl (local.get $j) (i32.const 2))))))
+            (if (local.get $gOut) (then (f32.store (i32.add (local.get $gOut) (local.get $off)) (local.get $gs))))
+            (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))))
+            (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
+              (f64.promote_f32 (f32.mul (local.get $gs) (f32.load (i32.add (local.get $x) (local.get $off)))))))
+            (local.set $a (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.promote_f32 (local.get $gs))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; One tap of the transposed patch matrix (lib/backend/wasm_kernels/im2col.ts im2colT): for every
+  ;; image n < count, row r < rows, column c < cols and channel k < ci,
+  ;;   dst[n dN + r dR + c + k dK] = src[n sN + r sR + c sC + k]      (strides in floats)
+  ;; i.e. [positions, ci] blocks of NHWC input transposed to [ci, positions] rows: four positions by
+  ;; four channels at a time (four loads, a 4x4 lane transpose, four stores), scalar at the edges.
+  (func (export "im2col_tap") (param $src i32) (param $dst i32) (param $count i32) (param $rows i32) (param $cols i32)
+    (param $ci i32) (param $sN i32) (param $sR i32) (param $sC i32) (param $dN i32) (param $dR i32) (param $dK i32)
+    (local $n i32) (local $r i32) (local $c i32) (local $k i32) (local $sp i32) (local $dp i32) (local $s i32) (local $d i32)
+    (local $cols4 i32) (local $ci4 i32) (local $q i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $lo01 v128) (local $hi01 v128) (local $lo23 v128) (local $hi23 v128)
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $ci4 (i32.and (local.get $ci) (i32.const -4)))
+    (block $n_done
+      (loop $n_loop
+        (br_if $n_done (i32.ge_u (local.get $n) (local.get $count)))
+        (local.set $r (i32.const 0))
+        (block $r_done
+          (loop $r_loop
+            (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+            ;; byte addresses of (n, r, column 0, channel 0)
+            (local.set $sp (i32.add (local.get $src)
+              (i32.shl (i32.add (i32.mul (local.get $n) (local.get $sN)) (i32.mul (local.get $r) (local.get $sR))) (i32.const 2))))
+            (local.set $dp (i32.add (local.get $dst)
+              (i32.shl (i32.add (i32.mul (local.get $n) (local.get $dN)) (i32.mul (local.get $r) (local.get $dR))) (i32.const 2))))
+            (local.set $c (i32.const 0))
+            (block $c4_done
+              (loop $c4_loop
+                (br_if $c4_done (i32.ge_u (local.get $c) (local.get $cols4)))
+                (local.set $k (i32.const 0))
+                (block $k4_done
+                  (loop $k4_loop
+                    (br_if $k4_done (i32.ge_u (local.get $k) (local.get $ci4)))
+                    (local.set $s (i32.add (local.get $sp) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $sC)) (local.get $k)) (i32.const 2))))
+                    (local.set $a0 (v128.load (local.get $s)))
+                    (local.set $s (i32.add (local.get $s) (i32.shl (local.get $sC) (i32.const 2))))
+                    (local.set $a1 (v128.load (local.get $s)))
+                    (local.set $s (i32.add (local.get $s) (i32.shl (local.get $sC) (i32.const 2))))
+                    (local.set $a2 (v128.load (local.get $s)))
+                    (local.set $s (i32.add (local.get $s) (i32.shl (local.get $sC) (i32.const 2))))
+                    (local.set $a3 (v128.load (local.get $s)))
+                    (local.set $lo01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+                    (local.set $hi01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+                    (local.set $lo23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+                    (local.set $hi23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+                    (local.set $d (i32.add (local.get $dp) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $dK)) (local.get $c)) (i32.const 2))))
+                    (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo01) (local.get $lo23)))
+                    (local.set $d (i32.add (local.get $d) (i32.shl (local.get $dK) (i32.const 2))))
+                    (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo01) (local.get $lo23)))
+                    (local.set $d (i32.add (local.get $d) (i32.shl (local.get $dK) (i32.const 2))))
+                    (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi01) (local.get $hi23)))
+                    (local.set $d (i32.add (local.get $d) (i32.shl (local.get $dK) (i32.const 2))))
+                    (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br $k4_loop)))
+                ;; the last ci % 4 channels of these four columns
+                (block $kt_done
+                  (loop $kt_loop
+                    (br_if $kt_done (i32.ge_u (local.get $k) (local.get $ci)))
+                    (local.set $q (i32.const 0))
+                    (block $q_done
+                      (loop $q_loop
+                        (br_if $q_done (i32.ge_u (local.get $q) (i32.const 4)))
+                        (f32.store
+                          (i32.add (local.get $dp) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $dK)) (i32.add (local.get $c) (local.get $q))) (i32.const 2)))
+                          (f32.load (i32.add (local.get $sp)
+                            (i32.shl (i32.add (i32.mul (i32.add (local.get $c) (local.get $q)) (local.get $sC)) (local.get $k)) (i32.const 2)))))
+                        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                        (br $q_loop)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $kt_loop)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $c4_loop)))
+            ;; the last cols % 4 columns, every channel
+            (block $ct_done
+              (loop $ct_loop
+                (br_if $ct_done (i32.ge_u (local.get $c) (local.get $cols)))
+                (local.set $k (i32.const 0))
+                (block $kc_done
+                  (loop $kc_loop
+                    (br_if $kc_done (i32.ge_u (local.get $k) (local.get $ci)))
+                    (f32.store
+                      (i32.add (local.get $dp) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $dK)) (local.get $c)) (i32.const 2)))
+                      (f32.load (i32.add (local.get $sp) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $sC)) (local.get $k)) (i32.const 2)))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $kc_loop)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $ct_loop)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $r_loop)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $n_loop))))
 )

@@ -22,6 +22,42 @@ export interface HeapKernels {
     sums: number,
     pos: number,
   ): void;
+  /** see heap_kernels.wat: one AdamW update of n values (outputs may be the inputs), byte addresses */
+  adamw(
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    sqrtBiasCorrection2: number,
+    eps: number,
+    stepSize: number,
+    decay: number,
+  ): void;
+  /** see heap_kernels.wat: frozen BatchNorm (+ residual) + ReLU backward over [rows, c]; y, gOut 0 = absent */
+  bn_relu_backward(dy: number, x: number, y: number, scale: number, rows: number, c: number, dx: number, gOut: number, acc: number): void;
+  /** see heap_kernels.wat: one tap of im2colT, [positions, ci] blocks transposed; strides in floats */
+  im2col_tap(
+    src: number,
+    dst: number,
+    count: number,
+    rows: number,
+    cols: number,
+    ci: number,
+    sN: number,
+    sR: number,
+    sC: number,
+    dN: number,
+    dR: number,
+    dK: number,
+  ): void;
 }
 
 let cached: { memory: WebAssembly.Memory; kernels: HeapKernels } | undefined;

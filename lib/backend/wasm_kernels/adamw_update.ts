@@ -1,0 +1,59 @@
+/**
+ * AdamW's update of one variable as one pass over the wasm heap (`adamw` in simd/heap_kernels.wat)
+ * instead of the fourteen element-wise kernels of lib/train/adamw.ts's composite, each a pass over
+ * the whole weight (for ResNet-50, 25 M values). Same operations in the same order with the same
+ * float32 constants, so the result equals the composite's bit for bit (test/train/adamw.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { addressOf, type WasmBackend } from './heap';
+import { heapKernels } from './simd';
+
+/** The step's scalars: decay = 1 - lr wd, stepSize = lr / (1 - b1^t), sqrtBiasCorrection2 = sqrt(1 - b2^t). */
+export interface AdamWScalars {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  decay: number;
+  stepSize: number;
+  sqrtBiasCorrection2: number;
+}
+
+/** New [p, m, v] from weight p, moments m and v and gradient g (all float32, one shape). */
+export type AdamWUpdate = (p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWScalars) => [tf.Tensor, tf.Tensor, tf.Tensor];
+
+/** The one-pass update on the active wasm backend, or undefined (another backend: use the composite). */
+export function heapAdamW(): AdamWUpdate | undefined {
+  const kernels = heapKernels();
+  if (!kernels) return undefined;
+  const backend = tf.backend() as unknown as WasmBackend;
+  return (p, m, v, g, s) => {
+    for (const [name, t] of [
+      ['m', m],
+      ['v', v],
+      ['gradient', g],
+    ] as const) {
+      if (t.dtype !== 'float32' || t.size !== p.size)
+        throw new Error(`AdamW on the wasm heap: ${name} is ${t.dtype} [${t.shape}], expected float32 [${p.shape}] like the weight`);
+    }
+    const out = [p.shape, p.shape, p.shape].map((shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')));
+    kernels.adamw(
+      addressOf(backend, p),
+      addressOf(backend, m),
+      addressOf(backend, v),
+      addressOf(backend, g),
+      addressOf(backend, out[0]),
+      addressOf(backend, out[1]),
+      addressOf(backend, out[2]),
+      p.size,
+      s.beta1,
+      1 - s.beta1,
+      s.beta2,
+      1 - s.beta2,
+      s.sqrtBiasCorrection2,
+      s.eps,
+      s.stepSize,
+      s.decay,
+    );
+    return out as [tf.Tensor, tf.Tensor, tf.Tensor];
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The gradient of frozen BatchNorm (+ residual) + ReLU (lib/backbones/batch_norm.ts) as one pass
+ * over the activations on the wasm heap (`bn_relu_backward` in simd/heap_kernels.wat) instead of
+ * six element-wise kernels and reductions, each a pass over an activation-sized tensor:
+ * g = dy where y > 0, dx = g * scale, d scale = sum g x, d shift = sum g (over every axis but the
+ * channels, accumulated in float64 like the Sum kernel), and g itself for the residual.
+ * Equal to the composite up to float rounding (test/backbones/fused_ops.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { addressOf, type WasmBackend } from './heap';
+import { heapKernels } from './simd';
+
+/** [dx, d scale, d shift] and, with `residualGradient`, g; undefined off wasm (use the composite). */
+export function bnReluBackwardOnHeap(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  y: tf.Tensor | undefined,
+  scale: tf.Tensor,
+  residualGradient: boolean,
+): tf.Tensor[] | undefined {
+  const kernels = heapKernels();
+  const inputs = y ? [dy, x, y, scale] : [dy, x, scale];
+  if (!kernels || inputs.some((t) => t.dtype !== 'float32')) return undefined;
+  const c = scale.size;
+  const rows = x.size / c;
+  if (dy.size !== x.size || (y && y.size !== x.size) || x.shape[x.rank - 1] !== c)
+    throw new Error(
+      `BatchNorm backward on the wasm heap: dy [${dy.shape}], x [${x.shape}], y [${y?.shape}] and scale [${scale.shape}] do not match`,
+    );
+  const backend = tf.backend() as unknown as WasmBackend;
+  const make = (shape: number[]): tf.Tensor => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
+  const dx = make(x.shape);
+  const g = residualGradient ? make(x.shape) : undefined;
+  const acc = make([4 * c]); // float64 [2c]: sum g x, then sum g
+  const accAt = addressOf(backend, acc);
+  if (accAt % 8 !== 0) throw new Error(`BatchNorm backward on the wasm heap: accumulator at ${accAt} is not 8-byte aligned`);
+  new Float64Array(backend.wasm.HEAPU8.buffer, accAt, 2 * c).fill(0);
+  kernels.bn_relu_backward(
+    addressOf(backend, dy),
+    addressOf(backend, x),
+    y ? addressOf(backend, y) : 0,
+    addressOf(backend, scale),
+    rows,
+    c,
+    addressOf(backend, dx),
+    g ? addressOf(backend, g) : 0,
+    accAt,
+  );
+  const sums = new Float64Array(backend.wasm.HEAPU8.buffer, accAt, 2 * c);
+  const dScale = tf.tensor1d(Float32Array.from(sums.subarray(0, c)));
+  const dShift = tf.tensor1d(Float32Array.from(sums.subarray(c)));
+  acc.dispose();
+  return g ? [dx, dScale, dShift, g] : [dx, dScale, dShift];
+}
