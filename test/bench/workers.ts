@@ -3,7 +3,11 @@
  * single-thread trainStep, side by side in one run: the demo's step (resnet_small.demo, 32 px,
  * batch 180, SEE Proxy-Anchor as the demo trains it) and evaluation embedding (batch 500).
  * Steps alternate between the two setups so both see the same machine load; medians of
- * BENCH_REPEATS (default 7) after one warm-up each. BENCH_WORKERS (default SEE_WORKERS or the cores).
+ * BENCH_REPEATS (default 7) after BENCH_WARMUP (default 10) warm-up rounds: each worker thread
+ * compiles the kit's JavaScript kernels for itself, and its first ten or so steps run up to
+ * twice as slow (measured with 25 eval embeddings in a row on 2 workers: 70-87 ms for the first
+ * twelve, 37-49 ms after), which one warm-up round would have counted.
+ * BENCH_WORKERS (default SEE_WORKERS or the cores).
  */
 import { loadavg } from 'node:os';
 import { createEmbeddingModel } from '../../lib/backbones/model';
@@ -42,6 +46,7 @@ export const benchmark: Benchmark = {
   description: 'demo training step and evaluation embedding: 1 thread (trainStep) vs N worker threads, alternating, one run',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 7);
+    const warmup = Number(process.env.BENCH_WARMUP ?? 10);
     const workers = Number(process.env.BENCH_WORKERS ?? trainWorkerCount());
     const single = demoParts();
     const parallel = demoParts();
@@ -68,9 +73,9 @@ export const benchmark: Benchmark = {
       const tn: number[] = [];
       const e1: number[] = [];
       const en: number[] = [];
-      for (let i = -1; i < repeats; i++) {
+      for (let i = -warmup; i < repeats; i++) {
         const a = await timed(() => trainStep(single, batch, lrs));
-        const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + 1 }));
+        const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + warmup }));
         const c = await timed(embedSingle);
         const d = await timed(() => embedParallel(evalImages));
         if (i < 0) continue; // warm-up
@@ -84,6 +89,7 @@ export const benchmark: Benchmark = {
         setting: `demo network (resnet_small.demo, ${SIZE} px) with SEE Proxy-Anchor, batch ${BATCH}; eval batch ${EVAL_BATCH}`,
         workers,
         repeats,
+        warmup,
         load_average_start: load,
         load_average_end: loadavg()[0],
         step_ms_1_thread: +s1.toFixed(1),
