@@ -6,7 +6,8 @@
  * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (transposed and
  *   batched products), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
  *   Sum (over leading axes), Exp (a SIMD exponential on the heap, simd/), Identity (shares
- *   memory instead of copying: every tensor a gradient saves is cloned by it), and Reverse, PadV2
+ *   memory instead of copying: every tensor a gradient saves is cloned by it), Unpack (contiguous
+ *   outputs: one copy each), and Reverse, PadV2
  *   and MaxPoolGrad replaced: the slow cases
  *   `npm run bench -- profile` found in training steps;
  * - gradient (every backend): StridedSlice, which tfjs-core 4.22 cannot differentiate.
@@ -22,6 +23,7 @@ import { maxPoolGradKernel } from './max_pool_grad';
 import { sumKernel } from './sum_leading';
 import { expKernel } from './exp';
 import { identityKernel } from './identity';
+import { unpackKernel } from './unpack';
 import { padKernel, reverseKernel, sliceKernel, stridedSliceKernel, transposeKernel } from './copy_kernels';
 
 const KERNELS: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
@@ -44,6 +46,7 @@ const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
   Sum: sumKernel,
   Exp: expKernel,
   Identity: identityKernel,
+  Unpack: unpackKernel,
 };
 
 /** Gradients tfjs-core lacks that training needs; backend-independent. */
