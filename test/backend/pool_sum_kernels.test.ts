@@ -35,6 +35,7 @@ test('gradient of maxPool on wasm equals cpu (MaxPoolGrad): sizes, strides, padd
     { shape: [1, 7, 7, 4], k: 2, s: 1, pad: 'valid' },
     { shape: [2, 10, 10, 2], k: 3, s: 3, pad: 'same' },
     { shape: [2, 6, 6, 3], k: 3, s: 2, pad: 1 }, // torch MaxPool2d(3, 2, 1): -inf pad, then valid
+    { shape: [2, 9, 8, 9], k: 3, s: 2, pad: 1 }, // two SIMD blocks of 4 channels and a tail of 1
   ];
   for (const c of cases) {
     const x = u(c.shape.reduce((a, b) => a * b, 1));
@@ -61,6 +62,9 @@ test('gradient of maxPool on wasm equals cpu (MaxPoolGrad): sizes, strides, padd
   }
   // ties: a constant image sends each window's gradient to its first cell
   await sameAsCpu('ties', () => tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')))(tf.ones([1, 4, 4, 2])));
+  await sameAsCpu('ties, SIMD channels', () =>
+    tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 3, 2, 'valid')))(tf.ones([1, 5, 5, 8])),
+  );
 });
 
 test('Sum over leading axes on wasm equals cpu; other reductions still work', async () => {

@@ -3,11 +3,13 @@
  * pooling at batch 2): dx[argmax of each window] += dy[window], on the heap in one pass over the
  * windows with the channels innermost. The argmax is the first strictly greatest value in
  * row-major window order, as tfjs's cpu backend (pool_utils.maxPoolPositions) picks it; a window
- * of -inf only (padding) passes nothing back.
+ * of -inf only (padding) passes nothing back. With WebAssembly SIMD (simd/heap_kernels.wat
+ * `maxpool_grad`) four channels at a time; otherwise the same loop in JavaScript.
  * Inputs and attrs: tfjs-core's MaxPoolGrad (dy, input, output; filterSize, strides, pad, dimRoundingMode).
  */
 import * as tf from '@tensorflow/tfjs';
-import { wasmBackendOf } from './heap';
+import { addressOf, wasmBackendOf } from './heap';
+import { heapKernels } from './simd';
 
 const NAME = 'MaxPoolGrad';
 
@@ -34,6 +36,28 @@ export const maxPoolGradKernel: tf.KernelFunc = (args) => {
   }
   const out = backend.makeOutput(input.shape, 'float32');
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const simd = heapKernels();
+  if (simd) {
+    dx.fill(0);
+    simd.maxpool_grad(
+      addressOf(backend, input),
+      addressOf(backend, dy),
+      addressOf(backend, out),
+      n,
+      h,
+      w,
+      c,
+      ho,
+      wo,
+      sh,
+      sw,
+      fh,
+      fw,
+      top,
+      left,
+    );
+    return out;
+  }
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   dx.fill(0);

@@ -313,4 +313,102 @@
             (br $r_loop)))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br $n_loop))))
+
+  ;; MaxPoolGrad (lib/backend/wasm_kernels/max_pool_grad.ts) for x [n, h, w, c], dy [n, ho, wo, c]:
+  ;; dx (zeroed by the caller) [argmax of each window and channel] += dy. The argmax is the first
+  ;; strictly greatest value in row-major window order; a window of -inf or NaN only passes nothing.
+  ;; Four channels at a time: running maximum and its element index by lane selects.
+  (func (export "maxpool_grad") (param $x i32) (param $g i32) (param $dx i32) (param $n i32) (param $h i32) (param $w i32)
+    (param $c i32) (param $ho i32) (param $wo i32) (param $sh i32) (param $sw i32) (param $fh i32) (param $fw i32)
+    (param $top i32) (param $left i32)
+    (local $b i32) (local $yo i32) (local $xo i32) (local $r0 i32) (local $r1 i32) (local $c0 i32) (local $c1 i32)
+    (local $r i32) (local $col i32) (local $k i32) (local $c4 i32) (local $base i32) (local $gBase i32) (local $lane i32) (local $at i32)
+    (local $best v128) (local $where v128) (local $v v128) (local $m v128) (local $bs f32) (local $ws i32) (local $vs f32)
+    (local.set $c4 (i32.and (local.get $c) (i32.const -4)))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $yo (i32.const 0))
+      (block $yo_done (loop $yo_loop
+        (br_if $yo_done (i32.ge_u (local.get $yo) (local.get $ho)))
+        ;; rows r0 .. r1 of the window, clipped to the image (signed: the window may start above it)
+        (local.set $r0 (i32.sub (i32.mul (local.get $yo) (local.get $sh)) (local.get $top)))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $fh)))
+        (if (i32.lt_s (local.get $r0) (i32.const 0)) (then (local.set $r0 (i32.const 0))))
+        (if (i32.gt_s (local.get $r1) (local.get $h)) (then (local.set $r1 (local.get $h))))
+        (local.set $xo (i32.const 0))
+        (block $xo_done (loop $xo_loop
+          (br_if $xo_done (i32.ge_u (local.get $xo) (local.get $wo)))
+          (local.set $c0 (i32.sub (i32.mul (local.get $xo) (local.get $sw)) (local.get $left)))
+          (local.set $c1 (i32.add (local.get $c0) (local.get $fw)))
+          (if (i32.lt_s (local.get $c0) (i32.const 0)) (then (local.set $c0 (i32.const 0))))
+          (if (i32.gt_s (local.get $c1) (local.get $w)) (then (local.set $c1 (local.get $w))))
+          (local.set $gBase (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $ho)) (local.get $yo)) (local.get $wo)) (local.get $xo)) (local.get $c)))
+          (local.set $k (i32.const 0))
+          (block $k4_done (loop $k4_loop
+            (br_if $k4_done (i32.ge_u (local.get $k) (local.get $c4)))
+            (local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $where (v128.const i32x4 -1 -1 -1 -1))
+            (local.set $r (local.get $r0))
+            (block $r_done (loop $r_loop
+              (br_if $r_done (i32.ge_s (local.get $r) (local.get $r1)))
+              (local.set $col (local.get $c0))
+              (block $col_done (loop $col_loop
+                (br_if $col_done (i32.ge_s (local.get $col) (local.get $c1)))
+                ;; element index of channel k at (b, r, col)
+                (local.set $base (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r)) (local.get $w)) (local.get $col)) (local.get $c)) (local.get $k)))
+                (local.set $v (v128.load (i32.add (local.get $x) (i32.shl (local.get $base) (i32.const 2)))))
+                (local.set $m (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $m)))
+                (local.set $where (v128.bitselect
+                  (i32x4.add (i32x4.splat (local.get $base)) (v128.const i32x4 0 1 2 3)) (local.get $where) (local.get $m)))
+                (local.set $col (i32.add (local.get $col) (i32.const 1)))
+                (br $col_loop)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $r_loop)))
+            ;; scatter the four lanes' gradients
+            (local.set $lane (i32.const 0))
+            (block $lane_done (loop $lane_loop
+              (br_if $lane_done (i32.ge_u (local.get $lane) (i32.const 4)))
+              (local.set $at (i32x4.extract_lane 0 (i8x16.swizzle (local.get $where)
+                (i8x16.add (i8x16.splat (i32.shl (local.get $lane) (i32.const 2))) (v128.const i8x16 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3)))))
+              (if (i32.ge_s (local.get $at) (i32.const 0))
+                (then
+                  (f32.store (i32.add (local.get $dx) (i32.shl (local.get $at) (i32.const 2)))
+                    (f32.add (f32.load (i32.add (local.get $dx) (i32.shl (local.get $at) (i32.const 2))))
+                      (f32.load (i32.add (local.get $g) (i32.shl (i32.add (local.get $gBase) (i32.add (local.get $k) (local.get $lane))) (i32.const 2))))))))
+              (local.set $lane (i32.add (local.get $lane) (i32.const 1)))
+              (br $lane_loop)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $k4_loop)))
+          ;; the last c % 4 channels, one at a time
+          (block $kt_done (loop $kt_loop
+            (br_if $kt_done (i32.ge_u (local.get $k) (local.get $c)))
+            (local.set $bs (f32.const -inf))
+            (local.set $ws (i32.const -1))
+            (local.set $r (local.get $r0))
+            (block $rt_done (loop $rt_loop
+              (br_if $rt_done (i32.ge_s (local.get $r) (local.get $r1)))
+              (local.set $col (local.get $c0))
+              (block $ct_done (loop $ct_loop
+                (br_if $ct_done (i32.ge_s (local.get $col) (local.get $c1)))
+                (local.set $base (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r)) (local.get $w)) (local.get $col)) (local.get $c)) (local.get $k)))
+                (local.set $vs (f32.load (i32.add (local.get $x) (i32.shl (local.get $base) (i32.const 2)))))
+                (if (f32.gt (local.get $vs) (local.get $bs)) (then (local.set $bs (local.get $vs)) (local.set $ws (local.get $base))))
+                (local.set $col (i32.add (local.get $col) (i32.const 1)))
+                (br $ct_loop)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $rt_loop)))
+            (if (i32.ge_s (local.get $ws) (i32.const 0))
+              (then
+                (f32.store (i32.add (local.get $dx) (i32.shl (local.get $ws) (i32.const 2)))
+                  (f32.add (f32.load (i32.add (local.get $dx) (i32.shl (local.get $ws) (i32.const 2))))
+                    (f32.load (i32.add (local.get $g) (i32.shl (i32.add (local.get $gBase) (local.get $k)) (i32.const 2))))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kt_loop)))
+          (local.set $xo (i32.add (local.get $xo) (i32.const 1)))
+          (br $xo_loop)))
+        (local.set $yo (i32.add (local.get $yo) (i32.const 1)))
+        (br $yo_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop))))
 )

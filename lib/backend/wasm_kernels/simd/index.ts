@@ -58,6 +58,24 @@ export interface HeapKernels {
     dR: number,
     dK: number,
   ): void;
+  /** see heap_kernels.wat: MaxPoolGrad into a zeroed dx, four channels at a time */
+  maxpool_grad(
+    x: number,
+    g: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+    sh: number,
+    sw: number,
+    fh: number,
+    fw: number,
+    top: number,
+    left: number,
+  ): void;
 }
 
 let cached: { memory: WebAssembly.Memory; kernels: HeapKernels } | undefined;
