@@ -46,9 +46,11 @@ export function bnReluBackwardOnHeap(
     g ? addressOf(backend, g) : 0,
     accAt,
   );
+  // both sums copied off the heap before the next allocation, which may grow it (detaching views)
   const sums = new Float64Array(backend.wasm.HEAPU8.buffer, accAt, 2 * c);
-  const dScale = tf.tensor1d(Float32Array.from(sums.subarray(0, c)));
-  const dShift = tf.tensor1d(Float32Array.from(sums.subarray(c)));
+  const [sumGx, sumG] = [Float32Array.from(sums.subarray(0, c)), Float32Array.from(sums.subarray(c))];
   acc.dispose();
+  const dScale = tf.tensor1d(sumGx);
+  const dShift = tf.tensor1d(sumG);
   return g ? [dx, dScale, dShift, g] : [dx, dScale, dShift];
 }
