@@ -3,10 +3,11 @@
  * single-thread trainStep, side by side in one run: the demo's step (resnet_small.demo, 32 px,
  * batch 180, SEE Proxy-Anchor as the demo trains it) and evaluation embedding (batch 500).
  * Steps alternate between the two setups so both see the same machine load; medians of
- * BENCH_REPEATS (default 7) after BENCH_WARMUP (default 10) warm-up rounds: each worker thread
- * compiles the kit's JavaScript kernels for itself, and its first ten or so steps run up to
- * twice as slow (measured with 25 eval embeddings in a row on 2 workers: 70-87 ms for the first
- * twelve, 37-49 ms after), which one warm-up round would have counted.
+ * BENCH_REPEATS (default 7) after BENCH_WARMUP (default 10) warm-up rounds: a new worker thread's
+ * first ten or so steps run up to twice as slow (25 eval embeddings in a row on 2 workers: 70-87 ms
+ * for the first twelve, 37-49 ms after; each worker's isolate compiles the JavaScript around the
+ * kernels and grows its heap for itself; V8's wasm tier-up flags did not change it), which one
+ * warm-up round would have counted.
  * BENCH_WORKERS (default SEE_WORKERS or the cores).
  */
 import { loadavg } from 'node:os';
