@@ -10,6 +10,7 @@ import { batchNormFrozen, batchNormFrozenFused } from '../../lib/backbones/batch
 import { conv2dTorch } from '../../lib/backbones/conv';
 import { layerNorm } from '../../lib/backbones/layer_norm';
 import { geluExact } from '../../lib/backbones/mlp';
+import { geluOnHeap } from '../../lib/backend/wasm_kernels/gelu';
 import { seededNormal } from '../../lib/random';
 import { initBackend, tf } from '../../lib/tf';
 import { assertClose } from './helpers';
@@ -107,6 +108,29 @@ test('exact GELU as one op equals x/2 (1 + erf(x / sqrt 2)), gradient included',
     (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)),
     [input([3, 7, 6], 7)],
   );
+});
+
+test('on wasm the one-pass GELU and its gradient equal the composite formulas bit for bit (vector body and tail)', async () => {
+  await initBackend('wasm', { quiet: true });
+  const before = tf.memory().numTensors;
+  const x = tf.tidy(() => tf.mul(tf.tensor(input([1030], 21).data), 3)); // [1030]: 257 vectors and a tail of 2
+  const dy = tf.tensor(input([1030], 22).data);
+  const fused = [geluOnHeap(x), geluOnHeap(x, dy)];
+  assert.ok(fused[0] && fused[1], 'no heap GELU on wasm');
+  const plain = tf.tidy(() => {
+    const cdf = tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1);
+    const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [tf.mul(tf.mul(x, 0.5), cdf), tf.mul(dy, tf.add(tf.mul(cdf, 0.5), tf.mul(x, pdf)))];
+  });
+  for (const k of [0, 1]) {
+    const [a, b] = [(await fused[k]!.data()) as Float32Array, (await plain[k].data()) as Float32Array];
+    assert.ok(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+      `${k === 0 ? 'GELU' : 'its gradient'} differs from the composite`,
+    );
+  }
+  tf.dispose([x, dy, ...plain, fused[0]!, fused[1]!]);
+  assert.equal(tf.memory().numTensors, before, 'tensors left behind');
 });
 
 test('LayerNorm as one op equals the composite (affine, weight only, none), gradients included', async () => {

@@ -1,6 +1,7 @@
 /**
  * The SIMD kernels on tfjs-wasm's heap (lib/backend/wasm_kernels/simd): committed bytes = the
- * assembled WAT; Exp against Math.exp over the whole float32 range used (and its clamps);
+ * assembled WAT; Exp against Math.exp over the whole float32 range used (and its clamps); Erf
+ * against tfjs cpu's formula in float64;
  * exp_mask_sum against a float64 loop (positives masked and reported, sums per row).
  */
 import { test } from 'node:test';
@@ -44,6 +45,39 @@ test('Exp on wasm (SIMD) is within 3e-7 of Math.exp from -87 to 88, odd lengths 
   edges.dispose();
   assert.ok(e[0] > 0 && e[0] < 1e-37 && e[4] < 1e-37, `underflow side: ${e}`); // clamped: tiny, not 0
   assert.ok(Number.isFinite(e[2]) && e[2] > 3e38 && e[3] === e[2], `overflow side: ${e}`);
+});
+
+/** tfjs cpu's erf (Abramowitz & Stegun 7.1.26) in float64 */
+function erfAS(v: number): number {
+  if (Number.isNaN(v)) return NaN;
+  const sign = Math.sign(v);
+  const a = Math.abs(v);
+  const t = 1 / (1 + 0.3275911 * a);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  return sign * (1 - poly * Math.exp(-a * a));
+}
+
+test('Erf on wasm (SIMD) is within 3e-7 of the cpu formula from -6 to 6; 0, NaN and infinities as cpu', async () => {
+  await initBackend('wasm', { quiet: true });
+  for (const n of [1, 3, 4, 1001]) {
+    const x = seededUniform(n + 7)(n, -6, 6);
+    const y = tf.erf(tf.tensor1d(x));
+    const got = (await y.data()) as Float32Array;
+    y.dispose();
+    let worst = 0;
+    x.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(got[i] - erfAS(v)));
+    });
+    assert.ok(worst < 3e-7, `n=${n}: absolute error ${worst}`);
+  }
+  const edges = tf.erf(tf.tensor1d([0, -0, NaN, Infinity, -Infinity, 1e-30]));
+  const e = Array.from((await edges.data()) as Float32Array);
+  edges.dispose();
+  assert.equal(e[0], 0);
+  assert.equal(Math.abs(e[1]), 0);
+  assert.ok(Number.isNaN(e[2]), `erf(NaN) = ${e[2]}`);
+  assert.deepEqual(e.slice(3, 5), [1, -1]);
+  assert.ok(Math.abs(e[5]) < 1e-6, `erf(1e-30) = ${e[5]}`);
 });
 
 test('exp_mask_sum equals a float64 loop: exponentials, positives masked and reported, row sums', async () => {

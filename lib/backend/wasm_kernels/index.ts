@@ -5,7 +5,7 @@
  * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
  * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (transposed and
  *   batched products), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
- *   Sum (over leading axes), Exp (a SIMD exponential on the heap, simd/), Identity (shares
+ *   Sum (over leading axes), Exp and Erf (SIMD on the heap, simd/), Identity (shares
  *   memory instead of copying: every tensor a gradient saves is cloned by it), Unpack (contiguous
  *   outputs: one copy each), and Reverse, PadV2
  *   and MaxPoolGrad replaced: the slow cases
@@ -21,7 +21,7 @@ import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { batchMatMulKernel } from './batch_mat_mul';
 import { maxPoolGradKernel } from './max_pool_grad';
 import { sumKernel } from './sum_leading';
-import { expKernel } from './exp';
+import { erfKernel, expKernel } from './simd_unary';
 import { identityKernel } from './identity';
 import { unpackKernel } from './unpack';
 import { padKernel, reverseKernel, sliceKernel, stridedSliceKernel, transposeKernel } from './copy_kernels';
@@ -45,6 +45,7 @@ const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
   MaxPoolGrad: () => maxPoolGradKernel,
   Sum: sumKernel,
   Exp: expKernel,
+  Erf: erfKernel,
   Identity: identityKernel,
   Unpack: unpackKernel,
 };

@@ -411,4 +411,82 @@
         (br $yo_loop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $b_loop))))
+
+  ;; erf for float32 lanes as tfjs's cpu backend computes it (Abramowitz & Stegun 7.1.26, absolute
+  ;; error below 1.5e-7): erf(x) = sign(x) (1 - (a1 t + a2 t^2 + a3 t^3 + a4 t^4 + a5 t^5) e^(-x^2)),
+  ;; t = 1 / (1 + p |x|); sign(0) = 0, NaN stays NaN.
+  (func $erf4 (param $x v128) (result v128)
+    (local $ax v128) (local $t v128) (local $p v128) (local $y v128) (local $sign v128)
+    (local.set $ax (f32x4.abs (local.get $x)))
+    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911) (local.get $ax)))))
+    (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429) (local.get $t))
+                             (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592)))
+    (local.set $p (f32x4.mul (local.get $p) (local.get $t)))
+    (local.set $y (f32x4.sub (v128.const f32x4 1 1 1 1)
+      (f32x4.mul (local.get $p) (call $exp4 (f32x4.neg (f32x4.mul (local.get $ax) (local.get $ax)))))))
+    ;; sign: 1 for x > 0, -1 for x < 0, 0 for zeros and NaN
+    (local.set $sign (v128.or
+      (v128.and (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+      (v128.and (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 -1 -1 -1 -1))))
+    ;; NaN lanes (x != x) keep x
+    (v128.bitselect (local.get $x) (f32x4.mul (local.get $y) (local.get $sign)) (f32x4.ne (local.get $x) (local.get $x))))
+
+  ;; out[i] = erf(x[i]) for i < n (x and out may be the same address)
+  (func (export "erf") (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end4 i32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end4)))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (call $erf4 (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (f32x4.extract_lane 0 (call $erf4 (f32x4.splat (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
+
+  ;; Exact GELU (lib/backbones/mlp.ts) in one pass, in the composite's operation order and float32
+  ;; constants: gelu: out = (x 0.5) (erf(x sqrt(1/2)) + 1);
+  ;; gelu_grad: out = dy ((erf(x sqrt(1/2)) + 1) 0.5 + x (e^((x x) (-0.5)) / sqrt(2 pi))).
+  ;; dy = 0 selects gelu. Addresses in bytes; out may be x's or dy's.
+  (func (export "gelu") (param $x i32) (param $dy i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $off i32) (local $end4 i32) (local $v v128) (local $cdf v128) (local $r v128)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        ;; the last n % 4 values go through the same lanes one at a time
+        (if (i32.lt_u (local.get $i) (local.get $end4))
+          (then (local.set $v (v128.load (i32.add (local.get $x) (local.get $off)))))
+          (else (local.set $v (f32x4.splat (f32.load (i32.add (local.get $x) (local.get $off)))))))
+        (local.set $cdf (f32x4.add (call $erf4 (f32x4.mul (local.get $v) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))
+                                   (v128.const f32x4 1 1 1 1)))
+        (if (local.get $dy)
+          (then
+            (local.set $r (f32x4.add (f32x4.mul (local.get $cdf) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (f32x4.mul (local.get $v)
+                (f32x4.mul (call $exp4 (f32x4.mul (f32x4.mul (local.get $v) (local.get $v)) (v128.const f32x4 -0.5 -0.5 -0.5 -0.5)))
+                           (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228)))))
+            (if (i32.lt_u (local.get $i) (local.get $end4))
+              (then (local.set $r (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $off))) (local.get $r))))
+              (else (local.set $r (f32x4.mul (f32x4.splat (f32.load (i32.add (local.get $dy) (local.get $off)))) (local.get $r))))))
+          (else (local.set $r (f32x4.mul (f32x4.mul (local.get $v) (v128.const f32x4 0.5 0.5 0.5 0.5)) (local.get $cdf)))))
+        (if (i32.lt_u (local.get $i) (local.get $end4))
+          (then
+            (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $r))
+            (local.set $i (i32.add (local.get $i) (i32.const 4))))
+          (else
+            (f32.store (i32.add (local.get $out) (local.get $off)) (f32x4.extract_lane 0 (local.get $r)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+        (br $vec))))
 )

@@ -10,6 +10,10 @@ import { HEAP_KERNELS_WASM_BASE64 } from './heap_kernels_wasm';
 export interface HeapKernels {
   /** out[i] = e^x[i], byte addresses, n values */
   exp(x: number, out: number, n: number): void;
+  /** out[i] = erf(x[i]) as tfjs's cpu backend computes it (Abramowitz & Stegun 7.1.26), byte addresses, n values */
+  erf(x: number, out: number, n: number): void;
+  /** see heap_kernels.wat: exact GELU of n values, or with dy (not 0) its gradient */
+  gelu(x: number, dy: number, out: number, n: number): void;
   /** see heap_kernels.wat: Proxy-Anchor's negative exponentials of a block of classes, in place */
   exp_mask_sum(
     g: number,
