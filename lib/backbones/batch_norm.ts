@@ -7,7 +7,7 @@
  * is decided by the model (ParamStore), the arithmetic is the same.
  */
 import { tf } from '../tf';
-import { bnReluBackwardOnHeap } from '../backend/wasm_kernels/bn_relu_backward';
+import { bnReluBackwardOnHeap, bnReluForwardOnHeap } from '../backend/wasm_kernels/bn_relu';
 
 export const BN_EPS = 1e-5;
 
@@ -54,9 +54,13 @@ export function batchNormFrozenFused(
       const [xi, sc, sh] = args as tf.Tensor[];
       const residual = options.residual ? (args[3] as tf.Tensor) : undefined;
       const save = args[args.length - 1] as tf.GradSaveFunc;
-      let y = tf.add(tf.mul(xi, sc), sh); // [B, H, W, C]
-      if (residual) y = tf.add(y, residual);
-      if (options.relu) y = tf.relu(y);
+      // one pass on the wasm heap; the same arithmetic in tfjs kernels elsewhere
+      let y = bnReluForwardOnHeap(xi, sc, sh, residual, options.relu);
+      if (!y) {
+        y = tf.add(tf.mul(xi, sc), sh); // [B, H, W, C]
+        if (residual) y = tf.add(y, residual);
+        if (options.relu) y = tf.relu(y);
+      }
       save(options.relu ? [xi, sc, y] : [xi, sc]); // y only for the ReLU's mask
       return {
         value: y,

@@ -7,7 +7,7 @@
  *   batched products), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
  *   Sum (over leading axes), Exp and Erf (SIMD on the heap, simd/), Identity (shares
  *   memory instead of copying: every tensor a gradient saves is cloned by it), Unpack (contiguous
- *   outputs: one copy each), and Reverse, PadV2
+ *   outputs: one copy each), Equal (broadcast operand: one pass), and Reverse, PadV2
  *   and MaxPoolGrad replaced: the slow cases
  *   `npm run bench -- profile` found in training steps;
  * - gradient (every backend): StridedSlice, which tfjs-core 4.22 cannot differentiate.
@@ -24,6 +24,7 @@ import { sumKernel } from './sum_leading';
 import { erfKernel, expKernel } from './simd_unary';
 import { identityKernel } from './identity';
 import { unpackKernel } from './unpack';
+import { equalKernel } from './equal';
 import { padKernel, reverseKernel, sliceKernel, stridedSliceKernel, transposeKernel } from './copy_kernels';
 
 const KERNELS: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
@@ -48,6 +49,7 @@ const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
   Erf: erfKernel,
   Identity: identityKernel,
   Unpack: unpackKernel,
+  Equal: equalKernel,
 };
 
 /** Gradients tfjs-core lacks that training needs; backend-independent. */

@@ -489,4 +489,48 @@
             (f32.store (i32.add (local.get $out) (local.get $off)) (f32x4.extract_lane 0 (local.get $r)))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))))
         (br $vec))))
+
+  ;; The forward pass of frozen BatchNorm (+ residual) + ReLU in one pass over [rows, c], in the
+  ;; composite's order: out = x scale[c] + shift[c] (+ res) (then max(., 0) when relu is not 0).
+  ;; res = 0: no residual.
+  (func (export "bn_relu_forward") (param $x i32) (param $scale i32) (param $shift i32) (param $res i32) (param $relu i32)
+    (param $rows i32) (param $c i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $c4 i32) (local $off i32) (local $coff i32) (local $v v128) (local $s f32)
+    (local.set $c4 (i32.and (local.get $c) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $vec_done
+          (loop $vec
+            (br_if $vec_done (i32.ge_u (local.get $j) (local.get $c4)))
+            (local.set $off (i32.shl (i32.add (i32.mul (local.get $r) (local.get $c)) (local.get $j)) (i32.const 2)))
+            (local.set $coff (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $v (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $scale) (local.get $coff))))
+              (v128.load (i32.add (local.get $shift) (local.get $coff)))))
+            (if (local.get $res)
+              (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $res) (local.get $off)))))))
+            (if (local.get $relu)
+              (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
+            (v128.store (i32.add (local.get $out) (local.get $off)) (local.get $v))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $c)))
+            (local.set $off (i32.shl (i32.add (i32.mul (local.get $r) (local.get $c)) (local.get $j)) (i32.const 2)))
+            (local.set $coff (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $s (f32.add
+              (f32.mul (f32.load (i32.add (local.get $x) (local.get $off))) (f32.load (i32.add (local.get $scale) (local.get $coff))))
+              (f32.load (i32.add (local.get $shift) (local.get $coff)))))
+            (if (local.get $res)
+              (then (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $res) (local.get $off)))))))
+            (if (local.get $relu)
+              (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))
+            (f32.store (i32.add (local.get $out) (local.get $off)) (local.get $s))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows_loop))))
 )

@@ -45,6 +45,8 @@ export interface HeapKernels {
     stepSize: number,
     decay: number,
   ): void;
+  /** see heap_kernels.wat: frozen BatchNorm (+ residual) + ReLU forward over [rows, c]; res 0 = absent */
+  bn_relu_forward(x: number, scale: number, shift: number, res: number, relu: number, rows: number, c: number, out: number): void;
   /** see heap_kernels.wat: frozen BatchNorm (+ residual) + ReLU backward over [rows, c]; y, gOut 0 = absent */
   bn_relu_backward(dy: number, x: number, y: number, scale: number, rows: number, c: number, dx: number, gOut: number, acc: number): void;
   /** see heap_kernels.wat: one tap of im2colT, [positions, ci] blocks transposed; strides in floats */

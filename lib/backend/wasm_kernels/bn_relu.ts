@@ -1,14 +1,47 @@
 /**
- * The gradient of frozen BatchNorm (+ residual) + ReLU (lib/backbones/batch_norm.ts) as one pass
- * over the activations on the wasm heap (`bn_relu_backward` in simd/heap_kernels.wat) instead of
- * six element-wise kernels and reductions, each a pass over an activation-sized tensor:
- * g = dy where y > 0, dx = g * scale, d scale = sum g x, d shift = sum g (over every axis but the
- * channels, accumulated in float64 like the Sum kernel), and g itself for the residual.
+ * Frozen BatchNorm (+ residual) + ReLU (lib/backbones/batch_norm.ts) as one pass each way over the
+ * activations on the wasm heap (`bn_relu_forward` and `bn_relu_backward` in simd/heap_kernels.wat):
+ * - forward: y = relu(x * scale + shift (+ residual)), in the composite's order (three or four
+ *   element-wise kernels before);
+ * - backward: g = dy where y > 0, dx = g * scale, d scale = sum g x, d shift = sum g (over every axis
+ *   but the channels, accumulated in float64 like the Sum kernel), and g itself for the residual
+ *   (six element-wise kernels and reductions before).
  * Equal to the composite up to float rounding (test/backbones/fused_ops.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { addressOf, type WasmBackend } from './heap';
 import { heapKernels } from './simd';
+
+/** relu(x * scale + shift (+ residual)) for x [..., C]; undefined off wasm (use the composite). */
+export function bnReluForwardOnHeap(
+  x: tf.Tensor,
+  scale: tf.Tensor,
+  shift: tf.Tensor,
+  residual: tf.Tensor | undefined,
+  relu: boolean,
+): tf.Tensor | undefined {
+  const kernels = heapKernels();
+  const inputs = residual ? [x, scale, shift, residual] : [x, scale, shift];
+  if (!kernels || inputs.some((t) => t.dtype !== 'float32')) return undefined;
+  const c = scale.size;
+  if (shift.size !== c || x.shape[x.rank - 1] !== c || (residual && residual.size !== x.size))
+    throw new Error(
+      `BatchNorm forward on the wasm heap: x [${x.shape}], scale [${scale.shape}], shift [${shift.shape}] and residual [${residual?.shape}] do not match`,
+    );
+  const backend = tf.backend() as unknown as WasmBackend;
+  const out = tf.engine().makeTensorFromTensorInfo(backend.makeOutput(x.shape, 'float32'));
+  kernels.bn_relu_forward(
+    addressOf(backend, x),
+    addressOf(backend, scale),
+    addressOf(backend, shift),
+    residual ? addressOf(backend, residual) : 0,
+    relu ? 1 : 0,
+    x.size / c,
+    c,
+    addressOf(backend, out),
+  );
+  return out;
+}
 
 /** [dx, d scale, d shift] and, with `residualGradient`, g; undefined off wasm (use the composite). */
 export function bnReluBackwardOnHeap(
