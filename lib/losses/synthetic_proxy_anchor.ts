@@ -13,7 +13,7 @@
  * up to float rounding (tested); other backends use that function.
  */
 import { tf } from '../tf';
-import { addressOf, type WasmBackend } from '../backend/wasm_kernels/heap';
+import { addressOf, heapTensor, type WasmBackend } from '../backend/wasm_kernels/heap';
 import { heapKernels, type HeapKernels } from '../backend/wasm_kernels/simd';
 import { batchClasses, proxyAnchorNormalized } from './proxy_anchor';
 
@@ -22,9 +22,9 @@ const BLOCK = 2048;
 
 /** a new zeroed float32 tensor of its own memory (the kernel writes into it) */
 function zeros(backend: WasmBackend, shape: number[]): tf.Tensor {
-  const info = backend.makeOutput(shape, 'float32');
-  backend.typedArrayFromHeap(info).fill(0);
-  return tf.engine().makeTensorFromTensorInfo(info);
+  const t = heapTensor(backend, shape);
+  backend.typedArrayFromHeap(t).fill(0);
+  return t;
 }
 
 /** forward of the fused term on the wasm heap: [loss, saved tensors for the backward pass] */

@@ -5,7 +5,7 @@
  * float32 constants, so the result equals the composite's bit for bit (test/train/adamw.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { addressOf, type WasmBackend } from './heap';
+import { addressOf, heapTensor, type WasmBackend } from './heap';
 import { heapKernels } from './simd';
 
 /** The step's scalars: decay = 1 - lr wd, stepSize = lr / (1 - b1^t), sqrtBiasCorrection2 = sqrt(1 - b2^t). */
@@ -35,7 +35,11 @@ export function heapAdamW(): AdamWUpdate | undefined {
       if (t.dtype !== 'float32' || t.size !== p.size)
         throw new Error(`AdamW on the wasm heap: ${name} is ${t.dtype} [${t.shape}], expected float32 [${p.shape}] like the weight`);
     }
-    const out = [p.shape, p.shape, p.shape].map((shape) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32')));
+    const out: [tf.Tensor, tf.Tensor, tf.Tensor] = [
+      heapTensor(backend, p.shape),
+      heapTensor(backend, p.shape),
+      heapTensor(backend, p.shape),
+    ];
     kernels.adamw(
       addressOf(backend, p),
       addressOf(backend, m),
@@ -54,6 +58,6 @@ export function heapAdamW(): AdamWUpdate | undefined {
       s.stepSize,
       s.decay,
     );
-    return out as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return out;
   };
 }

@@ -9,7 +9,7 @@
  * Equal to the composite up to float rounding (test/backbones/fused_ops.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { addressOf, type WasmBackend } from './heap';
+import { addressOf, heapTensor, type WasmBackend } from './heap';
 import { heapKernels } from './simd';
 
 /** relu(x * scale + shift (+ residual)) for x [..., C]; undefined off wasm (use the composite). */
@@ -29,7 +29,7 @@ export function bnReluForwardOnHeap(
       `BatchNorm forward on the wasm heap: x [${x.shape}], scale [${scale.shape}], shift [${shift.shape}] and residual [${residual?.shape}] do not match`,
     );
   const backend = tf.backend() as unknown as WasmBackend;
-  const out = tf.engine().makeTensorFromTensorInfo(backend.makeOutput(x.shape, 'float32'));
+  const out = heapTensor(backend, x.shape);
   kernels.bn_relu_forward(
     addressOf(backend, x),
     addressOf(backend, scale),
@@ -61,10 +61,9 @@ export function bnReluBackwardOnHeap(
       `BatchNorm backward on the wasm heap: dy [${dy.shape}], x [${x.shape}], y [${y?.shape}] and scale [${scale.shape}] do not match`,
     );
   const backend = tf.backend() as unknown as WasmBackend;
-  const make = (shape: number[]): tf.Tensor => tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
-  const dx = make(x.shape);
-  const g = residualGradient ? make(x.shape) : undefined;
-  const acc = make([4 * c]); // float64 [2c]: sum g x, then sum g
+  const dx = heapTensor(backend, x.shape);
+  const g = residualGradient ? heapTensor(backend, x.shape) : undefined;
+  const acc = heapTensor(backend, [4 * c]); // float64 [2c]: sum g x, then sum g
   const accAt = addressOf(backend, acc);
   if (accAt % 8 !== 0) throw new Error(`BatchNorm backward on the wasm heap: accumulator at ${accAt} is not 8-byte aligned`);
   new Float64Array(backend.wasm.HEAPU8.buffer, accAt, 2 * c).fill(0);

@@ -39,7 +39,6 @@ export const conv2dBackpropFilterKernel =
       const geometry = patchGeometry(info, fh, fw);
       const n = x.shape[0];
       const perImage = info.outHeight * info.outWidth;
-      const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, fh * fw * ci * perImage))));
       const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
       const sameGrid = info.outHeight === x.shape[1] && info.outWidth === x.shape[2] && info.padInfo.top === 0 && info.padInfo.left === 0;
       const pointwise = fh === 1 && fw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && sameGrid;
@@ -47,6 +46,7 @@ export const conv2dBackpropFilterKernel =
         const x2 = tf.reshape(x, [n * perImage, ci]); // [M, Ci]: the patch matrix of a 1x1 stride-1 convolution
         return tf.reshape(tf.transpose(tf.matMul(tf.transpose(dy2), x2)), filterShape); // [1, 1, Ci, Co]
       }
+      const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, fh * fw * ci * perImage))));
       let dw: tf.Tensor | undefined;
       for (let n0 = 0; n0 < n; n0 += chunk) {
         const count = Math.min(chunk, n - n0);

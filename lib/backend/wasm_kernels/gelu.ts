@@ -5,7 +5,7 @@
  * and the SIMD Erf and Exp of the wasm kernels, so on wasm the result is the composite's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { addressOf, type WasmBackend } from './heap';
+import { addressOf, heapTensor, type WasmBackend } from './heap';
 import { heapKernels } from './simd';
 
 /** GELU(x), or with `dy` its gradient dy * GELU'(x); undefined off wasm (use the composite). */
@@ -13,7 +13,7 @@ export function geluOnHeap(x: tf.Tensor, dy?: tf.Tensor): tf.Tensor | undefined 
   const kernels = heapKernels();
   if (!kernels || x.dtype !== 'float32' || (dy && (dy.dtype !== 'float32' || dy.size !== x.size))) return undefined;
   const backend = tf.backend() as unknown as WasmBackend;
-  const out = tf.engine().makeTensorFromTensorInfo(backend.makeOutput(x.shape, 'float32'));
+  const out = heapTensor(backend, x.shape);
   kernels.gelu(addressOf(backend, x), dy ? addressOf(backend, dy) : 0, addressOf(backend, out), x.size);
   return out;
 }

@@ -39,6 +39,14 @@ export function addressOf(backend: WasmBackend, info: tf.TensorInfo): number {
   return backend.dataIdMap.get(info.dataId).memoryOffset;
 }
 
+/**
+ * A new float32 tensor of `shape` with its own (uninitialised) heap memory, for code that writes
+ * every value itself (the SIMD passes); tracked by the enclosing tidy like any tensor.
+ */
+export function heapTensor(backend: WasmBackend, shape: number[]): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
+}
+
 /** A tensor of `shape` whose memory is `info`'s, starting `offset` elements in (no copy). */
 export function viewOf(backend: WasmBackend, info: tf.TensorInfo, offset: number, shape: number[]): tf.TensorInfo {
   const bytes = BYTES[info.dtype];

@@ -36,9 +36,9 @@ export const maxPoolGradKernel: tf.KernelFunc = (args) => {
   }
   const out = backend.makeOutput(input.shape, 'float32');
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0);
   const simd = heapKernels();
   if (simd) {
-    dx.fill(0);
     simd.maxpool_grad(
       addressOf(backend, input),
       addressOf(backend, dy),
@@ -60,7 +60,6 @@ export const maxPoolGradKernel: tf.KernelFunc = (args) => {
   }
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
-  dx.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   for (let b = 0; b < n; b++) {
