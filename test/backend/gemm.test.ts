@@ -1,0 +1,127 @@
+/**
+ * The kit's matrix product on the wasm heap (lib/backend/wasm_kernels/gemm.ts over pack_a, pack_b and
+ * gemm in heap_kernels.wat) against a float64 loop: every tail of the 4 x 8 register block (m mod 4,
+ * n mod 8), depths past one block of k (the later blocks add to C, the last panel's partial stores
+ * too), more rows than one block of A, B transposed (strides), k = 0, single rows and columns; the
+ * memory around C is left as it was, and the scratch buffer is freed. BatchMatMul's routing (transposes,
+ * batches) is tested against cpu in batch_mat_mul.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, initBackend } from '../../lib/tf';
+import { heapKernels } from '../../lib/backend/wasm_kernels/simd';
+import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
+import { addressOf, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { seededUniform } from './random';
+
+/** [m, k, n, B transposed] */
+const SHAPES: Array<[number, number, number, boolean]> = [
+  [1, 1, 1, false],
+  [4, 8, 8, false], // one whole block
+  [5, 3, 9, false], // one row and one column past a block
+  [6, 7, 15, true],
+  [7, 300, 13, false],
+  [3, 1100, 21, false], // three blocks of k (512, 512, 76), partial last panel
+  [133, 600, 16, true], // two blocks of rows (128 + 5), two of k
+  [9, 520, 8, false],
+  [2, 5, 0, false],
+  [1, 64, 1, true],
+];
+
+/** float64 product of row-major a [m, k] and b ([k, n], or [n, k] when transposed) */
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  bT: boolean,
+): { c: Float64Array; scale: Float64Array } {
+  const c = new Float64Array(m * n);
+  const scale = new Float64Array(m * n); // sum of |a_ik b_kj|: the size of the rounding error to allow
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let t = 0;
+      for (let q = 0; q < k; q++) {
+        const p = a[i * k + q] * (bT ? b[j * k + q] : b[q * n + j]);
+        s += p;
+        t += Math.abs(p);
+      }
+      c[i * n + j] = s;
+      scale[i * n + j] = t;
+    }
+  }
+  return { c, scale };
+}
+
+test('gemmOnHeap equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak', async () => {
+  await initBackend('wasm', { quiet: true });
+  const kernels = heapKernels();
+  assert.ok(kernels, 'no heap kernels on wasm');
+  const backend = tf.backend() as unknown as WasmBackend;
+  const u = seededUniform(41);
+  const GUARD = 8; // values before and after C that must keep their sentinel
+  for (const [m, k, n, bT] of SHAPES) {
+    const label = `m ${m}, k ${k}, n ${n}${bT ? ', B transposed' : ''}`;
+    const a = u(m * k);
+    const b = u(k * n);
+    const tensorsBefore = tf.memory().numTensors;
+    const dataBefore = backend.dataIdMap ? (tf.backend() as tf.KernelBackend).numDataIds() : 0;
+    const at = tf.tensor2d(a, [m, k]); // [m, k]
+    const bt = tf.tensor1d(b); // [k n]
+    const ct = heapTensor(backend, [m * n + 2 * GUARD]); // [guard + m n + guard]
+    const heap = () => backend.typedArrayFromHeap(ct as unknown as tf.TensorInfo) as Float32Array;
+    heap().fill(-7.5);
+    gemmOnHeap(
+      backend,
+      kernels,
+      { address: addressOf(backend, at), rowStride: k, colStride: 1 },
+      { address: addressOf(backend, bt), rowStride: bT ? 1 : n, colStride: bT ? k : 1 },
+      addressOf(backend, ct) + 4 * GUARD,
+      m,
+      k,
+      n,
+    );
+    const out = heap().slice();
+    tf.dispose([at, bt, ct]);
+    assert.equal(tf.memory().numTensors, tensorsBefore, `${label}: leaked tensors`);
+    assert.equal((tf.backend() as tf.KernelBackend).numDataIds(), dataBefore, `${label}: the scratch buffer was not freed`);
+    for (let g = 0; g < GUARD; g++) {
+      assert.equal(out[g], -7.5, `${label}: wrote before C`);
+      assert.equal(out[GUARD + m * n + g], -7.5, `${label}: wrote after C`);
+    }
+    const { c, scale } = reference(a, b, m, k, n, bT);
+    for (let i = 0; i < m * n; i++) {
+      const err = Math.abs(out[GUARD + i] - c[i]);
+      assert.ok(
+        err <= 1e-6 * (scale[i] + 1),
+        `${label}: C[${Math.floor(i / Math.max(1, n))}, ${i % Math.max(1, n)}] = ${out[GUARD + i]}, float64 ${c[i]}`,
+      );
+    }
+  }
+});
+
+test('gemmOnHeap with k = 0 writes zeros, and refuses a column-major A', async () => {
+  await initBackend('wasm', { quiet: true });
+  const kernels = heapKernels()!;
+  const backend = tf.backend() as unknown as WasmBackend;
+  const ct = heapTensor(backend, [6]);
+  (backend.typedArrayFromHeap(ct as unknown as tf.TensorInfo) as Float32Array).fill(3);
+  gemmOnHeap(
+    backend,
+    kernels,
+    { address: 0, rowStride: 0, colStride: 1 },
+    { address: 0, rowStride: 3, colStride: 1 },
+    addressOf(backend, ct),
+    2,
+    0,
+    3,
+  );
+  assert.deepEqual(Array.from(await ct.data()), [0, 0, 0, 0, 0, 0]);
+  ct.dispose();
+  assert.throws(
+    () => gemmOnHeap(backend, kernels, { address: 0, rowStride: 1, colStride: 2 }, { address: 0, rowStride: 1, colStride: 1 }, 0, 1, 1, 1),
+    /A must be row-major \(column stride 1\), got 2/,
+  );
+});
