@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
+import { wantsFma } from './wasm_kernels/simd';
 import { registerWebGpuTrainingKernels } from './webgpu_kernels';
 import { destroyWebGpuDevice, probeWebGpu, registerWebGpuBackend, webgpuFactoryError } from './webgpu_backend';
 import { adapterLine, adapterName, type AdapterDescription } from './webgpu_adapter';
@@ -116,6 +117,7 @@ export async function initBackend(
   request: BackendRequest = parseBackendRequest(process.env.SEE_BACKEND),
   options: { quiet?: boolean } = {},
 ): Promise<BackendInfo> {
+  wantsFma(); // SEE_WASM_FMA is checked on every backend, so a wrong value never waits for the first product
   if (current && (request === current.requested || request === current.name || request === 'auto')) {
     return current;
   }

@@ -3,13 +3,14 @@
  * gemm in heap_kernels.wat) against a float64 loop: every tail of the 4 x 8 register block (m mod 4,
  * n mod 8), depths past one block of k (the later blocks add to C, the last panel's partial stores
  * too), more rows than one block of A, B transposed (strides), k = 0, single rows and columns; the
- * memory around C is left as it was, and the scratch buffer is freed. BatchMatMul's routing (transposes,
- * batches) is tested against cpu in batch_mat_mul.test.ts.
+ * memory around C is left as it was, and the scratch buffer is freed; both variants of the inner step
+ * (multiply then add, and relaxed SIMD's fused multiply-add, which this Node must load). BatchMatMul's
+ * routing (transposes, batches) is tested against cpu in batch_mat_mul.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
-import { heapKernels } from '../../lib/backend/wasm_kernels/simd';
+import { heapKernels, loadHeapKernels, wantsFma, type HeapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
 import { addressOf, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { seededUniform } from './random';
@@ -55,10 +56,28 @@ function reference(
   return { c, scale };
 }
 
-test('gemmOnHeap equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak', async () => {
+function wasmMemory(): WebAssembly.Memory {
+  return (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+}
+
+test('both gemm variants load here: fused multiply-add (relaxed SIMD) and multiply then add; SEE_WASM_FMA chooses', async () => {
   await initBackend('wasm', { quiet: true });
-  const kernels = heapKernels();
-  assert.ok(kernels, 'no heap kernels on wasm');
+  assert.equal(loadHeapKernels(wasmMemory(), true).gemm, 'fma', 'relaxed SIMD did not load on this Node');
+  assert.equal(loadHeapKernels(wasmMemory(), false).gemm, 'mul-add');
+  assert.equal(wantsFma(undefined), true);
+  assert.equal(wantsFma(' 1'), true);
+  assert.equal(wantsFma('0'), false);
+  assert.throws(() => wantsFma('true'), /SEE_WASM_FMA="true": expected 1 .* or 0/);
+});
+
+for (const fma of [false, true]) {
+  test(`gemmOnHeap (${fma ? 'fused multiply-add' : 'multiply then add'}) equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak`, async () => {
+    await initBackend('wasm', { quiet: true });
+    await checkShapes(loadHeapKernels(wasmMemory(), fma).kernels);
+  });
+}
+
+async function checkShapes(kernels: HeapKernels): Promise<void> {
   const backend = tf.backend() as unknown as WasmBackend;
   const u = seededUniform(41);
   const GUARD = 8; // values before and after C that must keep their sentinel
@@ -67,7 +86,7 @@ test('gemmOnHeap equals a float64 product on every tail, block and stride; the m
     const a = u(m * k);
     const b = u(k * n);
     const tensorsBefore = tf.memory().numTensors;
-    const dataBefore = backend.dataIdMap ? (tf.backend() as tf.KernelBackend).numDataIds() : 0;
+    const dataBefore = (tf.backend() as tf.KernelBackend).numDataIds();
     const at = tf.tensor2d(a, [m, k]); // [m, k]
     const bt = tf.tensor1d(b); // [k n]
     const ct = heapTensor(backend, [m * n + 2 * GUARD]); // [guard + m n + guard]
@@ -100,7 +119,7 @@ test('gemmOnHeap equals a float64 product on every tail, block and stride; the m
       );
     }
   }
-});
+}
 
 test('gemmOnHeap with k = 0 writes zeros, and refuses a column-major A', async () => {
   await initBackend('wasm', { quiet: true });

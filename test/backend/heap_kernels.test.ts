@@ -1,20 +1,27 @@
 /**
  * The SIMD kernels on tfjs-wasm's heap (lib/backend/wasm_kernels/simd): committed bytes = the
- * assembled WAT; Exp against Math.exp over the whole float32 range used (and its clamps); Erf
+ * assembled WAT (and its gemm part with fused multiply-adds); Exp against Math.exp over the whole float32 range used (and its clamps); Erf
  * against tfjs cpu's formula in float64;
  * exp_mask_sum against a float64 loop (positives masked and reported, sums per row).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
-import { assembleKernels, HEAP_KERNELS_WAT } from '../../scripts/build_wasm';
+import { assembleKernels, gemmFmaWat, HEAP_KERNELS_WAT } from '../../scripts/build_wasm';
 import { HEAP_KERNELS_WASM_BASE64 } from '../../lib/backend/wasm_kernels/simd/heap_kernels_wasm';
+import { GEMM_FMA_WASM_BASE64 } from '../../lib/backend/wasm_kernels/simd/gemm_fma_wasm';
 import { heapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { addressOf, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { seededUniform } from './random';
 
 test('the committed heap kernels are exactly the assembled WAT (run `npx tsx scripts/build_wasm.ts` after editing it)', async () => {
   assert.equal(HEAP_KERNELS_WASM_BASE64, Buffer.from(await assembleKernels(HEAP_KERNELS_WAT)).toString('base64'));
+});
+
+test("the committed fused gemm is exactly the WAT's gemm part with relaxed_madd for its 8 multiply-adds", async () => {
+  assert.equal(GEMM_FMA_WASM_BASE64, Buffer.from(await assembleKernels(HEAP_KERNELS_WAT, gemmFmaWat())).toString('base64'));
+  assert.throws(() => gemmFmaWat('(module)'), /no ';; BEGIN gemm' \.\.\. ';; END gemm' part/);
+  assert.throws(() => gemmFmaWat(';; BEGIN gemm\n(func)\n;; END gemm'), /expected the 8 multiply-adds of the 4 x 8 block, found 0/);
 });
 
 test('heap kernels load on wasm and not on cpu', async () => {

@@ -431,6 +431,14 @@ export const CASES: BadInputCase[] = [
     run: (w, id) => cli(['train', configFile(w, 'backend', {}), '--runs-root', w.runs, '--run-id', id], { SEE_BACKEND: 'webgl2' }),
   },
   {
+    input: '`SEE_WASM_FMA` neither 0 nor 1',
+    through: 'see-kit train (environment)',
+    folder: 'fresh',
+    expect:
+      /SEE_WASM_FMA="yes": expected 1 \(fused multiply-adds where the WebAssembly has relaxed SIMD; the default\) or 0 \(multiply then add\)/,
+    run: (w, id) => cli(['train', configFile(w, 'fma', {}), '--runs-root', w.runs, '--run-id', id], { SEE_WASM_FMA: 'yes' }),
+  },
+  {
     input: 'resume: the data now has a truncated image',
     through: 'see-kit train --resume --data-root',
     folder: 'resume',

@@ -1,15 +1,20 @@
 /**
  * `npm run bench -- gemm`: the kit's float32 matrix product on wasm (lib/backend/wasm_kernels/gemm.ts,
- * behind the BatchMatMul kernel) against tfjs-backend-wasm 4.22's own BatchMatMul (XNNPACK's fully
- * connected operator, plain operands: its fastest path), side by side on one thread, alternating
- * the two in every round. Shapes [M, K] x [K, N] of the products the kit runs most: SEE's synthetic
- * term at SOP's class count (a block of 2,048 classes against 1,152 points, both products), ResNet-50's
- * patch matrices and 1x1 convolutions at batch 8, ViT-S/16's MLP at batch 8, and 1024^3.
- * One JSON line per shape: kit_ms, xnnpack_ms (medians), GFLOP/s of each, speedup = xnnpack_ms / kit_ms,
- * and max_rel_diff between the two results (float rounding: the sums run in different orders).
+ * behind BatchMatMul and 1x1 Conv2D) in both variants of its inner step, fused multiply-add (relaxed
+ * SIMD, the default) and multiply then add (SEE_WASM_FMA=0), against tfjs-backend-wasm 4.22's own
+ * BatchMatMul (XNNPACK's fully connected operator, plain operands: its fastest path), side by side on
+ * one thread, the order of the three rotating every round. Shapes [M, K] x [K, N] of the products the
+ * kit runs most: SEE's synthetic term at SOP's class count (a block of 2,048 classes against 1,152
+ * points, both products), ResNet-50's patch matrices and 1x1 convolutions at batch 8, ViT-S/16's MLP
+ * at batch 8, and 1024^3. Each timed call allocates its output and frees it; nothing is read back.
+ * One JSON line per shape: fma_ms, mul_add_ms, xnnpack_ms (medians), GFLOP/s of each, speedups over
+ * XNNPACK, and the largest relative difference of each result from XNNPACK's.
  */
 import { tf } from '../../lib/tf';
 import { builtinWasmKernel } from '../../lib/backend/wasm_kernels';
+import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
+import { addressOf, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { loadHeapKernels, type HeapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { maxRelDiff } from '../backend/random';
 import type { Benchmark } from './harness';
 
@@ -32,62 +37,67 @@ function median(xs: number[]): number {
 }
 
 export const benchmark: Benchmark = {
-  description: "the kit's wasm matrix product against XNNPACK's (tfjs-wasm's own BatchMatMul), side by side",
+  description: "the kit's wasm matrix product (fused and unfused) against XNNPACK's (tfjs-wasm's own BatchMatMul), side by side",
   async run(emit) {
     if (tf.getBackend() !== 'wasm') throw new Error(`bench gemm needs the wasm backend, got ${tf.getBackend()}`);
     const builtin = builtinWasmKernel('BatchMatMul');
-    const backend = tf.backend();
+    const backend = tf.backend() as unknown as WasmBackend;
+    const memory = (backend as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+    const fused = loadHeapKernels(memory, true);
+    if (fused.gemm !== 'fma') throw new Error('bench gemm: relaxed SIMD (fused multiply-add) did not load on this Node');
+    const unfused = loadHeapKernels(memory, false).kernels;
     const attrs = { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
     for (const s of SHAPES) {
       const a = tf.randomUniform([s.m, s.k], -1, 1, 'float32', 1); // [M, K]
       const b = tf.randomUniform([s.k, s.n], -1, 1, 'float32', 2); // [K, N]
-      const kit = async (): Promise<Float32Array> => {
-        const c = tf.matMul(a, b); // [M, N]
-        const data = (await c.data()) as Float32Array;
-        c.dispose();
-        return data;
+      const kit = (kernels: HeapKernels) => (): tf.TensorInfo => {
+        const out = backend.makeOutput([s.m, s.n], 'float32'); // [M, N]
+        const left = { address: addressOf(backend, a), rowStride: s.k, colStride: 1 };
+        const right = { address: addressOf(backend, b), rowStride: s.n, colStride: 1 };
+        gemmOnHeap(backend, kernels, left, right, addressOf(backend, out), s.m, s.k, s.n);
+        return out;
       };
-      const xnnpack = async (): Promise<Float32Array> => {
-        const info = builtin.kernelFunc({ inputs: { a, b }, attrs, backend }) as tf.TensorInfo;
-        const c = tf.engine().makeTensorFromTensorInfo(info); // [M, N]
-        const data = (await c.data()) as Float32Array;
-        c.dispose();
-        return data;
-      };
-      const diff = maxRelDiff(await kit(), await xnnpack()); // also the warm-up of both
-      const kitMs: number[] = [];
-      const xnnMs: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const [fn, into] of r % 2
-          ? ([
-              [xnnpack, xnnMs],
-              [kit, kitMs],
-            ] as const)
-          : ([
-              [kit, kitMs],
-              [xnnpack, xnnMs],
-            ] as const)) {
+      const xnnpack = (): tf.TensorInfo =>
+        builtin.kernelFunc({ inputs: { a, b }, attrs, backend: backend as unknown as tf.KernelBackend }) as tf.TensorInfo;
+      const runs: Array<{ name: string; call: () => tf.TensorInfo; ms: number[] }> = [
+        { name: 'fma', call: kit(fused.kernels), ms: [] },
+        { name: 'mul_add', call: kit(unfused), ms: [] },
+        { name: 'xnnpack', call: xnnpack, ms: [] },
+      ];
+      const results: Float32Array[] = [];
+      for (const r of runs) {
+        const out = r.call(); // also the warm-up
+        results.push((backend.typedArrayFromHeap(out) as Float32Array).slice());
+        backend.disposeData(out.dataId);
+      }
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < runs.length; i++) {
+          const r = runs[(i + round) % runs.length];
           const t0 = performance.now();
-          await fn();
-          into.push(performance.now() - t0);
+          const out = r.call();
+          r.ms.push(performance.now() - t0);
+          backend.disposeData(out.dataId);
         }
       }
       tf.dispose([a, b]);
       const flops = 2 * s.m * s.k * s.n;
-      const k = median(kitMs);
-      const x = median(xnnMs);
+      const [fma, mulAdd, xnn] = runs.map((r) => median(r.ms));
       emit({
         setting: s.name,
         m: s.m,
         k: s.k,
         n: s.n,
         rounds: ROUNDS,
-        kit_ms: +k.toFixed(2),
-        xnnpack_ms: +x.toFixed(2),
-        kit_gflops: +(flops / k / 1e6).toFixed(1),
-        xnnpack_gflops: +(flops / x / 1e6).toFixed(1),
-        speedup: +(x / k).toFixed(2),
-        max_rel_diff: diff,
+        fma_ms: +fma.toFixed(2),
+        mul_add_ms: +mulAdd.toFixed(2),
+        xnnpack_ms: +xnn.toFixed(2),
+        fma_gflops: +(flops / fma / 1e6).toFixed(1),
+        mul_add_gflops: +(flops / mulAdd / 1e6).toFixed(1),
+        xnnpack_gflops: +(flops / xnn / 1e6).toFixed(1),
+        fma_speedup: +(xnn / fma).toFixed(2),
+        mul_add_speedup: +(xnn / mulAdd).toFixed(2),
+        fma_max_rel_diff: maxRelDiff(results[0], results[2]),
+        mul_add_max_rel_diff: maxRelDiff(results[1], results[2]),
       });
     }
   },

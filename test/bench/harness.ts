@@ -1,12 +1,14 @@
 /**
  * Benchmark harness: `npm run bench -- <name>` runs test/bench/<name>.ts, `npm run bench` runs all.
  * Every measured setting is one JSON object printed on its own line (JSON Lines) and appended
- * to data/bench/<name>.jsonl, stamped with the machine, backend, threads and date.
+ * to data/bench/<name>.jsonl, stamped with the machine, backend, threads and date (on wasm also
+ * wasm_matmul: how the kit's matrix product sums, 'fma' or 'mul-add', SEE_WASM_FMA).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo } from '../../lib/tf';
+import { gemmVariant } from '../../lib/backend/wasm_kernels/simd';
 
 export type BenchRecord = Record<string, unknown>;
 export type Emit = (record: BenchRecord) => void;
@@ -33,7 +35,7 @@ export function makeEmitter(name: string, outDir = join(__dirname, '..', '..', '
     let backend: BenchRecord = {};
     try {
       const info = backendInfo();
-      backend = { backend: info.name, threads: info.threads };
+      backend = { backend: info.name, threads: info.threads, ...(info.name === 'wasm' ? { wasm_matmul: gemmVariant() ?? null } : {}) };
     } catch {
       /* a benchmark that does not use tfjs */
     }

@@ -1,6 +1,6 @@
 /**
- * BatchMatMul for wasm on the kit's matrix product (gemm.ts: SIMD kernels on the heap, 30-36
- * GFLOP/s here against 23-25 for XNNPACK's in tfjs-backend-wasm 4.22, whose transposed and batched
+ * BatchMatMul for wasm on the kit's matrix product (gemm.ts: SIMD kernels on the heap, 38-47
+ * GFLOP/s here against 24-27 for XNNPACK's in tfjs-backend-wasm 4.22, whose transposed and batched
  * paths are slower still: transposeB 12x, transposeA 20x, a batch of 12 about 5x the plain product).
  * - a transposed right operand is read in place (the packing takes strides);
  * - a transposed left operand is transposed first by the Transpose kernel (a few ns a value);

@@ -1,8 +1,10 @@
 /**
  * The kit's float32 matrix product on tfjs-backend-wasm's heap, C = A B, with the SIMD kernels of
- * heap_kernels.wat (pack_a, pack_b, gemm), used by the BatchMatMul kernel (batch_mat_mul.ts).
- * XNNPACK's product in tfjs-wasm 4.22 runs at 23-25 GFLOP/s on this machine; this one at 30-36
- * (shapes of ResNet-50's, ViT-S's and SEE's products, `npm run bench -- gemm`).
+ * heap_kernels.wat (pack_a, pack_b, gemm), used by the BatchMatMul kernel (batch_mat_mul.ts) and
+ * 1x1 convolutions (conv2d_pointwise.ts). XNNPACK's product in tfjs-wasm 4.22 runs at 24-27 GFLOP/s
+ * on this machine; this one at 38-47 with fused multiply-adds (relaxed SIMD, the default), 31-36
+ * without (SEE_WASM_FMA=0; then bit for bit XNNPACK's sums), on the shapes of ResNet-50's, ViT-S's
+ * and SEE's products (`npm run bench -- gemm`).
  *
  * Blocking as in GotoBLAS: B is packed once into panels of 8 columns ([k][8] floats each); then for
  * each block of KC values of k and MC rows, that block of A is packed (blocks of 4 rows, [KC][4]

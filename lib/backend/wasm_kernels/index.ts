@@ -3,8 +3,8 @@
  * the 'wasm' backend. Each is built on wasm's own kernels (no copy to the cpu backend).
  * - added: Conv2DBackpropFilter, UnsortedSegmentSum (gather's gradient);
  * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
- * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (transposed and
- *   batched products), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
+ * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (the kit's matrix
+ *   product, gemm.ts), Conv2D (1x1 stride 1: the same product), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
  *   Sum (over leading axes), Exp and Erf (SIMD on the heap, simd/), Identity (shares
  *   memory instead of copying: every tensor a gradient saves is cloned by it), Unpack (contiguous
  *   outputs: one copy each), Equal (broadcast operand: one pass), and Reverse, PadV2
@@ -19,6 +19,7 @@ import { unsortedSegmentSumConfig } from './unsorted_segment_sum';
 import { stridedSliceGradConfig } from './strided_slice_grad';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { batchMatMulKernel } from './batch_mat_mul';
+import { conv2dKernel } from './conv2d_pointwise';
 import { maxPoolGradKernel } from './max_pool_grad';
 import { sumKernel } from './sum_leading';
 import { erfKernel, expKernel } from './simd_unary';
@@ -38,6 +39,7 @@ const REPLACEMENTS: KernelConfig[] = [conv2dBackpropInputConfig];
  */
 const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
   BatchMatMul: batchMatMulKernel,
+  Conv2D: conv2dKernel,
   Transpose: transposeKernel,
   Slice: sliceKernel,
   StridedSlice: stridedSliceKernel,

@@ -2,10 +2,13 @@
  * The kit's WebAssembly SIMD kernels on tfjs-backend-wasm's heap (heap_kernels.wat): instantiated
  * once per backend with the backend's own memory imported, so they work on tensors in place by
  * address. undefined where that is impossible (another backend, or a WebAssembly without SIMD):
- * callers then use tfjs's own kernels.
+ * callers then use tfjs's own kernels. The matrix product's inner step comes in two builds of the
+ * same WAT: multiply then add (heap_kernels_wasm.ts) and fused multiply-add (gemm_fma_wasm.ts,
+ * relaxed SIMD), chosen by SEE_WASM_FMA (wantsFma).
  */
 import * as tf from '@tensorflow/tfjs';
 import { HEAP_KERNELS_WASM_BASE64 } from './heap_kernels_wasm';
+import { GEMM_FMA_WASM_BASE64 } from './gemm_fma_wasm';
 
 export interface HeapKernels {
   /** out[i] = e^x[i], byte addresses, n values */
@@ -90,20 +93,73 @@ export interface HeapKernels {
   gemm(a: number, bp: number, bstride: number, c: number, ldc: number, m: number, kc: number, n: number, acc: number): void;
 }
 
-let cached: { memory: WebAssembly.Memory; kernels: HeapKernels } | undefined;
+/** How gemm sums: a fused multiply-add per step (relaxed SIMD), or a multiply then an add (SIMD 1.0). */
+export type GemmVariant = 'fma' | 'mul-add';
+
+/**
+ * SEE_WASM_FMA: unset or 1 = fused multiply-adds in the matrix product where the WebAssembly has
+ * relaxed SIMD (about 1.3x faster here); 0 = multiply then add, whose sums are the same on every
+ * machine (relaxed_madd may fuse or not, as the hardware has FMA or not). Throws on other values.
+ */
+export function wantsFma(value: string | undefined = process.env.SEE_WASM_FMA): boolean {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === '1') return true;
+  if (v === '0') return false;
+  throw new Error(
+    `SEE_WASM_FMA="${value}": expected 1 (fused multiply-adds where the WebAssembly has relaxed SIMD; the default) or 0 (multiply then add)`,
+  );
+}
+
+let relaxedModule: WebAssembly.Module | null | undefined;
+
+/**
+ * The gemm module with relaxed_madd, or null where relaxed SIMD is missing. Node 22 has it; Node 20's
+ * V8 has it behind --experimental-wasm-relaxed-simd, which is set here (it only enables the feature
+ * for modules compiled from now on).
+ */
+function gemmFmaModule(): WebAssembly.Module | null {
+  if (relaxedModule !== undefined) return relaxedModule;
+  const bytes = Buffer.from(GEMM_FMA_WASM_BASE64, 'base64');
+  if (!WebAssembly.validate(bytes)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      /* not Node: no relaxed SIMD then */
+    }
+  }
+  relaxedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  return relaxedModule;
+}
+
+/** The kernels on `memory`, with gemm fused (fma) when asked for and possible. */
+export function loadHeapKernels(memory: WebAssembly.Memory, fma: boolean): { kernels: HeapKernels; gemm: GemmVariant } {
+  const bytes = Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64');
+  const base = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapKernels;
+  const fused = fma ? gemmFmaModule() : null;
+  if (!fused) return { kernels: base, gemm: 'mul-add' };
+  const { gemm } = new WebAssembly.Instance(fused, { env: { memory } }).exports as unknown as Pick<HeapKernels, 'gemm'>;
+  return { kernels: { ...base, gemm }, gemm: 'fma' };
+}
+
+let cached: { memory: WebAssembly.Memory; fma: boolean; kernels: HeapKernels; gemm: GemmVariant } | undefined;
 
 /** The kernels bound to the active wasm backend's memory, or undefined. */
 export function heapKernels(): HeapKernels | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return undefined;
-  if (cached?.memory === memory) return cached.kernels;
+  const fma = wantsFma();
+  if (cached?.memory === memory && cached.fma === fma) return cached.kernels;
   try {
-    const bytes = Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64');
-    const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapKernels;
-    cached = { memory, kernels };
-    return kernels;
+    cached = { memory, fma, ...loadHeapKernels(memory, fma) };
+    return cached.kernels;
   } catch {
     return undefined;
   }
+}
+
+/** How the active wasm backend's matrix product sums (bench records), or undefined off wasm. */
+export function gemmVariant(): GemmVariant | undefined {
+  return heapKernels() ? cached?.gemm : undefined;
 }
