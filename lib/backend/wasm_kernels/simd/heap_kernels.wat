@@ -625,6 +625,60 @@
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $jloop))))
 
+  ;; im2row: the patch matrix of a convolution, row-major, for the kit's Conv2D (conv2d.ts): row
+  ;; (n, oy, ox) of `count` images from x (NHWC [., h, w, ci] at byte address x) holds, tap after tap
+  ;; (i < fh, j < fw), the ci channels of x[n, oy sh - top + i, ox sw - left + j], or ci zeros where
+  ;; that pixel is in the padding: [count ho wo, fh fw ci] floats at dst. One memory.copy per filter
+  ;; row (fw ci floats) where the row lies inside the image, else one per tap.
+  (func (export "im2row") (param $x i32) (param $dst i32) (param $count i32) (param $h i32) (param $w i32)
+    (param $ci i32) (param $ho i32) (param $wo i32) (param $sh i32) (param $sw i32) (param $top i32)
+    (param $left i32) (param $fh i32) (param $fw i32)
+    (local $n i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $y i32) (local $col i32)
+    (local $bytes i32) (local $image i32) (local $row i32)
+    (local.set $bytes (i32.shl (local.get $ci) (i32.const 2)))
+    (block $ndone (loop $nloop
+      (br_if $ndone (i32.ge_s (local.get $n) (local.get $count)))
+      (local.set $image (i32.add (local.get $x) (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $bytes))))
+      (local.set $oy (i32.const 0))
+      (block $ydone (loop $yloop
+        (br_if $ydone (i32.ge_s (local.get $oy) (local.get $ho)))
+        (local.set $ox (i32.const 0))
+        (block $xdone (loop $xloop
+          (br_if $xdone (i32.ge_s (local.get $ox) (local.get $wo)))
+          (local.set $i (i32.const 0))
+          (block $idone (loop $iloop
+            (br_if $idone (i32.ge_s (local.get $i) (local.get $fh)))
+            (local.set $y (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (local.get $i)))
+            (local.set $row (i32.add (local.get $image) (i32.mul (i32.mul (local.get $y) (local.get $w)) (local.get $bytes))))
+            (local.set $col (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
+            (local.set $j (i32.const 0))
+            ;; the fw taps of a filter row read fw neighbouring pixels: one copy when all are inside
+            (if (i32.and (i32.lt_u (local.get $y) (local.get $h))
+                         (i32.and (i32.ge_s (local.get $col) (i32.const 0)) (i32.le_s (i32.add (local.get $col) (local.get $fw)) (local.get $w))))
+              (then
+                (memory.copy (local.get $dst) (i32.add (local.get $row) (i32.mul (local.get $col) (local.get $bytes)))
+                  (i32.mul (local.get $fw) (local.get $bytes)))
+                (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $fw) (local.get $bytes))))
+                (local.set $j (local.get $fw))))
+            (block $jdone (loop $jloop
+              (br_if $jdone (i32.ge_s (local.get $j) (local.get $fw)))
+              (local.set $col (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (local.get $j)))
+              ;; unsigned compares: a negative coordinate is past the end too
+              (if (i32.and (i32.lt_u (local.get $y) (local.get $h)) (i32.lt_u (local.get $col) (local.get $w)))
+                (then (memory.copy (local.get $dst) (i32.add (local.get $row) (i32.mul (local.get $col) (local.get $bytes))) (local.get $bytes)))
+                (else (memory.fill (local.get $dst) (i32.const 0) (local.get $bytes))))
+              (local.set $dst (i32.add (local.get $dst) (local.get $bytes)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $jloop)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iloop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $xloop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yloop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nloop))))
+
   ;; BEGIN gemm: scripts/build_wasm.ts also assembles this part with f32x4.relaxed_madd for each
   ;; multiply-add (gemm_fma_wasm.ts), where the WebAssembly has relaxed SIMD (simd/index.ts)
   ;; the first n (< 8) of the 8 lanes of v0 v1 at p, each plus the value there when acc is 1

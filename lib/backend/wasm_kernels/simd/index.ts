@@ -85,6 +85,23 @@ export interface HeapKernels {
     top: number,
     left: number,
   ): void;
+  /** see heap_kernels.wat: the row-major patch matrix [count*ho*wo, fh*fw*ci] of count NHWC images at x, into dst */
+  im2row(
+    x: number,
+    dst: number,
+    count: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    fh: number,
+    fw: number,
+  ): void;
   /** see heap_kernels.wat: rows [0, m) of A (row stride lda floats, kc floats each) into gemm's blocks of 4 rows at ap */
   pack_a(a: number, lda: number, m: number, kc: number, ap: number): void;
   /** see heap_kernels.wat: B [k, n] (element (kk, j) at b + 4 (kk sk + j sn)) into gemm's panels of 8 columns at bp */

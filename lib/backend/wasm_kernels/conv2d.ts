@@ -1,0 +1,107 @@
+/**
+ * Conv2D for wasm as the kit's matrix product (gemm.ts), which runs at 38-47 GFLOP/s here against
+ * 23-25 for XNNPACK's convolution in tfjs-backend-wasm 4.22:
+ * - a 1x1 convolution of stride 1 without padding (ResNet's reductions and expansions, about half of
+ *   ResNet-50's arithmetic) is x as [N*H*W, Ci] times the filter as [Ci, Co], whose [N*H*W, Co]
+ *   result is the NHWC output as is: the product runs on the tensors in place;
+ * - any other (float32, NHWC, dilation 1) builds the patch matrix of a few images at a time, row
+ *   (n, oy, ox) holding the fh*fw taps' Ci channels (zeros in the padding; `im2row` in
+ *   simd/heap_kernels.wat), and multiplies it by the filter as [fh*fw*Ci, Co] (HWIO's layout).
+ * Other dtypes, NCHW (which wasm's kernel refuses) and dilated convolutions go to wasm's own kernel.
+ * Source: the definition of the convolution as in TensorFlow's conv_ops.cc (im2col + GEMM is how
+ * its CPU kernels and Caffe compute it); padding and output size from tfjs's computeConv2DInfo.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { addressOf, wasmBackendOf } from './heap';
+import { gemmOnHeap } from './gemm';
+import { check } from './kernel_tensors';
+import { heapKernels } from './simd';
+
+const NAME = 'Conv2D';
+/** floats of the patch matrix built at a time (16 MB) */
+const MAX_PATCH = 1 << 22;
+
+/** every entry of a number or a list of numbers equals v (absent counts as v) */
+function all(value: number | readonly number[] | undefined, v: number): boolean {
+  if (value === undefined) return true;
+  return typeof value === 'number' ? value === v : value.every((e) => e === v);
+}
+
+/** the pad attribute adds nothing: 'valid', 'same' (for a 1x1 stride-1 filter), 0 or explicit zeros */
+function noPadding(pad: tf.Conv2DAttrs['pad']): boolean {
+  if (pad === 'valid' || pad === 'same') return true;
+  if (typeof pad === 'number') return pad === 0;
+  return pad.every((pair) => pair.every((p) => p === 0));
+}
+
+/** Whether the kit's product runs this Conv2D: float32, NHWC, rank 4, dilation 1. */
+export function runsOnKitProduct(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): boolean {
+  return (
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    x.shape.length === 4 &&
+    filter.shape.length === 4 &&
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
+    all(attrs.dilations, 1)
+  );
+}
+
+/** Whether it is moreover the plain product x [N*H*W, Ci] x filter [Ci, Co] (1x1, stride 1, no padding). */
+export function isPointwiseProduct(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): boolean {
+  return (
+    runsOnKitProduct(x, filter, attrs) && filter.shape[0] === 1 && filter.shape[1] === 1 && all(attrs.strides, 1) && noPadding(attrs.pad)
+  );
+}
+
+/**
+ * a Conv2D replacement; `builtin` is wasm's own kernel, for the convolutions listed above; the patch
+ * matrix holds at most `maxPatch` floats (whole images; at least one)
+ */
+export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.KernelFunc {
+  return (args) => {
+    const { x, filter } = args.inputs;
+    if (x == null || filter == null) throw new Error(`wasm kernel ${NAME}: inputs x and filter are required`);
+    const attrs = args.attrs as unknown as tf.Conv2DAttrs;
+    const kernels = heapKernels();
+    if (!kernels || !runsOnKitProduct(x, filter, attrs)) return builtin(args);
+    const backend = wasmBackendOf(args, NAME);
+    const [n, h, w, ci] = x.shape;
+    const [fh, fw, fci, co] = filter.shape;
+    check(fci === ci, NAME, () => `x ${x.shape} has ${ci} channels, the filter ${filter.shape} expects ${fci}`);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const { outHeight: ho, outWidth: wo } = info;
+    const out = backend.makeOutput([n, ho, wo, co], 'float32');
+    const k = fh * fw * ci;
+    const weights = { address: addressOf(backend, filter), rowStride: co, colStride: 1 }; // [fh*fw*Ci, Co]
+    if (isPointwiseProduct(x, filter, attrs)) {
+      const rows = { address: addressOf(backend, x), rowStride: ci, colStride: 1 }; // [N*H*W, Ci]
+      gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out), n * h * w, ci, co);
+      return out;
+    }
+    const perImage = ho * wo;
+    const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, perImage * k))));
+    const patch = backend.makeOutput([chunk * perImage * k], 'float32'); // [chunk*Ho*Wo, fh*fw*Ci]
+    try {
+      for (let n0 = 0; n0 < n; n0 += chunk) {
+        const count = Math.min(chunk, n - n0);
+        const { strideHeight: sh, strideWidth: sw, padInfo } = info;
+        const p = addressOf(backend, patch);
+        kernels.im2row(addressOf(backend, x) + 4 * n0 * h * w * ci, p, count, h, w, ci, ho, wo, sh, sw, padInfo.top, padInfo.left, fh, fw);
+        const rows = { address: p, rowStride: k, colStride: 1 };
+        gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
+      }
+    } finally {
+      backend.disposeData(patch.dataId);
+    }
+    return out;
+  };
+}
