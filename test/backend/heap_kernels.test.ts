@@ -47,11 +47,13 @@ test('Exp on wasm (SIMD) is within 3e-7 of Math.exp from -87 to 88, odd lengths 
     assert.ok(worst < 3e-7, `n=${n}: relative error ${worst}`);
     assert.equal(got[0], 1);
   }
-  const edges = tf.exp(tf.tensor1d([-200, -87.3, 88.7, 200, -Infinity]));
+  const edges = tf.exp(tf.tensor1d([-200, -87.3, 88.7, 200, -Infinity, NaN, 1, 2]));
   const e = (await edges.data()) as Float32Array;
   edges.dispose();
   assert.ok(e[0] > 0 && e[0] < 1e-37 && e[4] < 1e-37, `underflow side: ${e}`); // clamped: tiny, not 0
   assert.ok(Number.isFinite(e[2]) && e[2] > 3e38 && e[3] === e[2], `overflow side: ${e}`);
+  assert.ok(Number.isNaN(e[5]), `e^NaN = ${e[5]}, expected NaN`); // also in a vector of 4 with finite lanes
+  assert.ok(Math.abs(e[6] - Math.E) < 3e-7 * Math.E && Math.abs(e[7] - Math.E ** 2) < 3e-7 * Math.E ** 2, `e^1, e^2: ${e[6]}, ${e[7]}`);
 });
 
 /** tfjs cpu's erf (Abramowitz & Stegun 7.1.26) in float64 */

@@ -4,7 +4,8 @@
  * - added: Conv2DBackpropFilter, UnsortedSegmentSum (gather's gradient);
  * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
  * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (the kit's matrix
- *   product, gemm.ts), Conv2D (the same product: 1x1 in place, others on a patch matrix), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
+ *   product, gemm.ts), Conv2D (the same product: 1x1 in place, others on a patch matrix),
+ *   _FusedMatMul (without an activation: the same product and an Add), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
  *   Sum (over leading axes), Exp and Erf (SIMD on the heap, simd/), Identity (shares
  *   memory instead of copying: every tensor a gradient saves is cloned by it), Unpack (contiguous
  *   outputs: one copy each), Equal (broadcast operand: one pass), and Reverse, PadV2
@@ -20,6 +21,7 @@ import { stridedSliceGradConfig } from './strided_slice_grad';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { batchMatMulKernel } from './batch_mat_mul';
 import { conv2dKernel } from './conv2d';
+import { fusedMatMulKernel } from './fused_mat_mul';
 import { maxPoolGradKernel } from './max_pool_grad';
 import { sumKernel } from './sum_leading';
 import { erfKernel, expKernel } from './simd_unary';
@@ -40,6 +42,7 @@ const REPLACEMENTS: KernelConfig[] = [conv2dBackpropInputConfig];
 const WRAPPED: Record<string, (builtin: KernelFunc) => KernelFunc> = {
   BatchMatMul: batchMatMulKernel,
   Conv2D: conv2dKernel,
+  _FusedMatMul: fusedMatMulKernel,
   Transpose: transposeKernel,
   Slice: sliceKernel,
   StridedSlice: stridedSliceKernel,
