@@ -1,7 +1,8 @@
 /**
  * Plain-JS block GEMM: out[i, j] = sum_k a[i, k] * b[j, k] (a [M, D], b [N, D] row-major, out [M, N]).
  * A 4 x 4 register tile; accumulates in float64 (JS numbers). About 2-3 GFLOP/s on one core here,
- * against 17-31 GFLOP/s for tfjs-wasm's XNNPACK matMul: used for small sets and as a fallback.
+ * against 17-31 GFLOP/s for tfjs-wasm's XNNPACK matMul and more for the kit's own wasm product
+ * (lib/backend/wasm_kernels/gemm.ts): used for small sets and as a fallback.
  */
 export function gemmAbT(
   a: Float32Array,

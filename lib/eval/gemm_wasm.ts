@@ -1,7 +1,9 @@
 /**
- * Block GEMM through tfjs-wasm's matMul (XNNPACK, SIMD). Measured here, 2048 x 2048 blocks:
- * matMul(A [M, D], Bt [D, N]) 17 GFLOP/s at D=128 and 31 at D=512 (one thread), while
- * matMul(A, B, false, true) runs at 2 GFLOP/s, so the reference rows are transposed in JS first.
+ * Block GEMM through the wasm backend's matMul, which in the kit's block workers is the kit's own
+ * product (lib/backend/wasm_kernels/gemm.ts, SIMD on the heap). With tfjs-wasm's XNNPACK product,
+ * before it, 2048 x 2048 blocks ran at 17 GFLOP/s at D=128 and 31 at D=512 (one thread) and at
+ * 2 GFLOP/s with transposeB, which is why the reference rows are transposed in JS first (the kit's
+ * product reads a transposed operand in place; the copy, D x bj values a block, is kept).
  * Call only where the active tfjs backend is wasm (a worker thread of knn_blocks.ts).
  */
 import { tf } from '../tf';

@@ -31,11 +31,12 @@ export interface ProxyAnchorOptions {
 }
 
 /**
- * The [N, C] similarity matrix E laid out for tfjs-backend-wasm's matmul (XNNPACK), which packs its
- * right-hand operand (a new tensor at every step here) before multiplying and is about ten times
- * slower on transposed operands: E is stored as [C, N] when the classes outnumber the rows and as
- * [N, C] otherwise, so that in every large product the right-hand operand is the small one and
- * nothing is transposed on the fly (measured: the SOP-size SEE step 640 -> 450 ms).
+ * The [N, C] similarity matrix E laid out for the wasm backend's matrix product, which packs its
+ * right-hand operand (a new tensor at every step here) before multiplying (the kit's gemm.ts as
+ * XNNPACK's before it, which was also about ten times slower on transposed operands): E is stored
+ * as [C, N] when the classes outnumber the rows and as [N, C] otherwise, so that in every large
+ * product the right-hand operand is the small one and nothing is transposed on the fly (measured
+ * with XNNPACK's product: the SOP-size SEE step 640 -> 450 ms).
  */
 interface SimilarityLayout {
   /** alpha (x . p + mrg) as stored ([C, N] or [N, C]) */
