@@ -1,11 +1,11 @@
 /**
- * The kit's matrix product on the wasm heap (lib/backend/wasm_kernels/gemm.ts over pack_a, pack_b and
- * gemm in heap_kernels.wat) against a float64 loop: every tail of the 4 x 8 register block (m mod 4,
- * n mod 8), depths past one block of k (the later blocks add to C, the last panel's partial stores
- * too), more rows than one block of A, B transposed (strides), k = 0, single rows and columns; the
- * memory around C is left as it was, and the scratch buffer is freed; both variants of the inner step
- * (multiply then add, and relaxed SIMD's fused multiply-add, which this Node must load). BatchMatMul's
- * routing (transposes, batches) is tested against cpu in batch_mat_mul.test.ts.
+ * The kit's matrix product on the wasm heap (lib/backend/wasm_kernels/gemm.ts over pack_a, pack_a_t,
+ * pack_b and gemm in heap_kernels.wat) against a float64 loop: every tail of the 4 x 8 register block
+ * (m mod 4, n mod 8), depths past one block of k (the later blocks add to C, the last panel's partial
+ * stores too), more rows than one block of A, A and B given transposed (read in place), k = 0, single
+ * rows and columns; the memory around C is left as it was, and the scratch buffer is freed; both
+ * variants of the inner step (multiply then add, and relaxed SIMD's fused multiply-add, which this Node
+ * must load). BatchMatMul's routing (transposes, batches) is tested against cpu in batch_mat_mul.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,18 +15,23 @@ import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
 import { addressOf, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { seededUniform } from './random';
 
-/** [m, k, n, B transposed] */
-const SHAPES: Array<[number, number, number, boolean]> = [
-  [1, 1, 1, false],
-  [4, 8, 8, false], // one whole block
-  [5, 3, 9, false], // one row and one column past a block
-  [6, 7, 15, true],
-  [7, 300, 13, false],
-  [3, 1100, 21, false], // three blocks of k (512, 512, 76), partial last panel
-  [133, 600, 16, true], // two blocks of rows (128 + 5), two of k
-  [9, 520, 8, false],
-  [2, 5, 0, false],
-  [1, 64, 1, true],
+/** [m, k, n, A given transposed, B given transposed] */
+const SHAPES: Array<[number, number, number, boolean, boolean]> = [
+  [1, 1, 1, false, false],
+  [4, 8, 8, false, false], // one whole block
+  [5, 3, 9, false, false], // one row and one column past a block
+  [5, 3, 9, true, false],
+  [6, 7, 15, false, true],
+  [7, 300, 13, false, false],
+  [7, 300, 13, true, true],
+  [3, 1100, 21, false, false], // three blocks of k (512, 512, 76), partial last panel
+  [3, 1100, 21, true, false],
+  [133, 600, 16, false, true], // two blocks of rows (128 + 5), two of k
+  [133, 600, 16, true, false],
+  [9, 520, 8, false, false],
+  [2, 5, 0, false, false],
+  [1, 64, 1, false, true],
+  [1, 64, 3, true, false],
 ];
 
 /** float64 product of row-major a [m, k] and b ([k, n], or [n, k] when transposed) */
@@ -81,13 +86,14 @@ async function checkShapes(kernels: HeapKernels): Promise<void> {
   const backend = tf.backend() as unknown as WasmBackend;
   const u = seededUniform(41);
   const GUARD = 8; // values before and after C that must keep their sentinel
-  for (const [m, k, n, bT] of SHAPES) {
-    const label = `m ${m}, k ${k}, n ${n}${bT ? ', B transposed' : ''}`;
-    const a = u(m * k);
+  for (const [m, k, n, aT, bT] of SHAPES) {
+    const label = `m ${m}, k ${k}, n ${n}${aT ? ', A transposed' : ''}${bT ? ', B transposed' : ''}`;
+    const a = u(m * k); // A [m, k] row-major, for the reference
     const b = u(k * n);
+    const stored = aT ? Float32Array.from({ length: m * k }, (_, j) => a[(j % m) * k + Math.floor(j / m)]) : a; // [k, m] when transposed
     const tensorsBefore = tf.memory().numTensors;
     const dataBefore = (tf.backend() as tf.KernelBackend).numDataIds();
-    const at = tf.tensor2d(a, [m, k]); // [m, k]
+    const at = tf.tensor1d(stored); // [m k]
     const bt = tf.tensor1d(b); // [k n]
     const ct = heapTensor(backend, [m * n + 2 * GUARD]); // [guard + m n + guard]
     const heap = () => backend.typedArrayFromHeap(ct as unknown as tf.TensorInfo) as Float32Array;
@@ -95,7 +101,7 @@ async function checkShapes(kernels: HeapKernels): Promise<void> {
     gemmOnHeap(
       backend,
       kernels,
-      { address: addressOf(backend, at), rowStride: k, colStride: 1 },
+      { address: addressOf(backend, at), rowStride: aT ? 1 : k, colStride: aT ? m : 1 },
       { address: addressOf(backend, bt), rowStride: bT ? 1 : n, colStride: bT ? k : 1 },
       addressOf(backend, ct) + 4 * GUARD,
       m,
@@ -121,7 +127,7 @@ async function checkShapes(kernels: HeapKernels): Promise<void> {
   }
 }
 
-test('gemmOnHeap with k = 0 writes zeros, and refuses a column-major A', async () => {
+test('gemmOnHeap with k = 0 writes zeros, and refuses an A with neither stride 1', async () => {
   await initBackend('wasm', { quiet: true });
   const kernels = heapKernels()!;
   const backend = tf.backend() as unknown as WasmBackend;
@@ -140,7 +146,7 @@ test('gemmOnHeap with k = 0 writes zeros, and refuses a column-major A', async (
   assert.deepEqual(Array.from(await ct.data()), [0, 0, 0, 0, 0, 0]);
   ct.dispose();
   assert.throws(
-    () => gemmOnHeap(backend, kernels, { address: 0, rowStride: 1, colStride: 2 }, { address: 0, rowStride: 1, colStride: 1 }, 0, 1, 1, 1),
-    /A must be row-major \(column stride 1\), got 2/,
+    () => gemmOnHeap(backend, kernels, { address: 0, rowStride: 3, colStride: 2 }, { address: 0, rowStride: 1, colStride: 1 }, 0, 1, 1, 1),
+    /A must have row stride 1 or column stride 1, got 3 and 2/,
   );
 });

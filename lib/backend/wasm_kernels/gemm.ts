@@ -28,9 +28,10 @@ export interface HeapMatrix {
 }
 
 /**
- * C [m, n] (row-major at byte address c) = A [m, k] (row-major: a.colStride must be 1) times B [k, n]
- * (any strides: transposed B is colStride k, rowStride 1). The packed operands live in a scratch
- * buffer of the backend's, freed before it returns (no tensor of the engine's).
+ * C [m, n] (row-major at byte address c) = A [m, k] times B [k, n]. A is row-major (colStride 1) or
+ * given transposed (rowStride 1, colStride its row length: read in place by pack_a_t); B takes any
+ * strides (transposed B is colStride k, rowStride 1). The packed operands live in a scratch buffer of
+ * the backend's, freed before it returns (no tensor of the engine's).
  */
 export function gemmOnHeap(
   backend: WasmBackend,
@@ -42,7 +43,10 @@ export function gemmOnHeap(
   k: number,
   n: number,
 ): void {
-  if (a.colStride !== 1) throw new Error(`gemmOnHeap: A must be row-major (column stride 1), got ${a.colStride}`);
+  const transposedA = a.colStride !== 1;
+  if (transposedA && a.rowStride !== 1) {
+    throw new Error(`gemmOnHeap: A must have row stride 1 or column stride 1, got ${a.rowStride} and ${a.colStride}`);
+  }
   if (m === 0 || n === 0) return;
   if (k === 0) {
     new Float32Array(backend.wasm.HEAPU8.buffer, c, m * n).fill(0);
@@ -61,7 +65,8 @@ export function gemmOnHeap(
       const depth = Math.min(KC, k - k0);
       for (let m0 = 0; m0 < m; m0 += MC) {
         const rows = Math.min(MC, m - m0);
-        kernels.pack_a(a.address + 4 * (m0 * a.rowStride + k0), a.rowStride, rows, depth, ap);
+        if (transposedA) kernels.pack_a_t(a.address + 4 * (m0 + k0 * a.colStride), a.colStride, rows, depth, ap);
+        else kernels.pack_a(a.address + 4 * (m0 * a.rowStride + k0), a.rowStride, rows, depth, ap);
         kernels.gemm(ap, bp + 32 * k0, 8 * k, c + 4 * m0 * n, n, rows, depth, n, k0 === 0 ? 0 : 1);
       }
     }

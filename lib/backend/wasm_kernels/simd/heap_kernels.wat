@@ -643,6 +643,36 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $iloop))))
 
+  ;; rows [0, m) of A given transposed (element (i, k) at a + 4 (k lda + i)) into the same blocks as
+  ;; pack_a: a block's 4 values at each k are neighbours in memory, one vector; the last block's rows
+  ;; past m repeat row m - 1
+  (func (export "pack_a_t") (param $a i32) (param $lda i32) (param $m i32) (param $kc i32) (param $ap i32)
+    (local $i i32) (local $kk i32) (local $src i32) (local $last i32) (local $step i32)
+    (local.set $last (i32.sub (local.get $m) (i32.const 1)))
+    (local.set $step (i32.shl (local.get $lda) (i32.const 2)))
+    (block $idone (loop $iloop
+      (br_if $idone (i32.ge_s (local.get $i) (local.get $m)))
+      (local.set $src (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $kk (i32.const 0))
+      (block $kdone (loop $kloop
+        (br_if $kdone (i32.ge_s (local.get $kk) (local.get $kc)))
+        (if (i32.le_s (i32.add (local.get $i) (i32.const 4)) (local.get $m))
+          (then (v128.store (local.get $ap) (v128.load (local.get $src))))
+          (else
+            (f32.store (local.get $ap) (f32.load (local.get $src)))
+            (f32.store offset=4 (local.get $ap) (f32.load (i32.add (local.get $src)
+              (i32.shl (i32.sub (select (i32.add (local.get $i) (i32.const 1)) (local.get $last) (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $m))) (local.get $i)) (i32.const 2)))))
+            (f32.store offset=8 (local.get $ap) (f32.load (i32.add (local.get $src)
+              (i32.shl (i32.sub (select (i32.add (local.get $i) (i32.const 2)) (local.get $last) (i32.lt_s (i32.add (local.get $i) (i32.const 2)) (local.get $m))) (local.get $i)) (i32.const 2)))))
+            (f32.store offset=12 (local.get $ap) (f32.load (i32.add (local.get $src)
+              (i32.shl (i32.sub (select (i32.add (local.get $i) (i32.const 3)) (local.get $last) (i32.lt_s (i32.add (local.get $i) (i32.const 3)) (local.get $m))) (local.get $i)) (i32.const 2)))))))
+        (local.set $src (i32.add (local.get $src) (local.get $step)))
+        (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+        (local.set $kk (i32.add (local.get $kk) (i32.const 1)))
+        (br $kloop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $iloop))))
+
   ;; B[k, n], element (kk, j) at b + 4 (kk sk + j sn) (sn 1: row-major; sk 1: B given transposed),
   ;; into panels at bp: panel q at bp + 32 k q, row kk of it at + 32 kk; columns past n are zeros
   (func (export "pack_b") (param $b i32) (param $sk i32) (param $sn i32) (param $k i32) (param $n i32) (param $bp i32)

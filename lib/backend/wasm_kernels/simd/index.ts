@@ -104,6 +104,8 @@ export interface HeapKernels {
   ): void;
   /** see heap_kernels.wat: rows [0, m) of A (row stride lda floats, kc floats each) into gemm's blocks of 4 rows at ap */
   pack_a(a: number, lda: number, m: number, kc: number, ap: number): void;
+  /** see heap_kernels.wat: rows [0, m) of A given transposed (element (i, k) at a + 4 (k lda + i)) into gemm's blocks at ap */
+  pack_a_t(a: number, lda: number, m: number, kc: number, ap: number): void;
   /** see heap_kernels.wat: B [k, n] (element (kk, j) at b + 4 (kk sk + j sn)) into gemm's panels of 8 columns at bp */
   pack_b(b: number, sk: number, sn: number, k: number, n: number, bp: number): void;
   /** see heap_kernels.wat: C (acc 0) or C + (acc 1) packed A [m, kc] times packed B [kc, n]; kc >= 1 */
