@@ -54,6 +54,25 @@ test('Conv2DBackpropFilter on wasm sums per-image patch products when the patch 
   }
 });
 
+test('Conv2DBackpropFilter on wasm without the SIMD kernels (the transposed patch matrix by strided copies) equals the SIMD path', async () => {
+  await initBackend('wasm', { quiet: true });
+  const u = seededUniform(15);
+  for (const c of CASES) {
+    const x = u(c.x.reduce((a, b) => a * b));
+    const dy = u(dyShape(c).reduce((a, b) => a * b));
+    const inputs = { x: { data: x, shape: c.x }, dy: { data: dy, shape: dyShape(c) } };
+    const attrs = { filterShape: c.f, strides: c.s, pad: c.pad, dataFormat: 'NHWC' };
+    const simd = await backpropFilter('wasm', c, x, dy);
+    const plain = await runKernelDirectly(
+      conv2dBackpropFilterKernel(1 << 25, () => undefined),
+      inputs,
+      attrs,
+    );
+    const d = maxRelDiff(plain, simd);
+    assert.ok(d < 1e-5, `${JSON.stringify(c)}: without SIMD vs with differ by ${d}`);
+  }
+});
+
 test('Conv2DBackpropFilter on wasm accepts NCHW data', async () => {
   const u = seededUniform(12);
   const c = CASES[1];

@@ -68,7 +68,7 @@ export const CASES: Case[] = [
       [0, 0],
     ],
   }, // 1x1 with padding: not the same grid, so the patch-matrix path
-  { x: [2, 9, 11, 6], f: [3, 3, 6, 5], s: [2, 2], pad: 'same' }, // im2col: 4x4 SIMD blocks, channel and column tails
+  { x: [2, 9, 11, 6], f: [3, 3, 6, 5], s: [2, 2], pad: 'same' }, // patch matrix: channel and column tails
   { x: [1, 6, 13, 8], f: [3, 2, 8, 3], s: [1, 1], pad: 'valid' },
 ];
 

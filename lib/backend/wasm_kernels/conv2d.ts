@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addressOf, wasmBackendOf } from './heap';
 import { gemmOnHeap } from './gemm';
+import { im2rowAt, patchGeometry } from './im2col';
 import { check } from './kernel_tensors';
 import { heapKernels } from './simd';
 
@@ -93,9 +94,8 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
     try {
       for (let n0 = 0; n0 < n; n0 += chunk) {
         const count = Math.min(chunk, n - n0);
-        const { strideHeight: sh, strideWidth: sw, padInfo } = info;
         const p = addressOf(backend, patch);
-        kernels.im2row(addressOf(backend, x) + 4 * n0 * h * w * ci, p, count, h, w, ci, ho, wo, sh, sw, padInfo.top, padInfo.left, fh, fw);
+        im2rowAt(kernels, backend, x, patchGeometry(info, fh, fw), n0, count, p);
         const rows = { address: p, rowStride: k, colStride: 1 };
         gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
       }

@@ -5,14 +5,14 @@
  * matrix of patch gradients back onto the image positions they came from. With them the filter
  * gradient is one plain matrix product colsT [fh*fw*Ci, M] x dy [M, Co] (M = images * Ho * Wo)
  * and the input gradient of a strided convolution is dy [M, Co] x W^T [Co, fh*fw*Ci] then
- * col2im: plain products, the only ones tfjs-backend-wasm runs fast (XNNPACK fully connected).
- * Building colsT is a transpose of each tap's [positions, Ci] block: the SIMD kernel `im2col_tap`
- * (simd/heap_kernels.wat) moves four positions by four channels at a time; without it (no SIMD)
- * a strided copy reads one channel of every position per pass.
+ * col2im: plain products.
+ * The filter gradient on SIMD takes the row-major patch matrix instead (im2rowAt: one copy per filter
+ * row, as the kit's Conv2D, conv2d.ts) and reads it transposed in place in the product; colsT,
+ * built by strided copies reading one channel of every position per pass, is the path without SIMD.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { addressOf, type WasmBackend } from './heap';
-import { heapKernels } from './simd';
+import type { HeapKernels } from './simd';
 import { stridedCopy } from './strided_copy';
 
 export interface PatchGeometry {
@@ -55,7 +55,6 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
   const out = backend.makeOutput([fh * fw * ci, m], 'float32');
   const dst = backend.typedArrayFromHeap(out);
   const src = backend.typedArrayFromHeap(x);
-  const simd = x.dtype === 'float32' ? heapKernels() : undefined;
   const padded = top > 0 || left > 0 || (ho - 1) * sh + fh - top > h || (wo - 1) * sw + fw - left > w;
   if (padded) dst.fill(0);
   for (let i = 0; i < fh; i++) {
@@ -66,32 +65,29 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
       const row = (i * fw + j) * ci;
       const srcStart = ((n0 * h + r0 * sh - top + i) * w + c0 * sw - left + j) * ci;
       const dstStart = row * m + r0 * wo + c0;
-      if (simd) {
-        simd.im2col_tap(
-          addressOf(backend, x) + 4 * srcStart,
-          addressOf(backend, out) + 4 * dstStart,
-          count,
-          r1 - r0,
-          c1 - c0,
-          ci,
-          h * w * ci,
-          sh * w * ci,
-          sw * ci,
-          ho * wo,
-          wo,
-          m,
-        );
-      } else {
-        stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci], dst, dstStart, [
-          m,
-          ho * wo,
-          wo,
-          1,
-        ]);
-      }
+      stridedCopy(src, srcStart, [ci, count, r1 - r0, c1 - c0], [1, h * w * ci, sh * w * ci, sw * ci], dst, dstStart, [m, ho * wo, wo, 1]);
     }
   }
   return out;
+}
+
+/**
+ * The row-major patch matrix [count*Ho*Wo, fh*fw*Ci] of images n0 .. n0+count-1 of x [N, H, W, Ci]
+ * (float32) written at byte address `dst` by the SIMD kernel `im2row`: row (n, ho, wo) holds the
+ * taps' Ci channels one after the other, zeros where a tap reads padding.
+ */
+export function im2rowAt(
+  kernels: HeapKernels,
+  backend: WasmBackend,
+  x: tf.TensorInfo,
+  g: PatchGeometry,
+  n0: number,
+  count: number,
+  dst: number,
+): void {
+  const [, h, w, ci] = x.shape;
+  const src = addressOf(backend, x) + 4 * n0 * h * w * ci;
+  kernels.im2row(src, dst, count, h, w, ci, g.outHeight, g.outWidth, g.sh, g.sw, g.top, g.left, g.fh, g.fw);
 }
 
 /** dx[n0 + n, ho*sh - top + i, wo*sw - left + j, c] += cols[(n * Ho + ho) * Wo + wo, (i * fw + j) * Ci + c], padding skipped. */

@@ -52,21 +52,6 @@ export interface HeapKernels {
   bn_relu_forward(x: number, scale: number, shift: number, res: number, relu: number, rows: number, c: number, out: number): void;
   /** see heap_kernels.wat: frozen BatchNorm (+ residual) + ReLU backward over [rows, c]; y, gOut 0 = absent */
   bn_relu_backward(dy: number, x: number, y: number, scale: number, rows: number, c: number, dx: number, gOut: number, acc: number): void;
-  /** see heap_kernels.wat: one tap of im2colT, [positions, ci] blocks transposed; strides in floats */
-  im2col_tap(
-    src: number,
-    dst: number,
-    count: number,
-    rows: number,
-    cols: number,
-    ci: number,
-    sN: number,
-    sR: number,
-    sC: number,
-    dN: number,
-    dR: number,
-    dK: number,
-  ): void;
   /** see heap_kernels.wat: MaxPoolGrad into a zeroed dx, four channels at a time */
   maxpool_grad(
     x: number,
