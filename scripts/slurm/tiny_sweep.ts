@@ -1,6 +1,8 @@
 /**
  * For scripts/slurm/ci.sh: tiny glyphs (8 classes, 32 px) under <folder>/data and <folder>/sweep.json,
- * a sweep of 4 runs (Proxy-Anchor and SEE x seeds 0 and 1) of the tiny test ResNet, 3 epochs of 3 steps.
+ * a sweep of 4 runs (Proxy-Anchor and SEE x seeds 0 and 1) of the tiny test ResNet, 12 epochs of 3 steps:
+ * long enough (about 10 s a run here) that ci.sh's signals reach a run while it trains (at 3 epochs a
+ * run took about 3 s once the kit had its own matrix product, and finished before `scontrol requeue`).
  * Usage: node --import tsx scripts/slurm/tiny_sweep.ts <folder>
  */
 import { writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ async function main(): Promise<void> {
   if (!dir) throw new Error('usage: tiny_sweep.ts <folder>');
   const root = resolve(dir);
   await makeTinyGlyphs(join(root, 'data'));
-  const base = tinyGlyphSpec(join(root, 'data'), 'tiny', 3, ['recall', 'mapAtR']);
+  const base = tinyGlyphSpec(join(root, 'data'), 'tiny', 12, ['recall', 'mapAtR']);
   const sweep = {
     name: 'slurm-ci',
     base,

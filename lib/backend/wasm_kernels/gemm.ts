@@ -1,16 +1,17 @@
 /**
  * The kit's float32 matrix product on tfjs-backend-wasm's heap, C = A B, with the SIMD kernels of
- * heap_kernels.wat (pack_a, pack_b, gemm), used by the BatchMatMul kernel (batch_mat_mul.ts) and
- * 1x1 convolutions (conv2d_pointwise.ts). XNNPACK's product in tfjs-wasm 4.22 runs at 24-27 GFLOP/s
- * on this machine; this one at 38-47 with fused multiply-adds (relaxed SIMD, the default), 31-36
- * without (SEE_WASM_FMA=0; then bit for bit XNNPACK's sums), on the shapes of ResNet-50's, ViT-S's
- * and SEE's products (`npm run bench -- gemm`).
+ * heap_kernels.wat (pack_a or pack_a_t, pack_b, gemm), used by the BatchMatMul, Conv2D and
+ * _FusedMatMul kernels. XNNPACK's product in tfjs-wasm 4.22 runs at 24-27 GFLOP/s on this machine;
+ * this one at 38-47 with fused multiply-adds (relaxed SIMD, the default), 31-36 without
+ * (SEE_WASM_FMA=0; then bit for bit XNNPACK's results on every shape of the bench), on the shapes of
+ * ResNet-50's, ViT-S's and SEE's products (`npm run bench -- gemm`).
  *
  * Blocking as in GotoBLAS: B is packed once into panels of 8 columns ([k][8] floats each); then for
  * each block of KC values of k and MC rows, that block of A is packed (blocks of 4 rows, [KC][4]
  * floats) and multiplied with every panel. A's block (MC x KC floats, 256 KB) stays in L2 and a
  * panel's KC rows (16 KB) in L1 while the rows of A go past it. The first block of k writes C, the
- * next ones add to it, so C's every value sums over k in order, block after block.
+ * next ones add to it: a whole 8-column panel carries on its sum from C (every value sums over k in
+ * order), the last, partial panel adds each block's own sum to C.
  */
 import type { HeapKernels } from './simd';
 import { addressOf, type WasmBackend } from './heap';

@@ -495,8 +495,8 @@
   ;; 4 k); pack_b copies B into panels of 8 columns, [k][8] floats each. gemm then holds a 4 x 8
   ;; block of C in 8 f32x4 registers (a larger block spills on x64's 16 SIMD registers) and for
   ;; each k adds splat(A[r][k]) * B[k][8 columns]: no FMA in WebAssembly SIMD 1.0, so a multiply
-  ;; then an add, summing over k in order (the same sums as tfjs-wasm's XNNPACK product, bit for
-  ;; bit); gemm_fma_wasm.ts is this gemm with relaxed SIMD's fused multiply-add (simd/index.ts).
+  ;; then an add, summing over k in order (tfjs-wasm's XNNPACK product gives the same results, bit
+  ;; for bit on the bench's shapes); gemm_fma_wasm.ts is this gemm with relaxed SIMD's fused multiply-add (simd/index.ts).
   ;; Measured 31-36 GFLOP/s here, 38-47 fused, against 24-27 for XNNPACK (npm run bench -- gemm).
 
   ;; rows [0, m) of A (row i at a + 4 lda i, kc floats used) into blocks at ap, block b at
