@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addressOf, wasmBackendOf } from './heap';
 import { gemmOnHeap } from './gemm';
-import { im2rowAt, patchGeometry } from './im2col';
+import { im2rowAt, isPointwise, patchGeometry, type PatchGeometry } from './im2col';
 import { check } from './kernel_tensors';
 import { heapKernels } from './simd';
 
@@ -26,13 +26,6 @@ const MAX_PATCH = 1 << 22;
 function all(value: number | readonly number[] | undefined, v: number): boolean {
   if (value === undefined) return true;
   return typeof value === 'number' ? value === v : value.every((e) => e === v);
-}
-
-/** the pad attribute adds nothing: 'valid', 'same' (for a 1x1 stride-1 filter), 0 or explicit zeros */
-function noPadding(pad: tf.Conv2DAttrs['pad']): boolean {
-  if (pad === 'valid' || pad === 'same') return true;
-  if (typeof pad === 'number') return pad === 0;
-  return pad.every((pair) => pair.every((p) => p === 0));
 }
 
 /** Whether the kit's product runs this Conv2D: float32, NHWC, rank 4, dilation 1. */
@@ -47,11 +40,25 @@ export function runsOnKitProduct(x: tf.TensorInfo, filter: tf.TensorInfo, attrs:
   );
 }
 
+/** tfjs's geometry of this convolution (output size, padding, strides) */
+function geometryOf(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): PatchGeometry {
+  const [fh, fw] = filter.shape;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  return patchGeometry(info, fh, fw);
+}
+
 /** Whether it is moreover the plain product x [N*H*W, Ci] x filter [Ci, Co] (1x1, stride 1, no padding). */
 export function isPointwiseProduct(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): boolean {
-  return (
-    runsOnKitProduct(x, filter, attrs) && filter.shape[0] === 1 && filter.shape[1] === 1 && all(attrs.strides, 1) && noPadding(attrs.pad)
-  );
+  return runsOnKitProduct(x, filter, attrs) && isPointwise(geometryOf(x, filter, attrs), x.shape[1], x.shape[2]);
 }
 
 /**
@@ -69,21 +76,12 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
     const [n, h, w, ci] = x.shape;
     const [fh, fw, fci, co] = filter.shape;
     check(fci === ci, NAME, () => `x ${x.shape} has ${ci} channels, the filter ${filter.shape} expects ${fci}`);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { outHeight: ho, outWidth: wo } = info;
+    const geometry = geometryOf(x, filter, attrs);
+    const { outHeight: ho, outWidth: wo } = geometry;
     const out = backend.makeOutput([n, ho, wo, co], 'float32');
     const k = fh * fw * ci;
     const weights = { address: addressOf(backend, filter), rowStride: co, colStride: 1 }; // [fh*fw*Ci, Co]
-    if (isPointwiseProduct(x, filter, attrs)) {
+    if (isPointwise(geometry, h, w)) {
       const rows = { address: addressOf(backend, x), rowStride: ci, colStride: 1 }; // [N*H*W, Ci]
       gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out), n * h * w, ci, co);
       return out;
@@ -92,11 +90,10 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
     const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, perImage * k))));
     const patch = backend.makeOutput([chunk * perImage * k], 'float32'); // [chunk*Ho*Wo, fh*fw*Ci]
     try {
+      const rows = { address: addressOf(backend, patch), rowStride: k, colStride: 1 };
       for (let n0 = 0; n0 < n; n0 += chunk) {
         const count = Math.min(chunk, n - n0);
-        const p = addressOf(backend, patch);
-        im2rowAt(kernels, backend, x, patchGeometry(info, fh, fw), n0, count, p);
-        const rows = { address: p, rowStride: k, colStride: 1 };
+        im2rowAt(kernels, backend, x, geometry, n0, count, rows.address);
         gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
       }
     } finally {

@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import { backpropFilterInputs } from './backprop_filter_inputs';
 import { addressOf, heapTensor, wasmBackendOf } from './heap';
 import { heapKernels, type HeapKernels } from './simd';
-import { im2colT, im2rowAt, patchGeometry } from './im2col';
+import { im2colT, im2rowAt, isPointwise, patchGeometry } from './im2col';
 import { check } from './kernel_tensors';
 
 const NAME = 'Conv2DBackpropFilter';
@@ -48,9 +48,7 @@ export const conv2dBackpropFilterKernel =
       const n = x.shape[0];
       const perImage = info.outHeight * info.outWidth;
       const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
-      const sameGrid = info.outHeight === x.shape[1] && info.outWidth === x.shape[2] && info.padInfo.top === 0 && info.padInfo.left === 0;
-      const pointwise = fh === 1 && fw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && sameGrid;
-      if (pointwise) {
+      if (isPointwise(geometry, x.shape[1], x.shape[2])) {
         const x2 = tf.reshape(x, [n * perImage, ci]); // [M, Ci]: the patch matrix of a 1x1 stride-1 convolution
         return tf.reshape(tf.matMul(x2, dy2, true, false), filterShape); // [1, 1, Ci, Co]
       }

@@ -1,12 +1,10 @@
 /**
- * Direct access to tfjs-backend-wasm's heap for the kit's kernels: typed views of a tensor's
- * memory, outputs, and *views*: TensorInfos that point into another tensor's memory (one batch
- * of a batched operand) so wasm's own kernels can run on part of a tensor without a copy.
+ * Direct access to tfjs-backend-wasm's heap for the kit's kernels: tensors' byte addresses (for the
+ * SIMD kernels, simd/) and new outputs.
  *
  * A heap view (Float32Array over HEAPU8.buffer) is invalidated when the heap grows, which any
- * allocation can do: take views after the last makeOutput of a kernel, never before.
- * A view tensor must be released with releaseView (never disposeData, which would free memory
- * the view does not own).
+ * allocation can do: take views after the last makeOutput of a kernel, never before. Addresses stay
+ * valid while their tensor lives.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -45,18 +43,4 @@ export function addressOf(backend: WasmBackend, info: tf.TensorInfo): number {
  */
 export function heapTensor(backend: WasmBackend, shape: number[]): tf.Tensor {
   return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
-}
-
-/** A tensor of `shape` whose memory is `info`'s, starting `offset` elements in (no copy). */
-export function viewOf(backend: WasmBackend, info: tf.TensorInfo, offset: number, shape: number[]): tf.TensorInfo {
-  const bytes = BYTES[info.dtype];
-  if (bytes === undefined) throw new Error(`viewOf: dtype ${info.dtype} has no heap layout`);
-  return backend.makeOutput(shape, info.dtype, addressOf(backend, info) + offset * bytes);
-}
-
-/** Forgets a view made by viewOf without freeing the memory it points into. */
-export function releaseView(backend: WasmBackend, view: tf.TensorInfo): void {
-  const data = backend.dataIdMap.get(view.dataId);
-  backend.wasm.tfjs.disposeData(data.id);
-  backend.dataIdMap.delete(view.dataId);
 }

@@ -40,6 +40,14 @@ export function patchGeometry(info: tf.backend_util.Conv2DInfo, fh: number, fw: 
   };
 }
 
+/**
+ * Whether a convolution of this geometry over H x W images is pointwise: 1x1, stride 1, no padding,
+ * so that x [N*H*W, Ci] is its own patch matrix.
+ */
+export function isPointwise(g: PatchGeometry, h: number, w: number): boolean {
+  return g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.top === 0 && g.left === 0 && g.outHeight === h && g.outWidth === w;
+}
+
 /** First and one-past-last output index whose input coordinate o*s - pad + k lies in [0, size). */
 function validRange(k: number, s: number, pad: number, size: number, out: number): [number, number] {
   const lo = Math.max(0, Math.ceil((pad - k) / s));

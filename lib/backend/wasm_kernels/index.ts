@@ -5,12 +5,12 @@
  * - replaced: Conv2DBackpropInput (wasm's is a scalar loop, ~10x slower than XNNPACK Conv2D);
  * - wrapped (wasm's own kernel kept for the cases it runs fast): BatchMatMul (the kit's matrix
  *   product, gemm.ts), Conv2D (the same product: 1x1 in place, others on a patch matrix),
- *   _FusedMatMul (without an activation: the same product and an Add), Transpose (rank 5 and more), Slice and StridedSlice (non-contiguous),
- *   Sum (over leading axes), Exp and Erf (SIMD on the heap, simd/), Identity (shares
- *   memory instead of copying: every tensor a gradient saves is cloned by it), Unpack (contiguous
- *   outputs: one copy each), Equal (broadcast operand: one pass), and Reverse, PadV2
- *   and MaxPoolGrad replaced: the slow cases
- *   `npm run bench -- profile` found in training steps;
+ *   _FusedMatMul (without an activation: the same product and an Add), Transpose (rank 5 and
+ *   more), Slice and StridedSlice (non-contiguous), Sum (over leading axes), Exp and Erf (SIMD on
+ *   the heap, simd/), Identity (shares memory instead of copying: every tensor a gradient saves is
+ *   cloned by it), Unpack (contiguous outputs: one copy each), Equal (broadcast operand: one
+ *   pass), and Reverse, PadV2 and MaxPoolGrad replaced: the slow cases `npm run bench -- profile`
+ *   found in training steps;
  * - gradient (every backend): StridedSlice, which tfjs-core 4.22 cannot differentiate.
  * test/backend/wasm_training_audit.test.ts lists every kernel ResNet-50 and ViT-S/16 training uses.
  */

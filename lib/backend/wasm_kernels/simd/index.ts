@@ -146,17 +146,19 @@ export function loadHeapKernels(memory: WebAssembly.Memory, fma: boolean): { ker
   return { kernels: { ...base, gemm }, gemm: 'fma' };
 }
 
-let cached: { memory: WebAssembly.Memory; fma: boolean; kernels: HeapKernels; gemm: GemmVariant } | undefined;
+let cached: { memory: WebAssembly.Memory; kernels: HeapKernels; gemm: GemmVariant } | undefined;
 
-/** The kernels bound to the active wasm backend's memory, or undefined. */
+/**
+ * The kernels bound to the active wasm backend's memory, or undefined. They load once per memory
+ * (SEE_WASM_FMA is read then): every kernel call asks for them, so nothing else happens here.
+ */
 export function heapKernels(): HeapKernels | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return undefined;
-  const fma = wantsFma();
-  if (cached?.memory === memory && cached.fma === fma) return cached.kernels;
+  if (cached?.memory === memory) return cached.kernels;
   try {
-    cached = { memory, fma, ...loadHeapKernels(memory, fma) };
+    cached = { memory, ...loadHeapKernels(memory, wantsFma()) };
     return cached.kernels;
   } catch {
     return undefined;
