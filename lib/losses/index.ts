@@ -1,5 +1,7 @@
 /** Metric-learning losses, one per file; every loss implements MetricLoss. */
-export { proxyAnchorLoss, proxyAnchorNormalized, ProxyAnchorLoss } from './proxy_anchor';
+export { proxyAnchorLoss, ProxyAnchorLoss } from './proxy_anchor';
+export { proxyAnchorNormalized } from './proxy_anchor_plain';
+export { fusedProxyAnchor } from './fused_proxy_anchor';
 export type { ProxyAnchorOptions, ProxyLossConfig } from './proxy_anchor';
 export { seeProxyAnchorLoss, SeeProxyAnchorLoss } from './see_proxy_anchor';
 export type { SeeOptions, SeeStepInfo } from './see_proxy_anchor';

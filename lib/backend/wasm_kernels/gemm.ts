@@ -29,7 +29,7 @@ export interface HeapMatrix {
 }
 
 /**
- * C [m, n] (row-major at byte address c) = A [m, k] times B [k, n]. A is row-major (colStride 1) or
+ * C [m, n] (row-major at byte address c) = A [m, k] times B [k, n], or C += A B when `accumulate`. A is row-major (colStride 1) or
  * given transposed (rowStride 1, colStride its row length: read in place by pack_a_t); B takes any
  * strides (transposed B is colStride k, rowStride 1). The packed operands live in a scratch buffer of
  * the backend's, freed before it returns (no tensor of the engine's).
@@ -43,6 +43,7 @@ export function gemmOnHeap(
   m: number,
   k: number,
   n: number,
+  accumulate = false,
 ): void {
   const transposedA = a.colStride !== 1;
   if (transposedA && a.rowStride !== 1) {
@@ -50,6 +51,7 @@ export function gemmOnHeap(
   }
   if (m === 0 || n === 0) return;
   if (k === 0) {
+    if (accumulate) return;
     new Float32Array(backend.wasm.HEAPU8.buffer, c, m * n).fill(0);
     return;
   }
@@ -68,7 +70,7 @@ export function gemmOnHeap(
         const rows = Math.min(MC, m - m0);
         if (transposedA) kernels.pack_a_t(a.address + 4 * (m0 + k0 * a.colStride), a.colStride, rows, depth, ap);
         else kernels.pack_a(a.address + 4 * (m0 * a.rowStride + k0), a.rowStride, rows, depth, ap);
-        kernels.gemm(ap, bp + 32 * k0, 8 * k, c + 4 * m0 * n, n, rows, depth, n, k0 === 0 ? 0 : 1);
+        kernels.gemm(ap, bp + 32 * k0, 8 * k, c + 4 * m0 * n, n, rows, depth, n, k0 === 0 && !accumulate ? 0 : 1);
       }
     }
   } finally {

@@ -1,0 +1,104 @@
+/**
+ * The fused Proxy-Anchor (lib/losses/fused_proxy_anchor.ts) on wasm equals the plain one
+ * (proxyAnchorNormalized, lib/losses/proxy_anchor_plain.ts): loss, dL/dproxies and, for the batch
+ * term, dL/dembeddings; with more classes than one block (several blocks and a last partial one),
+ * fewer classes than rows, classes without rows, and tensors freed. Off wasm it is the plain function.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, initBackend } from '../../lib/tf';
+import { l2Normalize } from '../../lib/losses/l2_normalize';
+import { proxyAnchorNormalized } from '../../lib/losses/proxy_anchor_plain';
+import { fusedProxyAnchor } from '../../lib/losses/fused_proxy_anchor';
+import { seededUniform } from '../backend/random';
+
+interface Result {
+  loss: number;
+  /** dL/dproxies, then dL/dembeddings when the embeddings are not constants */
+  grads: Float32Array[];
+}
+
+async function lossAndGrads(
+  fused: boolean,
+  constant: boolean,
+  x: Float32Array,
+  labels: Int32Array,
+  p: Float32Array,
+  c: number,
+  d: number,
+): Promise<Result> {
+  const before = tf.memory().numTensors;
+  const xs = tf.tensor2d(x, [labels.length, d]);
+  const ps = tf.tensor2d(p, [c, d]);
+  const pa = fused ? fusedProxyAnchor : proxyAnchorNormalized;
+  const { value, grads } = tf.tidy(() =>
+    constant
+      ? tf.valueAndGrads((q: tf.Tensor) => pa(l2Normalize(xs), labels, l2Normalize(q as tf.Tensor2D), 0.1, 32, true))([ps])
+      : tf.valueAndGrads((q: tf.Tensor, e: tf.Tensor) => pa(l2Normalize(e as tf.Tensor2D), labels, l2Normalize(q as tf.Tensor2D), 0.1, 32))(
+          [ps, xs],
+        ),
+  );
+  const out = { loss: (await value.data())[0], grads: await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array)) };
+  tf.dispose([xs, ps, value, ...grads]);
+  assert.equal(tf.memory().numTensors, before, 'leaked tensors');
+  return out;
+}
+
+/** largest difference relative to the largest entry of `plain` (the entries are far below 1) */
+function relativeGap(fused: Float32Array, plain: Float32Array): { worst: number; scale: number } {
+  let scale = 0;
+  let worst = 0;
+  plain.forEach((v, i) => {
+    scale = Math.max(scale, Math.abs(v));
+    worst = Math.max(worst, Math.abs(v - fused[i]));
+  });
+  return { worst, scale };
+}
+
+test('fused Proxy-Anchor equals the plain one on wasm: synthetic points and batch term, several class blocks', async () => {
+  await initBackend('wasm', { quiet: true });
+  const u = seededUniform(61);
+  for (const [n, c, d] of [
+    [96, 4500, 16],
+    [37, 11, 8],
+    [130, 2048, 12],
+    [180, 5000, 33],
+  ]) {
+    const x = u(n * d);
+    // classes > every label are never positive
+    const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % Math.min(c, 50));
+    const p = u(c * d);
+    for (const constant of [true, false]) {
+      const what = `n ${n} C ${c} D ${d} ${constant ? 'constant points' : 'batch'}`;
+      const fused = await lossAndGrads(true, constant, x, labels, p, c, d);
+      const plain = await lossAndGrads(false, constant, x, labels, p, c, d);
+      assert.ok(Math.abs(fused.loss - plain.loss) <= 1e-5 * Math.abs(plain.loss), `${what}: loss ${fused.loss} vs ${plain.loss}`);
+      assert.equal(fused.grads.length, constant ? 1 : 2, `${what}: gradients`);
+      fused.grads.forEach((g, j) => {
+        const { worst, scale } = relativeGap(g, plain.grads[j]);
+        assert.ok(worst <= 1e-4 * scale, `${what}: ${j === 0 ? 'dL/dproxies' : 'dL/dx'} differ by ${worst} (largest entry ${scale})`);
+        assert.ok(
+          g.some((v) => v !== 0),
+          `${what}: gradient ${j} is all zeros`,
+        );
+      });
+    }
+  }
+});
+
+test('on cpu the fused Proxy-Anchor is the plain function', async () => {
+  await initBackend('cpu', { quiet: true });
+  const u = seededUniform(62);
+  const labels = Int32Array.from([0, 1, 1, 3]);
+  const x = u(4 * 6);
+  const p = u(5 * 6);
+  for (const constant of [true, false]) {
+    const a = await lossAndGrads(true, constant, x, labels, p, 5, 6);
+    const b = await lossAndGrads(false, constant, x, labels, p, 5, 6);
+    assert.equal(a.loss, b.loss);
+    assert.deepEqual(
+      a.grads.map((g) => Array.from(g)),
+      b.grads.map((g) => Array.from(g)),
+    );
+  }
+});
