@@ -7,23 +7,36 @@
  *   dL/dp_c = alpha/C W_c / (1 + S_c) - alpha/|U| sum_{i: y_i = c} e_i / (1 + P_c) x_i,  W_c = sum_i E_ic x_i
  *   dL/dx_i = alpha/C V_i - alpha/|U| e_i / (1 + P_{y_i}) p_{y_i},                         V_i = sum_c E_ic p_c / (1 + S_c)
  * (times the incoming scalar gradient). Everything that touches the [C, N] exponentials is computed in
- * the forward pass, block of classes by block of classes, on the wasm heap: the cosines of a block
- * [block, N] (the kit's product, gemm.ts, reading x transposed in place), the SIMD exponential,
- * masking of the positive pairs and the row sums S in one pass (exp_mask_sum,
- * lib/backend/wasm_kernels/simd), then W of the block and (when x gets a gradient) V += E^T q with
- * q = the block's proxies / (1 + S), E^T read in place. The [C, N] matrix never exists whole (one
- * block of at most 2,048 classes, 9 MB at N = 1,152), nothing is sliced, transposed or concatenated,
- * and the backward pass only scales W and V. Equal to proxyAnchorNormalized (lib/losses/proxy_anchor.ts,
- * plain tensor operations) up to float rounding (tested); other backends use that function.
+ * the forward pass, block of classes by block of classes, on the wasm heap (pa_blocks.ts): the
+ * cosines of a block (the kit's product, reading x transposed in place), the SIMD exponential with
+ * the positive pairs masked and the row sums S, then W of the block and (when x gets a gradient)
+ * V += E^T q with q = the block's proxies / (1 + S). The [C, N] matrix never exists whole (one block
+ * of at most 2,048 classes, 9 MB at N = 1,152), nothing is sliced, transposed or concatenated, and
+ * the backward pass only scales W and V. With many classes the upper ones go to a helper thread on
+ * the other core (pa_helper.ts, helperSplit; none with SEE_WORKERS=1), whose blocks are the same
+ * blocks, so W and S are the same bits either way and V differs by the order of one sum.
+ * Equal to proxyAnchorNormalized (proxy_anchor_plain.ts, plain tensor operations) up to float
+ * rounding (tested); other backends use that function.
  */
 import { tf } from '../tf';
-import { addressOf, heapTensor, type WasmBackend } from '../backend/wasm_kernels/heap';
-import { gemmOnHeap, type HeapMatrix } from '../backend/wasm_kernels/gemm';
+import { addressOf, heapMemory, heapTensor, type WasmBackend } from '../backend/wasm_kernels/heap';
 import { heapKernels, type HeapKernels } from '../backend/wasm_kernels/simd';
+import { BLOCK, paNegativeBlocks, type PaBlocksJob } from './pa_blocks';
+import { paHelper, type HelperOutputs } from './pa_helper';
 import { batchClasses, proxyAnchorNormalized } from './proxy_anchor_plain';
 
-/** classes per block: [2048, N] exponentials (9 MB at N = 1,152) */
-const BLOCK = 2048;
+/** multiply-adds of one [C, N, D] product below which the helper thread takes no share (about 3 ms) */
+const HELPER_MIN_WORK = 1 << 26;
+
+/**
+ * The first class of the helper thread's range, or c when the calling thread keeps every class: a
+ * multiple of BLOCK near c / 2 (so that each block is computed as on one thread), when there are
+ * more classes than one block and enough work to pay for the copies (about 3 ms of products).
+ */
+export function helperSplit(c: number, n: number, d: number): number {
+  if (c <= BLOCK || c * n * d < HELPER_MIN_WORK) return c;
+  return BLOCK * Math.max(1, Math.round(c / 2 / BLOCK));
+}
 
 /** a new zeroed float32 tensor of its own memory (the kernels add into it) */
 function zeros(backend: WasmBackend, shape: number[]): tf.Tensor {
@@ -59,9 +72,34 @@ function fromList(list: tf.Tensor[]): Saved {
   return { w, sums, posExp, posSum, oneHotT, distinct, x, p, v };
 }
 
+/** the helper's outputs into the heap: its rows of W and S, its positives' cosines, its share of V */
+function mergeHelper(backend: WasmBackend, out: HelperOutputs, split: number, labels: Int32Array, t: NegativeTerms): void {
+  const d = t.w.shape[1] as number;
+  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+  const at = (x: tf.Tensor): number => addressOf(backend, x) / 4;
+  heap.set(out.w, at(t.w) + split * d);
+  heap.set(out.sums, at(t.sums) + split);
+  const pos = at(t.posCos);
+  labels.forEach((c, i) => {
+    if (c >= split) heap[pos + i] = out.posCos[i];
+  });
+  if (t.v && out.v) {
+    const v = at(t.v);
+    for (let i = 0; i < out.v.length; i++) heap[v + i] += out.v[i];
+  }
+}
+
+interface NegativeTerms {
+  w: tf.Tensor; // [C, D]
+  v?: tf.Tensor; // [N, D]
+  sums: tf.Tensor; // [C]
+  posCos: tf.Tensor; // [N]
+}
+
 /**
- * W (and V) block by block on the heap, and S and the positive cosines: the parts of the forward
- * pass that read the exponentials. Scratch memory is freed before it returns.
+ * W (and V), S and the positive cosines: the parts of the forward pass that read the exponentials,
+ * block by block on the heap (pa_blocks.ts), the upper classes on the helper thread when there is one
+ * (pa_helper.ts, helperSplit). Scratch memory is freed before it returns.
  */
 function negativeTerms(
   k: HeapKernels,
@@ -71,47 +109,61 @@ function negativeTerms(
   margin: number,
   alpha: number,
   wantX: boolean,
-): { w: tf.Tensor; v?: tf.Tensor; sums: tf.Tensor; posCos: tf.Tensor } {
+): NegativeTerms {
   const backend = tf.backend() as unknown as WasmBackend;
   const [c, d] = p.shape;
   const n = labels.length;
-  const block = Math.min(BLOCK, c);
-  const sums = zeros(backend, [c]); // [C] S_c
-  const posCos = zeros(backend, [n]); // [N] cos(x_i, p_{y_i})
-  const w = heapTensor(backend, [c, d]); // [C, D]: every row written by its block's product
-  const v = wantX ? zeros(backend, [n, d]) : undefined; // [N, D]: each block adds its share
+  const helper = paHelper();
+  const split = helper ? helperSplit(c, n, d) : c;
+  const block = Math.min(BLOCK, split);
+  const terms: NegativeTerms = {
+    w: heapTensor(backend, [c, d]), // every row written by its block's product
+    v: wantX ? zeros(backend, [n, d]) : undefined, // each block adds its share
+    sums: zeros(backend, [c]), // S_c
+    posCos: zeros(backend, [n]), // cos(x_i, p_{y_i})
+  };
   const lab = tf.tensor1d(labels, 'int32'); // [N]
   const g = heapTensor(backend, [block, n]); // [block, N] cosines, then exponentials
   const q = wantX ? heapTensor(backend, [block, d]) : undefined; // [block, D] p_c / (1 + S_c)
   try {
-    // addresses stay valid while their tensors live; heap views do not (taken anew below)
+    // addresses stay valid while their tensors live; heap views do not
     const at = (t: tf.Tensor): number => addressOf(backend, t);
-    const [pAt, gAt, sumsAt] = [at(p), at(g), at(sums)];
-    const xRows: HeapMatrix = { address: at(x), rowStride: d, colStride: 1 }; // x [N, D]
-    const xColumns: HeapMatrix = { address: at(x), rowStride: 1, colStride: d }; // x^T [D, N], in place
-    for (let c0 = 0; c0 < c; c0 += block) {
-      const rows = Math.min(block, c - c0);
-      const proxies: HeapMatrix = { address: pAt + 4 * c0 * d, rowStride: d, colStride: 1 }; // [rows, D]
-      gemmOnHeap(backend, k, proxies, xColumns, gAt, rows, d, n); // [rows, N] cosines
-      k.exp_mask_sum(gAt, rows, n, at(lab), c0, alpha, margin, sumsAt + 4 * c0, at(posCos));
-      const e: HeapMatrix = { address: gAt, rowStride: n, colStride: 1 }; // [rows, N] E of the block
-      gemmOnHeap(backend, k, e, xRows, at(w) + 4 * c0 * d, rows, n, d); // [rows, D] W of the block
-      if (v && q) {
-        const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-        const [p0, q0, s0] = [pAt / 4 + c0 * d, at(q) / 4, sumsAt / 4 + c0];
-        for (let r = 0; r < rows; r++) {
-          const scale = 1 / (1 + heap[s0 + r]);
-          for (let j = 0; j < d; j++) heap[q0 + r * d + j] = heap[p0 + r * d + j] * scale;
-        }
-        const eT: HeapMatrix = { address: gAt, rowStride: 1, colStride: n }; // E^T [N, rows], in place
-        const scaled: HeapMatrix = { address: at(q), rowStride: d, colStride: 1 }; // [rows, D]
-        gemmOnHeap(backend, k, eT, scaled, at(v), n, rows, d, true); // V += E^T q [N, D]
+    /** the job of this thread's classes first .. first + count - 1 */
+    const rangeJob = (first: number, count: number): PaBlocksJob => ({
+      ...{ n, d, first, count, alpha, margin, x: at(x), labels: at(lab), proxies: at(p) + 4 * first * d },
+      ...{ w: at(terms.w) + 4 * first * d, sums: at(terms.sums) + 4 * first, posCos: at(terms.posCos) },
+      ...{ v: terms.v ? at(terms.v) : undefined, g: at(g), q: q ? at(q) : undefined },
+    });
+    if (helper && split < c) {
+      const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+      const [x0, p0] = [at(x) / 4, at(p) / 4];
+      const proxies = heap.subarray(p0 + split * d, p0 + c * d);
+      helper.start({
+        n,
+        d,
+        first: split,
+        count: c - split,
+        alpha,
+        margin,
+        wantV: wantX,
+        x: heap.subarray(x0, x0 + n * d),
+        labels,
+        proxies,
+      });
+      let out: HelperOutputs | undefined;
+      try {
+        paNegativeBlocks(heapMemory(backend), k, rangeJob(0, split));
+      } finally {
+        out = helper.finish(); // also after a failure of this thread's share: the helper's job must end
       }
+      mergeHelper(backend, out, split, labels, terms);
+    } else {
+      paNegativeBlocks(heapMemory(backend), k, rangeJob(0, c));
     }
   } finally {
     tf.dispose([lab, g, ...(q ? [q] : [])]);
   }
-  return { w, v, sums, posCos };
+  return terms;
 }
 
 function forward(

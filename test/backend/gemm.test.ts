@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { heapKernels, loadHeapKernels, wantsFma, type HeapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
-import { addressOf, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { addressOf, heapMemory, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { seededUniform } from './random';
 
 /** [m, k, n, A given transposed, B given transposed] */
@@ -99,7 +99,7 @@ async function checkShapes(kernels: HeapKernels): Promise<void> {
     const heap = () => backend.typedArrayFromHeap(ct as unknown as tf.TensorInfo) as Float32Array;
     heap().fill(-7.5);
     gemmOnHeap(
-      backend,
+      heapMemory(backend),
       kernels,
       { address: addressOf(backend, at), rowStride: aT ? 1 : k, colStride: aT ? m : 1 },
       { address: addressOf(backend, bt), rowStride: bT ? 1 : n, colStride: bT ? k : 1 },
@@ -134,7 +134,7 @@ test('gemmOnHeap with k = 0 writes zeros, and refuses an A with neither stride 1
   const ct = heapTensor(backend, [6]);
   (backend.typedArrayFromHeap(ct as unknown as tf.TensorInfo) as Float32Array).fill(3);
   gemmOnHeap(
-    backend,
+    heapMemory(backend),
     kernels,
     { address: 0, rowStride: 0, colStride: 1 },
     { address: 0, rowStride: 3, colStride: 1 },
@@ -146,7 +146,17 @@ test('gemmOnHeap with k = 0 writes zeros, and refuses an A with neither stride 1
   assert.deepEqual(Array.from(await ct.data()), [0, 0, 0, 0, 0, 0]);
   ct.dispose();
   assert.throws(
-    () => gemmOnHeap(backend, kernels, { address: 0, rowStride: 3, colStride: 2 }, { address: 0, rowStride: 1, colStride: 1 }, 0, 1, 1, 1),
+    () =>
+      gemmOnHeap(
+        heapMemory(backend),
+        kernels,
+        { address: 0, rowStride: 3, colStride: 2 },
+        { address: 0, rowStride: 1, colStride: 1 },
+        0,
+        1,
+        1,
+        1,
+      ),
     /A must have row stride 1 or column stride 1, got 3 and 2/,
   );
 });

@@ -13,7 +13,7 @@
 import { tf } from '../../lib/tf';
 import { builtinWasmKernel } from '../../lib/backend/wasm_kernels';
 import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
-import { addressOf, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { addressOf, heapMemory, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { loadHeapKernels, type HeapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { maxRelDiff } from '../backend/random';
 import type { Benchmark } from './harness';
@@ -54,7 +54,7 @@ export const benchmark: Benchmark = {
         const out = backend.makeOutput([s.m, s.n], 'float32'); // [M, N]
         const left = { address: addressOf(backend, a), rowStride: s.k, colStride: 1 };
         const right = { address: addressOf(backend, b), rowStride: s.n, colStride: 1 };
-        gemmOnHeap(backend, kernels, left, right, addressOf(backend, out), s.m, s.k, s.n);
+        gemmOnHeap(heapMemory(backend), kernels, left, right, addressOf(backend, out), s.m, s.k, s.n);
         return out;
       };
       const xnnpack = (): tf.TensorInfo =>

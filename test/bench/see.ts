@@ -10,6 +10,11 @@
  * threads SEE_OFFICIAL_THREADS (default 1 and 2); without them, earlier official figures are
  * quoted and marked `official_source: "quoted"`. The official step's products run on whatever
  * libblas.so.3 resolves to (LD_LIBRARY_PATH, recorded, may select an optimised BLAS).
+ * With many classes the kit's step uses a second thread (the Proxy-Anchor helper, SEE_WORKERS above 1):
+ * `see_ms` is the step as it runs (`see_threads` threads), `see_ms_1_thread` the same step with
+ * SEE_WORKERS=1; `see_fraction_of_official` compares the first with the official step on PyTorch's
+ * default threads (the cores), `see_fraction_of_official_1_thread` the second with the official one on
+ * one thread.
  */
 import { tf } from '../../lib/tf';
 import { sphericalExpansion } from '../../lib/method/fast/expansion';
@@ -19,6 +24,8 @@ import { proxyAnchorLoss } from '../../lib/losses/proxy_anchor';
 import { seeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { helperSplit } from '../../lib/losses/fused_proxy_anchor';
+import { trainWorkerCount } from '../../lib/train/parallel/worker_count';
 import { timeMs, type Benchmark } from './harness';
 
 interface OfficialRun {
@@ -75,6 +82,23 @@ const SETTINGS: Array<{ d: number; classes: number; n: number; official: { expan
   { d: 128, classes: 98, n: 8, official: { expansion_ms: 44, see_ms: 64 } },
 ];
 const BATCH = 180;
+
+/** threads of the kit's SEE step: 2 when the Proxy-Anchor helper thread takes a share of the synthetic term (SEE_WORKERS > 1, many classes) */
+function seeThreads(d: number, classes: number, synthetic: number): number {
+  return trainWorkerCount() > 1 && helperSplit(classes, synthetic, d) < classes ? 2 : 1;
+}
+
+/** runs fn with SEE_WORKERS set to `workers`, then restores it */
+function withWorkers<T>(workers: string, fn: () => T): T {
+  const saved = process.env.SEE_WORKERS;
+  process.env.SEE_WORKERS = workers;
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.SEE_WORKERS;
+    else process.env.SEE_WORKERS = saved;
+  }
+}
 const FRACTION = 0.4;
 
 function inputs(d: number, classes: number, random: SeededRandom): { x: tf.Tensor2D; y: tf.Tensor1D; p: tf.Tensor2D } {
@@ -119,6 +143,9 @@ export const benchmark: Benchmark = {
       };
       const load = loadavg()[0];
       const see = timeBoth(seeStep, 5, 1);
+      // the same step on one thread (SEE_WORKERS=1: no Proxy-Anchor helper thread, lib/losses/pa_helper.ts)
+      const threads = seeThreads(s.d, s.classes, Math.round(BATCH * FRACTION) * s.n);
+      const seeOneThread = threads === 1 ? see : withWorkers('1', () => timeBoth(seeStep, 5, 1));
       const pa = timeBoth(paStep, 5, 1);
       const labels = Array.from(await y.data());
       const plainExpansion = await timeMs(
@@ -150,9 +177,13 @@ export const benchmark: Benchmark = {
             official_see_ms: official[official.length - 1].see_ms,
             official_expansion_ms: official[official.length - 1].expansion_ms,
             see_fraction_of_official: +(see.wall / official[official.length - 1].see_ms).toFixed(3),
+            // both on one thread
+            ...(official[0].threads === 1
+              ? { see_fraction_of_official_1_thread: +(seeOneThread.wall / official[0].see_ms).toFixed(3) }
+              : {}),
             // CPU time against the 1-thread official step: both single-threaded, less sensitive to the load
             ...(official[0].threads === 1 && official[0].see_cpu_ms
-              ? { see_cpu_fraction_of_official_1_thread: +(see.cpu / official[0].see_cpu_ms).toFixed(3) }
+              ? { see_cpu_fraction_of_official_1_thread: +(seeOneThread.cpu / official[0].see_cpu_ms).toFixed(3) }
               : {}),
           }
         : { official_source: 'quoted (earlier run)', official_expansion_ms: s.official.expansion_ms, official_see_ms: s.official.see_ms };
@@ -165,11 +196,14 @@ export const benchmark: Benchmark = {
         synthetic: Math.round(BATCH * FRACTION) * s.n,
         expansion_ms: +exp.wall.toFixed(2),
         see_ms: +see.wall.toFixed(2),
+        see_threads: threads,
+        see_ms_1_thread: +seeOneThread.wall.toFixed(2),
         pa_ms: +pa.wall.toFixed(2),
         ratio: +(see.wall / pa.wall).toFixed(3),
         // CPU time of this process: less sensitive to other work on a shared machine
         expansion_cpu_ms: +exp.cpu.toFixed(2),
         see_cpu_ms: +see.cpu.toFixed(2),
+        see_cpu_ms_1_thread: +seeOneThread.cpu.toFixed(2),
         pa_cpu_ms: +pa.cpu.toFixed(2),
         plain_expansion_ms: +plainExpansion.toFixed(2),
         plain_see_ms: +plainSee.toFixed(2),

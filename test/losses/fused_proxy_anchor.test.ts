@@ -3,13 +3,16 @@
  * (proxyAnchorNormalized, lib/losses/proxy_anchor_plain.ts): loss, dL/dproxies and, for the batch
  * term, dL/dembeddings; with more classes than one block (several blocks and a last partial one),
  * fewer classes than rows, classes without rows, and tensors freed. Off wasm it is the plain function.
+ * With SEE_WORKERS above 1 the helper thread takes the upper classes: the same bits for the loss and
+ * dL/dproxies as on one thread, dL/dx up to the order of one sum.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { l2Normalize } from '../../lib/losses/l2_normalize';
 import { proxyAnchorNormalized } from '../../lib/losses/proxy_anchor_plain';
-import { fusedProxyAnchor } from '../../lib/losses/fused_proxy_anchor';
+import { fusedProxyAnchor, helperSplit } from '../../lib/losses/fused_proxy_anchor';
+import { PaHelper, paHelper } from '../../lib/losses/pa_helper';
 import { seededUniform } from '../backend/random';
 
 interface Result {
@@ -100,5 +103,63 @@ test('on cpu the fused Proxy-Anchor is the plain function', async () => {
       a.grads.map((g) => Array.from(g)),
       b.grads.map((g) => Array.from(g)),
     );
+  }
+});
+
+test('with SEE_WORKERS=2 the helper thread computes the upper classes: loss and dL/dproxies bit for bit, dL/dx up to rounding', async () => {
+  await initBackend('wasm', { quiet: true });
+  const [n, c, d] = [180, 5000, 128];
+  assert.ok(helperSplit(c, n, d) < c, `${c} classes x ${n} rows x ${d} are split`);
+  assert.equal(helperSplit(2048, n, d), 2048, 'one block stays on the calling thread');
+  const u = seededUniform(63);
+  const x = u(n * d);
+  // rows of classes on both sides of the split, so both threads see positive pairs
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 37) % c);
+  const p = u(c * d);
+  const saved = process.env.SEE_WORKERS;
+  const run = async (workers: string): Promise<Result[]> => {
+    process.env.SEE_WORKERS = workers;
+    return [await lossAndGrads(true, true, x, labels, p, c, d), await lossAndGrads(true, false, x, labels, p, c, d)];
+  };
+  let one: Result[];
+  let two: Result[];
+  let jobs: number;
+  try {
+    one = await run('1');
+    const before = paHelper()?.finishedJobs ?? 0;
+    two = await run('2');
+    jobs = paHelper()!.finishedJobs - before;
+  } finally {
+    if (saved === undefined) delete process.env.SEE_WORKERS;
+    else process.env.SEE_WORKERS = saved;
+  }
+  assert.equal(jobs, 2, 'the helper ran one job per term');
+  for (const [t, what] of [
+    [0, 'constant points'],
+    [1, 'batch'],
+  ] as const) {
+    assert.equal(two[t].loss, one[t].loss, `${what}: loss`);
+    assert.deepEqual(two[t].grads[0], one[t].grads[0], `${what}: dL/dproxies`);
+  }
+  const { worst, scale } = relativeGap(two[1].grads[1], one[1].grads[1]);
+  assert.ok(worst <= 1e-5 * scale, `dL/dx differ by ${worst} (largest entry ${scale})`);
+});
+
+test('the helper refuses a second job before the first is finished, and a finish without a job', async () => {
+  const helper = PaHelper.start();
+  try {
+    assert.throws(() => helper.finish(), /no job to finish/);
+    const inputs = { n: 2, d: 4, first: 0, count: 3, alpha: 32, margin: 0.1, wantV: false };
+    helper.start({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) });
+    assert.throws(
+      () => helper.start({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) }),
+      /a job is still running/,
+    );
+    const out = helper.finish();
+    assert.equal(out.w.length, 12);
+    assert.equal(out.sums.length, 3);
+    assert.equal(helper.finishedJobs, 1);
+  } finally {
+    await helper.close();
   }
 });

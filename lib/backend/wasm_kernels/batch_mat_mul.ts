@@ -9,7 +9,7 @@
  * WebAssembly without SIMD go to wasm's own kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { addressOf, wasmBackendOf } from './heap';
+import { addressOf, heapMemory, wasmBackendOf } from './heap';
 import { gemmOnHeap, type HeapMatrix } from './gemm';
 import { heapKernels } from './simd';
 
@@ -39,6 +39,7 @@ export function batchMatMulKernel(builtin: tf.KernelFunc): tf.KernelFunc {
     const aAddress = addressOf(backend, a);
     const bAddress = addressOf(backend, b);
     const cAddress = addressOf(backend, out);
+    const memory = heapMemory(backend);
     const left = (i: number): HeapMatrix => ({
       address: aAddress + 4 * i * m * k,
       rowStride: transposeA ? 1 : k,
@@ -50,11 +51,11 @@ export function batchMatMulKernel(builtin: tf.KernelFunc): tf.KernelFunc {
       colStride: transposeB ? k : 1,
     });
     if (batchB === 1 && !transposeA) {
-      gemmOnHeap(backend, kernels, left(0), right(0), cAddress, batchA * m, k, n); // every left matrix's rows at once
+      gemmOnHeap(memory, kernels, left(0), right(0), cAddress, batchA * m, k, n); // every left matrix's rows at once
     } else {
       const batch = Math.max(batchA, batchB);
       for (let i = 0; i < batch; i++) {
-        gemmOnHeap(backend, kernels, left(batchA === 1 ? 0 : i), right(batchB === 1 ? 0 : i), cAddress + 4 * i * m * n, m, k, n);
+        gemmOnHeap(memory, kernels, left(batchA === 1 ? 0 : i), right(batchB === 1 ? 0 : i), cAddress + 4 * i * m * n, m, k, n);
       }
     }
     return out;

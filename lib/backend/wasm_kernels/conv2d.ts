@@ -12,7 +12,7 @@
  * its CPU kernels and Caffe compute it); padding and output size from tfjs's computeConv2DInfo.
  */
 import * as tf from '@tensorflow/tfjs';
-import { addressOf, wasmBackendOf } from './heap';
+import { addressOf, heapMemory, wasmBackendOf } from './heap';
 import { gemmOnHeap } from './gemm';
 import { im2rowAt, isPointwise, patchGeometry, type PatchGeometry } from './im2col';
 import { check } from './kernel_tensors';
@@ -83,7 +83,7 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
     const weights = { address: addressOf(backend, filter), rowStride: co, colStride: 1 }; // [fh*fw*Ci, Co]
     if (isPointwise(geometry, h, w)) {
       const rows = { address: addressOf(backend, x), rowStride: ci, colStride: 1 }; // [N*H*W, Ci]
-      gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out), n * h * w, ci, co);
+      gemmOnHeap(heapMemory(backend), kernels, rows, weights, addressOf(backend, out), n * h * w, ci, co);
       return out;
     }
     const perImage = ho * wo;
@@ -94,7 +94,7 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
       for (let n0 = 0; n0 < n; n0 += chunk) {
         const count = Math.min(chunk, n - n0);
         im2rowAt(kernels, backend, x, geometry, n0, count, rows.address);
-        gemmOnHeap(backend, kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
+        gemmOnHeap(heapMemory(backend), kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
       }
     } finally {
       backend.disposeData(patch.dataId);

@@ -13,8 +13,8 @@
  * next ones add to it: a whole 8-column panel carries on its sum from C (every value sums over k in
  * order), the last, partial panel adds each block's own sum to C.
  */
-import type { HeapKernels } from './simd';
-import { addressOf, type WasmBackend } from './heap';
+import type { HeapKernels } from './simd/load';
+import type { KernelMemory } from './heap';
 
 /** depth of a block of k: a panel's slice is KC x 8 floats (16 KB) */
 const KC = 512;
@@ -31,11 +31,11 @@ export interface HeapMatrix {
 /**
  * C [m, n] (row-major at byte address c) = A [m, k] times B [k, n], or C += A B when `accumulate`. A is row-major (colStride 1) or
  * given transposed (rowStride 1, colStride its row length: read in place by pack_a_t); B takes any
- * strides (transposed B is colStride k, rowStride 1). The packed operands live in a scratch buffer of
- * the backend's, freed before it returns (no tensor of the engine's).
+ * strides (transposed B is colStride k, rowStride 1). The packed operands live in scratch space of
+ * `memory` (on tfjs's heap: a buffer of the backend's, no tensor of the engine's), freed before it returns.
  */
 export function gemmOnHeap(
-  backend: WasmBackend,
+  memory: KernelMemory,
   kernels: HeapKernels,
   a: HeapMatrix,
   b: HeapMatrix,
@@ -52,16 +52,16 @@ export function gemmOnHeap(
   if (m === 0 || n === 0) return;
   if (k === 0) {
     if (accumulate) return;
-    new Float32Array(backend.wasm.HEAPU8.buffer, c, m * n).fill(0);
+    new Float32Array(memory.bytes().buffer, c, m * n).fill(0);
     return;
   }
   const panels = Math.ceil(n / 8);
   const kc = Math.min(KC, k);
   const packedB = panels * 8 * k; // floats
   const packedA = Math.ceil(Math.min(MC, m) / 4) * 4 * kc; // floats
-  const scratch = backend.makeOutput([packedB + packedA], 'float32');
+  const scratch = memory.scratch(packedB + packedA);
   try {
-    const bp = addressOf(backend, scratch);
+    const bp = scratch.address;
     const ap = bp + 4 * packedB;
     kernels.pack_b(b.address, b.rowStride, b.colStride, k, n, bp);
     for (let k0 = 0; k0 < k; k0 += KC) {
@@ -74,6 +74,6 @@ export function gemmOnHeap(
       }
     }
   } finally {
-    backend.disposeData(scratch.dataId);
+    scratch.release();
   }
 }

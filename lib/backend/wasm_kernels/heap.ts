@@ -38,6 +38,28 @@ export function addressOf(backend: WasmBackend, info: tf.TensorInfo): number {
 }
 
 /**
+ * Memory the kit's SIMD kernels run in: tfjs-wasm's heap (heapMemory) or a thread's own WebAssembly
+ * memory (lib/losses/pa_helper_worker.ts).
+ */
+export interface KernelMemory {
+  /** the memory's bytes now (a view dies when the memory grows) */
+  bytes(): Uint8Array;
+  /** scratch space of `floats` float32 values: its byte address, and how to give it back */
+  scratch(floats: number): { address: number; release(): void };
+}
+
+/** tfjs-wasm's heap as KernelMemory: scratch is a buffer of the backend's, freed by release(). */
+export function heapMemory(backend: WasmBackend): KernelMemory {
+  return {
+    bytes: () => backend.wasm.HEAPU8,
+    scratch(floats) {
+      const info = backend.makeOutput([floats], 'float32');
+      return { address: addressOf(backend, info), release: () => void backend.disposeData(info.dataId) };
+    },
+  };
+}
+
+/**
  * A new float32 tensor of `shape` with its own (uninitialised) heap memory, for code that writes
  * every value itself (the SIMD passes); tracked by the enclosing tidy like any tensor.
  */

@@ -1,0 +1,145 @@
+/**
+ * The kit's WebAssembly SIMD kernels (heap_kernels.wat) instantiated on a given memory, without tfjs:
+ * on tfjs-backend-wasm's heap (index.ts, heapKernels) or on a thread's own memory
+ * (lib/losses/pa_helper_worker.ts). The matrix product's inner step comes in two builds of the same
+ * WAT: multiply then add (heap_kernels_wasm.ts) and fused multiply-add (gemm_fma_wasm.ts, relaxed
+ * SIMD), chosen by SEE_WASM_FMA (wantsFma).
+ */
+import { HEAP_KERNELS_WASM_BASE64 } from './heap_kernels_wasm';
+import { GEMM_FMA_WASM_BASE64 } from './gemm_fma_wasm';
+
+export interface HeapKernels {
+  /** out[i] = e^x[i], byte addresses, n values */
+  exp(x: number, out: number, n: number): void;
+  /** out[i] = erf(x[i]) as tfjs's cpu backend computes it (Abramowitz & Stegun 7.1.26), byte addresses, n values */
+  erf(x: number, out: number, n: number): void;
+  /** see heap_kernels.wat: exact GELU of n values, or with dy (not 0) its gradient */
+  gelu(x: number, dy: number, out: number, n: number): void;
+  /** see heap_kernels.wat: Proxy-Anchor's negative exponentials of a block of classes, in place */
+  exp_mask_sum(
+    g: number,
+    rows: number,
+    n: number,
+    labels: number,
+    c0: number,
+    alpha: number,
+    margin: number,
+    sums: number,
+    pos: number,
+  ): void;
+  /** see heap_kernels.wat: one AdamW update of n values (outputs may be the inputs), byte addresses */
+  adamw(
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    sqrtBiasCorrection2: number,
+    eps: number,
+    stepSize: number,
+    decay: number,
+  ): void;
+  /** see heap_kernels.wat: frozen BatchNorm (+ residual) + ReLU forward over [rows, c]; res 0 = absent */
+  bn_relu_forward(x: number, scale: number, shift: number, res: number, relu: number, rows: number, c: number, out: number): void;
+  /** see heap_kernels.wat: frozen BatchNorm (+ residual) + ReLU backward over [rows, c]; y, gOut 0 = absent */
+  bn_relu_backward(dy: number, x: number, y: number, scale: number, rows: number, c: number, dx: number, gOut: number, acc: number): void;
+  /** see heap_kernels.wat: MaxPoolGrad into a zeroed dx, four channels at a time */
+  maxpool_grad(
+    x: number,
+    g: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+    sh: number,
+    sw: number,
+    fh: number,
+    fw: number,
+    top: number,
+    left: number,
+  ): void;
+  /** see heap_kernels.wat: the row-major patch matrix [count*ho*wo, fh*fw*ci] of count NHWC images at x, into dst */
+  im2row(
+    x: number,
+    dst: number,
+    count: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    fh: number,
+    fw: number,
+  ): void;
+  /** see heap_kernels.wat: rows [0, m) of A (row stride lda floats, kc floats each) into gemm's blocks of 4 rows at ap */
+  pack_a(a: number, lda: number, m: number, kc: number, ap: number): void;
+  /** see heap_kernels.wat: rows [0, m) of A given transposed (element (i, k) at a + 4 (k lda + i)) into gemm's blocks at ap */
+  pack_a_t(a: number, lda: number, m: number, kc: number, ap: number): void;
+  /** see heap_kernels.wat: B [k, n] (element (kk, j) at b + 4 (kk sk + j sn)) into gemm's panels of 8 columns at bp */
+  pack_b(b: number, sk: number, sn: number, k: number, n: number, bp: number): void;
+  /** see heap_kernels.wat: C (acc 0) or C + (acc 1) packed A [m, kc] times packed B [kc, n]; kc >= 1 */
+  gemm(a: number, bp: number, bstride: number, c: number, ldc: number, m: number, kc: number, n: number, acc: number): void;
+}
+
+/** How gemm sums: a fused multiply-add per step (relaxed SIMD), or a multiply then an add (SIMD 1.0). */
+export type GemmVariant = 'fma' | 'mul-add';
+
+/**
+ * SEE_WASM_FMA: unset or 1 = fused multiply-adds in the matrix product where the WebAssembly has
+ * relaxed SIMD (about 1.3x faster here); 0 = multiply then add, whose sums are the same on every
+ * machine (relaxed_madd may fuse or not, as the hardware has FMA or not). Throws on other values.
+ */
+export function wantsFma(value: string | undefined = process.env.SEE_WASM_FMA): boolean {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === '1') return true;
+  if (v === '0') return false;
+  throw new Error(
+    `SEE_WASM_FMA="${value}": expected 1 (fused multiply-adds where the WebAssembly has relaxed SIMD; the default) or 0 (multiply then add)`,
+  );
+}
+
+let relaxedModule: WebAssembly.Module | null | undefined;
+
+/**
+ * The gemm module with relaxed_madd, or null where relaxed SIMD is missing. Node 22 has it; Node 20's
+ * V8 has it behind --experimental-wasm-relaxed-simd, which is set here (it only enables the feature
+ * for modules compiled from now on).
+ */
+function gemmFmaModule(): WebAssembly.Module | null {
+  if (relaxedModule !== undefined) return relaxedModule;
+  const bytes = Buffer.from(GEMM_FMA_WASM_BASE64, 'base64');
+  if (!WebAssembly.validate(bytes)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      /* not Node: no relaxed SIMD then */
+    }
+  }
+  relaxedModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  return relaxedModule;
+}
+
+/** The kernels on `memory`, with gemm fused (fma) when asked for and possible. */
+export function loadHeapKernels(memory: WebAssembly.Memory, fma: boolean): { kernels: HeapKernels; gemm: GemmVariant } {
+  const bytes = Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64');
+  const base = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapKernels;
+  const fused = fma ? gemmFmaModule() : null;
+  if (!fused) return { kernels: base, gemm: 'mul-add' };
+  const { gemm } = new WebAssembly.Instance(fused, { env: { memory } }).exports as unknown as Pick<HeapKernels, 'gemm'>;
+  return { kernels: { ...base, gemm }, gemm: 'fma' };
+}
