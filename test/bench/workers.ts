@@ -9,6 +9,12 @@
  * kernels and grows its heap for itself; V8's wasm tier-up flags did not change it), which one
  * warm-up round would have counted.
  * BENCH_WORKERS (default SEE_WORKERS or the cores).
+ * Where the parallel step's time goes, in the same rounds: the network alone (forward with the tape
+ * open, then backward from a zero dL/dE) on a second pool of workers, the batch split over all of them
+ * (`network_ms_workers`) and the whole batch on the first one alone (`network_ms_1_worker`):
+ * `network_speedup` is what the cores give the backbone itself (2 = no contention), and
+ * `serial_ms` = step_ms_workers - network_ms_workers is the main thread's share (gathering, loss,
+ * gradient sums, AdamW, weights to the workers).
  */
 import { loadavg } from 'node:os';
 import { createEmbeddingModel } from '../../lib/backbones/model';
@@ -19,6 +25,9 @@ import { OFFICIAL_CLIP } from '../../lib/train/grad_clip';
 import { trainStep, type StepParts } from '../../lib/train/train_step';
 import { openStepper, parallelEmbedder } from '../../lib/train/parallel/stepper';
 import { trainWorkerCount } from '../../lib/train/parallel/worker_count';
+import { TrainWorkers } from '../../lib/train/parallel/worker_pool';
+import { shardRows } from '../../lib/train/parallel/shards';
+import type { BackboneEmbeddingModel } from '../../lib/backbones/model';
 import { tf } from '../../lib/tf';
 import type { Benchmark } from './harness';
 
@@ -35,6 +44,18 @@ function demoParts(): StepParts {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** forward with the tape open and backward from a zero dL/dE on `count` workers of the pool (the batch split over them) */
+async function networkOnly(
+  pool: TrainWorkers,
+  images: Float32Array,
+  shape: [number, number, number, number],
+  count: number,
+): Promise<void> {
+  const shards = shardRows(shape[0], count);
+  const rows = await pool.forward(images, shape, shards);
+  await pool.backward(rows.map((r) => new Float32Array(r.length)));
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -54,6 +75,9 @@ export const benchmark: Benchmark = {
     const stepper = await openStepper(parallel, workers);
     if (stepper.workers !== workers)
       throw new Error(`workers bench: asked for ${workers} workers, got ${stepper.workers}: ${stepper.description}`);
+    const recipe = (single.model as BackboneEmbeddingModel).recipe;
+    if (!recipe) throw new Error('workers bench: the demo network has no recipe to build on workers');
+    const network = await TrainWorkers.start(single.model, recipe, workers);
     const images = tf.randomNormal([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const labels = tf.tensor1d(
       Array.from({ length: BATCH }, (_, i) => Math.floor(i / 2) % 200),
@@ -63,6 +87,8 @@ export const benchmark: Benchmark = {
     const lrs = { backbone: 1e-3, head: 1e-3, proxies: 1e-1 };
     const batch = { images, labels };
     const embedParallel = parallelEmbedder(parallel.model)!;
+    const hostImages = (await images.data()) as Float32Array;
+    await network.pushWeights();
     const embedSingle = async (): Promise<void> => {
       const z = single.model.embed(evalImages, false);
       await z.data();
@@ -74,18 +100,24 @@ export const benchmark: Benchmark = {
       const tn: number[] = [];
       const e1: number[] = [];
       const en: number[] = [];
+      const n1: number[] = [];
+      const nn: number[] = [];
       for (let i = -warmup; i < repeats; i++) {
         const a = await timed(() => trainStep(single, batch, lrs));
         const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + warmup }));
         const c = await timed(embedSingle);
         const d = await timed(() => embedParallel(evalImages));
+        const e = await timed(() => networkOnly(network, hostImages, images.shape, 1));
+        const f = await timed(() => networkOnly(network, hostImages, images.shape, workers));
         if (i < 0) continue; // warm-up
         t1.push(a);
         tn.push(b);
         e1.push(c);
         en.push(d);
+        n1.push(e);
+        nn.push(f);
       }
-      const [s1, sn, m1, mn] = [median(t1), median(tn), median(e1), median(en)];
+      const [s1, sn, m1, mn, w1, wn] = [median(t1), median(tn), median(e1), median(en), median(n1), median(nn)];
       emit({
         setting: `demo network (resnet_small.demo, ${SIZE} px) with SEE Proxy-Anchor, batch ${BATCH}; eval batch ${EVAL_BATCH}`,
         workers,
@@ -99,9 +131,14 @@ export const benchmark: Benchmark = {
         embed_ms_1_thread: +m1.toFixed(1),
         embed_ms_workers: +mn.toFixed(1),
         embed_speedup: +(m1 / mn).toFixed(3),
+        network_ms_1_worker: +w1.toFixed(1),
+        network_ms_workers: +wn.toFixed(1),
+        network_speedup: +(w1 / wn).toFixed(3),
+        serial_ms: +(sn - wn).toFixed(1),
       });
     } finally {
       await stepper.close();
+      await network.close();
       tf.dispose([images, labels, evalImages]);
       for (const p of [single, parallel]) {
         p.optimizer.dispose();
