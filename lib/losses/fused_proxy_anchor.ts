@@ -138,7 +138,7 @@ function negativeTerms(
       const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
       const [x0, p0] = [at(x) / 4, at(p) / 4];
       const proxies = heap.subarray(p0 + split * d, p0 + c * d);
-      helper.start({
+      helper.post({
         n,
         d,
         first: split,
@@ -150,13 +150,18 @@ function negativeTerms(
         labels,
         proxies,
       });
-      let out: HelperOutputs | undefined;
       try {
         paNegativeBlocks(heapMemory(backend), k, rangeJob(0, split));
-      } finally {
-        out = helper.finish(); // also after a failure of this thread's share: the helper's job must end
+      } catch (err) {
+        // the helper's job must end before its staging buffer is used again; this failure is the one to report
+        try {
+          helper.finish();
+        } catch {
+          /* reported above */
+        }
+        throw err;
       }
-      mergeHelper(backend, out, split, labels, terms);
+      mergeHelper(backend, helper.finish(), split, labels, terms);
     } else {
       paNegativeBlocks(heapMemory(backend), k, rangeJob(0, c));
     }

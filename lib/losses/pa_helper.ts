@@ -4,7 +4,7 @@
  * synthetic term at SOP's 11,318 classes is about 7 GFLOP, which the official code runs on every core
  * (PyTorch's threads). fused_proxy_anchor.ts gives the helper the upper part of the classes (from a
  * multiple of BLOCK on, so that every block is computed as on one thread) and runs the lower part
- * itself meanwhile; `start` copies the inputs to the staging buffer and posts the job, `finish` waits
+ * itself meanwhile; `post` copies the inputs to the staging buffer and posts the job, `finish` waits
  * (Atomics.wait: the loss is computed inside the synchronous tape) and hands the outputs over.
  *
  * One helper per process, started on first use and unref'd (it never keeps the process alive). In use
@@ -45,6 +45,8 @@ export class PaHelper {
   private stage = new SharedArrayBuffer(0);
   private pending: { job: PaHelperJob; layout: StageLayout } | undefined;
   private finished = 0;
+  /** it did not answer once: terminated, and paHelper starts another */
+  private lost = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -68,9 +70,17 @@ export class PaHelper {
   }
 
   /** Posts the job; the helper runs it while the caller computes its own range. */
-  start(inputs: HelperInputs): void {
+  post(inputs: HelperInputs): void {
     if (this.pending) throw new Error('PaHelper: a job is still running (call finish first)');
     const { n, d, count, wantV } = inputs;
+    const lengths: Array<[string, number, number, string]> = [
+      ['x', inputs.x.length, n * d, 'n x d'],
+      ['labels', inputs.labels.length, n, 'n'],
+      ['proxies', inputs.proxies.length, count * d, 'count x d'],
+    ];
+    for (const [name, got, want, what] of lengths) {
+      if (got !== want) throw new Error(`PaHelper.post: ${name} has ${got} values, expected ${what} = ${want}`);
+    }
     const layout = stageLayout(n, d, count, wantV);
     if (this.stage.byteLength < 4 * layout.floats) this.stage = new SharedArrayBuffer(4 * layout.floats);
     const stage = new Float32Array(this.stage);
@@ -87,7 +97,7 @@ export class PaHelper {
   /** Waits for the job's end; throws the helper's error, or when it does not answer. */
   finish(): HelperOutputs {
     const pending = this.pending;
-    if (!pending) throw new Error('PaHelper: no job to finish (call start first)');
+    if (!pending) throw new Error('PaHelper: no job to finish (call post first)');
     this.pending = undefined;
     const waited = Atomics.wait(this.word, 0, IDLE, ANSWER_TIMEOUT_MS);
     const state = Atomics.load(this.word, 0);
@@ -96,6 +106,8 @@ export class PaHelper {
       throw new Error(`Proxy-Anchor helper thread failed: ${message ?? 'no message'}`);
     }
     if (state !== DONE) {
+      this.lost = true;
+      void this.worker.terminate();
       throw new Error(
         `Proxy-Anchor helper thread: no answer in ${ANSWER_TIMEOUT_MS / 1000} s (${waited}); set SEE_WORKERS=1 to run without it`,
       );
@@ -109,6 +121,11 @@ export class PaHelper {
       posCos: view(layout.posCos, job.n),
       v: job.wantV ? view(layout.v, job.n * job.d) : undefined,
     };
+  }
+
+  /** whether it stopped answering (and was terminated) */
+  get isLost(): boolean {
+    return this.lost;
   }
 
   /** jobs the helper has finished, for tests and logs */
@@ -126,6 +143,6 @@ let shared: PaHelper | undefined;
 /** The process's helper when SEE_WORKERS allows a second thread (started now if need be), else undefined. */
 export function paHelper(): PaHelper | undefined {
   if (trainWorkerCount() <= 1) return undefined;
-  shared ??= PaHelper.start();
+  if (!shared || shared.isLost) shared = PaHelper.start();
   return shared;
 }

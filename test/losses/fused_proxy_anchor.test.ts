@@ -145,14 +145,26 @@ test('with SEE_WORKERS=2 the helper thread computes the upper classes: loss and 
   assert.ok(worst <= 1e-5 * scale, `dL/dx differ by ${worst} (largest entry ${scale})`);
 });
 
-test('the helper refuses a second job before the first is finished, and a finish without a job', async () => {
+test('the helper refuses inputs of the wrong size, a second job before the first is finished, and a finish without a job', async () => {
   const helper = PaHelper.start();
   try {
     assert.throws(() => helper.finish(), /no job to finish/);
     const inputs = { n: 2, d: 4, first: 0, count: 3, alpha: 32, margin: 0.1, wantV: false };
-    helper.start({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) });
     assert.throws(
-      () => helper.start({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) }),
+      () => helper.post({ ...inputs, x: new Float32Array(7), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) }),
+      /PaHelper.post: x has 7 values, expected n x d = 8/,
+    );
+    assert.throws(
+      () => helper.post({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0]), proxies: new Float32Array(12) }),
+      /labels has 1 values, expected n = 2/,
+    );
+    assert.throws(
+      () => helper.post({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(11) }),
+      /proxies has 11 values, expected count x d = 12/,
+    );
+    helper.post({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) });
+    assert.throws(
+      () => helper.post({ ...inputs, x: new Float32Array(8), labels: Int32Array.from([0, 2]), proxies: new Float32Array(12) }),
       /a job is still running/,
     );
     const out = helper.finish();
