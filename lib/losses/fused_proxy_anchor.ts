@@ -89,6 +89,17 @@ function mergeHelper(backend: WasmBackend, out: HelperOutputs, split: number, la
   }
 }
 
+/** one call's inputs: unit rows x [N, D] with their labels, unit proxies p [C, D], and whether x gets a gradient */
+interface Problem {
+  k: HeapKernels;
+  x: tf.Tensor2D;
+  labels: Int32Array;
+  p: tf.Tensor2D;
+  margin: number;
+  alpha: number;
+  wantX: boolean;
+}
+
 interface NegativeTerms {
   w: tf.Tensor; // [C, D]
   v?: tf.Tensor; // [N, D]
@@ -101,15 +112,7 @@ interface NegativeTerms {
  * block by block on the heap (pa_blocks.ts), the upper classes on the helper thread when there is one
  * (pa_helper.ts, helperSplit). Scratch memory is freed before it returns.
  */
-function negativeTerms(
-  k: HeapKernels,
-  x: tf.Tensor2D,
-  labels: Int32Array,
-  p: tf.Tensor2D,
-  margin: number,
-  alpha: number,
-  wantX: boolean,
-): NegativeTerms {
+function negativeTerms({ k, x, labels, p, margin, alpha, wantX }: Problem): NegativeTerms {
   const backend = tf.backend() as unknown as WasmBackend;
   const [c, d] = p.shape;
   const n = labels.length;
@@ -171,20 +174,13 @@ function negativeTerms(
   return terms;
 }
 
-function forward(
-  k: HeapKernels,
-  x: tf.Tensor2D,
-  labels: Int32Array,
-  p: tf.Tensor2D,
-  margin: number,
-  alpha: number,
-  wantX: boolean,
-): { loss: tf.Scalar; saved: Saved } {
+function forward(problem: Problem): { loss: tf.Scalar; saved: Saved } {
+  const { x, labels, p, margin, alpha } = problem;
   const [c] = p.shape;
   const n = labels.length;
   const { classes, oneHotT } = batchClasses(labels); // U distinct classes, [U, N]
   const u = classes.length;
-  const { w, v, sums, posCos } = negativeTerms(k, x, labels, p, margin, alpha, wantX);
+  const { w, v, sums, posCos } = negativeTerms(problem);
   const posExp = tf.exp(tf.sub(alpha * margin, tf.mul(posCos, alpha))); // [N] exp(-alpha (cos - mrg))
   const local1hT = tf.tensor2d(oneHotT, [u, n]); // [U, N]
   const posSum = tf.matMul(local1hT, tf.reshape(posExp, [n, 1])); // [U, 1] P_c
@@ -228,14 +224,15 @@ export function fusedProxyAnchor(
   if (constantEmbeddings) {
     // xn is captured, not an input: the tape asks for the proxies' gradient only (saved tensors are cloned)
     const core = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const { loss, saved } = forward(k, xn, labels, args[0] as tf.Tensor2D, margin, alpha, false);
+      const { loss, saved } = forward({ k, x: xn, labels, p: args[0] as tf.Tensor2D, margin, alpha, wantX: false });
       (args[1] as tf.GradSaveFunc)(toList(saved));
       return { value: loss, gradFunc: (dy: tf.Tensor, list: tf.Tensor[]) => [tf.tidy(() => backward(dy, fromList(list), alpha)[1])] };
     });
     return core(pn) as tf.Scalar;
   }
   const core = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const { loss, saved } = forward(k, args[0] as tf.Tensor2D, labels, args[1] as tf.Tensor2D, margin, alpha, true);
+    const problem = { k, x: args[0] as tf.Tensor2D, labels, p: args[1] as tf.Tensor2D, margin, alpha, wantX: true };
+    const { loss, saved } = forward(problem);
     (args[2] as tf.GradSaveFunc)(toList(saved));
     return {
       value: loss,
