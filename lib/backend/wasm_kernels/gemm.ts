@@ -1,7 +1,8 @@
 /**
- * The kit's float32 matrix product on tfjs-backend-wasm's heap, C = A B, with the SIMD kernels of
- * heap_kernels.wat (pack_a or pack_a_t, pack_b, gemm), used by the BatchMatMul, Conv2D and
- * _FusedMatMul kernels. XNNPACK's product in tfjs-wasm 4.22 runs at 24-27 GFLOP/s on this machine;
+ * The kit's float32 matrix product on tfjs-backend-wasm's heap (or a helper thread's own memory,
+ * KernelMemory), C = A B, with the SIMD kernels of heap_kernels.wat (pack_a or pack_a_t, pack_b,
+ * gemm), used by the BatchMatMul, Conv2D and _FusedMatMul kernels and the fused Proxy-Anchor
+ * (lib/losses/pa_blocks.ts). XNNPACK's product in tfjs-wasm 4.22 runs at 24-27 GFLOP/s on this machine;
  * this one at 38-47 with fused multiply-adds (relaxed SIMD, the default), 31-36 without
  * (SEE_WASM_FMA=0; then bit for bit XNNPACK's results on every shape of the bench), on the shapes of
  * ResNet-50's, ViT-S's and SEE's products (`npm run bench -- gemm`).
@@ -29,10 +30,11 @@ export interface HeapMatrix {
 }
 
 /**
- * C [m, n] (row-major at byte address c) = A [m, k] times B [k, n], or C += A B when `accumulate`. A is row-major (colStride 1) or
- * given transposed (rowStride 1, colStride its row length: read in place by pack_a_t); B takes any
- * strides (transposed B is colStride k, rowStride 1). The packed operands live in scratch space of
- * `memory` (on tfjs's heap: a buffer of the backend's, no tensor of the engine's), freed before it returns.
+ * C [m, n] (row-major at byte address c) = A [m, k] times B [k, n], or C += A B when `accumulate`.
+ * A is row-major (colStride 1) or given transposed (rowStride 1, colStride its row length: read in
+ * place by pack_a_t); B takes any strides (transposed B is colStride k, rowStride 1). The packed
+ * operands live in scratch space of `memory` (on tfjs's heap: a buffer of the backend's, no tensor of
+ * the engine's), freed before it returns.
  */
 export function gemmOnHeap(
   memory: KernelMemory,
