@@ -116,8 +116,9 @@ function negativeTerms({ k, x, labels, p, margin, alpha, wantX }: Problem): Nega
   const backend = tf.backend() as unknown as WasmBackend;
   const [c, d] = p.shape;
   const n = labels.length;
-  const helper = paHelper();
-  const split = helper ? helperSplit(c, n, d) : c;
+  const wanted = helperSplit(c, n, d);
+  const helper = wanted < c ? paHelper() : undefined; // started only for work it takes a share of
+  const split = helper ? wanted : c;
   const block = Math.min(BLOCK, split);
   const terms: NegativeTerms = {
     w: heapTensor(backend, [c, d]), // every row written by its block's product

@@ -140,6 +140,11 @@ export class PaHelper {
 
 let shared: PaHelper | undefined;
 
+/** Whether this process has started its helper (tests: it starts only for work it takes a share of). */
+export function paHelperStarted(): boolean {
+  return shared !== undefined;
+}
+
 /** The process's helper when SEE_WORKERS allows a second thread (started now if need be), else undefined. */
 export function paHelper(): PaHelper | undefined {
   if (trainWorkerCount() <= 1) return undefined;

@@ -12,7 +12,7 @@ import { tf, initBackend } from '../../lib/tf';
 import { l2Normalize } from '../../lib/losses/l2_normalize';
 import { proxyAnchorNormalized } from '../../lib/losses/proxy_anchor_plain';
 import { fusedProxyAnchor, helperSplit } from '../../lib/losses/fused_proxy_anchor';
-import { PaHelper, paHelper } from '../../lib/losses/pa_helper';
+import { PaHelper, paHelper, paHelperStarted } from '../../lib/losses/pa_helper';
 import { seededUniform } from '../backend/random';
 
 interface Result {
@@ -60,6 +60,8 @@ function relativeGap(fused: Float32Array, plain: Float32Array): { worst: number;
 
 test('fused Proxy-Anchor equals the plain one on wasm: synthetic points and batch term, several class blocks', async () => {
   await initBackend('wasm', { quiet: true });
+  const saved = process.env.SEE_WORKERS;
+  process.env.SEE_WORKERS = '2'; // a second thread allowed; none of these sizes is worth one
   const u = seededUniform(61);
   for (const [n, c, d] of [
     [96, 4500, 16],
@@ -87,6 +89,9 @@ test('fused Proxy-Anchor equals the plain one on wasm: synthetic points and batc
       });
     }
   }
+  if (saved === undefined) delete process.env.SEE_WORKERS;
+  else process.env.SEE_WORKERS = saved;
+  assert.equal(paHelperStarted(), false, 'the helper thread started for work below its share');
 });
 
 test('on cpu the fused Proxy-Anchor is the plain function', async () => {
