@@ -81,9 +81,10 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
     const out = backend.makeOutput([n, ho, wo, co], 'float32');
     const k = fh * fw * ci;
     const weights = { address: addressOf(backend, filter), rowStride: co, colStride: 1 }; // [fh*fw*Ci, Co]
+    const memory = heapMemory(backend);
     if (isPointwise(geometry, h, w)) {
       const rows = { address: addressOf(backend, x), rowStride: ci, colStride: 1 }; // [N*H*W, Ci]
-      gemmOnHeap(heapMemory(backend), kernels, rows, weights, addressOf(backend, out), n * h * w, ci, co);
+      gemmOnHeap(memory, kernels, rows, weights, addressOf(backend, out), n * h * w, ci, co);
       return out;
     }
     const perImage = ho * wo;
@@ -94,7 +95,7 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH): tf.K
       for (let n0 = 0; n0 < n; n0 += chunk) {
         const count = Math.min(chunk, n - n0);
         im2rowAt(kernels, backend, x, geometry, n0, count, rows.address);
-        gemmOnHeap(heapMemory(backend), kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
+        gemmOnHeap(memory, kernels, rows, weights, addressOf(backend, out) + 4 * n0 * perImage * co, count * perImage, k, co);
       }
     } finally {
       backend.disposeData(patch.dataId);

@@ -5,8 +5,9 @@
  * M = N*Ho*Wo, zeros where the forward pass read padding) times dy as [M, Co], whose [fh*fw*Ci, Co]
  * result is the filter layout HWIO as is. With the SIMD kernels the patch matrix is built row-major
  * (im2row, [M, fh*fw*Ci], one copy per filter row) and the product reads it transposed in place
- * (10-16% faster than building the transpose on ResNet-50's 3x3 layers at batch 8). Padding (SAME, VALID, explicit) only decides which
- * rows and columns of each tap are copied; rows the forward pass never read are never touched.
+ * (10-16% faster than building the transpose on ResNet-50's 3x3 layers at batch 8). Padding (SAME,
+ * VALID, explicit) only decides which rows and columns of each tap are copied; rows the forward pass
+ * never read are never touched.
  * The patch matrix is built for a slice of the batch at a time (at most MAX_PATCH values, 128 MB)
  * and the partial products are summed.
  * For a 1x1 convolution of stride 1 x itself is the patch matrix: dW = x^T dy, with x [M, Ci] read
