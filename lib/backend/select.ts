@@ -18,7 +18,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
-import { wantsFma } from './wasm_kernels/simd';
+import { gemmVariant, wantsFma } from './wasm_kernels/simd';
+import { nativeGemmFromEnv, nativeGemmMode } from './wasm_kernels/native_gemm';
 import { registerWebGpuTrainingKernels } from './webgpu_kernels';
 import { destroyWebGpuDevice, probeWebGpu, registerWebGpuBackend, webgpuFactoryError } from './webgpu_backend';
 import { adapterLine, adapterName, type AdapterDescription } from './webgpu_adapter';
@@ -118,6 +119,7 @@ export async function initBackend(
   options: { quiet?: boolean } = {},
 ): Promise<BackendInfo> {
   wantsFma(); // SEE_WASM_FMA is checked on every backend, so a wrong value never waits for the first product
+  if (nativeGemmMode() === 'required') nativeGemmFromEnv(); // likewise SEE_NATIVE_GEMM: throws now where 1 cannot be met
   if (current && (request === current.requested || request === current.name || request === 'auto')) {
     return current;
   }
@@ -151,10 +153,19 @@ export async function initBackend(
   );
 }
 
-/** One human line: which backend, from which package, with how many threads or on which adapter. */
+/** the wasm backend's matrix product (gemmVariant) in words */
+const MATMUL_WORDS: Record<string, string> = {
+  'avx2-fma': 'native AVX2 + FMA (build/native/see_gemm.node; SEE_NATIVE_GEMM=0 for WebAssembly only)',
+  fma: 'WebAssembly SIMD with fused multiply-adds',
+  'mul-add': 'WebAssembly SIMD',
+  none: "tfjs-wasm's own",
+};
+
+/** One human line: which backend, from which package, with how many threads (and which matrix product) or on which adapter. */
 export function describeBackend(info: BackendInfo): string {
   const passed = info.skipped.length && info.requested === 'auto' ? ` (auto passed over: ${info.skipped.join('; ')})` : '';
-  const where = info.adapter ? `on ${adapterLine(info.adapter)}` : `${info.threads} thread(s)`;
+  const product = info.name === 'wasm' && info === current ? `, matrix product ${MATMUL_WORDS[gemmVariant() ?? 'none']}` : '';
+  const where = info.adapter ? `on ${adapterLine(info.adapter)}` : `${info.threads} thread(s)${product}`;
   return `[see-kit] backend ${info.name} via ${info.provider}, ${where}${passed}`;
 }
 

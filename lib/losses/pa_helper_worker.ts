@@ -9,13 +9,14 @@ import { DONE, FAILED, stageLayout, type PaHelperJob } from './pa_helper_protoco
 
 // require, not import(): tsx's CommonJS hook (pa_helper_worker_boot.js) does not cover import()
 const { loadHeapKernels, wantsFma } = require('../backend/wasm_kernels/simd/load') as typeof import('../backend/wasm_kernels/simd/load');
+const { nativeGemmFromEnv } = require('../backend/wasm_kernels/native_gemm') as typeof import('../backend/wasm_kernels/native_gemm');
 const { BLOCK, paNegativeBlocks } = require('./pa_blocks') as typeof import('./pa_blocks');
 
 const { control, jobs, errors } = workerData as { control: SharedArrayBuffer; jobs: MessagePort; errors: MessagePort };
 const word = new Int32Array(control);
 const PAGE = 65536;
 const memory = new WebAssembly.Memory({ initial: 16 });
-const { kernels } = loadHeapKernels(memory, wantsFma());
+const { kernels } = loadHeapKernels(memory, wantsFma(), nativeGemmFromEnv()); // the same product as the main thread's
 
 /** bump allocation in `memory`, grown on demand; scratch is released in reverse order */
 let top = 0;

@@ -5,7 +5,10 @@
  * stores too), more rows than one block of A, A and B given transposed (read in place), k = 0, single
  * rows and columns; the memory around C is left as it was, and the scratch buffer is freed; both
  * variants of the inner step (multiply then add, and relaxed SIMD's fused multiply-add, which this Node
- * must load). BatchMatMul's routing (transposes, batches) is tested against cpu in batch_mat_mul.test.ts.
+ * must load), and the native AVX2 product (native/see_gemm.cc, which npm install builds here) on the
+ * same cases plus the tails of its own 6 x 16 tile and 256-deep blocks of k. BatchMatMul's routing
+ * (transposes, batches) is tested against cpu in batch_mat_mul.test.ts; the addon's loading and
+ * bounds checks in native_gemm.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +16,7 @@ import { tf, initBackend } from '../../lib/tf';
 import { heapKernels, loadHeapKernels, wantsFma, type HeapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { gemmOnHeap } from '../../lib/backend/wasm_kernels/gemm';
 import { addressOf, heapMemory, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { loadNativeGemm } from '../../lib/backend/wasm_kernels/native_gemm';
 import { seededUniform } from './random';
 
 /** [m, k, n, A given transposed, B given transposed] */
@@ -32,6 +36,13 @@ const SHAPES: Array<[number, number, number, boolean, boolean]> = [
   [2, 5, 0, false, false],
   [1, 64, 1, false, true],
   [1, 64, 3, true, false],
+  // the native product's tile (6 x 16) and blocks (96 rows, 256 of k)
+  [6, 16, 16, false, false],
+  [11, 257, 31, false, false],
+  [97, 513, 17, true, true],
+  [13, 40, 33, false, true],
+  [7, 700, 100, false, false], // B packed past 256 KB: blocks of 256 values of k (256, 256, 188)
+  [7, 700, 100, true, true],
 ];
 
 /** float64 product of row-major a [m, k] and b ([k, n], or [n, k] when transposed) */
@@ -78,9 +89,19 @@ test('both gemm variants load here: fused multiply-add (relaxed SIMD) and multip
 for (const fma of [false, true]) {
   test(`gemmOnHeap (${fma ? 'fused multiply-add' : 'multiply then add'}) equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak`, async () => {
     await initBackend('wasm', { quiet: true });
-    await checkShapes(loadHeapKernels(wasmMemory(), fma).kernels);
+    const loaded = loadHeapKernels(wasmMemory(), fma);
+    assert.equal(loaded.kernels.native, undefined);
+    await checkShapes(loaded.kernels);
   });
 }
+
+test('gemmOnHeap with the native AVX2 product (built by npm install) equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak', async () => {
+  await initBackend('wasm', { quiet: true });
+  const { native } = loadNativeGemm('required');
+  const loaded = loadHeapKernels(wasmMemory(), true, native);
+  assert.equal(loaded.gemm, 'avx2-fma');
+  await checkShapes(loaded.kernels);
+});
 
 async function checkShapes(kernels: HeapKernels): Promise<void> {
   const backend = tf.backend() as unknown as WasmBackend;

@@ -5,7 +5,9 @@
  * (lib/losses/pa_blocks.ts). XNNPACK's product in tfjs-wasm 4.22 runs at 24-27 GFLOP/s on this machine;
  * this one at 38-47 with fused multiply-adds (relaxed SIMD, the default), 31-36 without
  * (SEE_WASM_FMA=0; then bit for bit XNNPACK's results on every shape of the bench), on the shapes of
- * ResNet-50's, ViT-S's and SEE's products (`npm run bench -- gemm`).
+ * ResNet-50's, ViT-S's and SEE's products (`npm run bench -- gemm`). Where the kernels carry the
+ * native AVX2 product (native_gemm.ts, the default where it is built), gemmOnHeap hands it the whole
+ * product instead: the same operands on the same memory, at about twice the speed.
  *
  * Blocking as in GotoBLAS: B is packed once into panels of 8 columns ([k][8] floats each); then for
  * each block of KC values of k and MC rows, that block of A is packed (blocks of 4 rows, [KC][4]
@@ -50,6 +52,10 @@ export function gemmOnHeap(
   const transposedA = a.colStride !== 1;
   if (transposedA && a.rowStride !== 1) {
     throw new Error(`gemmOnHeap: A must have row stride 1 or column stride 1, got ${a.rowStride} and ${a.colStride}`);
+  }
+  if (kernels.native) {
+    kernels.native.gemm(memory.bytes(), a.address, a.rowStride, a.colStride, b.address, b.rowStride, b.colStride, c, m, k, n, accumulate);
+    return;
   }
   if (m === 0 || n === 0) return;
   if (k === 0) {

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadHeapKernels, wantsFma, type GemmVariant, type HeapKernels } from './load';
+import { nativeGemmFromEnv } from '../native_gemm';
 
 export { loadHeapKernels, wantsFma, type GemmVariant, type HeapKernels } from './load';
 
@@ -14,15 +15,17 @@ let cached: { memory: WebAssembly.Memory; kernels: HeapKernels; gemm: GemmVarian
 
 /**
  * The kernels bound to the active wasm backend's memory, or undefined. They load once per memory
- * (SEE_WASM_FMA is read then): every kernel call asks for them, so nothing else happens here.
+ * (SEE_WASM_FMA and SEE_NATIVE_GEMM are read then): every kernel call asks for them, so nothing else
+ * happens here.
  */
 export function heapKernels(): HeapKernels | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return undefined;
   if (cached?.memory === memory) return cached.kernels;
+  const native = nativeGemmFromEnv(); // throws where SEE_NATIVE_GEMM=1 cannot be met: not a reason to fall back
   try {
-    cached = { memory, ...loadHeapKernels(memory, wantsFma()) };
+    cached = { memory, ...loadHeapKernels(memory, wantsFma(), native) };
     return cached.kernels;
   } catch {
     return undefined;

@@ -3,10 +3,12 @@
  * on tfjs-backend-wasm's heap (index.ts, heapKernels) or on a thread's own memory
  * (lib/losses/pa_helper_worker.ts). The matrix product's inner step comes in two builds of the same
  * WAT: multiply then add (heap_kernels_wasm.ts) and fused multiply-add (gemm_fma_wasm.ts, relaxed
- * SIMD), chosen by SEE_WASM_FMA (wantsFma).
+ * SIMD), chosen by SEE_WASM_FMA (wantsFma); where the native AVX2 product is given (../native_gemm.ts,
+ * SEE_NATIVE_GEMM), gemmOnHeap runs that one instead.
  */
 import { HEAP_KERNELS_WASM_BASE64 } from './heap_kernels_wasm';
 import { GEMM_FMA_WASM_BASE64 } from './gemm_fma_wasm';
+import type { NativeGemm } from '../native_gemm';
 
 export interface HeapKernels {
   /** out[i] = e^x[i], byte addresses, n values */
@@ -93,10 +95,15 @@ export interface HeapKernels {
   pack_b(b: number, sk: number, sn: number, k: number, n: number, bp: number): void;
   /** see heap_kernels.wat: C (acc 0) or C + (acc 1) packed A [m, kc] times packed B [kc, n]; kc >= 1 */
   gemm(a: number, bp: number, bstride: number, c: number, ldc: number, m: number, kc: number, n: number, acc: number): void;
+  /** the native AVX2 product on the same memory (../native_gemm.ts): gemmOnHeap's whole product when present */
+  native?: NativeGemm;
 }
 
-/** How gemm sums: a fused multiply-add per step (relaxed SIMD), or a multiply then an add (SIMD 1.0). */
-export type GemmVariant = 'fma' | 'mul-add';
+/**
+ * Which matrix product gemmOnHeap runs: the native one (256-bit fused multiply-adds, AVX2), or the
+ * WebAssembly one with a fused multiply-add per step (relaxed SIMD) or a multiply then an add (SIMD 1.0).
+ */
+export type GemmVariant = 'avx2-fma' | 'fma' | 'mul-add';
 
 /**
  * SEE_WASM_FMA: unset or 1 = fused multiply-adds in the matrix product where the WebAssembly has
@@ -134,12 +141,20 @@ function gemmFmaModule(): WebAssembly.Module | null {
   return relaxedModule;
 }
 
-/** The kernels on `memory`, with gemm fused (fma) when asked for and possible. */
-export function loadHeapKernels(memory: WebAssembly.Memory, fma: boolean): { kernels: HeapKernels; gemm: GemmVariant } {
+/**
+ * The kernels on `memory`, with gemm fused (fma) when asked for and possible, and with the native
+ * product when given (it then runs gemmOnHeap's products; the WebAssembly gemm stays for the rest).
+ */
+export function loadHeapKernels(
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  native?: NativeGemm,
+): { kernels: HeapKernels; gemm: GemmVariant } {
   const bytes = Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64');
   const base = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as HeapKernels;
   const fused = fma ? gemmFmaModule() : null;
-  if (!fused) return { kernels: base, gemm: 'mul-add' };
-  const { gemm } = new WebAssembly.Instance(fused, { env: { memory } }).exports as unknown as Pick<HeapKernels, 'gemm'>;
-  return { kernels: { ...base, gemm }, gemm: 'fma' };
+  const kernels: HeapKernels = { ...base };
+  if (fused) kernels.gemm = (new WebAssembly.Instance(fused, { env: { memory } }).exports as unknown as Pick<HeapKernels, 'gemm'>).gemm;
+  if (native) kernels.native = native;
+  return { kernels, gemm: native ? 'avx2-fma' : fused ? 'fma' : 'mul-add' };
 }

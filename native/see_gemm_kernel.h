@@ -1,0 +1,39 @@
+// The kit's float32 matrix product for x86-64 CPUs with AVX2 and FMA (see_gemm.cc exposes it to
+// Node): C [m, n] (row-major, row length n) = A [m, k] B [k, n], or C += A B when accumulate.
+// A and B are read through strides: element (r, c) at base[r * rowStride + c * colStride].
+//
+// Blocking as in GotoBLAS / BLIS: for each block of k (KC = 256 values, or all of k when all of B
+// packed takes at most 256 KB: then C is written once and never read back, which matters for the
+// narrow products of convolutions with few channels), B's rows are packed into panels of NR = 16
+// columns ([depth][16] floats, zeros past n); for each block of MC rows, A's block is packed into
+// panels of MR = 6 rows ([depth][6] floats, zeros past m); a 6 x 16 tile of C lives in twelve
+// 256-bit registers while one panel of A and one of B go past (12 fused multiply-adds for two loads
+// of B and six broadcasts of A per step of k). A's block (MC x KC, 96 KB) stays in L2, a panel of B
+// (KC x 16, 16 KB) in L1. The first block of k writes C (unless accumulate), the next ones add to
+// it, so every value of C sums over k in order, block by block.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace see_gemm {
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int KC = 256;
+constexpr int MC = 96; // a multiple of MR
+
+struct Strided {
+  const float* base;
+  std::ptrdiff_t rowStride;
+  std::ptrdiff_t colStride;
+};
+
+// floats of scratch space gemm needs for (m, k, n); the caller passes it in
+std::size_t scratchFloats(int m, int k, int n);
+
+// requires avx2 and fma (cpuSupported()); scratch: scratchFloats(m, k, n) floats, 32-byte aligned
+void gemm(Strided a, Strided b, float* c, int m, int k, int n, bool accumulate, float* scratch);
+
+bool cpuSupported();
+
+} // namespace see_gemm

@@ -1,0 +1,92 @@
+/**
+ * The native AVX2 matrix product's build and loading (scripts/build_native.ts,
+ * lib/backend/wasm_kernels/native_gemm.ts) and the addon's own argument and bounds checks. Its
+ * results are checked against a float64 product in gemm.test.ts, and through every kernel that uses
+ * gemmOnHeap against the cpu backend in the kernel tests (the native product is the default there).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadNativeGemm, nativeGemmMode, NATIVE_GEMM_FILE } from '../../lib/backend/wasm_kernels/native_gemm';
+import { buildNative } from '../../scripts/build_native';
+
+const ROOT = join(__dirname, '..', '..');
+
+test('SEE_NATIVE_GEMM: unset or auto, 0, 1; anything else is refused with the expected values', () => {
+  assert.equal(nativeGemmMode(undefined), 'auto');
+  assert.equal(nativeGemmMode(' auto '), 'auto');
+  assert.equal(nativeGemmMode('0'), 'off');
+  assert.equal(nativeGemmMode('1'), 'required');
+  assert.throws(() => nativeGemmMode('yes'), /SEE_NATIVE_GEMM="yes": expected auto .*, 0 .* or 1/);
+});
+
+test('npm install built the addon here and it loads; 0 turns it off; a missing addon is named, and refused only when required', () => {
+  assert.ok(existsSync(NATIVE_GEMM_FILE), `${NATIVE_GEMM_FILE} was not built (npm run native says why)`);
+  const auto = loadNativeGemm('auto');
+  assert.ok(auto.native, auto.why);
+  assert.match(auto.why, /AVX2 \+ FMA/);
+  assert.equal(loadNativeGemm('off').native, undefined);
+  const missing = join(tmpdir(), 'no-such-dir', 'see_gemm.node');
+  const fallback = loadNativeGemm('auto', missing);
+  assert.equal(fallback.native, undefined);
+  assert.ok(fallback.why.includes(missing), fallback.why);
+  assert.throws(
+    () => loadNativeGemm('required', missing),
+    (e: Error) => e.message.startsWith('SEE_NATIVE_GEMM=1') && e.message.includes(missing),
+  );
+});
+
+test('the addon computes in place and refuses operands that reach past the memory, naming them', () => {
+  const { native } = loadNativeGemm('required');
+  const memory = new WebAssembly.Memory({ initial: 1 }); // 65,536 bytes
+  const f = new Float32Array(memory.buffer);
+  f.set([1, 2, 3, 4], 0); // A [2, 2] at byte 0
+  f.set([5, 6, 7, 8], 4); // B [2, 2] at byte 16
+  f.set([100, 100, 100, 100], 8); // C at byte 32
+  const bytes = new Uint8Array(memory.buffer);
+  native!.gemm(bytes, 0, 2, 1, 16, 2, 1, 32, 2, 2, 2, false);
+  assert.deepEqual(Array.from(f.subarray(8, 12)), [19, 22, 43, 50]);
+  native!.gemm(bytes, 0, 1, 2, 16, 2, 1, 32, 2, 2, 2, true); // += A^T B
+  assert.deepEqual(Array.from(f.subarray(8, 12)), [19 + 26, 22 + 30, 43 + 38, 50 + 44]);
+  const end = memory.buffer.byteLength;
+  assert.throws(
+    () => native!.gemm(bytes, 0, 2, 1, 16, 2, 1, end - 12, 2, 2, 2, false),
+    /operand C reaches byte 65540 of a memory of 65536 bytes/,
+  );
+  assert.throws(() => native!.gemm(bytes, end - 8, 2, 1, 16, 2, 1, 32, 2, 2, 2, false), /operand A reaches byte/);
+  assert.throws(() => native!.gemm(bytes, 0, 2, 1, 16, 20000, 1, 32, 2, 2, 2, false), /operand B reaches byte/);
+  assert.throws(() => native!.gemm(bytes, 2, 2, 1, 16, 2, 1, 32, 2, 2, 2, false), /operand A needs a non-negative 4-byte-aligned address/);
+  assert.throws(() => native!.gemm(bytes, 0, 2, 1, 16, 2, 1, 32, 2.5, 2, 2, false), /m, k and n must be integers/);
+  assert.throws(() => native!.gemm(f as unknown as Uint8Array, 0, 2, 1, 16, 2, 1, 32, 2, 2, 2, false), /bytes must be a Uint8Array/);
+  assert.deepEqual(Array.from(f.subarray(8, 12)), [45, 52, 81, 94], 'a refused call wrote to C');
+});
+
+test('buildNative compiles a loadable addon, and a failed compile leaves no addon and no partial file behind', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'see-native-'));
+  try {
+    const output = join(dir, 'out', 'see_gemm.node');
+    const built = buildNative(ROOT, process.env, output);
+    assert.ok(built.ok, built.detail);
+    const fresh = loadNativeGemm('required', output).native!;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    new Float32Array(memory.buffer).set([2, 3], 0);
+    fresh.gemm(new Uint8Array(memory.buffer), 0, 1, 1, 4, 1, 1, 8, 1, 1, 1, false);
+    assert.equal(new Float32Array(memory.buffer)[2], 6);
+    // a compiler that answers --version, writes part of its output, then fails
+    const fake = join(dir, 'fake-cxx');
+    writeFileSync(
+      fake,
+      '#!/bin/sh\n[ "$1" = "--version" ] && exit 0\nwhile [ "$#" -gt 1 ]; do [ "$1" = "-o" ] && echo partial > "$2"; shift; done\necho "fake-cxx: error: broken" >&2\nexit 1\n',
+    );
+    chmodSync(fake, 0o755);
+    const failedOut = join(dir, 'failed', 'see_gemm.node');
+    const failed = buildNative(ROOT, { ...process.env, CXX: fake }, failedOut);
+    assert.equal(failed.ok, false);
+    assert.match(failed.detail, /fake-cxx failed: fake-cxx: error: broken/);
+    assert.deepEqual(readdirSync(join(dir, 'failed')), [], 'a partial addon was left behind');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
