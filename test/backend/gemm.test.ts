@@ -36,11 +36,16 @@ const SHAPES: Array<[number, number, number, boolean, boolean]> = [
   [2, 5, 0, false, false],
   [1, 64, 1, false, true],
   [1, 64, 3, true, false],
-  // the native product's tile (6 x 16) and blocks (96 rows, 256 of k)
+  // the native product's tile (6 x 16), every count of rows in the last tile, A read in place (n <= 128)
+  // or packed, blocks of 96 rows and of 256 values of k
   [6, 16, 16, false, false],
   [11, 257, 31, false, false],
   [97, 513, 17, true, true],
   [13, 40, 33, false, true],
+  [8, 30, 20, false, false], // last tile of 2 rows (A read in place: n <= 128)
+  [10, 50, 40, false, true], // last tile of 4 rows
+  [14, 20, 130, false, false], // n > 128: A packed, last tile of 2 rows
+  [10, 20, 140, true, false],
   [7, 700, 100, false, false], // B packed past 256 KB: blocks of 256 values of k (256, 256, 188)
   [7, 700, 100, true, true],
 ];

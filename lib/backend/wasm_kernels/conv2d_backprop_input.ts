@@ -11,10 +11,13 @@
  * With a stride above 1, three quarters (stride 2) of that convolution's inputs are the inserted
  * zeros; there the kernel computes the patch gradients dy [M, Co] x W^T [Co, fh*fw*Ci] as one
  * plain product (a part of the batch at a time) and adds them back onto the image (col2im).
+ * A 1x1 convolution of stride 1 without padding (ResNet's reductions and expansions) is one product
+ * dx = dy [M, Co] x W^T [Co, Ci] with nothing to add back. Both read W transposed in place (the kit's
+ * product takes strides): no transposed copy of the filter.
  */
 import * as tf from '@tensorflow/tfjs';
 import { wasmBackendOf, type WasmBackend } from './heap';
-import { col2imAdd, patchGeometry, type PatchGeometry } from './im2col';
+import { col2imAdd, isPointwise, patchGeometry, type PatchGeometry } from './im2col';
 import { asTensor, check, insertZeros } from './kernel_tensors';
 
 const NAME = 'Conv2DBackpropInput';
@@ -34,7 +37,7 @@ function stridedBackpropInput(
   const n = xShape[0];
   const perImage = g.outHeight * g.outWidth;
   const k = fh * fw * ci;
-  const wT = tf.transpose(tf.reshape(w, [k, co])); // [Co, fh*fw*Ci]
+  const w2 = tf.reshape(w, [k, co]); // [fh*fw*Ci, Co], read transposed by the product
   const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
   const dxInfo = backend.makeOutput(xShape, 'float32');
   backend.typedArrayFromHeap(dxInfo).fill(0);
@@ -44,7 +47,7 @@ function stridedBackpropInput(
     const count = Math.min(chunk, n - n0);
     tf.tidy(() => {
       const rows = count === n ? dy2 : tf.slice(dy2, [n0 * perImage, 0], [count * perImage, co]); // [count*Ho*Wo, Co]
-      col2imAdd(backend, tf.matMul(rows, wT), dx, g, n0, count); // patch gradients [count*Ho*Wo, fh*fw*Ci]
+      col2imAdd(backend, tf.matMul(rows, w2, false, true), dx, g, n0, count); // patch gradients [count*Ho*Wo, fh*fw*Ci]
     });
   }
   return dx;
@@ -84,9 +87,16 @@ export const conv2dBackpropInputKernel =
         NAME,
         () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`,
       );
+      const geometry = patchGeometry(info, fh, fw);
+      if (isPointwise(geometry, xShape[1], xShape[2])) {
+        const [n, h, wd] = xShape;
+        const dy2 = tf.reshape(dy, [n * h * wd, co]); // [M, Co]
+        const dx = tf.reshape(tf.matMul(dy2, tf.reshape(w, [ci, co]), false, true), xShape) as tf.Tensor4D; // [N, H, W, Ci]
+        return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+      }
       if (info.strideHeight > 1 || info.strideWidth > 1) {
         check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
-        const dx = stridedBackpropInput(backend, dy, w, xShape, patchGeometry(info, fh, fw), maxPatch);
+        const dx = stridedBackpropInput(backend, dy, w, xShape, geometry, maxPatch);
         return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
       }
       const [, h, wd] = xShape;
