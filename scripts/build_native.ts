@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { arch } from 'node:os';
 import { dirname, join } from 'node:path';
+import { NATIVE_GEMM_PATH } from '../lib/backend/wasm_kernels/native_gemm';
 
 export const NATIVE_SOURCES = [join('native', 'see_gemm.cc'), join('native', 'see_gemm_kernel.cc')];
-export const NATIVE_OUTPUT = join('build', 'native', 'see_gemm.node');
 
 export interface NativeBuild {
   ok: boolean;
@@ -38,7 +38,7 @@ function compilerOf(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Compiles the addon under `root`; never throws: the result says what happened. */
-export function buildNative(root: string, env: NodeJS.ProcessEnv = process.env, output = join(root, NATIVE_OUTPUT)): NativeBuild {
+export function buildNative(root: string, env: NodeJS.ProcessEnv = process.env, output = join(root, NATIVE_GEMM_PATH)): NativeBuild {
   if (arch() !== 'x64') return { ok: false, detail: `the native product is for x86-64 (AVX2); this machine is ${arch()}` };
   const cxx = compilerOf(env);
   if (!cxx) return { ok: false, detail: 'no C++ compiler ($CXX, c++ or g++)' };

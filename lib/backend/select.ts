@@ -19,7 +19,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
 import { gemmVariant, wantsFma } from './wasm_kernels/simd';
-import { nativeGemmFromEnv, nativeGemmMode } from './wasm_kernels/native_gemm';
+import { NATIVE_GEMM_PATH, nativeGemmFromEnv, nativeGemmMode } from './wasm_kernels/native_gemm';
 import { registerWebGpuTrainingKernels } from './webgpu_kernels';
 import { destroyWebGpuDevice, probeWebGpu, registerWebGpuBackend, webgpuFactoryError } from './webgpu_backend';
 import { adapterLine, adapterName, type AdapterDescription } from './webgpu_adapter';
@@ -155,7 +155,7 @@ export async function initBackend(
 
 /** the wasm backend's matrix product (gemmVariant) in words */
 const MATMUL_WORDS: Record<string, string> = {
-  'avx2-fma': 'native AVX2 + FMA (build/native/see_gemm.node; SEE_NATIVE_GEMM=0 for WebAssembly only)',
+  'avx2-fma': `native AVX2 + FMA (${NATIVE_GEMM_PATH}; SEE_NATIVE_GEMM=0 for WebAssembly only)`,
   fma: 'WebAssembly SIMD with fused multiply-adds',
   'mul-add': 'WebAssembly SIMD',
   none: "tfjs-wasm's own",

@@ -36,8 +36,10 @@ export interface NativeGemm {
 
 export type NativeGemmMode = 'auto' | 'off' | 'required';
 
-/** where scripts/build_native.ts puts the addon */
-export const NATIVE_GEMM_FILE = join(__dirname, '..', '..', '..', 'build', 'native', 'see_gemm.node');
+/** where scripts/build_native.ts puts the addon, relative to the project root */
+export const NATIVE_GEMM_PATH = join('build', 'native', 'see_gemm.node');
+/** the same, absolute */
+export const NATIVE_GEMM_FILE = join(__dirname, '..', '..', '..', NATIVE_GEMM_PATH);
 
 export function nativeGemmMode(value: string | undefined = process.env.SEE_NATIVE_GEMM): NativeGemmMode {
   const v = value?.trim() ?? '';
