@@ -5,9 +5,11 @@
  * One op whose gradient keeps x and the per-row mean and 1/std only (tfjs's elementwise ops
  * kept three more activation-sized tensors per LayerNorm): with xhat = (x - mean) / std and
  * g = dy * weight, dx = (g - mean(g) - xhat mean(g xhat)) / std, dweight = sum dy xhat, dbias = sum dy
- * (means over the normalised axis, sums over the others).
+ * (means over the normalised axis, sums over the others). On wasm the forward pass is one SIMD
+ * pass per row (lib/backend/wasm_kernels/layer_norm.ts).
  */
 import { tf } from '../tf';
+import { layerNormOnHeap } from '../backend/wasm_kernels/layer_norm';
 
 function normalized(x: tf.Tensor, eps: number): { xhat: tf.Tensor; mean: tf.Tensor; rstd: tf.Tensor } {
   const axis = x.rank - 1;
@@ -21,11 +23,14 @@ function layerNormOp(eps: number, affine: boolean) {
     const x = args[0] as tf.Tensor;
     const [w, b] = affine ? [args[1] as tf.Tensor, args[2] as tf.Tensor] : [undefined, undefined];
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const { value, mean, rstd } = tf.tidy(() => {
-      const n = normalized(x, eps);
-      const y = w && b ? tf.add(tf.mul(n.xhat, w), b) : n.xhat; // [..., D]
-      return { value: y, mean: n.mean, rstd: n.rstd };
-    });
+    // on wasm one pass per row (lib/backend/wasm_kernels/layer_norm.ts), else the composite
+    const { value, mean, rstd } =
+      layerNormOnHeap(x, w, b, eps) ??
+      tf.tidy(() => {
+        const n = normalized(x, eps);
+        const y = w && b ? tf.add(tf.mul(n.xhat, w), b) : n.xhat; // [..., D]
+        return { value: y, mean: n.mean, rstd: n.rstd };
+      });
     save(w ? [x, mean, rstd, w] : [x, mean, rstd]);
     return {
       value,

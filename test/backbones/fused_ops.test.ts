@@ -11,6 +11,7 @@ import { conv2dTorch } from '../../lib/backbones/conv';
 import { layerNorm } from '../../lib/backbones/layer_norm';
 import { geluExact } from '../../lib/backbones/mlp';
 import { geluOnHeap } from '../../lib/backend/wasm_kernels/gelu';
+import { layerNormOnHeap } from '../../lib/backend/wasm_kernels/layer_norm';
 import { seededNormal } from '../../lib/random';
 import { initBackend, tf } from '../../lib/tf';
 import { assertClose } from './helpers';
@@ -161,7 +162,47 @@ test('LayerNorm as one op equals the composite (affine, weight only, none), grad
     (xi) => layerNorm(xi, null, null, 1e-6),
     (xi) => plain(xi),
     [input([4, 8], 11)],
+  ); // rows whose length is not a multiple of 4 (the SIMD pass's tail), one shorter than 4, far from zero
+  await sameAs(
+    'layerNorm affine, d 7',
+    (xi, wi, bi) => layerNorm(xi, wi as tf.Tensor1D, bi as tf.Tensor1D, 1e-6),
+    (xi, wi, bi) => plain(xi, wi, bi),
+    [input([3, 7], 14, 5), input([7], 15, 1), input([7], 16)],
   );
+  await sameAs(
+    'layerNorm plain, d 3',
+    (xi) => layerNorm(xi, null, null, 1e-6),
+    (xi) => plain(xi),
+    [input([2, 2, 3], 17, -3)],
+  );
+});
+
+test('on wasm the LayerNorm forward is one pass on the heap: value, mean and 1/std equal the composite', async () => {
+  await initBackend('wasm', { quiet: true });
+  for (const [shape, affine] of [
+    [[4, 9], true],
+    [[2, 3, 16], false],
+  ] as const) {
+    const before = tf.memory().numTensors;
+    const d = shape[shape.length - 1];
+    const x = tf.tensor(input([...shape], 18, 2).data, [...shape]);
+    const w = affine ? tf.tensor1d(input([d], 19, 1).data) : undefined;
+    const b = affine ? tf.tensor1d(input([d], 20).data) : undefined;
+    const fused = layerNormOnHeap(x, w, b, 1e-5);
+    assert.ok(fused, 'the heap pass did not run on wasm');
+    const [mean, rstd, y] = tf.tidy(() => {
+      const m = tf.moments(x, x.rank - 1, true);
+      const r = tf.rsqrt(tf.add(m.variance, 1e-5));
+      const normed = tf.mul(tf.sub(x, m.mean), r);
+      return [m.mean, r, w && b ? tf.add(tf.mul(normed, w), b) : normed];
+    });
+    assertClose((await fused.value.data()) as Float32Array, (await y.data()) as Float32Array, `value ${shape}`, 1e-5);
+    assertClose((await fused.mean.data()) as Float32Array, (await mean.data()) as Float32Array, `mean ${shape}`, 1e-6);
+    assertClose((await fused.rstd.data()) as Float32Array, (await rstd.data()) as Float32Array, `rstd ${shape}`, 1e-5);
+    assert.deepEqual(fused.mean.shape, [...shape.slice(0, -1), 1]);
+    tf.dispose([x, w, b, fused.value, fused.mean, fused.rstd, mean, rstd, y].filter((t): t is tf.Tensor => t !== undefined));
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+  }
 });
 
 test('conv2dTorch: gradients equal tf.conv2d with the same padding; inputGradient false gives zeros for x', async () => {

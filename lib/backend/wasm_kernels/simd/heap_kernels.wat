@@ -490,6 +490,96 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows_loop))))
 
+  ;; layer_norm: torch.nn.LayerNorm over rows of d values (biased variance) in one pass per row:
+  ;; mean = sum(x) / d, var = sum((x - mean)^2) / d, rstd = 1 / sqrt(var + eps),
+  ;; out = (x - mean) rstd, then times w and plus b (per column) when w is not 0; each row's mean and
+  ;; rstd go to mean[r] and rstd[r] (what the gradient keeps). Sums run in four lanes, added
+  ;; (0 + 1) + (2 + 3), then the last d % 4 values. Byte addresses; out may be x.
+  (func (export "layer_norm") (param $x i32) (param $w i32) (param $b i32) (param $out i32)
+    (param $mean i32) (param $rstd i32) (param $rows i32) (param $d i32) (param $eps f32)
+    (local $r i32) (local $row i32) (local $orow i32) (local $i i32) (local $off i32) (local $end4 i32)
+    (local $acc v128) (local $mu4 v128) (local $rs4 v128) (local $c v128)
+    (local $s f32) (local $mu f32) (local $rs f32) (local $t f32)
+    (local.set $end4 (i32.and (local.get $d) (i32.const -4)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2))))
+        (local.set $orow (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2))))
+        ;; the mean
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $sumDone
+          (loop $sum
+            (br_if $sumDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sum)))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $sumTailDone
+          (loop $sumTail
+            (br_if $sumTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $sumTail)))
+        (local.set $mu (f32.div (local.get $s) (f32.convert_i32_u (local.get $d))))
+        (local.set $mu4 (f32x4.splat (local.get $mu)))
+        ;; the variance
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $varDone
+          (loop $var
+            (br_if $varDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $c (f32x4.sub (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu4)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $c) (local.get $c))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $var)))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $varTailDone
+          (loop $varTail
+            (br_if $varTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $t (f32.sub (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mu)))
+            (local.set $s (f32.add (local.get $s) (f32.mul (local.get $t) (local.get $t))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $varTail)))
+        (local.set $rs (f32.div (f32.const 1)
+          (f32.sqrt (f32.add (f32.div (local.get $s) (f32.convert_i32_u (local.get $d))) (local.get $eps)))))
+        (local.set $rs4 (f32x4.splat (local.get $rs)))
+        (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (local.get $mu))
+        (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $rs))
+        ;; the output
+        (local.set $i (i32.const 0))
+        (block $outDone
+          (loop $outLoop
+            (br_if $outDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $c (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $off))) (local.get $mu4)) (local.get $rs4)))
+            (if (local.get $w)
+              (then
+                (local.set $c (f32x4.add (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $w) (local.get $off))))
+                                         (v128.load (i32.add (local.get $b) (local.get $off)))))))
+            (v128.store (i32.add (local.get $orow) (local.get $off)) (local.get $c))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $outLoop)))
+        (block $outTailDone
+          (loop $outTail
+            (br_if $outTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $t (f32.mul (f32.sub (f32.load (i32.add (local.get $row) (local.get $off))) (local.get $mu)) (local.get $rs)))
+            (if (local.get $w)
+              (then
+                (local.set $t (f32.add (f32.mul (local.get $t) (f32.load (i32.add (local.get $w) (local.get $off))))
+                                       (f32.load (i32.add (local.get $b) (local.get $off)))))))
+            (f32.store (i32.add (local.get $orow) (local.get $off)) (local.get $t))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $outTail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+    ;; rows [0, m) of A (row i at a + 4 lda i, kc floats used) into blocks at ap, block b at
+  ;; ap + 16 kc b; rows past m (the last block's) repeat row m - 1
   ;; Matrix product C = A B for the BatchMatMul kernel (gemm.ts drives it over blocks of k and rows).
   ;; pack_a copies rows of A into blocks of 4 rows, [k][4] floats each (a 4x4 transpose for every
   ;; 4 k); pack_b copies B into panels of 8 columns, [k][8] floats each. gemm then holds a 4 x 8
@@ -499,8 +589,6 @@
   ;; for bit on the bench's shapes); gemm_fma_wasm.ts is this gemm with relaxed SIMD's fused multiply-add (simd/index.ts).
   ;; Measured 31-36 GFLOP/s here, 38-47 fused, against 24-27 for XNNPACK (npm run bench -- gemm).
 
-  ;; rows [0, m) of A (row i at a + 4 lda i, kc floats used) into blocks at ap, block b at
-  ;; ap + 16 kc b; rows past m (the last block's) repeat row m - 1
   (func (export "pack_a") (param $a i32) (param $lda i32) (param $m i32) (param $kc i32) (param $ap i32)
     (local $i i32) (local $kk i32) (local $last i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
