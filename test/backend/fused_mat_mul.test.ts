@@ -21,11 +21,24 @@ test('isPlainFusedProduct: float32 without activation or PReLU weights', () => {
   assert.equal(isPlainFusedProduct({ ...inputs, a: info([3, 4], 'int32') }, attrs), false);
 });
 
-const CASES: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean; bias: boolean; activation: 'linear' | 'relu' }> = [
+const CASES: Array<{
+  a: number[];
+  b: number[];
+  ta: boolean;
+  tb: boolean;
+  bias: boolean;
+  activation: 'linear' | 'relu';
+  biasShape?: number[];
+}> = [
   { a: [7, 5], b: [5, 11], ta: false, tb: false, bias: true, activation: 'linear' },
   { a: [5, 7], b: [11, 5], ta: true, tb: true, bias: true, activation: 'linear' },
   { a: [9, 6], b: [6, 3], ta: false, tb: false, bias: false, activation: 'linear' },
   { a: [2, 4, 6], b: [2, 6, 3], ta: false, tb: false, bias: true, activation: 'linear' },
+  // one product of the batch's rows, added to the bias; values only (tfjs-core 4.22's gradient of a
+  // fused product does not reduce a broadcast b: it throws on every backend)
+  { a: [2, 4, 6], b: [6, 3], ta: false, tb: false, bias: true, activation: 'linear', valuesOnly: true },
+  { a: [3, 6], b: [6, 40], ta: false, tb: false, bias: true, activation: 'linear', biasShape: [1, 40] }, // a row bias of rank 2
+  { a: [3, 6], b: [6, 5], ta: false, tb: false, bias: true, activation: 'linear', biasShape: [3, 5] }, // not a row: product, then Add
   { a: [7, 5], b: [5, 11], ta: false, tb: false, bias: true, activation: 'relu' }, // wasm's own kernel
 ];
 
@@ -35,17 +48,18 @@ test('tf.fused.matMul on wasm equals cpu (bias, transposes, batch, relu), gradie
     const a = u(c.a.reduce((x, y) => x * y, 1));
     const b = u(c.b.reduce((x, y) => x * y, 1));
     const n = c.tb ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
-    const bias = u(n);
+    const biasShape = c.biasShape ?? [n];
+    const bias = u(biasShape.reduce((x, y) => x * y, 1));
     const run = async (backend: 'wasm' | 'cpu'): Promise<Float32Array[]> => {
       await initBackend(backend, { quiet: true });
       const before = tf.memory().numTensors;
       const at = tf.tensor(a, c.a);
       const bt = tf.tensor(b, c.b);
-      const biasT = c.bias ? tf.tensor1d(bias) : undefined;
+      const biasT = c.bias ? tf.tensor(bias, biasShape) : undefined;
       const f = (x: tf.Tensor, y: tf.Tensor) =>
         tf.fused.matMul({ a: x, b: y, transposeA: c.ta, transposeB: c.tb, bias: biasT, activation: c.activation });
       const y = f(at, bt);
-      const grads = tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.square(f(x, z))))([at, bt]);
+      const grads = c.valuesOnly ? [] : tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.square(f(x, z))))([at, bt]);
       const out = await Promise.all([y, ...grads].map((t) => t.data() as Promise<Float32Array>));
       tf.dispose([at, bt, y, ...grads]);
       biasT?.dispose();
