@@ -29,6 +29,7 @@ const CASES: Array<{
   bias: boolean;
   activation: 'linear' | 'relu';
   biasShape?: number[];
+  valuesOnly?: boolean;
 }> = [
   { a: [7, 5], b: [5, 11], ta: false, tb: false, bias: true, activation: 'linear' },
   { a: [5, 7], b: [11, 5], ta: true, tb: true, bias: true, activation: 'linear' },
