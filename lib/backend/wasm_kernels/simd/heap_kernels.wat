@@ -578,6 +578,91 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; softmax_rows: each of `rows` rows of n floats at x (row stride n), in place, becomes
+  ;; softmax(scale x): with m the row's largest value, e_i = e^(scale (x_i - m)) ($exp_range's steps,
+  ;; the tail through $exp4), then e_i / sum_j e_j (the attention's probabilities, scale = 1/sqrt(head dim) > 0)
+  (func (export "softmax_rows") (param $x i32) (param $rows i32) (param $n i32) (param $scale f32)
+    (local $r i32) (local $row i32) (local $i i32) (local $off i32) (local $end4 i32)
+    (local $acc v128) (local $m4 v128) (local $s4 v128) (local $m f32) (local $s f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 2))))
+        ;; the largest value
+        (local.set $acc (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $i (i32.const 0))
+        (block $maxDone
+          (loop $max
+            (br_if $maxDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $acc (f32x4.pmax (local.get $acc) (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $max)))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $maxTailDone
+          (loop $maxTail
+            (br_if $maxTailDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $maxTail)))
+        ;; scale (x - m), then its exponential in place
+        (local.set $m4 (f32x4.splat (local.get $m)))
+        (local.set $s4 (f32x4.splat (local.get $scale)))
+        (local.set $i (i32.const 0))
+        (block $shiftDone
+          (loop $shift
+            (br_if $shiftDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))
+            (v128.store (local.get $off) (f32x4.mul (f32x4.sub (v128.load (local.get $off)) (local.get $m4)) (local.get $s4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $shift)))
+        (call $exp_range (local.get $row) (local.get $row) (local.get $end4))
+        (block $expTailDone
+          (loop $expTail
+            (br_if $expTailDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $off (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))
+            (f32.store (local.get $off)
+              (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.mul (f32.sub (f32.load (local.get $off)) (local.get $m)) (local.get $scale))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $expTail)))
+        ;; the sum, then each value over it
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $sumDone
+          (loop $sum
+            (br_if $sumDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sum)))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $sumTailDone
+          (loop $sumTail
+            (br_if $sumTailDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $sumTail)))
+        (local.set $s (f32.div (f32.const 1) (local.get $s)))
+        (local.set $s4 (f32x4.splat (local.get $s)))
+        (local.set $i (i32.const 0))
+        (block $divDone
+          (loop $div
+            (br_if $divDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))
+            (v128.store (local.get $off) (f32x4.mul (v128.load (local.get $off)) (local.get $s4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $div)))
+        (block $divTailDone
+          (loop $divTail
+            (br_if $divTailDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $off (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))
+            (f32.store (local.get $off) (f32.mul (f32.load (local.get $off)) (local.get $s)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $divTail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
     ;; rows [0, m) of A (row i at a + 4 lda i, kc floats used) into blocks at ap, block b at
   ;; ap + 16 kc b; rows past m (the last block's) repeat row m - 1
   ;; Matrix product C = A B for the BatchMatMul kernel (gemm.ts drives it over blocks of k and rows).

@@ -89,6 +89,8 @@ export interface HeapKernels {
   ): void;
   /** see heap_kernels.wat: LayerNorm of `rows` rows of d values (weight and bias when w is not 0), with each row's mean and rstd */
   layer_norm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  /** see heap_kernels.wat: each of `rows` rows of n floats at x, in place, becomes softmax(scale x) (scale > 0) */
+  softmax_rows(x: number, rows: number, n: number, scale: number): void;
   /** see heap_kernels.wat: rows [0, m) of A (row stride lda floats, kc floats each) into gemm's blocks of 4 rows at ap */
   pack_a(a: number, lda: number, m: number, kc: number, ap: number): void;
   /** see heap_kernels.wat: rows [0, m) of A given transposed (element (i, k) at a + 4 (k lda + i)) into gemm's blocks at ap */
