@@ -1,18 +1,37 @@
 /**
  * timm's Attention with a fused qkv projection (vision_transformer.py): qkv = Linear(D, 3D),
  * split into heads, softmax(q k^T / sqrt(head_dim)) v, heads merged, then proj = Linear(D, D).
- * When no gradient is being recorded (inference) on wasm, the part between the two projections
- * runs on the heap head by head (lib/backend/wasm_kernels/attention_core.ts); under a tape, and on
- * other backends, as the composite below.
+ * On wasm the part between the two projections runs on the heap head by head, both ways
+ * (lib/backend/wasm_kernels/attention_core.ts; under a tape it keeps the probabilities for the
+ * gradient); on other backends as the composite below.
  */
 import { tf } from '../tf';
-import { attentionCoreOnHeap } from '../backend/wasm_kernels/attention_core';
+import { attentionCoreGradOnHeap, attentionCoreOnHeap } from '../backend/wasm_kernels/attention_core';
+import { heapKernels } from '../backend/wasm_kernels/simd';
 import { linear } from './linear';
 import { matMulFast } from './matmul';
 
 /** whether an enclosing tf.grads / variableGrads is recording ops for a gradient */
 function recordingGradients(): boolean {
   return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+}
+
+/** the heap core as an op with a gradient: saves qkv and the probabilities */
+function heapCoreWithGradient(numHeads: number) {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [qkv, save] = args as [tf.Tensor3D, tf.GradSaveFunc];
+    const forward = attentionCoreOnHeap(qkv, numHeads, true);
+    if (!forward?.probabilities) throw new Error('attention: the heap core stopped being available between its check and its run');
+    save([qkv, forward.probabilities]);
+    return {
+      value: forward.value,
+      gradFunc: (dy: tf.Tensor, [sq, sp]: tf.Tensor[]) => {
+        const dqkv = attentionCoreGradOnHeap(sq as tf.Tensor3D, sp as tf.Tensor4D, dy, numHeads);
+        if (!dqkv) throw new Error('attention: the heap core gradient is not available on this backend');
+        return [dqkv];
+      },
+    };
+  });
 }
 
 /** qkv [B, N, 3D] -> softmax(q k^T / sqrt(hd)) v per head, heads merged [B, N, D], with tfjs ops */
@@ -40,7 +59,12 @@ export const attention = tf.op({
     const d = x.shape[2];
     if (d % numHeads !== 0) throw new Error(`attention: dim ${d} is not divisible by ${numHeads} heads`);
     const qkv = linear(x, w.qkv, w.qkvBias); // [B, N, 3D]
-    const merged = (recordingGradients() ? undefined : attentionCoreOnHeap(qkv, numHeads)) ?? attentionCore(qkv, numHeads); // [B, N, D]
+    const onHeap = heapKernels() !== undefined && qkv.dtype === 'float32';
+    const merged = !onHeap
+      ? attentionCore(qkv, numHeads)
+      : recordingGradients()
+        ? (heapCoreWithGradient(numHeads)(qkv) as tf.Tensor3D)
+        : attentionCoreOnHeap(qkv, numHeads)!.value; // [B, N, D]
     return linear(merged, w.proj, w.projBias);
   },
 });

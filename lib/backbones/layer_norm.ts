@@ -5,11 +5,11 @@
  * One op whose gradient keeps x and the per-row mean and 1/std only (tfjs's elementwise ops
  * kept three more activation-sized tensors per LayerNorm): with xhat = (x - mean) / std and
  * g = dy * weight, dx = (g - mean(g) - xhat mean(g xhat)) / std, dweight = sum dy xhat, dbias = sum dy
- * (means over the normalised axis, sums over the others). On wasm the forward pass is one SIMD
- * pass per row (lib/backend/wasm_kernels/layer_norm.ts).
+ * (means over the normalised axis, sums over the others). On wasm the forward pass and the
+ * gradient are each one SIMD pass per row on the heap (lib/backend/wasm_kernels/layer_norm.ts).
  */
 import { tf } from '../tf';
-import { layerNormOnHeap } from '../backend/wasm_kernels/layer_norm';
+import { layerNormGradOnHeap, layerNormOnHeap } from '../backend/wasm_kernels/layer_norm';
 
 function normalized(x: tf.Tensor, eps: number): { xhat: tf.Tensor; mean: tf.Tensor; rstd: tf.Tensor } {
   const axis = x.rank - 1;
@@ -37,6 +37,8 @@ function layerNormOp(eps: number, affine: boolean) {
       // in a tidy: the tape runs a customGrad's gradFunc outside any scope of its own
       gradFunc: (dy: tf.Tensor, [sx, sm, sr, sw]: Array<tf.Tensor | undefined>) =>
         tf.tidy(() => {
+          const onHeap = layerNormGradOnHeap(sx!, sw, dy, sm!, sr!);
+          if (onHeap) return onHeap.dweight && onHeap.dbias ? [onHeap.dx, onHeap.dweight, onHeap.dbias] : [onHeap.dx];
           const axis = sx!.rank - 1;
           const lead = Array.from({ length: axis }, (_, i) => i);
           const xhat = tf.mul(tf.sub(sx!, sm!), sr!); // [..., D]

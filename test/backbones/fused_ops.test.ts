@@ -11,7 +11,7 @@ import { conv2dTorch } from '../../lib/backbones/conv';
 import { layerNorm } from '../../lib/backbones/layer_norm';
 import { geluExact } from '../../lib/backbones/mlp';
 import { geluOnHeap } from '../../lib/backend/wasm_kernels/gelu';
-import { layerNormOnHeap } from '../../lib/backend/wasm_kernels/layer_norm';
+import { layerNormGradOnHeap, layerNormOnHeap } from '../../lib/backend/wasm_kernels/layer_norm';
 import { seededNormal } from '../../lib/random';
 import { initBackend, tf } from '../../lib/tf';
 import { assertClose } from './helpers';
@@ -177,7 +177,7 @@ test('LayerNorm as one op equals the composite (affine, weight only, none), grad
   );
 });
 
-test('on wasm the LayerNorm forward is one pass on the heap: value, mean and 1/std equal the composite', async () => {
+test('on wasm LayerNorm is one pass on the heap each way: value, mean, 1/std and the gradients equal the formulas', async () => {
   await initBackend('wasm', { quiet: true });
   for (const [shape, affine] of [
     [[4, 9], true],
@@ -200,6 +200,24 @@ test('on wasm the LayerNorm forward is one pass on the heap: value, mean and 1/s
     assertClose((await fused.mean.data()) as Float32Array, (await mean.data()) as Float32Array, `mean ${shape}`, 1e-6);
     assertClose((await fused.rstd.data()) as Float32Array, (await rstd.data()) as Float32Array, `rstd ${shape}`, 1e-5);
     assert.deepEqual(fused.mean.shape, [...shape.slice(0, -1), 1]);
+    // the gradient pass against the formula: dx = (g - mean(g) - xhat mean(g xhat)) rstd with g = dy w
+    const dy = tf.tensor(input([...shape], 21).data, [...shape]);
+    const grads = layerNormGradOnHeap(x, w, dy, mean, rstd);
+    assert.ok(grads, 'the heap gradient did not run on wasm');
+    const lead = shape.slice(0, -1).map((_, i) => i);
+    const want = tf.tidy(() => {
+      const xhat = tf.mul(tf.sub(x, mean), rstd);
+      const g = w ? tf.mul(dy, w) : dy;
+      const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))), rstd);
+      return [dx, tf.sum(tf.mul(dy, xhat), lead), tf.sum(dy, lead)];
+    });
+    assertClose((await grads.dx.data()) as Float32Array, (await want[0].data()) as Float32Array, `dx ${shape}`, 1e-5);
+    if (affine) {
+      assert.ok(grads.dweight && grads.dbias, 'dweight and dbias missing with a weight');
+      assertClose((await grads.dweight.data()) as Float32Array, (await want[1].data()) as Float32Array, `dweight ${shape}`, 1e-5);
+      assertClose((await grads.dbias.data()) as Float32Array, (await want[2].data()) as Float32Array, `dbias ${shape}`, 1e-5);
+    } else assert.equal(grads.dweight, undefined, 'dweight without a weight');
+    tf.dispose([dy, grads.dx, grads.dweight, grads.dbias, ...want].filter((t): t is tf.Tensor => t !== undefined));
     tf.dispose([x, w, b, fused.value, fused.mean, fused.rstd, mean, rstd, y].filter((t): t is tf.Tensor => t !== undefined));
     assert.equal(tf.memory().numTensors, before, 'tensors left behind');
   }

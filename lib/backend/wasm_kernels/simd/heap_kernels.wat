@@ -578,6 +578,166 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; layer_norm_backward: LayerNorm's gradient from x, the forward's per-row mean and rstd and dy,
+  ;; rows of d floats: with xhat = (x - mean) rstd and g = dy w (dy where w is 0),
+  ;; dx = (g - mean(g) - xhat mean(g xhat)) rstd per row; where w is not 0 also, over all rows,
+  ;; dw = sum dy xhat and db = sum dy (zeroed first).
+  (func (export "layer_norm_backward") (param $x i32) (param $w i32) (param $dy i32) (param $mean i32)
+    (param $rstd i32) (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $d i32)
+    (local $r i32) (local $xrow i32) (local $grow i32) (local $orow i32) (local $i i32) (local $off i32) (local $end4 i32)
+    (local $mu4 v128) (local $rs4 v128) (local $xh v128) (local $g v128) (local $dyv v128) (local $sg v128) (local $sgx v128)
+    (local $mu f32) (local $rs f32) (local $xs f32) (local $gs f32) (local $dys f32) (local $mg f32) (local $mgx f32)
+    (local.set $end4 (i32.and (local.get $d) (i32.const -4)))
+    (if (local.get $w)
+      (then
+        (memory.fill (local.get $dw) (i32.const 0) (i32.shl (local.get $d) (i32.const 2)))
+        (memory.fill (local.get $db) (i32.const 0) (i32.shl (local.get $d) (i32.const 2)))))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $off (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2)))
+        (local.set $xrow (i32.add (local.get $x) (local.get $off)))
+        (local.set $grow (i32.add (local.get $dy) (local.get $off)))
+        (local.set $orow (i32.add (local.get $dx) (local.get $off)))
+        (local.set $mu (f32.load (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $rs (f32.load (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $mu4 (f32x4.splat (local.get $mu)))
+        (local.set $rs4 (f32x4.splat (local.get $rs)))
+        ;; sums of g and g xhat; dw and db
+        (local.set $sg (v128.const f32x4 0 0 0 0))
+        (local.set $sgx (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $sumDone
+          (loop $sum
+            (br_if $sumDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xrow) (local.get $off))) (local.get $mu4)) (local.get $rs4)))
+            (local.set $dyv (v128.load (i32.add (local.get $grow) (local.get $off))))
+            (local.set $g (local.get $dyv))
+            (if (local.get $w)
+              (then
+                (local.set $g (f32x4.mul (local.get $dyv) (v128.load (i32.add (local.get $w) (local.get $off)))))
+                (v128.store (i32.add (local.get $dw) (local.get $off))
+                  (f32x4.add (v128.load (i32.add (local.get $dw) (local.get $off))) (f32x4.mul (local.get $dyv) (local.get $xh))))
+                (v128.store (i32.add (local.get $db) (local.get $off))
+                  (f32x4.add (v128.load (i32.add (local.get $db) (local.get $off))) (local.get $dyv)))))
+            (local.set $sg (f32x4.add (local.get $sg) (local.get $g)))
+            (local.set $sgx (f32x4.add (local.get $sgx) (f32x4.mul (local.get $g) (local.get $xh))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sum)))
+        (local.set $mg (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sg)) (f32x4.extract_lane 1 (local.get $sg)))
+                                (f32.add (f32x4.extract_lane 2 (local.get $sg)) (f32x4.extract_lane 3 (local.get $sg)))))
+        (local.set $mgx (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sgx)) (f32x4.extract_lane 1 (local.get $sgx)))
+                                 (f32.add (f32x4.extract_lane 2 (local.get $sgx)) (f32x4.extract_lane 3 (local.get $sgx)))))
+        (block $sumTailDone
+          (loop $sumTail
+            (br_if $sumTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $xs (f32.mul (f32.sub (f32.load (i32.add (local.get $xrow) (local.get $off))) (local.get $mu)) (local.get $rs)))
+            (local.set $dys (f32.load (i32.add (local.get $grow) (local.get $off))))
+            (local.set $gs (local.get $dys))
+            (if (local.get $w)
+              (then
+                (local.set $gs (f32.mul (local.get $dys) (f32.load (i32.add (local.get $w) (local.get $off)))))
+                (f32.store (i32.add (local.get $dw) (local.get $off))
+                  (f32.add (f32.load (i32.add (local.get $dw) (local.get $off))) (f32.mul (local.get $dys) (local.get $xs))))
+                (f32.store (i32.add (local.get $db) (local.get $off))
+                  (f32.add (f32.load (i32.add (local.get $db) (local.get $off))) (local.get $dys)))))
+            (local.set $mg (f32.add (local.get $mg) (local.get $gs)))
+            (local.set $mgx (f32.add (local.get $mgx) (f32.mul (local.get $gs) (local.get $xs))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $sumTail)))
+        (local.set $mg (f32.div (local.get $mg) (f32.convert_i32_u (local.get $d))))
+        (local.set $mgx (f32.div (local.get $mgx) (f32.convert_i32_u (local.get $d))))
+        ;; dx = (g - mean(g) - xhat mean(g xhat)) rstd
+        (local.set $i (i32.const 0))
+        (block $dxDone
+          (loop $dxLoop
+            (br_if $dxDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $xrow) (local.get $off))) (local.get $mu4)) (local.get $rs4)))
+            (local.set $g (v128.load (i32.add (local.get $grow) (local.get $off))))
+            (if (local.get $w)
+              (then (local.set $g (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $w) (local.get $off)))))))
+            (v128.store (i32.add (local.get $orow) (local.get $off))
+              (f32x4.mul
+                (f32x4.sub (f32x4.sub (local.get $g) (f32x4.splat (local.get $mg))) (f32x4.mul (local.get $xh) (f32x4.splat (local.get $mgx))))
+                (local.get $rs4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $dxLoop)))
+        (block $dxTailDone
+          (loop $dxTail
+            (br_if $dxTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $xs (f32.mul (f32.sub (f32.load (i32.add (local.get $xrow) (local.get $off))) (local.get $mu)) (local.get $rs)))
+            (local.set $gs (f32.load (i32.add (local.get $grow) (local.get $off))))
+            (if (local.get $w)
+              (then (local.set $gs (f32.mul (local.get $gs) (f32.load (i32.add (local.get $w) (local.get $off)))))))
+            (f32.store (i32.add (local.get $orow) (local.get $off))
+              (f32.mul (f32.sub (f32.sub (local.get $gs) (local.get $mg)) (f32.mul (local.get $xs) (local.get $mgx))) (local.get $rs)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $dxTail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; softmax_rows_backward: the gradient of softmax(scale x) row by row, in place on g: with p the
+  ;; rows' probabilities (softmax_rows' output) and g the gradient of p, g = scale p (g - sum_j g_j p_j)
+  (func (export "softmax_rows_backward") (param $p i32) (param $g i32) (param $rows i32) (param $n i32) (param $scale f32)
+    (local $r i32) (local $prow i32) (local $grow i32) (local $i i32) (local $off i32) (local $end4 i32)
+    (local $acc v128) (local $s4 v128) (local $c4 v128) (local $s f32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (local.set $c4 (f32x4.splat (local.get $scale)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $off (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 2)))
+        (local.set $prow (i32.add (local.get $p) (local.get $off)))
+        (local.set $grow (i32.add (local.get $g) (local.get $off)))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $sumDone
+          (loop $sum
+            (br_if $sumDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $acc (f32x4.add (local.get $acc)
+              (f32x4.mul (v128.load (i32.add (local.get $prow) (local.get $off))) (v128.load (i32.add (local.get $grow) (local.get $off))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sum)))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $sumTailDone
+          (loop $sumTail
+            (br_if $sumTailDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (local.set $s (f32.add (local.get $s)
+              (f32.mul (f32.load (i32.add (local.get $prow) (local.get $off))) (f32.load (i32.add (local.get $grow) (local.get $off))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $sumTail)))
+        (local.set $s4 (f32x4.splat (local.get $s)))
+        (local.set $i (i32.const 0))
+        (block $outDone
+          (loop $outLoop
+            (br_if $outDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (v128.store (i32.add (local.get $grow) (local.get $off))
+              (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $prow) (local.get $off)))
+                                    (f32x4.sub (v128.load (i32.add (local.get $grow) (local.get $off))) (local.get $s4)))
+                         (local.get $c4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $outLoop)))
+        (block $outTailDone
+          (loop $outTail
+            (br_if $outTailDone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+            (f32.store (i32.add (local.get $grow) (local.get $off))
+              (f32.mul (f32.mul (f32.load (i32.add (local.get $prow) (local.get $off)))
+                                (f32.sub (f32.load (i32.add (local.get $grow) (local.get $off))) (local.get $s)))
+                       (local.get $scale)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $outTail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
   ;; softmax_rows: each of `rows` rows of n floats at x (row stride n), in place, becomes
   ;; softmax(scale x): with m the row's largest value, e_i = e^(scale (x_i - m)) ($exp_range's steps,
   ;; the tail through $exp4), then e_i / sum_j e_j (the attention's probabilities, scale = 1/sqrt(head dim) > 0)

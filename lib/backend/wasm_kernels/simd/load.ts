@@ -89,6 +89,21 @@ export interface HeapKernels {
   ): void;
   /** see heap_kernels.wat: LayerNorm of `rows` rows of d values (weight and bias when w is not 0), with each row's mean and rstd */
   layer_norm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  /** see heap_kernels.wat: LayerNorm's dx from x, dy and the forward's mean and rstd; with w (not 0) also dw and db summed over the rows */
+  layer_norm_backward(
+    x: number,
+    w: number,
+    dy: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    d: number,
+  ): void;
+  /** see heap_kernels.wat: g (the gradient of softmax_rows' output p, rows of n) becomes scale p (g - sum g p), in place */
+  softmax_rows_backward(p: number, g: number, rows: number, n: number, scale: number): void;
   /** see heap_kernels.wat: each of `rows` rows of n floats at x, in place, becomes softmax(scale x) (scale > 0) */
   softmax_rows(x: number, rows: number, n: number, scale: number): void;
   /** see heap_kernels.wat: rows [0, m) of A (row stride lda floats, kc floats each) into gemm's blocks of 4 rows at ap */
