@@ -66,3 +66,12 @@ export function heapMemory(backend: WasmBackend): KernelMemory {
 export function heapTensor(backend: WasmBackend, shape: number[]): tf.Tensor {
   return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(shape, 'float32'));
 }
+
+/**
+ * A float32 tensor's values as a view of the wasm heap, without a copy; undefined off wasm or for
+ * another dtype. Valid until the next allocation on the heap: copy from it at once.
+ */
+export function heapValues(t: tf.Tensor): Float32Array | undefined {
+  if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return undefined;
+  return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t) as Float32Array;
+}

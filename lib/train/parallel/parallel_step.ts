@@ -16,14 +16,20 @@ import { applyStep, tapeTerm, type StepParts } from '../train_step';
 import type { Batch } from '../contracts';
 import { shardRows } from './shards';
 import type { TrainWorkers } from './worker_pool';
+import type { SharedFloats } from './shared_floats';
 
-/** element-wise sum of the workers' gradients of one weight, in worker order; undefined when none got one */
-function sumInOrder(parts: Array<Float32Array | null>): Float32Array | undefined {
+/**
+ * Element-wise sum of the workers' gradients of one weight, in worker order, written into `into`
+ * (the pool's reused buffer: tf.tensor copies it out before the next sum); undefined when none got one.
+ */
+function sumInOrder(parts: Array<Float32Array | null>, into: SharedFloats): Float32Array | undefined {
   let sum: Float32Array | undefined;
   for (const g of parts) {
     if (!g) continue;
-    if (!sum) sum = g.slice();
-    else for (let i = 0; i < sum.length; i++) sum[i] += g[i];
+    if (!sum) {
+      sum = into.views([g.length])[0];
+      sum.set(g);
+    } else for (let i = 0; i < sum.length; i++) sum[i] += g[i];
   }
   return sum;
 }
@@ -96,7 +102,10 @@ export async function parallelTrainStep(
   if (!main) throw failure;
   const grads: tf.NamedTensorMap = { ...main.grads };
   workers.trainable.forEach((v, k) => {
-    const sum = sumInOrder(fromWorkers.map((w) => w[k]));
+    const sum = sumInOrder(
+      fromWorkers.map((w) => w[k]),
+      workers.sumBuffer,
+    );
     if (sum) grads[v.name] = tf.tensor(sum, v.shape, 'float32');
   });
   try {

@@ -12,6 +12,8 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { FromWorker, GradientMessage, ToWorker } from './protocol';
+import { SharedFloats } from './shared_floats';
+import { heapValues } from '../../backend/wasm_kernels/heap';
 import type { tf as TF } from '../../tf';
 
 // require, not import(): tsx's CommonJS hook (train_worker_boot.js) does not cover import()
@@ -25,6 +27,7 @@ const gradientPort = (workerData as { gradients: MessagePort }).gradients;
 let model: Model | undefined;
 let trainable: TF.Variable[] = [];
 let wake: Int32Array | undefined;
+const gradientBuffer = new SharedFloats();
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -63,6 +66,7 @@ async function handle(msg: ToWorker): Promise<void> {
         if (!v) throw new Error(`training worker: the network has no weight "${name}"`);
         tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
       }
+      send({ kind: 'weightsSet' }); // the main thread may now write the buffer of `values` again
       return;
     }
     case 'train': {
@@ -86,16 +90,17 @@ async function handle(msg: ToWorker): Promise<void> {
           trainable,
         );
         value.dispose();
+        // into this worker's shared buffer, reused from step to step (fresh buffers of this size are slow
+        // to fill, shared_floats.ts): the main thread sums them before it sends the next `train`
+        const present = trainable.map((v) => grads[v.name]);
+        const views = gradientBuffer.views(present.map((g) => g?.size ?? 0));
         const out: Array<Float32Array | null> = [];
-        for (const v of trainable) {
-          const g = grads[v.name];
-          out.push(g ? ((await g.data()) as Float32Array) : null);
+        for (const [i, g] of present.entries()) {
+          if (g) views[i].set(heapValues(g) ?? ((await g.data()) as Float32Array));
+          out.push(g ? views[i] : null);
         }
         tf.dispose(grads);
-        send(
-          { kind: 'grads', grads: out },
-          out.filter((g): g is Float32Array => g !== null).map((g) => g.buffer as ArrayBuffer),
-        );
+        send({ kind: 'grads', grads: out });
       } finally {
         images.dispose();
       }
