@@ -2,12 +2,14 @@
  * The kit's wasm MaxPoolGrad and leading-axes Sum (lib/backend/wasm_kernels/max_pool_grad.ts,
  * sum_leading.ts) against the cpu backend: pooling windows with and without padding, strides 1-3,
  * -inf padding as the kit's maxPool2dTorch makes it, ties; sums over leading axes with keepDims,
- * and the cases left to wasm's own Sum.
+ * and the cases left to wasm's own Sum; the SIMD column sum (`col_sum`) bit for bit against a float64 loop.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seededUniform, maxRelDiff } from './random';
+import { heapKernels } from '../../lib/backend/wasm_kernels/simd';
+import { addressOf, heapTensor, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 
 async function on(backend: 'wasm' | 'cpu', f: () => tf.Tensor): Promise<{ data: Float32Array; shape: number[] }> {
   await initBackend(backend, { quiet: true });
@@ -89,4 +91,32 @@ test('Sum over leading axes on wasm equals cpu; other reductions still work', as
       0,
     ),
   );
+});
+
+test('Sum over leading axes on wasm is the float64 sum of each column in row order, rounded once (col_sum, SIMD body and tail)', async () => {
+  await initBackend('wasm', { quiet: true });
+  const kernels = heapKernels();
+  assert.ok(kernels, 'the SIMD kernels are not loaded on wasm');
+  const u = seededUniform(43);
+  for (const [rows, cols] of [
+    [7, 6],
+    [5, 1539],
+    [1, 3],
+  ]) {
+    const before = tf.memory().numTensors;
+    const x = u(rows * cols).map((v, i) => v * 10 ** ((i % 7) - 3)); // magnitudes 1e-3 .. 1e3: the float64 sum matters
+    const want = new Float64Array(cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) want[j] += x[i * cols + j];
+    const wanted = Float32Array.from(want);
+    const xt = tf.tensor2d(x, [rows, cols]);
+    const viaOp = tf.sum(xt, 0);
+    assert.deepEqual(Array.from((await viaOp.data()) as Float32Array), Array.from(wanted), `Sum [${rows}, ${cols}] over rows`);
+    const backend = tf.backend() as unknown as WasmBackend;
+    const out = heapTensor(backend, [cols]);
+    const acc = heapTensor(backend, [2 * cols]);
+    kernels.col_sum(addressOf(backend, xt), rows, cols, addressOf(backend, acc), addressOf(backend, out));
+    assert.deepEqual(Array.from((await out.data()) as Float32Array), Array.from(wanted), `col_sum [${rows}, ${cols}]`);
+    tf.dispose([xt, viaOp, out, acc]);
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+  }
 });

@@ -2,11 +2,14 @@
  * Sum over leading axes for wasm: out[j] = sum_i x[i, j] with x seen as [rows, cols]. This is the
  * reduction of every bias and BatchNorm gradient (NHWC summed over N, H, W); tfjs-backend-wasm
  * 4.22 transposes the reduced axes to the end first and ran it at ~20 ns a value. Here it is one
- * pass over the rows, accumulated in float64. Other reductions (and non-float32 data) go to
- * wasm's own kernel (`builtin`).
+ * pass over the rows, accumulated in float64: `col_sum` in simd/heap_kernels.wat (about 2 ns a value
+ * as a JavaScript loop: ViT-S's bias gradients took 5% of its step), or that loop where the SIMD
+ * kernels are not loaded; both make the same additions in the same order. Other reductions (and
+ * non-float32 data) go to wasm's own kernel (`builtin`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { wasmBackendOf } from './heap';
+import { addressOf, heapMemory, wasmBackendOf } from './heap';
+import { heapKernels } from './simd';
 
 /** a Sum replacement for reductions over leading axes */
 export function sumKernel(builtin: tf.KernelFunc): tf.KernelFunc {
@@ -23,6 +26,16 @@ export function sumKernel(builtin: tf.KernelFunc): tf.KernelFunc {
     const cols = rest.reduce((a, b) => a * b, 1);
     const shape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
     const out = backend.makeOutput(shape, 'float32');
+    const kernels = heapKernels();
+    if (kernels && rows * cols > 0) {
+      const acc = heapMemory(backend).scratch(2 * cols); // cols float64
+      try {
+        kernels.col_sum(addressOf(backend, x), rows, cols, acc.address, addressOf(backend, out));
+      } finally {
+        acc.release();
+      }
+      return out;
+    }
     const src = backend.typedArrayFromHeap(x) as Float32Array;
     const acc = new Float64Array(cols);
     for (let i = 0, p = 0; i < rows; i++) for (let j = 0; j < cols; j++, p++) acc[j] += src[p];

@@ -578,6 +578,48 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; col_sum: out[j] = sum_i x[i, j] for x [rows, cols] row-major, row by row in float64 at acc (cols
+  ;; doubles, 8-byte aligned, zeroed here), each rounded to float32 at the end: the Sum over leading axes
+  ;; (every bias gradient), the same additions in the same order as a float64 loop in JavaScript
+  (func (export "col_sum") (param $x i32) (param $rows i32) (param $cols i32) (param $acc i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $end4 i32) (local $row i32) (local $a i32) (local $v v128)
+    (local.set $end4 (i32.and (local.get $cols) (i32.const -4)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $vecDone
+          (loop $vec
+            (br_if $vecDone (i32.ge_u (local.get $j) (local.get $end4)))
+            (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $a)
+              (f64x2.add (v128.load offset=16 (local.get $a))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))))
+            (f64.store (local.get $a)
+              (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowLoop)))
+    (local.set $j (i32.const 0))
+    (block $outDone
+      (loop $outLoop
+        (br_if $outDone (i32.ge_u (local.get $j) (local.get $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $outLoop))))
+
   ;; layer_norm_backward: LayerNorm's gradient from x, the forward's per-row mean and rstd and dy,
   ;; rows of d floats: with xhat = (x - mean) rstd and g = dy w (dy where w is 0),
   ;; dx = (g - mean(g) - xhat mean(g xhat)) rstd per row; where w is not 0 also, over all rows,

@@ -89,6 +89,8 @@ export interface HeapKernels {
   ): void;
   /** see heap_kernels.wat: LayerNorm of `rows` rows of d values (weight and bias when w is not 0), with each row's mean and rstd */
   layer_norm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  /** see heap_kernels.wat: out[j] = sum over the rows of x [rows, cols], accumulated in float64 at acc (cols doubles, 8-byte aligned) */
+  col_sum(x: number, rows: number, cols: number, acc: number, out: number): void;
   /** see heap_kernels.wat: LayerNorm's dx from x, dy and the forward's mean and rstd; with w (not 0) also dw and db summed over the rows */
   layer_norm_backward(
     x: number,
