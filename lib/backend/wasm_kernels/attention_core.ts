@@ -35,7 +35,7 @@ function geometry(qkv: tf.Tensor, numHeads: number): Geometry {
   return { b, n, d, hd, numHeads };
 }
 
-/** rows of a [N, hd] block at `from` (contiguous) into columns [col, col + hd) of rows of `width` floats at `to`, or back */
+/** `rows` rows of hd floats: row t from byte address `from` + 4 t fromStride to `to` + 4 t toStride (a head's block into its columns, strides in floats) */
 function copyRows(memory: KernelMemory, from: number, fromStride: number, to: number, toStride: number, rows: number, hd: number): void {
   const heap = new Float32Array(memory.bytes().buffer); // a fresh view: a product may have grown the heap
   for (let t = 0; t < rows; t++) heap.copyWithin((to >> 2) + t * toStride, (from >> 2) + t * fromStride, (from >> 2) + t * fromStride + hd);
