@@ -27,6 +27,7 @@ export function matMulT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transpo
   return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b));
 }
 
+/** the explicit-transpose product, for wasm's own kernel only (matMulFast) */
 const plain = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
@@ -37,7 +38,7 @@ const plain = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     gradFunc: (g: tf.Tensor, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const [sa, sb] = saved;
-        return [matMulT(g, sb, false, true), matMulT(sa, g, true, false)]; // [..., M, K], [..., K, N]
+        return [tf.matMul(g, swapLast(sb)), tf.matMul(swapLast(sa), g)]; // [..., M, K], [..., K, N]
       }),
   };
 });

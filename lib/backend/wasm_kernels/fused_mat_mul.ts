@@ -26,10 +26,6 @@ export function isPlainFusedProduct(inputs: tf.NamedTensorInfoMap, attrs: tf._Fu
   );
 }
 
-function size(shape: readonly number[]): number {
-  return shape.reduce((x, y) => x * y, 1);
-}
-
 /** whether `bias` is one row of N values: shape [N] or [1, ..., 1, N] */
 function isRowBias(bias: tf.TensorInfo, n: number): boolean {
   return bias.dtype === 'float32' && bias.shape[bias.shape.length - 1] === n && bias.shape.slice(0, -1).every((d) => d === 1);
@@ -52,7 +48,7 @@ export function fusedMatMulKernel(builtin: tf.KernelFunc): tf.KernelFunc {
     }
     const backend = wasmBackendOf(args, NAME);
     const out = backend.makeOutput(shape, 'float32');
-    if (bias != null && size(shape) > 0) {
+    if (bias != null && tf.util.sizeFromShape(shape) > 0) {
       // views after the allocation; the bias in the first row, then doubled until every row holds it
       const rows = backend.typedArrayFromHeap(out);
       const row = backend.typedArrayFromHeap(bias);
