@@ -2,7 +2,7 @@
  * Conv2D on wasm (lib/backend/wasm_kernels/conv2d.ts): which convolutions take the kit's matrix
  * product, and the forward output of every shared convolution case (strides, SAME / VALID / explicit
  * and asymmetric pads, pads wider than the filter, even filters, 1x1 with and without padding, the ViT
- * patch embedding) against a float64 loop, also with the patch matrix built one image at a time; no
+ * patch embedding) against a float64 loop, also with the patch matrix built one image and one output row at a time; no
  * tensor or heap buffer left behind. (wasm's own Conv2D, which the others go to, refuses NCHW.)
  */
 import { test } from 'node:test';
@@ -11,6 +11,7 @@ import { tf, initBackend } from '../../lib/tf';
 import { builtinWasmKernel } from '../../lib/backend/wasm_kernels';
 import { conv2dKernel, isPointwiseProduct, runsOnKitProduct } from '../../lib/backend/wasm_kernels/conv2d';
 import { CASES, convLoop, padsOf, type Case } from './conv_cases';
+import { firstRow, L2_PATCH, patchChunks, rowsOf, type PatchChunk, type PatchGeometry } from '../../lib/backend/wasm_kernels/im2col';
 import { maxRelDiff, seededUniform } from './random';
 
 const info = (shape: number[], dtype: tf.DataType = 'float32'): tf.TensorInfo => ({ dataId: {}, shape, dtype });
@@ -70,7 +71,7 @@ async function wasmConv(c: Case, x: Float32Array, w: Float32Array, maxPatch?: nu
   return out;
 }
 
-test('Conv2D on wasm equals the float64 loop on every convolution case, also one image of patches at a time', async () => {
+test('Conv2D on wasm equals the float64 loop on every convolution case, also one image and one output row of patches at a time', async () => {
   const u = seededUniform(52);
   const cases: Case[] = [...CASES, { x: [3, 6, 7, 5], f: [3, 3, 5, 10], s: [1, 1], pad: 'same' }];
   for (const c of cases) {
@@ -79,10 +80,58 @@ test('Conv2D on wasm equals the float64 loop on every convolution case, also one
     const { top, left, oh, ow } = padsOf(c);
     const expected = convLoop(Float64Array.from(x), c.x, Float64Array.from(w), c.f, c.s, top, left, oh, ow);
     const perImage = oh * ow * c.f[0] * c.f[1] * c.f[2];
-    for (const maxPatch of [undefined, perImage]) {
+    // the default parts, one image at a time, one output row at a time (bands of one image)
+    for (const maxPatch of [undefined, perImage, ow * c.f[0] * c.f[1] * c.f[2]]) {
       const got = await wasmConv(c, x, w, maxPatch);
       const d = maxRelDiff(got, expected);
       assert.ok(d < 1e-5, `${JSON.stringify(c)} (patch ${maxPatch ?? 'default'}): differs from the loop by ${d}`);
     }
   }
+});
+
+/** the geometry of a k x k convolution of stride s with `pad` rows/columns of padding on top/left */
+function geometry(fh: number, s: number, pad: number, outHeight: number, outWidth: number): PatchGeometry {
+  return { fh, fw: fh, sh: s, sw: s, top: pad, left: pad, outHeight, outWidth };
+}
+
+test('patchChunks: whole images within max(L2_PATCH, matrices * k * co) floats, else bands of one image; every output row once, in order', () => {
+  const rowsIn = (chunks: PatchChunk[], g: PatchGeometry) => chunks.reduce((a, c) => a + rowsOf(c, g), 0);
+  const contiguous = (chunks: PatchChunk[], g: PatchGeometry) =>
+    chunks.every((c, i) => i === 0 || firstRow(c, g) === firstRow(chunks[i - 1], g) + rowsOf(chunks[i - 1], g));
+  // the demo's stem: 16 x 16 outputs of 147 values an image, filter [147, 16]: the L2 budget holds 6 images
+  const stem = geometry(7, 2, 3, 16, 16);
+  const demo = patchChunks(90, stem, 3, 16, 1 << 22, 2);
+  assert.equal(demo.length, 15);
+  assert.deepEqual(demo[0], { n0: 0, count: Math.floor(L2_PATCH / (256 * 147)), oy0: 0, oy1: 16 });
+  assert.equal(rowsIn(demo, stem), 90 * 256);
+  assert.ok(contiguous(demo, stem));
+  // a large filter raises the budget: [2304, 256] twice is 1,179,648 floats, 2 images of 196 x 2304
+  const deep = geometry(3, 1, 1, 14, 14);
+  assert.deepEqual(
+    patchChunks(8, deep, 256, 256, 1 << 22, 2).map((c) => c.count),
+    [2, 2, 2, 2],
+  );
+  assert.deepEqual(
+    patchChunks(8, deep, 256, 256, 1 << 25, 8).map((c) => c.count),
+    [8],
+    'at most the batch',
+  );
+  // ResNet-50's stem at 224 px: one image (112 x 112 x 147 floats) is over the budget: bands of 15 rows
+  const r50 = geometry(7, 2, 3, 112, 112);
+  const bands = patchChunks(2, r50, 3, 64, 1 << 22, 2);
+  assert.deepEqual(bands.slice(0, 2), [
+    { n0: 0, count: 1, oy0: 0, oy1: 15 },
+    { n0: 0, count: 1, oy0: 15, oy1: 30 },
+  ]);
+  assert.deepEqual(bands[7], { n0: 0, count: 1, oy0: 105, oy1: 112 });
+  assert.equal(bands.length, 16);
+  assert.equal(rowsIn(bands, r50), 2 * 112 * 112);
+  assert.ok(contiguous(bands, r50));
+  // the cap wins over both budgets; at least one output row; nothing for no images
+  assert.deepEqual(
+    patchChunks(90, stem, 3, 16, 256 * 147 * 2, 2).map((c) => c.count),
+    Array(45).fill(2),
+  );
+  assert.equal(patchChunks(2, r50, 3, 64, 1, 2).length, 2 * 112);
+  assert.deepEqual(patchChunks(0, r50, 3, 64, 1 << 22, 2), []);
 });

@@ -48,6 +48,62 @@ export function isPointwise(g: PatchGeometry, h: number, w: number): boolean {
   return g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.top === 0 && g.left === 0 && g.outHeight === h && g.outWidth === w;
 }
 
+/** floats of a patch matrix chunk that stay in one core's L2 cache (1 MB here) */
+export const L2_PATCH = 1 << 18;
+
+/** A part of a patch matrix: output rows oy0 .. oy1-1 of images n0 .. n0+count-1 (a band of one image when count is 1). */
+export interface PatchChunk {
+  n0: number;
+  count: number;
+  oy0: number;
+  oy1: number;
+}
+
+/** the chunk's first row in the whole patch matrix [N*Ho*Wo, k] (and in the NHWC output [N*Ho*Wo, Co]) */
+export function firstRow(c: PatchChunk, g: PatchGeometry): number {
+  return (c.n0 * g.outHeight + c.oy0) * g.outWidth;
+}
+
+/** the chunk's rows */
+export function rowsOf(c: PatchChunk, g: PatchGeometry): number {
+  return c.count * (c.oy1 - c.oy0) * g.outWidth;
+}
+
+/**
+ * The parts in which to build the patch matrix of `n` images (rows of k = fh*fw*Ci values) for a
+ * product with a [k, co] matrix, in order: each within a budget of floats, the larger of `cache` (L2_PATCH: the
+ * product then reads the patches from the cache they were just written to) and `matrices` times
+ * k * co (each part's product packs or adds onto that matrix once: a large one wants larger parts),
+ * but never over `cap`. Whole images while one fits, else bands of output rows of one image (at least
+ * one row).
+ */
+export function patchChunks(
+  n: number,
+  g: PatchGeometry,
+  ci: number,
+  co: number,
+  cap: number,
+  matrices: number,
+  cache = L2_PATCH,
+): PatchChunk[] {
+  const k = g.fh * g.fw * ci;
+  const rowFloats = Math.max(1, g.outWidth * k);
+  const budget = Math.min(cap, Math.max(cache, matrices * k * co));
+  const ho = g.outHeight;
+  const chunks: PatchChunk[] = [];
+  if (n === 0 || ho === 0) return chunks;
+  const images = Math.floor(budget / (ho * rowFloats));
+  if (images >= 1) {
+    for (let n0 = 0; n0 < n; n0 += images) chunks.push({ n0, count: Math.min(images, n - n0), oy0: 0, oy1: ho });
+    return chunks;
+  }
+  const band = Math.max(1, Math.floor(budget / rowFloats));
+  for (let n0 = 0; n0 < n; n0++) {
+    for (let oy0 = 0; oy0 < ho; oy0 += band) chunks.push({ n0, count: 1, oy0, oy1: Math.min(ho, oy0 + band) });
+  }
+  return chunks;
+}
+
 /** First and one-past-last output index whose input coordinate o*s - pad + k lies in [0, size). */
 function validRange(k: number, s: number, pad: number, size: number, out: number): [number, number] {
   const lo = Math.max(0, Math.ceil((pad - k) / s));
@@ -80,22 +136,18 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
 }
 
 /**
- * The row-major patch matrix [count*Ho*Wo, fh*fw*Ci] of images n0 .. n0+count-1 of x [N, H, W, Ci]
- * (float32) written at byte address `dst` by the SIMD kernel `im2row`: row (n, ho, wo) holds the
- * taps' Ci channels one after the other, zeros where a tap reads padding.
+ * The row-major patch matrix of a chunk (patchChunks) of x [N, H, W, Ci] (float32) written at byte
+ * address `dst` by the SIMD kernel `im2row`: row (n, oy, ox) holds the taps' Ci channels one after
+ * the other, zeros where a tap reads padding; [rowsOf(chunk), fh*fw*Ci]. A band of one image is
+ * im2row on the image seen from its first input row that the band reads (or with the top padding
+ * that is left), as many output rows as the band has.
  */
-export function im2rowAt(
-  kernels: HeapKernels,
-  backend: WasmBackend,
-  x: tf.TensorInfo,
-  g: PatchGeometry,
-  n0: number,
-  count: number,
-  dst: number,
-): void {
+export function im2rowAt(kernels: HeapKernels, backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk, dst: number): void {
   const [, h, w, ci] = x.shape;
-  const src = addressOf(backend, x) + 4 * n0 * h * w * ci;
-  kernels.im2row(src, dst, count, h, w, ci, g.outHeight, g.outWidth, g.sh, g.sw, g.top, g.left, g.fh, g.fw);
+  const start = c.oy0 * g.sh - g.top; // input row of the band's first output row's first tap
+  const skipped = Math.max(0, start); // input rows above the band, left out
+  const src = addressOf(backend, x) + 4 * (c.n0 * h + skipped) * w * ci;
+  kernels.im2row(src, dst, c.count, h - skipped, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, skipped - start, g.left, g.fh, g.fw);
 }
 
 /** dx[n0 + n, ho*sh - top + i, wo*sw - left + j, c] += cols[(n * Ho + ho) * Wo + wo, (i * fw + j) * Ci + c], padding skipped. */
