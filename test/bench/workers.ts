@@ -14,7 +14,10 @@
  * (`network_ms_workers`) and the whole batch on the first one alone (`network_ms_1_worker`):
  * `network_speedup` is what the cores give the backbone itself (2 = no contention), and
  * `serial_ms` = step_ms_workers - network_ms_workers is the main thread's share (gathering, loss,
- * gradient sums, AdamW, weights to the workers).
+ * gradient sums, AdamW, weights to the workers). `phase_ms_workers`: medians of the wall ms of each
+ * phase of the parallel step as it timed itself (StepPhases in lib/train/parallel/parallel_step.ts:
+ * push, forward, loss, backward, sum, apply), and `main_thread_ms` the median of push + loss + sum +
+ * apply, the phases in which the workers wait for the main thread.
  */
 import { loadavg } from 'node:os';
 import { createEmbeddingModel } from '../../lib/backbones/model';
@@ -24,6 +27,7 @@ import { buildParamGroups } from '../../lib/train/param_groups';
 import { OFFICIAL_CLIP } from '../../lib/train/grad_clip';
 import { trainStep, type StepParts } from '../../lib/train/train_step';
 import { openStepper, parallelEmbedder } from '../../lib/train/parallel/stepper';
+import type { StepPhases } from '../../lib/train/parallel/parallel_step';
 import { trainWorkerCount } from '../../lib/train/parallel/worker_count';
 import { TrainWorkers } from '../../lib/train/parallel/worker_pool';
 import { shardRows } from '../../lib/train/parallel/shards';
@@ -102,14 +106,17 @@ export const benchmark: Benchmark = {
       const en: number[] = [];
       const n1: number[] = [];
       const nn: number[] = [];
+      const phaseRuns: Array<Partial<StepPhases>> = [];
       for (let i = -warmup; i < repeats; i++) {
         const a = await timed(() => trainStep(single, batch, lrs));
-        const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + warmup }));
+        const phases: Partial<StepPhases> = {};
+        const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + warmup }, phases));
         const c = await timed(embedSingle);
         const d = await timed(() => embedParallel(evalImages));
         const e = await timed(() => networkOnly(network, hostImages, images.shape, 1));
         const f = await timed(() => networkOnly(network, hostImages, images.shape, workers));
         if (i < 0) continue; // warm-up
+        phaseRuns.push(phases);
         t1.push(a);
         tn.push(b);
         e1.push(c);
@@ -118,6 +125,9 @@ export const benchmark: Benchmark = {
         nn.push(f);
       }
       const [s1, sn, m1, mn, w1, wn] = [median(t1), median(tn), median(e1), median(en), median(n1), median(nn)];
+      const phaseNames: Array<keyof StepPhases> = ['push', 'forward', 'loss', 'backward', 'sum', 'apply'];
+      const phaseMs = Object.fromEntries(phaseNames.map((p) => [p, +median(phaseRuns.map((r) => r[p] ?? 0)).toFixed(1)]));
+      const mainThread = phaseRuns.map((r) => (r.push ?? 0) + (r.loss ?? 0) + (r.sum ?? 0) + (r.apply ?? 0));
       emit({
         setting: `demo network (resnet_small.demo, ${SIZE} px) with SEE Proxy-Anchor, batch ${BATCH}; eval batch ${EVAL_BATCH}`,
         workers,
@@ -135,6 +145,8 @@ export const benchmark: Benchmark = {
         network_ms_workers: +wn.toFixed(1),
         network_speedup: +(w1 / wn).toFixed(3),
         serial_ms: +(sn - wn).toFixed(1),
+        phase_ms_workers: phaseMs,
+        main_thread_ms: +median(mainThread).toFixed(1),
       });
     } finally {
       await stepper.close();

@@ -17,6 +17,7 @@ import { SeeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { AdamW } from '../../lib/train/adamw';
 import { buildParamGroups } from '../../lib/train/param_groups';
 import { NonFiniteLossError, trainStep, type StepParts } from '../../lib/train/train_step';
+import type { StepPhases } from '../../lib/train/parallel/parallel_step';
 import { openStepper, parallelEmbedder } from '../../lib/train/parallel/stepper';
 import { shardRows } from '../../lib/train/parallel/shards';
 import { trainWorkerCount, trainWorkerPlan } from '../../lib/train/parallel/worker_count';
@@ -91,8 +92,19 @@ async function compare(s: Setup, workers: number): Promise<void> {
     assert.ok(worst <= 2e-5, `${s.backbone}: weights after two steps differ by up to ${worst} (1 thread vs ${workers} workers)`);
     // no tensors left behind by a parallel step (AdamW's slots exist after the first one)
     const before = tf.memory().numTensors;
-    await stepper.step(batch, LRS, { epoch: 0, step: 2 });
+    // the step times its phases when asked (npm run bench -- workers): each one, within the step's wall time
+    const phases: Partial<StepPhases> = {};
+    const t0 = performance.now();
+    await stepper.step(batch, LRS, { epoch: 0, step: 2 }, phases);
+    const wall = performance.now() - t0;
     assert.equal(tf.memory().numTensors, before, 'a parallel step leaked tensors');
+    const names = ['apply', 'backward', 'forward', 'loss', 'push', 'sum'];
+    assert.deepEqual(Object.keys(phases).sort(), names);
+    const times = Object.values(phases);
+    assert.ok(
+      times.every((t) => t >= 0) && times.reduce((a, t) => a + t, 0) <= wall + 1e-6,
+      `phases ${JSON.stringify(phases)} against a step of ${wall} ms`,
+    );
     const embed = parallelEmbedder(parallel.model);
     assert.ok(embed, 'no worker embedder while the stepper is open');
     const onWorkers = await embed(images);

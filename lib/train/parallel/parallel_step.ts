@@ -6,7 +6,7 @@
  * (proxies), and ends the step with trainStep's applyStep: a two-part loss's deferred term (SEE's
  * synthetic points), the one read of the loss and the gradients' health (a non-finite step throws
  * NonFiniteLossError with the weights untouched), clipping and AdamW once. The workers get the new
- * weights before their next step. Equal to trainStep up to float rounding: the per-shard sums of
+ * weights at the end of the step (and before a step, if the weights changed in between). Equal to trainStep up to float rounding: the per-shard sums of
  * the weight gradients are added in another order.
  */
 import { tf } from '../../tf';
@@ -67,19 +67,53 @@ async function lossOnGathered(
   }
 }
 
+/** Wall ms of each phase of one data-parallel step, in order (for `npm run bench -- workers`). */
+export interface StepPhases {
+  /** the new weights to the workers: after AdamW, and before the forward pass when they changed since (a resumed run) */
+  push: number;
+  /** the batch to the host, each worker's forward with its tape open, the embeddings back */
+  forward: number;
+  /** on the main thread: gathering, the loss's tape term on the whole batch, dL/dE read */
+  loss: number;
+  /** dL/dE to each worker, its backward, its gradients back */
+  backward: number;
+  /** the workers' gradients summed per weight */
+  sum: number;
+  /** applyStep: the deferred term, the health read, clipping, AdamW */
+  apply: number;
+}
+
+/** A stopwatch that adds the ms since the last call to `phase` in `into` (when given). */
+function phaseClock(into: Partial<StepPhases> | undefined): (phase: keyof StepPhases) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    if (into) into[phase] = (into[phase] ?? 0) + now - last;
+    last = now;
+  };
+}
+
+/**
+ * One data-parallel step (see the top of this file); returns the loss. With `phases`, the wall ms of
+ * each phase are written into it.
+ */
 export async function parallelTrainStep(
   workers: TrainWorkers,
   parts: StepParts,
   batch: Batch,
   lrs: Readonly<Record<string, number>>,
   where: { epoch: number; step: number } = { epoch: 0, step: 0 },
+  phases?: Partial<StepPhases>,
 ): Promise<number> {
+  const ended = phaseClock(phases);
   const shape = batch.images.shape;
   const shards = shardRows(shape[0], workers.count);
   await workers.pushWeights();
+  ended('push');
   await readToHost(batch.labels);
   const images = (await batch.images.data()) as Float32Array;
   const rows = await workers.forward(images, shape, shards);
+  ended('forward');
   // the workers now wait inside their tapes for dL/dE: release them on every path (zeros when the loss failed)
   const dim = rows[0].length / (shards[0].end - shards[0].start);
   const all = new Float32Array(shape[0] * dim);
@@ -91,6 +125,7 @@ export async function parallelTrainStep(
   } catch (err) {
     failure = err;
   }
+  ended('loss');
   const dE = main?.dE ?? new Float32Array(all.length);
   let fromWorkers: Array<Array<Float32Array | null>>;
   try {
@@ -100,6 +135,7 @@ export async function parallelTrainStep(
     throw failure ?? err;
   }
   if (!main) throw failure;
+  ended('backward');
   const grads: tf.NamedTensorMap = { ...main.grads };
   workers.trainable.forEach((v, k) => {
     const sum = sumInOrder(
@@ -108,10 +144,17 @@ export async function parallelTrainStep(
     );
     if (sum) grads[v.name] = tf.tensor(sum, v.shape, 'float32');
   });
+  ended('sum');
+  let lossValue: number;
   try {
     // the deferred term, the health read, clipping and AdamW: exactly trainStep's end
-    return await applyStep(parts, main.value, grads, lrs, where);
+    lossValue = await applyStep(parts, main.value, grads, lrs, where);
   } finally {
+    ended('apply');
     workers.markStale();
   }
+  // the new weights to the workers now, so that the step pays for them and not an evaluation in between
+  await workers.pushWeights();
+  ended('push');
+  return lossValue;
 }

@@ -10,7 +10,7 @@ import type { BackboneEmbeddingModel, ModelRecipe } from '../../backbones/model'
 import type { EmbeddingModel } from '../../types';
 import type { Batch } from '../contracts';
 import { trainStep, type StepParts } from '../train_step';
-import { parallelTrainStep } from './parallel_step';
+import { parallelTrainStep, type StepPhases } from './parallel_step';
 import { shardRows } from './shards';
 import { trainWorkerCount, trainWorkerPlan, type TrainWorkerPlan } from './worker_count';
 import { TrainWorkers } from './worker_pool';
@@ -20,7 +20,13 @@ export interface Stepper {
   readonly workers: number;
   /** which step and why (trainWorkerPlan), for the run's log */
   readonly description: string;
-  step(batch: Batch, lrs: Readonly<Record<string, number>>, where: { epoch: number; step: number }): Promise<number>;
+  /** one step; the data-parallel one writes the wall ms of its phases into `phases` when given */
+  step(
+    batch: Batch,
+    lrs: Readonly<Record<string, number>>,
+    where: { epoch: number; step: number },
+    phases?: Partial<StepPhases>,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -66,7 +72,7 @@ export async function openStepper(parts: StepParts, requested = trainWorkerCount
   return {
     workers,
     description,
-    step: (batch, lrs, where) => parallelTrainStep(pool, parts, batch, lrs, where),
+    step: (batch, lrs, where, phases) => parallelTrainStep(pool, parts, batch, lrs, where, phases),
     close: async () => {
       embedders.delete(parts.model);
       await pool.close();
