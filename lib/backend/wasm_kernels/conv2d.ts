@@ -7,11 +7,10 @@
  * - any other (float32, NHWC, dilation 1) builds the patch matrix of a few images at a time, row
  *   (n, oy, ox) holding the fh*fw taps' Ci channels (zeros in the padding; `im2row` in
  *   simd/heap_kernels.wat), and multiplies it by the filter as [fh*fw*Ci, Co] (HWIO's layout).
- *   The chunks are about L2-sized (patchChunks, im2col.ts: whole images, or bands of output rows
- *   of one image where one image is more), so the product reads the patches
- *   from the cache they were just written to: the demo's stem (7x7, stride 2, 3 channels, 32 px,
- *   90 images) 9.2-13.4 -> 7.3-10.6 ms against 16 MB chunks, in four interleaved runs here;
- *   ResNet-50's layers at batch 8 unchanged or a little faster (one image is already 1.8-7.4 MB).
+ *   The parts are about L2-sized (patchChunks, im2col.ts: whole images, or bands of output rows of
+ *   one image where one image is more), so the product reads the patches from the cache they were
+ *   just written to: 1.16-1.38x against 16 MB parts on the demo's stem and ResNet-50's stem and
+ *   layer1 3x3 at batch 8, the same on small or deep layers (`npm run bench -- conv`, README).
  * Other dtypes, NCHW (which wasm's kernel refuses) and dilated convolutions go to wasm's own kernel.
  * Source: the definition of the convolution as in TensorFlow's conv_ops.cc (im2col + GEMM is how
  * its CPU kernels and Caffe compute it); padding and output size from tfjs's computeConv2DInfo.

@@ -8,12 +8,13 @@
  * (10-16% faster than building the transpose on ResNet-50's 3x3 layers at batch 8). Padding (SAME,
  * VALID, explicit) only decides which rows and columns of each tap are copied; rows the forward pass
  * never read are never touched.
- * The patch matrix is built for a few images at a time and each chunk's product added onto dW: with
- * the SIMD kernels about L2-sized chunks (patchChunks, im2col.ts) that the product adds onto dW on
- * the heap, so it reads the patches from the cache they were just written to (the demo's stem, 90
- * images: 13-18 -> 8-12 ms against one patch matrix of the whole batch, in four interleaved runs here;
- * ResNet-50's layers at batch 8 unchanged); without them slices of at most MAX_PATCH values (128 MB)
- * whose products tf.add sums.
+ * The patch matrix is built a part at a time and each part's product added onto dW: with the SIMD
+ * kernels about L2-sized parts (patchChunks, im2col.ts: whole images, or bands of output rows of one
+ * image) whose products the kit's product adds onto dW on the heap, reading the patches from the
+ * cache they were just written to (1.27-1.38x against one patch matrix of the whole batch on the
+ * demo's stem and ResNet-50's stem and layer1 3x3, the same on small or deep layers: `npm run bench
+ * -- conv`, README); without them slices of at most MAX_PATCH values (128 MB) whose products tf.add
+ * sums.
  * For a 1x1 convolution of stride 1 x itself is the patch matrix: dW = x^T dy, with x [M, Ci] read
  * transposed in place by the kit's product (gemm.ts), no copy at all. (With XNNPACK's product, which
  * packed its right operand on every call and ran transposed operands about ten times slower, the kit
@@ -40,9 +41,9 @@ const MAX_PATCH = 1 << 25;
 const GRADIENT_PASSES = 8;
 
 /**
- * dW [fh*fw*Ci, Co] with the SIMD kernels: for each chunk (patchChunks: about L2-sized, whole images or bands of one),
- * the row-major patch matrix [rows, fh*fw*Ci] (im2row), read transposed in place by the kit's product,
- * times those rows of dy [rows, Co], added onto dW on the heap (the first chunk writes it).
+ * dW [fh*fw*Ci, Co] with the SIMD kernels: for each part (patchChunks), the row-major patch matrix
+ * [rows, fh*fw*Ci] (im2row), read transposed in place by the kit's product, times those rows of dy
+ * [rows, Co], added onto dW on the heap (the first part writes it).
  */
 function filterGradientOnHeap(
   simd: HeapKernels,

@@ -6,8 +6,9 @@
  * (proxies), and ends the step with trainStep's applyStep: a two-part loss's deferred term (SEE's
  * synthetic points), the one read of the loss and the gradients' health (a non-finite step throws
  * NonFiniteLossError with the weights untouched), clipping and AdamW once. The workers get the new
- * weights at the end of the step (and before a step, if the weights changed in between). Equal to trainStep up to float rounding: the per-shard sums of
- * the weight gradients are added in another order.
+ * weights at the end of the step (and before a step, if the weights changed in between). Equal to
+ * trainStep up to float rounding: the per-shard sums of the weight gradients are added in another
+ * order.
  */
 import { tf } from '../../tf';
 import { readToHost } from '../../backend/host_values';
