@@ -44,14 +44,14 @@ test('Conv2DBackpropInput on wasm equals cpu (strides 1/2/4, same/valid/explicit
   }
 });
 
-test('Conv2DBackpropInput on wasm (strided: patch gradients + col2im) gives the same sums when built in parts', async () => {
+test('Conv2DBackpropInput on wasm (strided: patch gradients added back) gives the same sums when built in parts', async () => {
   await initBackend('wasm', { quiet: true });
   const u = seededUniform(43);
   for (const c of CASES.filter((k) => k.s[0] > 1 || k.s[1] > 1)) {
     const w = u(c.f.reduce((a, b) => a * b));
     const dy = u(dyShape(c).reduce((a, b) => a * b));
     const whole = await backpropInput('wasm', c, w, dy);
-    // a budget of one value: one image per part
+    // a budget of one value: one output row per part (bands of one image)
     const got = await runKernelDirectly(
       conv2dBackpropInputKernel(1),
       { dy: { data: dy, shape: dyShape(c) }, filter: { data: w, shape: c.f } },
@@ -59,6 +59,27 @@ test('Conv2DBackpropInput on wasm (strided: patch gradients + col2im) gives the 
     );
     const d = maxRelDiff(got, whole);
     assert.ok(d < 1e-5, `${JSON.stringify(c)}: parts vs whole differ by ${d}`);
+  }
+});
+
+test('Conv2DBackpropInput on wasm, strided, without the SIMD kernels (col2im by strided copies) equals the SIMD path (row2im_add)', async () => {
+  await initBackend('wasm', { quiet: true });
+  const u = seededUniform(44);
+  const strided = CASES.filter((k) => k.s[0] > 1 || k.s[1] > 1);
+  assert.ok(strided.length >= 5, 'strided cases to compare');
+  for (const c of strided) {
+    const w = u(c.f.reduce((a, b) => a * b));
+    const dy = u(dyShape(c).reduce((a, b) => a * b));
+    const inputs = { dy: { data: dy, shape: dyShape(c) }, filter: { data: w, shape: c.f } };
+    const attrs = { inputShape: c.x, strides: c.s, pad: c.pad, dataFormat: 'NHWC' };
+    const simd = await backpropInput('wasm', c, w, dy);
+    const plain = await runKernelDirectly(
+      conv2dBackpropInputKernel(1 << 25, () => undefined),
+      inputs,
+      attrs,
+    );
+    const d = maxRelDiff(plain, simd);
+    assert.ok(d < 1e-5, `${JSON.stringify(c)}: without SIMD vs with differ by ${d}`);
   }
 });
 

@@ -136,18 +136,46 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
 }
 
 /**
+ * The images of a chunk as im2row and row2im_add see them: a band of one image is the image seen
+ * from the first input row the band reads (rows above it left out, `skipped`), with the top padding
+ * that is left (`top`), as many output rows as the band has; whole images are themselves.
+ */
+function chunkView(x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk): { offset: number; h: number; top: number } {
+  const [, h, w, ci] = x.shape;
+  const start = c.oy0 * g.sh - g.top; // input row of the chunk's first output row's first tap
+  const skipped = Math.max(0, start);
+  return { offset: (c.n0 * h + skipped) * w * ci, h: h - skipped, top: skipped - start };
+}
+
+/**
  * The row-major patch matrix of a chunk (patchChunks) of x [N, H, W, Ci] (float32) written at byte
  * address `dst` by the SIMD kernel `im2row`: row (n, oy, ox) holds the taps' Ci channels one after
- * the other, zeros where a tap reads padding; [rowsOf(chunk), fh*fw*Ci]. A band of one image is
- * im2row on the image seen from its first input row that the band reads (or with the top padding
- * that is left), as many output rows as the band has.
+ * the other, zeros where a tap reads padding; [rowsOf(chunk), fh*fw*Ci].
  */
 export function im2rowAt(kernels: HeapKernels, backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk, dst: number): void {
-  const [, h, w, ci] = x.shape;
-  const start = c.oy0 * g.sh - g.top; // input row of the band's first output row's first tap
-  const skipped = Math.max(0, start); // input rows above the band, left out
-  const src = addressOf(backend, x) + 4 * (c.n0 * h + skipped) * w * ci;
-  kernels.im2row(src, dst, c.count, h - skipped, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, skipped - start, g.left, g.fh, g.fw);
+  const [, , w, ci] = x.shape;
+  const view = chunkView(x, g, c);
+  const src = addressOf(backend, x) + 4 * view.offset;
+  kernels.im2row(src, dst, c.count, view.h, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, view.top, g.left, g.fh, g.fw);
+}
+
+/**
+ * im2rowAt's adjoint with the SIMD kernel `row2im_add`: the patch gradients of a chunk at byte address
+ * `src` ([rowsOf(chunk), fh*fw*Ci]) added onto the image positions they came from in dx [N, H, W, Ci]
+ * (float32), padding skipped.
+ */
+export function row2imAddAt(
+  kernels: HeapKernels,
+  backend: WasmBackend,
+  dx: tf.TensorInfo,
+  g: PatchGeometry,
+  c: PatchChunk,
+  src: number,
+): void {
+  const [, , w, ci] = dx.shape;
+  const view = chunkView(dx, g, c);
+  const dst = addressOf(backend, dx) + 4 * view.offset;
+  kernels.row2im_add(dst, src, c.count, view.h, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, view.top, g.left, g.fh, g.fw);
 }
 
 /** dx[n0 + n, ho*sh - top + i, wo*sw - left + j, c] += cols[(n * Ho + ho) * Wo + wo, (i * fw + j) * Ci + c], padding skipped. */

@@ -1040,6 +1040,66 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $nloop))))
 
+;; row2im_add: the adjoint of im2row, for the input gradient of a strided convolution
+  ;; (conv2d_backprop_input.ts): row (n, oy, ox) of the patch gradients at src ([count ho wo, fh fw ci]
+  ;; floats) adds, tap after tap (i < fh, j < fw), its ci values onto dx[n, oy sh - top + i, ox sw - left
+  ;; + j] (NHWC [., h, w, ci] at byte address dx); taps in the padding are skipped. Four floats at a time,
+  ;; then the channels' tail one by one.
+  (func (export "row2im_add") (param $dx i32) (param $src i32) (param $count i32) (param $h i32) (param $w i32)
+    (param $ci i32) (param $ho i32) (param $wo i32) (param $sh i32) (param $sw i32) (param $top i32)
+    (param $left i32) (param $fh i32) (param $fw i32)
+    (local $n i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $y i32) (local $col i32)
+    (local $bytes i32) (local $image i32) (local $p i32) (local $q i32) (local $end i32) (local $vend i32)
+    (local.set $bytes (i32.shl (local.get $ci) (i32.const 2)))
+    (block $ndone (loop $nloop
+      (br_if $ndone (i32.ge_s (local.get $n) (local.get $count)))
+      (local.set $image (i32.add (local.get $dx) (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $bytes))))
+      (local.set $oy (i32.const 0))
+      (block $ydone (loop $yloop
+        (br_if $ydone (i32.ge_s (local.get $oy) (local.get $ho)))
+        (local.set $ox (i32.const 0))
+        (block $xdone (loop $xloop
+          (br_if $xdone (i32.ge_s (local.get $ox) (local.get $wo)))
+          (local.set $i (i32.const 0))
+          (block $idone (loop $iloop
+            (br_if $idone (i32.ge_s (local.get $i) (local.get $fh)))
+            (local.set $y (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (local.get $i)))
+            (local.set $j (i32.const 0))
+            (block $jdone (loop $jloop
+              (br_if $jdone (i32.ge_s (local.get $j) (local.get $fw)))
+              (local.set $col (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (local.get $j)))
+              ;; unsigned compares: a negative coordinate is past the end too
+              (if (i32.and (i32.lt_u (local.get $y) (local.get $h)) (i32.lt_u (local.get $col) (local.get $w)))
+                (then
+                  (local.set $q (i32.add (local.get $image)
+                    (i32.mul (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $col)) (local.get $bytes))))
+                  (local.set $p (local.get $src))
+                  (local.set $end (i32.add (local.get $src) (local.get $bytes)))
+                  (local.set $vend (i32.sub (local.get $end) (i32.const 12)))
+                  (block $vdone (loop $vloop
+                    (br_if $vdone (i32.ge_u (local.get $p) (local.get $vend)))
+                    (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (v128.load (local.get $p))))
+                    (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                    (br $vloop)))
+                  (block $sdone (loop $sloop
+                    (br_if $sdone (i32.ge_u (local.get $p) (local.get $end)))
+                    (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (local.get $p))))
+                    (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                    (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                    (br $sloop)))))
+              (local.set $src (i32.add (local.get $src) (local.get $bytes)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $jloop)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iloop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $xloop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yloop)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nloop))))
+
   ;; BEGIN gemm: scripts/build_wasm.ts also assembles this part with f32x4.relaxed_madd for each
   ;; multiply-add (gemm_fma_wasm.ts), where the WebAssembly has relaxed SIMD (simd/index.ts)
   ;; the first n (< 8) of the 8 lanes of v0 v1 at p, each plus the value there when acc is 1

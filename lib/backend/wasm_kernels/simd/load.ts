@@ -87,6 +87,23 @@ export interface HeapKernels {
     fh: number,
     fw: number,
   ): void;
+  /** see heap_kernels.wat: adds the patch gradients at src [count*ho*wo, fh*fw*ci] back onto the NHWC images at dx (im2row's adjoint) */
+  row2im_add(
+    dx: number,
+    src: number,
+    count: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    fh: number,
+    fw: number,
+  ): void;
   /** see heap_kernels.wat: LayerNorm of `rows` rows of d values (weight and bias when w is not 0), with each row's mean and rstd */
   layer_norm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
   /** see heap_kernels.wat: out[j] = sum over the rows of x [rows, cols], accumulated in float64 at acc (cols doubles, 8-byte aligned) */
