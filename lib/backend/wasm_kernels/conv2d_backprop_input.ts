@@ -12,9 +12,9 @@
  * zeros; there the kernel computes the patch gradients dy [M, Co] x W^T [Co, fh*fw*Ci] as a plain
  * product and adds them back onto the image: with the SIMD kernels a part of about one core's L2
  * cache at a time (patchChunks, im2col.ts), added back by `row2im_add` (heap_kernels.wat, the adjoint
- * of im2row) while it is in the cache, 2.9-3.7x faster than the JavaScript strided copies
- * (`npm run bench -- conv`, README), which remain the path without them (col2im, a part of the batch
- * of up to MAX_PATCH values at a time).
+ * of im2row) while it is in the cache: 1.4x, 2.5x and 3.6x faster than the JavaScript strided copies
+ * on ResNet-50's 1x1/2 downsample and layer2 3x3/2 and the demo's 3x3/2 (`npm run bench -- conv`,
+ * README), which remain the path without them (col2im, up to MAX_PATCH values at a time).
  * A 1x1 convolution of stride 1 without padding (ResNet's reductions and expansions) is one product
  * dx = dy [M, Co] x W^T [Co, Ci] with nothing to add back. Both read W transposed in place (the kit's
  * product takes strides): no transposed copy of the filter.
