@@ -9,6 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# shellcheck source=scripts/notebooks/execute.sh
+source "$ROOT/scripts/notebooks/execute.sh"
 OUT=${NOTEBOOK_OUT:-$ROOT/data/notebooks}
 export PATH="$ROOT/node_modules/.bin:$PATH"
 export QUICK=1
@@ -41,8 +43,7 @@ echo "== executing ${#notebooks[@]} notebook(s) with QUICK=1 SEE_BACKEND=$SEE_BA
 for nb in "${notebooks[@]}"; do
   t0=$(date +%s)
   # --allow-errors: always write the executed notebook, so the check below can say which cell failed
-  if ! jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.timeout=900 \
-      --output-dir "$OUT/executed" "$nb" >"$OUT/executed/$(basename "$nb" .ipynb).log" 2>&1; then
+  if ! execute_notebook "$nb" "$OUT/executed" "$OUT/executed/$(basename "$nb" .ipynb).log"; then
     echo "FAIL $nb: nbconvert failed (log: $OUT/executed/$(basename "$nb" .ipynb).log)"
     tail -5 "$OUT/executed/$(basename "$nb" .ipynb).log"
     status=1

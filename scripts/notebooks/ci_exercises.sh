@@ -11,6 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# shellcheck source=scripts/notebooks/execute.sh
+source "$ROOT/scripts/notebooks/execute.sh"
 OUT=${NOTEBOOK_OUT:-$ROOT/data/notebooks}
 export PATH="$ROOT/node_modules/.bin:$PATH"
 export QUICK=1
@@ -41,8 +43,7 @@ for nb in "$OUT"/solved/source/*.ipynb; do
   [ -f "$nb" ] || continue
   t0=$(date +%s)
   log="$OUT/solved/executed/$(basename "$nb" .ipynb).log"
-  if ! jupyter nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.timeout=900 \
-      --output-dir "$OUT/solved/executed" "$nb" >"$log" 2>&1; then
+  if ! execute_notebook "$nb" "$OUT/solved/executed" "$log"; then
     echo "FAIL $nb: nbconvert failed (log: $log)"; tail -5 "$log"; status=1
   fi
   echo "     $(basename "$nb") with solutions executed in $(( $(date +%s) - t0 )) s"
