@@ -11,7 +11,15 @@ import { tf, initBackend } from '../../lib/tf';
 import { builtinWasmKernel } from '../../lib/backend/wasm_kernels';
 import { conv2dKernel, isPointwiseProduct, runsOnKitProduct } from '../../lib/backend/wasm_kernels/conv2d';
 import { CASES, convLoop, padsOf, type Case } from './conv_cases';
-import { firstRow, L2_PATCH, patchChunks, rowsOf, type PatchChunk, type PatchGeometry } from '../../lib/backend/wasm_kernels/im2col';
+import {
+  firstRow,
+  L2_PATCH,
+  largestRows,
+  patchChunks,
+  rowsOf,
+  type PatchChunk,
+  type PatchGeometry,
+} from '../../lib/backend/wasm_kernels/im2col';
 import { maxRelDiff, seededUniform } from './random';
 
 const info = (shape: number[], dtype: tf.DataType = 'float32'): tf.TensorInfo => ({ dataId: {}, shape, dtype });
@@ -134,4 +142,13 @@ test('patchChunks: whole images within max(L2_PATCH, matrices * k * co) floats, 
   );
   assert.equal(patchChunks(2, r50, 3, 64, 1, 2).length, 2 * 112);
   assert.deepEqual(patchChunks(0, r50, 3, 64, 1 << 22, 2), []);
+  // the buffer the parts share is as large as the first: no part has more rows
+  for (const [chunks, g] of [
+    [demo, stem],
+    [bands, r50],
+    [patchChunks(7, deep, 256, 256, 1 << 22, 2), deep],
+  ] as Array<[PatchChunk[], PatchGeometry]>) {
+    assert.equal(largestRows(chunks, g), Math.max(...chunks.map((c) => rowsOf(c, g))));
+  }
+  assert.equal(largestRows([], r50), 0);
 });

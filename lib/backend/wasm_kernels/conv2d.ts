@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addressOf, heapMemory, wasmBackendOf } from './heap';
 import { gemmOnHeap } from './gemm';
-import { firstRow, im2rowAt, isPointwise, L2_PATCH, patchChunks, patchGeometry, rowsOf, type PatchGeometry } from './im2col';
+import { firstRow, im2rowAt, isPointwise, L2_PATCH, largestRows, patchChunks, patchGeometry, rowsOf, type PatchGeometry } from './im2col';
 import { check } from './kernel_tensors';
 import { heapKernels } from './simd';
 
@@ -98,8 +98,7 @@ export function conv2dKernel(builtin: tf.KernelFunc, maxPatch = MAX_PATCH, cache
     }
     const chunks = patchChunks(n, geometry, ci, co, maxPatch, FILTER_PACKS, cache);
     if (chunks.length === 0) return out; // no output rows
-    const most = Math.max(...chunks.map((c) => rowsOf(c, geometry)));
-    const patch = backend.makeOutput([most * k], 'float32'); // [rows of a chunk, fh*fw*Ci]
+    const patch = backend.makeOutput([largestRows(chunks, geometry) * k], 'float32'); // [rows of a chunk, fh*fw*Ci]
     try {
       const rows = { address: addressOf(backend, patch), rowStride: k, colStride: 1 };
       for (const c of chunks) {

@@ -32,7 +32,18 @@ import { backpropFilterInputs } from './backprop_filter_inputs';
 import { addressOf, heapMemory, heapTensor, wasmBackendOf, type WasmBackend } from './heap';
 import { gemmOnHeap } from './gemm';
 import { heapKernels, type HeapKernels } from './simd';
-import { firstRow, im2colT, im2rowAt, isPointwise, L2_PATCH, patchChunks, patchGeometry, rowsOf, type PatchGeometry } from './im2col';
+import {
+  firstRow,
+  im2colT,
+  im2rowAt,
+  isPointwise,
+  L2_PATCH,
+  largestRows,
+  patchChunks,
+  patchGeometry,
+  rowsOf,
+  type PatchGeometry,
+} from './im2col';
 import { check } from './kernel_tensors';
 
 const NAME = 'Conv2DBackpropFilter';
@@ -60,7 +71,7 @@ function filterGradientOnHeap(
   const chunks = patchChunks(x.shape[0], geometry, ci, co, maxPatch, GRADIENT_PASSES, cache);
   if (chunks.length === 0) return tf.zeros([k, co]); // [fh*fw*Ci, Co]: an empty sum
   const dw = heapTensor(backend, [k, co]) as tf.Tensor2D; // [fh*fw*Ci, Co]
-  const patches = heapTensor(backend, [Math.max(...chunks.map((c) => rowsOf(c, geometry))), k]); // [rows of a chunk, fh*fw*Ci]
+  const patches = heapTensor(backend, [largestRows(chunks, geometry), k]); // [rows of a chunk, fh*fw*Ci]
   try {
     const memory = heapMemory(backend);
     const patchesT = { address: addressOf(backend, patches), rowStride: 1, colStride: k }; // [fh*fw*Ci, rows]

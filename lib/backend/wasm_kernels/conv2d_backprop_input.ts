@@ -22,7 +22,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { addressOf, heapMemory, heapTensor, wasmBackendOf, type WasmBackend } from './heap';
 import { gemmOnHeap } from './gemm';
-import { col2imAdd, firstRow, isPointwise, L2_PATCH, patchChunks, patchGeometry, row2imAddAt, rowsOf, type PatchGeometry } from './im2col';
+import {
+  col2imAdd,
+  firstRow,
+  isPointwise,
+  L2_PATCH,
+  largestRows,
+  patchChunks,
+  patchGeometry,
+  row2imAddAt,
+  rowsOf,
+  type PatchGeometry,
+} from './im2col';
 import { asTensor, check, insertZeros } from './kernel_tensors';
 import { heapKernels, type HeapKernels } from './simd';
 
@@ -56,7 +67,7 @@ function stridedBackpropInputOnHeap(
   backend.typedArrayFromHeap(dx).fill(0); // the parts add onto it
   const chunks = patchChunks(xShape[0], g, ci, co, maxPatch, FILTER_PACKS, cache);
   if (chunks.length === 0) return dx;
-  const cols = heapTensor(backend, [Math.max(...chunks.map((c) => rowsOf(c, g))), k]); // [rows of a part, fh*fw*Ci]
+  const cols = heapTensor(backend, [largestRows(chunks, g), k]); // [rows of a part, fh*fw*Ci]
   try {
     const memory = heapMemory(backend);
     const filterT = { address: addressOf(backend, w), rowStride: 1, colStride: co }; // W^T [Co, fh*fw*Ci]

@@ -12,7 +12,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { addressOf, type WasmBackend } from './heap';
-import type { HeapKernels } from './simd';
+import type { HeapKernels, PatchPass } from './simd/load';
 import { stridedCopy } from './strided_copy';
 
 export interface PatchGeometry {
@@ -69,13 +69,18 @@ export function rowsOf(c: PatchChunk, g: PatchGeometry): number {
   return c.count * (c.oy1 - c.oy0) * g.outWidth;
 }
 
+/** rows of the largest of patchChunks' parts, for the buffer they share: its first (0 when there is none) */
+export function largestRows(chunks: readonly PatchChunk[], g: PatchGeometry): number {
+  return chunks.length ? rowsOf(chunks[0], g) : 0;
+}
+
 /**
  * The parts in which to build the patch matrix of `n` images (rows of k = fh*fw*Ci values) for a
  * product with a [k, co] matrix, in order: each within a budget of floats, the larger of `cache` (L2_PATCH: the
  * product then reads the patches from the cache they were just written to) and `matrices` times
  * k * co (each part's product packs or adds onto that matrix once: a large one wants larger parts),
  * but never over `cap`. Whole images while one fits, else bands of output rows of one image (at least
- * one row).
+ * one row). No part has more rows than the first.
  */
 export function patchChunks(
   n: number,
@@ -136,15 +141,17 @@ export function im2colT(backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry
 }
 
 /**
- * The images of a chunk as im2row and row2im_add see them: a band of one image is the image seen
- * from the first input row the band reads (rows above it left out, `skipped`), with the top padding
- * that is left (`top`), as many output rows as the band has; whole images are themselves.
+ * `pass` (im2row or row2im_add) between the images of a chunk (patchChunks) in x [N, H, W, Ci]
+ * (float32) and its patch matrix [rowsOf(chunk), fh*fw*Ci] at byte address `patches`. A band of one
+ * image is the image seen from the first input row the band reads (the rows above it left out), with
+ * the top padding that is left, as many output rows as the band has; whole images are themselves.
  */
-function chunkView(x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk): { offset: number; h: number; top: number } {
+function passOnChunk(pass: PatchPass, backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk, patches: number): void {
   const [, h, w, ci] = x.shape;
   const start = c.oy0 * g.sh - g.top; // input row of the chunk's first output row's first tap
   const skipped = Math.max(0, start);
-  return { offset: (c.n0 * h + skipped) * w * ci, h: h - skipped, top: skipped - start };
+  const images = addressOf(backend, x) + 4 * (c.n0 * h + skipped) * w * ci;
+  pass(images, patches, c.count, h - skipped, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, skipped - start, g.left, g.fh, g.fw);
 }
 
 /**
@@ -153,10 +160,7 @@ function chunkView(x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk): { offset:
  * the other, zeros where a tap reads padding; [rowsOf(chunk), fh*fw*Ci].
  */
 export function im2rowAt(kernels: HeapKernels, backend: WasmBackend, x: tf.TensorInfo, g: PatchGeometry, c: PatchChunk, dst: number): void {
-  const [, , w, ci] = x.shape;
-  const view = chunkView(x, g, c);
-  const src = addressOf(backend, x) + 4 * view.offset;
-  kernels.im2row(src, dst, c.count, view.h, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, view.top, g.left, g.fh, g.fw);
+  passOnChunk(kernels.im2row, backend, x, g, c, dst);
 }
 
 /**
@@ -172,10 +176,7 @@ export function row2imAddAt(
   c: PatchChunk,
   src: number,
 ): void {
-  const [, , w, ci] = dx.shape;
-  const view = chunkView(dx, g, c);
-  const dst = addressOf(backend, dx) + 4 * view.offset;
-  kernels.row2im_add(dst, src, c.count, view.h, w, ci, c.oy1 - c.oy0, g.outWidth, g.sh, g.sw, view.top, g.left, g.fh, g.fw);
+  passOnChunk(kernels.row2im_add, backend, dx, g, c, src);
 }
 
 /** dx[n0 + n, ho*sh - top + i, wo*sw - left + j, c] += cols[(n * Ho + ho) * Wo + wo, (i * fw + j) * Ci + c], padding skipped. */

@@ -10,6 +10,28 @@ import { HEAP_KERNELS_WASM_BASE64 } from './heap_kernels_wasm';
 import { GEMM_FMA_WASM_BASE64 } from './gemm_fma_wasm';
 import type { NativeGemm } from '../native_gemm';
 
+/**
+ * im2row and its adjoint row2im_add: between `count` NHWC images [., h, w, ci] at byte address `images`
+ * and their patch matrix [count*ho*wo, fh*fw*ci] at `patches`, for a convolution of fh x fw filters,
+ * strides sh, sw and padding top, left (heap_kernels.wat)
+ */
+export type PatchPass = (
+  images: number,
+  patches: number,
+  count: number,
+  h: number,
+  w: number,
+  ci: number,
+  ho: number,
+  wo: number,
+  sh: number,
+  sw: number,
+  top: number,
+  left: number,
+  fh: number,
+  fw: number,
+) => void;
+
 export interface HeapKernels {
   /** out[i] = e^x[i], byte addresses, n values */
   exp(x: number, out: number, n: number): void;
@@ -71,39 +93,9 @@ export interface HeapKernels {
     left: number,
   ): void;
   /** see heap_kernels.wat: the row-major patch matrix [count*ho*wo, fh*fw*ci] of count NHWC images at x, into dst */
-  im2row(
-    x: number,
-    dst: number,
-    count: number,
-    h: number,
-    w: number,
-    ci: number,
-    ho: number,
-    wo: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-    fh: number,
-    fw: number,
-  ): void;
+  im2row: PatchPass;
   /** see heap_kernels.wat: adds the patch gradients at src [count*ho*wo, fh*fw*ci] back onto the NHWC images at dx (im2row's adjoint) */
-  row2im_add(
-    dx: number,
-    src: number,
-    count: number,
-    h: number,
-    w: number,
-    ci: number,
-    ho: number,
-    wo: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-    fh: number,
-    fw: number,
-  ): void;
+  row2im_add: PatchPass;
   /** see heap_kernels.wat: LayerNorm of `rows` rows of d values (weight and bias when w is not 0), with each row's mean and rstd */
   layer_norm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
   /** see heap_kernels.wat: out[j] = sum over the rows of x [rows, cols], accumulated in float64 at acc (cols doubles, 8-byte aligned) */
