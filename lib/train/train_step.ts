@@ -45,9 +45,20 @@ function scaleGroupGradients(grads: tf.NamedTensorMap, optimizer: AdamW, scales:
 /** A loss with both hooks of the two-part form. */
 type TwoPartLoss = MetricLoss & Required<Pick<MetricLoss, 'batchTerm' | 'deferredTerm'>>;
 
+/** What a two-part loss's deferred term returns: its value and the gradients of the loss's variables. */
+export type DeferredTerm = Awaited<ReturnType<TwoPartLoss['deferredTerm']>>;
+
+/**
+ * Starts the loss's deferred term (SEE's synthetic points), or undefined for a one-part loss. It
+ * needs only what batchTerm kept, so the data-parallel step starts it while the workers run their
+ * backward pass; applyStep awaits it.
+ */
+export function startDeferredTerm(loss: MetricLoss): Promise<DeferredTerm> | undefined {
+  return twoPart(loss)?.deferredTerm();
+}
+
 /** value + the deferred term's value; its gradients are added into `grads` in place. */
-async function addDeferredTerm(value: tf.Scalar, grads: tf.NamedTensorMap, loss: TwoPartLoss): Promise<tf.Scalar> {
-  const extra = await loss.deferredTerm();
+function addDeferredTerm(value: tf.Scalar, grads: tf.NamedTensorMap, extra: DeferredTerm): tf.Scalar {
   for (const [name, g] of Object.entries(extra.grads)) {
     const before = grads[name];
     grads[name] = before ? tf.add(before, g) : g;
@@ -97,9 +108,10 @@ function twoPart(loss: MetricLoss): TwoPartLoss | undefined {
 
 /**
  * The end of a step, shared with the data-parallel step (lib/train/parallel): adds the loss's
- * deferred term, reads the loss and the gradients' health in one read, throws NonFiniteLossError
- * (weights untouched) when either is not finite, else clips and applies AdamW. Takes ownership of
- * `value` (the tape's term) and `grads` (every variable's gradient), disposes both; returns the loss.
+ * deferred term (`deferred`: started here by default, earlier by the data-parallel step), reads the
+ * loss and the gradients' health in one read, throws NonFiniteLossError (weights untouched) when
+ * either is not finite, else clips and applies AdamW. Takes ownership of `value` (the tape's term),
+ * `grads` (every variable's gradient) and the deferred term's tensors, disposes them; returns the loss.
  */
 export async function applyStep(
   parts: StepParts,
@@ -107,13 +119,13 @@ export async function applyStep(
   grads: tf.NamedTensorMap,
   lrs: Readonly<Record<string, number>>,
   where: { epoch: number; step: number },
+  deferred: Promise<DeferredTerm> | undefined = startDeferredTerm(parts.loss),
 ): Promise<number> {
-  const { loss, optimizer, clip } = parts;
-  const deferred = twoPart(loss);
+  const { optimizer, clip } = parts;
   let total = value;
   let health: { loss: number; nonFiniteGradients: string[] };
   try {
-    if (deferred) total = await addDeferredTerm(value, grads, deferred);
+    if (deferred) total = addDeferredTerm(value, grads, await deferred);
     health = await readStepHealth(total, grads);
   } catch (err) {
     tf.dispose(grads);

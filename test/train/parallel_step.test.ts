@@ -34,6 +34,8 @@ interface Setup {
   batch: number;
   dim: number;
   loss: () => MetricLoss;
+  /** the loss has the two-part form (SEE: a deferred term after the tape) */
+  twoPart: boolean;
 }
 
 function parts(s: Setup): StepParts {
@@ -94,12 +96,24 @@ async function compare(s: Setup, workers: number): Promise<void> {
     const before = tf.memory().numTensors;
     // the step times its phases when asked (npm run bench -- workers): each one, within the step's wall time
     const phases: Partial<StepPhases> = {};
+    // the deferred term starts while the workers run backward: after the loss phase, before backward ends
+    const deferredTerm = parallel.loss.deferredTerm?.bind(parallel.loss);
+    assert.equal(deferredTerm !== undefined, s.twoPart, `${s.backbone}: two-part form of the loss`);
+    let phasesAtDeferred: string[] | undefined;
+    if (deferredTerm) {
+      parallel.loss.deferredTerm = () => {
+        phasesAtDeferred = Object.keys(phases);
+        return deferredTerm();
+      };
+    }
     const t0 = performance.now();
     await stepper.step(batch, LRS, { epoch: 0, step: 2 }, phases);
     const wall = performance.now() - t0;
     assert.equal(tf.memory().numTensors, before, 'a parallel step leaked tensors');
     const names = ['apply', 'backward', 'forward', 'loss', 'push', 'sum'];
     assert.deepEqual(Object.keys(phases).sort(), names);
+    if (s.twoPart)
+      assert.deepEqual(phasesAtDeferred?.sort(), ['forward', 'loss', 'push'], 'the deferred term did not start during backward');
     const times = Object.values(phases);
     assert.ok(
       times.every((t) => t >= 0) && times.reduce((a, t) => a + t, 0) <= wall + 1e-6,
@@ -133,6 +147,7 @@ test('2 workers: demo network with SEE Proxy-Anchor equals the single-thread ste
       batch: 24,
       dim: 64,
       loss: () => new SeeProxyAnchorLoss({ numClasses: 20, embeddingDim: 64, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 2 }),
+      twoPart: true,
     },
     2,
   );
@@ -146,6 +161,7 @@ test('3 workers: small ViT with Proxy-Anchor equals the single-thread step (unev
       batch: 10,
       dim: 16,
       loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }),
+      twoPart: false,
     },
     3,
   );
@@ -196,6 +212,7 @@ test('a non-finite step and a loss that throws in the tape leave the workers usa
     batch: 8,
     dim: 16,
     loss: () => new ProxyAnchorLoss({ numClasses: 20, embeddingDim: 16, seed: 2 }),
+    twoPart: false,
   };
   const images = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
   const labels = tf.tensor1d([0, 0, 1, 1, 2, 2, 3, 3], 'int32');
@@ -293,6 +310,7 @@ test('off wasm the single-thread step runs, and says why', async () => {
     batch: 4,
     dim: 16,
     loss: () => new ProxyAnchorLoss({ numClasses: 4, embeddingDim: 16 }),
+    twoPart: false,
   });
   const stepper = await openStepper(p, 2);
   try {

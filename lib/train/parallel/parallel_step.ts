@@ -2,18 +2,21 @@
  * The data-parallel training step: each worker runs the network on its share of the batch, the
  * main thread gathers the embeddings and computes the loss on the whole batch (SEE's expansion and
  * Proxy-Anchor need every row, as the official code all-gathers them across GPUs), sends each worker
- * dL/dE of its rows, sums the workers' weight gradients in worker order, adds the loss's own
- * (proxies), and ends the step with trainStep's applyStep: a two-part loss's deferred term (SEE's
- * synthetic points), the one read of the loss and the gradients' health (a non-finite step throws
- * NonFiniteLossError with the weights untouched), clipping and AdamW once. The workers get the new
- * weights at the end of the step (and before a step, if the weights changed in between). Equal to
+ * dL/dE of its rows and, while they run their backward pass, computes a two-part loss's deferred
+ * term (SEE's synthetic points, which needs only the gathered embeddings and the proxies); then sums
+ * the workers' weight gradients in worker order, adds the loss's own (proxies), and ends the step
+ * with trainStep's applyStep: the deferred term's gradients added, the one read of the loss and the
+ * gradients' health (a non-finite step throws NonFiniteLossError with the weights untouched),
+ * clipping and AdamW once. The workers get the new weights at the end of the step (and before a
+ * step, if the weights changed in between), posted without waiting for their copies. Equal to
  * trainStep up to float rounding: the per-shard sums of the weight gradients are added in another
  * order.
  */
 import { tf } from '../../tf';
 import { readToHost } from '../../backend/host_values';
+import { heapValues } from '../../backend/wasm_kernels/heap';
 import type { MetricLoss } from '../../types';
-import { applyStep, tapeTerm, type StepParts } from '../train_step';
+import { applyStep, startDeferredTerm, tapeTerm, type StepParts } from '../train_step';
 import type { Batch } from '../contracts';
 import { shardRows } from './shards';
 import type { TrainWorkers } from './worker_pool';
@@ -76,11 +79,11 @@ export interface StepPhases {
   forward: number;
   /** on the main thread: gathering, the loss's tape term on the whole batch, dL/dE read */
   loss: number;
-  /** dL/dE to each worker, its backward, its gradients back */
+  /** dL/dE to each worker, its backward, its gradients back; the main thread computes the loss's deferred term meanwhile */
   backward: number;
   /** the workers' gradients summed per weight */
   sum: number;
-  /** applyStep: the deferred term, the health read, clipping, AdamW */
+  /** applyStep: the deferred term's gradients added, the health read, clipping, AdamW */
   apply: number;
 }
 
@@ -112,7 +115,8 @@ export async function parallelTrainStep(
   await workers.pushWeights();
   ended('push');
   await readToHost(batch.labels);
-  const images = (await batch.images.data()) as Float32Array;
+  // a view of the wasm heap (no copy), read by forward before anything allocates on it
+  const images = heapValues(batch.images) ?? ((await batch.images.data()) as Float32Array);
   const rows = await workers.forward(images, shape, shards);
   ended('forward');
   // the workers now wait inside their tapes for dL/dE: release them on every path (zeros when the loss failed)
@@ -128,11 +132,19 @@ export async function parallelTrainStep(
   }
   ended('loss');
   const dE = main?.dE ?? new Float32Array(all.length);
+  const backward = workers.backward(shards.map((s) => dE.subarray(s.start * dim, s.end * dim)));
+  // the workers now have dL/dE: the main thread computes the deferred term (SEE's synthetic points) meanwhile
+  const deferred = main ? startDeferredTerm(parts.loss) : undefined;
+  deferred?.catch(() => {}); // awaited by applyStep below, or disposed on failure: never an unhandled rejection
   let fromWorkers: Array<Array<Float32Array | null>>;
   try {
-    fromWorkers = await workers.backward(shards.map((s) => dE.subarray(s.start * dim, s.end * dim)));
+    fromWorkers = await backward;
   } catch (err) {
     if (main) tf.dispose([main.value, ...Object.values(main.grads)]);
+    void deferred?.then(
+      (d) => tf.dispose([d.value, ...Object.values(d.grads)]),
+      () => {},
+    );
     throw failure ?? err;
   }
   if (!main) throw failure;
@@ -149,12 +161,13 @@ export async function parallelTrainStep(
   let lossValue: number;
   try {
     // the deferred term, the health read, clipping and AdamW: exactly trainStep's end
-    lossValue = await applyStep(parts, main.value, grads, lrs, where);
+    lossValue = await applyStep(parts, main.value, grads, lrs, where, deferred);
   } finally {
     ended('apply');
     workers.markStale();
   }
-  // the new weights to the workers now, so that the step pays for them and not an evaluation in between
+  // the new weights to the workers now (posted: each worker copies them before its next request),
+  // so that the step pays for them and not an evaluation in between
   await workers.pushWeights();
   ended('push');
   return lossValue;

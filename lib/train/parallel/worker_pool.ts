@@ -74,8 +74,12 @@ export class TrainWorkers {
   private stale = true;
   /** where the weights travel to the workers: one shared buffer, reused (see pushWeights) */
   private readonly weightBuffer = new SharedFloats();
+  /** every worker's acknowledgement of the last push: until then a worker may still read weightBuffer */
+  private weightsCopied: Promise<unknown> = Promise.resolve();
   /** where parallel_step.ts sums one weight's gradients from the workers, reused */
   readonly sumBuffer = new SharedFloats();
+  /** where a batch's images travel to the workers, a view per shard, reused (see shardViews) */
+  private readonly imageBuffer = new SharedFloats();
 
   private constructor(
     readonly model: EmbeddingModel,
@@ -126,9 +130,15 @@ export class TrainWorkers {
     this.stale = true;
   }
 
-  /** Sends the workers every weight the first time, then the trainable ones (what AdamW changes), when stale; resolves once every worker has them. */
+  /**
+   * Sends the workers every weight the first time, then the trainable ones (what AdamW changes), when
+   * stale. Returns once they are posted, without waiting for the workers to copy them: a worker
+   * handles its messages in order, so every later request runs on the new weights, and the next push
+   * waits for the copies before it writes the shared buffer again.
+   */
   async pushWeights(): Promise<void> {
     if (!this.stale) return;
+    await this.weightsCopied;
     const named = this.model.namedWeights();
     const byVariable = new Map<tf.Tensor, string>([...named].map(([k, v]) => [v, k]));
     const names = this.synced
@@ -141,8 +151,8 @@ export class TrainWorkers {
     // Every weight as a view into one shared buffer, so posting copies nothing, and the buffer reused:
     // for ResNet-50's 94 MB on two workers a copy per worker by structured clone took 0.6-1.0 s here,
     // filling a fresh shared buffer 0.3-0.45 s, filling the reused one 0.02-0.06 s. Each worker copies
-    // the values into its network and acknowledges before this returns, so nothing still reads the
-    // buffer at the next push.
+    // the values into its network and acknowledges; the next push waits for every acknowledgement
+    // (weightsCopied) before it writes the buffer again.
     const sizes = names.map((name) => named.get(name)!.size);
     const views = this.weightBuffer.views(sizes);
     const values: Record<string, Float32Array> = {};
@@ -151,21 +161,34 @@ export class TrainWorkers {
       views[i].set(heapValues(t) ?? ((await t.data()) as Float32Array));
       values[name] = views[i];
     }
-    await Promise.all(this.handles.map((h) => h.expect('weightsSet', { kind: 'weights', values })));
+    const copied = Promise.all(this.handles.map((h) => h.expect('weightsSet', { kind: 'weights', values })));
+    // a worker that fails to copy also fails the request after it, which reports it; the next push awaits this one
+    copied.catch(() => {});
+    this.weightsCopied = copied;
     this.synced = true;
     this.stale = false;
   }
 
+  /**
+   * Each shard's rows of `images` (host values of [B, H, W, C]) copied into the shared image buffer:
+   * posting these views copies nothing more, and the main thread allocates nothing per batch (fresh
+   * arrays of a batch's size made it run V8's full garbage collections for "external memory
+   * pressure" every few steps). Every worker makes its tensor from its view as its request begins,
+   * and the pool awaits every reply of a request before the next one writes the buffer again.
+   */
+  private shardViews(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Float32Array[] {
+    const per = shape[1] * shape[2] * shape[3];
+    const views = this.imageBuffer.views(shards.map((s) => (s.end - s.start) * per));
+    shards.forEach((s, i) => views[i].set(images.subarray(s.start * per, s.end * per)));
+    return views;
+  }
+
   /** Forward of each shard with the tape open on its worker: the embeddings of every row, in order. */
   async forward(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Promise<Float32Array[]> {
-    const per = shape[1] * shape[2] * shape[3];
+    const views = this.shardViews(images, shape, shards);
     const replies = await Promise.all(
       shards.map((s, i) =>
-        this.handles[i].expect('embeddings', {
-          kind: 'train',
-          images: images.slice(s.start * per, s.end * per),
-          shape: [s.end - s.start, shape[1], shape[2], shape[3]],
-        }),
+        this.handles[i].expect('embeddings', { kind: 'train', images: views[i], shape: [s.end - s.start, shape[1], shape[2], shape[3]] }),
       ),
     );
     return replies.map((r) => r.data);
@@ -180,14 +203,10 @@ export class TrainWorkers {
 
   /** Eval-mode embeddings of a batch, its rows split over the workers. */
   async embed(images: Float32Array, shape: [number, number, number, number], shards: Shard[]): Promise<Float32Array[]> {
-    const per = shape[1] * shape[2] * shape[3];
+    const views = this.shardViews(images, shape, shards);
     const replies = await Promise.all(
       shards.map((s, i) =>
-        this.handles[i].expect('embedded', {
-          kind: 'embed',
-          images: images.slice(s.start * per, s.end * per),
-          shape: [s.end - s.start, shape[1], shape[2], shape[3]],
-        }),
+        this.handles[i].expect('embedded', { kind: 'embed', images: views[i], shape: [s.end - s.start, shape[1], shape[2], shape[3]] }),
       ),
     );
     return replies.map((r) => r.data);
