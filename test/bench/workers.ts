@@ -2,12 +2,16 @@
  * `npm run bench -- workers`: the data-parallel training step (lib/train/parallel) against the
  * single-thread trainStep, side by side in one run: the demo's step (resnet_small.demo, 32 px,
  * batch 180, SEE Proxy-Anchor as the demo trains it) and evaluation embedding (batch 500).
- * Steps alternate between the two setups so both see the same machine load; medians of
- * BENCH_REPEATS (default 7) after BENCH_WARMUP (default 10) warm-up rounds: a new worker thread's
- * first ten or so steps run up to twice as slow (25 eval embeddings in a row on 2 workers: 70-87 ms
- * for the first twelve, 37-49 ms after; each worker's isolate compiles the JavaScript around the
- * kernels and grows its heap for itself; V8's wasm tier-up flags did not change it), which one
- * warm-up round would have counted.
+ * The two setups take turns in blocks of BENCH_BLOCK (default 5) consecutive runs, as a training
+ * loop runs its steps and an evaluation its batches (training steps, evaluation embeddings, the
+ * network alone below), so both see the same machine load; a block's first run is not timed (it
+ * follows the other setup's block, whose threads filled the caches: with steps alternating one by
+ * one, the parallel step's forward and backward took 38 and 53 ms against 30 and 43-46 back to
+ * back, 2026-12-02). Medians over BENCH_REPEATS (default 7) rounds after BENCH_WARMUP (default 10)
+ * warm-up rounds: a new worker thread's first ten or so steps run up to twice as slow (25 eval
+ * embeddings in a row on 2 workers: 70-87 ms for the first twelve, 37-49 ms after; each worker's
+ * isolate compiles the JavaScript around the kernels and grows its heap for itself; V8's wasm
+ * tier-up flags did not change it), which one warm-up round would have counted.
  * BENCH_WORKERS (default SEE_WORKERS or the cores).
  * Where the parallel step's time goes, in the same rounds: the network alone (forward with the tape
  * open, then backward from a zero dL/dE) on a second pool of workers, the batch split over all of them
@@ -69,10 +73,13 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 export const benchmark: Benchmark = {
-  description: 'demo training step and evaluation embedding: 1 thread (trainStep) vs N worker threads, alternating, one run',
+  description: 'demo training step and evaluation embedding: 1 thread (trainStep) vs N worker threads, in alternating blocks, one run',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 7);
     const warmup = Number(process.env.BENCH_WARMUP ?? 10);
+    const block = Number(process.env.BENCH_BLOCK ?? 5);
+    if (!Number.isInteger(block) || block < 2)
+      throw new Error(`workers bench: BENCH_BLOCK=${process.env.BENCH_BLOCK}, expected an integer >= 2`);
     const workers = Number(process.env.BENCH_WORKERS ?? trainWorkerCount());
     const single = demoParts();
     const parallel = demoParts();
@@ -107,22 +114,25 @@ export const benchmark: Benchmark = {
       const n1: number[] = [];
       const nn: number[] = [];
       const phaseRuns: Array<Partial<StepPhases>> = [];
+      let step = 0;
+      // `block` runs of fn in a row, the times of all but the first (kept only after the warm-up)
+      const inBlock = async (round: number, into: number[], fn: (k: number) => Promise<unknown>): Promise<void> => {
+        for (let k = 0; k < block; k++) {
+          const ms = await timed(() => fn(k));
+          if (round >= 0 && k > 0) into.push(ms);
+        }
+      };
       for (let i = -warmup; i < repeats; i++) {
-        const a = await timed(() => trainStep(single, batch, lrs));
-        const phases: Partial<StepPhases> = {};
-        const b = await timed(() => stepper.step(batch, lrs, { epoch: 0, step: i + warmup }, phases));
-        const c = await timed(embedSingle);
-        const d = await timed(() => embedParallel(evalImages));
-        const e = await timed(() => networkOnly(network, hostImages, images.shape, 1));
-        const f = await timed(() => networkOnly(network, hostImages, images.shape, workers));
-        if (i < 0) continue; // warm-up
-        phaseRuns.push(phases);
-        t1.push(a);
-        tn.push(b);
-        e1.push(c);
-        en.push(d);
-        n1.push(e);
-        nn.push(f);
+        await inBlock(i, t1, () => trainStep(single, batch, lrs));
+        await inBlock(i, tn, async (k) => {
+          const phases: Partial<StepPhases> = {};
+          await stepper.step(batch, lrs, { epoch: 0, step: step++ }, phases);
+          if (i >= 0 && k > 0) phaseRuns.push(phases);
+        });
+        await inBlock(i, e1, embedSingle);
+        await inBlock(i, en, () => embedParallel(evalImages));
+        await inBlock(i, n1, () => networkOnly(network, hostImages, images.shape, 1));
+        await inBlock(i, nn, () => networkOnly(network, hostImages, images.shape, workers));
       }
       const [s1, sn, m1, mn, w1, wn] = [median(t1), median(tn), median(e1), median(en), median(n1), median(nn)];
       const phaseNames: Array<keyof StepPhases> = ['push', 'forward', 'loss', 'backward', 'sum', 'apply'];
@@ -133,6 +143,7 @@ export const benchmark: Benchmark = {
         workers,
         repeats,
         warmup,
+        block,
         load_average_start: load,
         load_average_end: loadavg()[0],
         step_ms_1_thread: +s1.toFixed(1),
