@@ -1,20 +1,22 @@
 /**
- * One process of `npm run bench -- cores` (test/bench/cores.ts): runs one kind of wasm kernel in a
- * loop and prints its speed. It prints `ready` after its warm-up and starts timing when a line
- * arrives on stdin, so that the parent can start several of them at once.
- *   node --import tsx test/bench/_cores_probe.ts <gemm|stream>
- * Output: one JSON line {"probe", "ms_per_op", "rate"}: rate in GFLOP/s (gemm) or GB/s moved (stream).
+ * One process of `npm run bench -- cores` (test/bench/cores.ts): runs one kind of work on the wasm
+ * backend in a loop and prints its speed. It prints `ready` after its warm-up and starts timing when
+ * a line arrives on stdin, so that the parent can start several of them at once.
+ *   node --import tsx test/bench/_cores_probe.ts <gemm|stream|demo_step:<batch>>
+ * Output: one JSON line {"probe", "ms_per_op", "rate", "unit"}: GFLOP/s (gemm), GB/s moved (stream)
+ * or images/s (demo_step).
  */
 import { once } from 'node:events';
 import { initBackend, tf } from '../../lib/tf';
+import { createEmbeddingModel } from '../../lib/backbones/model';
 
 interface Probe {
-  /** the kernel, on inputs made once */
+  /** the work, on inputs made once; its result is read once per round */
   op: () => tf.Tensor;
-  /** work of one op: floating-point operations (gemm) or bytes read and written (stream) */
+  /** work of one op: floating-point operations (gemm), bytes read and written (stream), images (demo_step) */
   work: number;
-  /** rate unit divisor: GFLOP/s or GB/s from work per ms */
-  unit: string;
+  /** the rate's unit: work / 1e6 per ms for gemm and stream, work * 1e3 per ms for images */
+  unit: 'GFLOP/s' | 'GB/s' | 'images/s';
 }
 
 /** Matrix product of 512 x 512 matrices (3 MB in all: the work stays in the caches, bound by arithmetic). */
@@ -34,7 +36,25 @@ function stream(): Probe {
   return { op: () => tf.tidy(() => tf.relu(tf.add(x, y))), work: 5 * n * 4, unit: 'GB/s' };
 }
 
-const PROBES: Record<string, () => Probe> = { gemm, stream };
+/**
+ * What a training worker does for its share of the demo's batch: the demo network's forward pass
+ * with the tape open and its backward pass (resnet_small.demo, 32 px, 64-d), from a fixed dL/dE.
+ */
+function demoStep(batch: number): Probe {
+  const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: 64, seed: 1 });
+  const groups = model.variableGroups();
+  const trainable = [...groups.backbone, ...groups.head].filter((v) => v.trainable);
+  const images = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D; // [b, 32, 32, 3]
+  const dE = tf.randomNormal([batch, 64], 0, 1, 'float32', 2); // [b, 64]
+  const op = (): tf.Tensor => {
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => tf.sum(tf.mul(model.embed(images, true), dE)) as tf.Scalar), trainable);
+    tf.dispose(Object.values(grads));
+    return value; // [] scalar
+  };
+  return { op, work: batch, unit: 'images/s' };
+}
+
+const PROBES: Record<string, (arg?: number) => Probe> = { gemm, stream, demo_step: (b) => demoStep(b ?? 90) };
 const ROUNDS = 15;
 const OPS_PER_ROUND = 4;
 
@@ -49,11 +69,15 @@ async function round(probe: Probe): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const name = process.argv[2];
+  const spec = process.argv[2] ?? '';
+  const [name, arg] = spec.split(':');
   const make = PROBES[name];
-  if (!make) throw new Error(`_cores_probe: probe "${name}", expected one of ${Object.keys(PROBES).join(', ')}`);
+  if (!make) throw new Error(`_cores_probe: probe "${spec}", expected one of ${Object.keys(PROBES).join(', ')}`);
+  if (arg !== undefined && !(Number.isInteger(Number(arg)) && Number(arg) > 0)) {
+    throw new Error(`_cores_probe: "${spec}": expected a positive integer after the colon`);
+  }
   await initBackend('wasm', { quiet: true });
-  const probe = make();
+  const probe = make(arg === undefined ? undefined : Number(arg));
   for (let i = 0; i < 5; i++) await round(probe);
   console.log('ready');
   await once(process.stdin, 'data');
@@ -61,7 +85,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < ROUNDS; i++) ms.push(await round(probe));
   ms.sort((a, b) => a - b);
   const median = ms[ROUNDS >> 1];
-  console.log(JSON.stringify({ probe: name, ms_per_op: median, rate: probe.work / median / 1e6, unit: probe.unit }));
+  const rate = probe.unit === 'images/s' ? (probe.work * 1e3) / median : probe.work / median / 1e6;
+  console.log(JSON.stringify({ probe: spec, ms_per_op: median, rate, unit: probe.unit }));
   process.exit(0);
 }
 

@@ -1,11 +1,16 @@
 /**
  * `npm run bench -- cores`: what this machine's cores give together, the ceiling of every
- * data-parallel figure (the workers and backbones benches): the same wasm kernel in one process
- * alone, then in two processes at once (test/bench/_cores_probe.ts, started together), alternating,
- * BENCH_REPEATS (default 3) times each. Two kernels: a matrix product that stays in the caches
- * (`gemm`, bound by arithmetic) and an add and a relu over 16 MB arrays (`stream`, bound by memory
- * bandwidth, like the element-wise kernels of a small network's training step). `*_scaling` is the
- * two processes' combined rate over one alone's: 2 when the cores do not slow each other.
+ * data-parallel figure (the workers and backbones benches): the same work in one process alone,
+ * then in two processes at once (test/bench/_cores_probe.ts, started together once both are warm),
+ * alternating, BENCH_REPEATS (default 3) times each. Three kinds: a matrix product that stays in the
+ * caches (`gemm`, bound by arithmetic), an add and a relu over 16 MB arrays (`stream`, bound by
+ * memory bandwidth) and what a training worker does with half the demo's batch (`demo_step`: the
+ * demo network's forward and backward at batch 90, 32 px). `*_scaling` is the two processes'
+ * combined rate over one alone's: 2 when the cores do not slow each other.
+ * `demo_data_parallel_ceiling`: the whole batch's forward and backward in one process over the half
+ * batch's in each of two at once, the most a data-parallel step of the demo can gain on 2 workers
+ * with nothing shared between them and no main thread (the workers bench's `step_speedup` counts
+ * those too).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +25,8 @@ interface ProbeResult {
 }
 
 const PROBE = join(__dirname, '_cores_probe.ts');
+/** half of the demo's batch of 180: one worker's share on two workers */
+const HALF_BATCH = 90;
 
 /** Starts `count` probe processes, lets them time together once all are warm, returns their results. */
 async function together(probe: string, count: number): Promise<ProbeResult[]> {
@@ -60,26 +67,35 @@ function median(xs: number[]): number {
 }
 
 export const benchmark: Benchmark = {
-  description: 'one process alone vs two at once: a cache-bound matrix product and a memory-bound element-wise pass (what two cores give)',
+  description:
+    "one process alone vs two at once: a cache-bound matrix product, a memory-bound element-wise pass and the demo network's half-batch step (what two cores give)",
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 3);
     const record: Record<string, unknown> = { repeats, load_average_start: loadavg()[0] };
-    for (const probe of ['gemm', 'stream']) {
-      const alone: number[] = [];
-      const each: number[] = [];
-      let unit = '';
+    for (const probe of ['gemm', 'stream', `demo_step:${HALF_BATCH}`]) {
+      const key = probe.split(':')[0];
+      const alone: ProbeResult[] = [];
+      const each: ProbeResult[] = [];
+      const whole: ProbeResult[] = [];
       for (let r = 0; r < repeats; r++) {
-        const [one] = await together(probe, 1);
-        const two = await together(probe, 2);
-        unit = one.unit;
-        alone.push(one.rate);
-        each.push(...two.map((t) => t.rate));
+        if (key === 'demo_step') whole.push(...(await together(`demo_step:${2 * HALF_BATCH}`, 1)));
+        alone.push(...(await together(probe, 1)));
+        each.push(...(await together(probe, 2)));
       }
-      const [a, e] = [median(alone), median(each)];
-      record[`${probe}_unit`] = unit;
-      record[`${probe}_rate_1_process`] = +a.toFixed(2);
-      record[`${probe}_rate_each_of_2`] = +e.toFixed(2);
-      record[`${probe}_scaling`] = +((2 * e) / a).toFixed(3);
+      const [a, e] = [median(alone.map((x) => x.rate)), median(each.map((x) => x.rate))];
+      record[`${key}_unit`] = alone[0].unit;
+      record[`${key}_rate_1_process`] = +a.toFixed(2);
+      record[`${key}_rate_each_of_2`] = +e.toFixed(2);
+      record[`${key}_scaling`] = +((2 * e) / a).toFixed(3);
+      if (key === 'demo_step') {
+        const wholeMs = median(whole.map((x) => x.ms_per_op));
+        const halfMs = median(each.map((x) => x.ms_per_op));
+        record.demo_step_batch = HALF_BATCH;
+        record.demo_step_ms_whole_batch_1_process = +wholeMs.toFixed(1);
+        record.demo_step_ms_half_batch_1_process = +median(alone.map((x) => x.ms_per_op)).toFixed(1);
+        record.demo_step_ms_half_batch_each_of_2 = +halfMs.toFixed(1);
+        record.demo_data_parallel_ceiling = +(wholeMs / halfMs).toFixed(3);
+      }
     }
     record.load_average_end = loadavg()[0];
     emit(record);
