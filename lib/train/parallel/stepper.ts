@@ -6,6 +6,7 @@
  * Both steps end in trainStep's applyStep, so the non-finite checks, clipping and AdamW are one code.
  */
 import { tf } from '../../tf';
+import { heapValues } from '../../backend/wasm_kernels/heap';
 import type { BackboneEmbeddingModel, ModelRecipe } from '../../backbones/model';
 import type { EmbeddingModel } from '../../types';
 import type { Batch } from '../contracts';
@@ -60,7 +61,8 @@ export async function openStepper(parts: StepParts, requested = trainWorkerCount
   embedders.set(parts.model, async (images) => {
     await pool.pushWeights();
     const shards = shardRows(images.shape[0], pool.count);
-    const rows = await pool.embed((await images.data()) as Float32Array, images.shape, shards);
+    // a view of the wasm heap (no copy), read by embed before anything allocates on it
+    const rows = await pool.embed(heapValues(images) ?? ((await images.data()) as Float32Array), images.shape, shards);
     const out = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
     let offset = 0;
     for (const r of rows) {
