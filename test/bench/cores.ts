@@ -1,16 +1,14 @@
 /**
- * `npm run bench -- cores`: what this machine's cores give together, the ceiling of every
- * data-parallel figure (the workers and backbones benches): the same work in one process alone,
+ * `npm run bench -- cores`: what this machine's cores give together, which bounds the data-parallel
+ * figures of the workers and backbones benches (they cannot scale better than the work they split):
+ * the same work in one process alone,
  * then in two processes at once (test/bench/_cores_probe.ts, started together once both are warm),
  * alternating, BENCH_REPEATS (default 3) times each. Three kinds: a matrix product that stays in the
  * caches (`gemm`, bound by arithmetic), an add and a relu over 16 MB arrays (`stream`, bound by
  * memory bandwidth) and what a training worker does with half the demo's batch (`demo_step`: the
  * demo network's forward and backward at batch 90, 32 px). `*_scaling` is the two processes'
- * combined rate over one alone's: 2 when the cores do not slow each other.
- * `demo_data_parallel_ceiling`: the whole batch's forward and backward in one process over the half
- * batch's in each of two at once, the most a data-parallel step of the demo can gain on 2 workers
- * with nothing shared between them and no main thread (the workers bench's `step_speedup` counts
- * those too).
+ * combined rate over one alone's: 2 when the cores do not slow each other (the workers bench's
+ * `network_speedup` is the same question asked of its worker threads, with the work split).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -76,9 +74,7 @@ export const benchmark: Benchmark = {
       const key = probe.split(':')[0];
       const alone: ProbeResult[] = [];
       const each: ProbeResult[] = [];
-      const whole: ProbeResult[] = [];
       for (let r = 0; r < repeats; r++) {
-        if (key === 'demo_step') whole.push(...(await together(`demo_step:${2 * HALF_BATCH}`, 1)));
         alone.push(...(await together(probe, 1)));
         each.push(...(await together(probe, 2)));
       }
@@ -87,15 +83,7 @@ export const benchmark: Benchmark = {
       record[`${key}_rate_1_process`] = +a.toFixed(2);
       record[`${key}_rate_each_of_2`] = +e.toFixed(2);
       record[`${key}_scaling`] = +((2 * e) / a).toFixed(3);
-      if (key === 'demo_step') {
-        const wholeMs = median(whole.map((x) => x.ms_per_op));
-        const halfMs = median(each.map((x) => x.ms_per_op));
-        record.demo_step_batch = HALF_BATCH;
-        record.demo_step_ms_whole_batch_1_process = +wholeMs.toFixed(1);
-        record.demo_step_ms_half_batch_1_process = +median(alone.map((x) => x.ms_per_op)).toFixed(1);
-        record.demo_step_ms_half_batch_each_of_2 = +halfMs.toFixed(1);
-        record.demo_data_parallel_ceiling = +(wholeMs / halfMs).toFixed(3);
-      }
+      if (key === 'demo_step') record.demo_step_batch = HALF_BATCH;
     }
     record.load_average_end = loadavg()[0];
     emit(record);

@@ -18,7 +18,8 @@
  * (`network_ms_workers`) and the whole batch on the first one alone (`network_ms_1_worker`):
  * `network_speedup` is what the cores give the backbone itself (2 = no contention), and
  * `serial_ms` = step_ms_workers - network_ms_workers is the main thread's share (gathering, loss,
- * gradient sums, AdamW, weights to the workers). `phase_ms_workers`: medians of the wall ms of each
+ * gradient sums, AdamW, weights to the workers), and `step_speedup_bound` = step_ms_1_thread /
+ * network_ms_workers the most the parallel step could gain with that share at zero. `phase_ms_workers`: medians of the wall ms of each
  * phase of the parallel step as it timed itself (StepPhases in lib/train/parallel/parallel_step.ts:
  * push, forward, loss, backward, sum, apply), and `main_thread_ms` the median of push + loss + sum +
  * apply, the phases in which the workers wait for the main thread.
@@ -156,6 +157,7 @@ export const benchmark: Benchmark = {
         network_ms_workers: +wn.toFixed(1),
         network_speedup: +(w1 / wn).toFixed(3),
         serial_ms: +(sn - wn).toFixed(1),
+        step_speedup_bound: +(s1 / wn).toFixed(3),
         phase_ms_workers: phaseMs,
         main_thread_ms: +median(mainThread).toFixed(1),
       });
