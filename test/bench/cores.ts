@@ -1,14 +1,14 @@
 /**
  * `npm run bench -- cores`: what this machine's cores give together, which bounds the data-parallel
  * figures of the workers and backbones benches (they cannot scale better than the work they split):
- * the same work in one process alone,
- * then in two processes at once (test/bench/_cores_probe.ts, started together once both are warm),
- * alternating, BENCH_REPEATS (default 3) times each. Three kinds: a matrix product that stays in the
- * caches (`gemm`, bound by arithmetic), an add and a relu over 16 MB arrays (`stream`, bound by
- * memory bandwidth) and what a training worker does with half the demo's batch (`demo_step`: the
- * demo network's forward and backward at batch 90, 32 px). `*_scaling` is the two processes'
- * combined rate over one alone's: 2 when the cores do not slow each other (the workers bench's
- * `network_speedup` is the same question asked of its worker threads, with the work split).
+ * the same work in one process alone, then in two processes at once (test/bench/_cores_probe.ts,
+ * started together once both are warm), alternating, BENCH_REPEATS (default 3) times each. Three
+ * kinds: a matrix product that stays in the caches (`gemm`, bound by arithmetic), an add and a relu
+ * over 16 MB arrays (`stream`, bound by memory bandwidth) and what a training worker does with half
+ * the demo's batch (`demo_step`: the demo network's forward and backward at batch 90, 32 px).
+ * `*_scaling` is the two processes' combined rate over one alone's: 2 when the cores do not slow
+ * each other (the workers bench's `network_speedup` is the same question asked of its worker
+ * threads, with the work split).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -69,6 +69,8 @@ export const benchmark: Benchmark = {
     "one process alone vs two at once: a cache-bound matrix product, a memory-bound element-wise pass and the demo network's half-batch step (what two cores give)",
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+    if (!Number.isInteger(repeats) || repeats < 1)
+      throw new Error(`cores bench: BENCH_REPEATS=${process.env.BENCH_REPEATS}, expected a positive integer`);
     const record: Record<string, unknown> = { repeats, load_average_start: loadavg()[0] };
     for (const probe of ['gemm', 'stream', `demo_step:${HALF_BATCH}`]) {
       const key = probe.split(':')[0];

@@ -19,10 +19,11 @@
  * `network_speedup` is what the cores give the backbone itself (2 = no contention), and
  * `serial_ms` = step_ms_workers - network_ms_workers is the main thread's share (gathering, loss,
  * gradient sums, AdamW, weights to the workers), and `step_speedup_bound` = step_ms_1_thread /
- * network_ms_workers the most the parallel step could gain with that share at zero. `phase_ms_workers`: medians of the wall ms of each
- * phase of the parallel step as it timed itself (StepPhases in lib/train/parallel/parallel_step.ts:
- * push, forward, loss, backward, sum, apply), and `main_thread_ms` the median of push + loss + sum +
- * apply, the phases in which the workers wait for the main thread.
+ * network_ms_workers the most the parallel step could gain with that share at zero.
+ * `phase_ms_workers`: medians of the wall ms of each phase of the parallel step as it timed itself
+ * (StepPhases in lib/train/parallel/parallel_step.ts: push, forward, loss, backward, sum, apply),
+ * and `main_thread_ms` the median of push + loss + sum + apply, the phases in which the workers
+ * wait for the main thread.
  */
 import { loadavg } from 'node:os';
 import { createEmbeddingModel } from '../../lib/backbones/model';
