@@ -19,7 +19,7 @@ import { conv2dBackpropFilterKernel, FILTER_GRADIENT_MAX_PATCH } from '../../lib
 import { conv2dBackpropInputKernel, INPUT_GRADIENT_MAX_PATCH } from '../../lib/backend/wasm_kernels/conv2d_backprop_input';
 import { heapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { maxRelDiff } from '../backend/random';
-import type { Benchmark } from './harness';
+import { type Benchmark, median } from './harness';
 
 interface ConvShape {
   name: string;
@@ -40,11 +40,6 @@ const SHAPES: ConvShape[] = [
 ];
 
 const ROUNDS = Number(process.env.BENCH_REPEATS ?? 15);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** ms of one kernel call, its output read back and freed; the values with `keep` */
 async function timed(run: () => tf.TensorInfo | tf.Tensor, keep = false): Promise<{ ms: number; values?: Float32Array }> {

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import type { Benchmark } from './harness';
+import { type Benchmark, median } from './harness';
 
 interface ProbeResult {
   probe: string;
@@ -57,11 +57,6 @@ async function together(probe: string, count: number): Promise<ProbeResult[]> {
       throw new Error(`cores bench: probe ${probe} (process ${i + 1} of ${count}) gave no result (exit ${codes[i]})`);
     return JSON.parse(line) as ProbeResult;
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 export const benchmark: Benchmark = {

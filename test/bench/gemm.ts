@@ -18,7 +18,7 @@ import { addressOf, heapMemory, type WasmBackend } from '../../lib/backend/wasm_
 import { loadHeapKernels, type HeapKernels } from '../../lib/backend/wasm_kernels/simd';
 import { loadNativeGemm } from '../../lib/backend/wasm_kernels/native_gemm';
 import { maxRelDiff } from '../backend/random';
-import type { Benchmark } from './harness';
+import { type Benchmark, median } from './harness';
 
 const SHAPES: Array<{ name: string; m: number; k: number; n: number }> = [
   { name: 'SEE cosines (2048 classes x 1152 points)', m: 2048, k: 128, n: 1152 },
@@ -32,11 +32,6 @@ const SHAPES: Array<{ name: string; m: number; k: number; n: number }> = [
 ];
 
 const ROUNDS = Number(process.env.BENCH_REPEATS ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export const benchmark: Benchmark = {
   description: "the kit's wasm matrix product (fused and unfused) against XNNPACK's (tfjs-wasm's own BatchMatMul), side by side",

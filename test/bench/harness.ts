@@ -45,6 +45,12 @@ export function makeEmitter(name: string, outDir = join(__dirname, '..', '..', '
   };
 }
 
+/** The middle value of `xs` (the upper one of the two middle values when their count is even). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
 /** Median wall time in milliseconds of `fn` over `repeats` runs after `warmup` runs. */
 export async function timeMs(fn: () => unknown | Promise<unknown>, repeats = 5, warmup = 1): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();

@@ -39,7 +39,7 @@ import { TrainWorkers } from '../../lib/train/parallel/worker_pool';
 import { shardRows } from '../../lib/train/parallel/shards';
 import type { BackboneEmbeddingModel } from '../../lib/backbones/model';
 import { tf } from '../../lib/tf';
-import type { Benchmark } from './harness';
+import { type Benchmark, median } from './harness';
 
 const BATCH = 180;
 const EVAL_BATCH = 500;
@@ -49,11 +49,6 @@ function demoParts(): StepParts {
   const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: 64, seed: 1 });
   const loss = new SeeProxyAnchorLoss({ numClasses: 200, embeddingDim: 64, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 1 });
   return { model, loss, optimizer: new AdamW(buildParamGroups(model, loss, 1e-4)), clip: OFFICIAL_CLIP };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** forward with the tape open and backward from a zero dL/dE on `count` workers of the pool (the batch split over them) */
