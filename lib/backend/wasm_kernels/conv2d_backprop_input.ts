@@ -45,6 +45,13 @@ export const INPUT_GRADIENT_MAX_PATCH = MAX_PATCH;
 /** a part's patch gradients may hold this many times the filter's floats, which each part's product packs */
 const FILTER_PACKS = 2;
 
+/** dx [N, H, W, Ci] on the heap, all zeros: both strided paths add each part's patch gradients onto it. */
+function zeroedInputGradient(backend: WasmBackend, xShape: number[]): tf.Tensor4D {
+  const dx = heapTensor(backend, xShape) as tf.Tensor4D; // [N, H, W, Ci]
+  backend.typedArrayFromHeap(dx).fill(0);
+  return dx;
+}
+
 /**
  * dx [N, H, W, Ci] of a strided convolution with the SIMD kernels: for each part (patchChunks: about
  * `cache` floats, whole images or bands of output rows of one image), the patch gradients dy [rows, Co]
@@ -63,8 +70,7 @@ function stridedBackpropInputOnHeap(
 ): tf.Tensor4D {
   const [fh, fw, ci, co] = w.shape;
   const k = fh * fw * ci;
-  const dx = heapTensor(backend, xShape) as tf.Tensor4D; // [N, H, W, Ci]
-  backend.typedArrayFromHeap(dx).fill(0); // the parts add onto it
+  const dx = zeroedInputGradient(backend, xShape); // [N, H, W, Ci]
   const chunks = patchChunks(xShape[0], g, ci, co, maxPatch, FILTER_PACKS, cache);
   if (chunks.length === 0) return dx;
   const cols = heapTensor(backend, [largestRows(chunks, g), k]); // [rows of a part, fh*fw*Ci]
@@ -98,9 +104,7 @@ function stridedBackpropInput(
   const k = fh * fw * ci;
   const w2 = tf.reshape(w, [k, co]); // [fh*fw*Ci, Co], read transposed by the product
   const dy2 = tf.reshape(dy, [n * perImage, co]); // [M, Co]
-  const dxInfo = backend.makeOutput(xShape, 'float32');
-  backend.typedArrayFromHeap(dxInfo).fill(0);
-  const dx = tf.engine().makeTensorFromTensorInfo(dxInfo) as tf.Tensor4D; // [N, H, W, Ci]
+  const dx = zeroedInputGradient(backend, xShape); // [N, H, W, Ci]
   const chunk = Math.max(1, Math.min(n, Math.floor(maxPatch / Math.max(1, k * perImage))));
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const count = Math.min(chunk, n - n0);
