@@ -2,13 +2,18 @@
  * One process of `npm run bench -- cores` (test/bench/cores.ts): runs one kind of work on the wasm
  * backend in a loop and prints its speed. It prints `ready` after its warm-up and starts timing when
  * a line arrives on stdin, so that the parent can start several of them at once.
- *   node --import tsx test/bench/_cores_probe.ts <gemm|stream|demo_step:<batch>>
+ *   node --import tsx test/bench/_cores_probe.ts <gemm|stream|demo_step:<batch>|demo_step_profiled:<batch>>
  * Output: one JSON line {"probe", "ms_per_op", "rate", "unit"}: GFLOP/s (gemm), GB/s moved (stream)
- * or images/s (demo_step).
+ * or images/s (demo_step). `demo_step_profiled` is demo_step with every kernel timed
+ * (lib/backend/kernel_profile.ts) and adds "kernel_ms_per_op" (time inside tfjs kernels) and
+ * "outside_kernels_ms_per_op" (the rest: tfjs's engine and tape, the kit's JavaScript, the fused
+ * BatchNorm passes it runs outside kernels, the profiler's own timing).
  */
 import { once } from 'node:events';
 import { initBackend, tf } from '../../lib/tf';
 import { createEmbeddingModel } from '../../lib/backbones/model';
+import { profileKernels } from '../../lib/backend/kernel_profile';
+import { median } from './harness';
 
 interface Probe {
   /** the work, on inputs made once; its result is read once per round */
@@ -54,7 +59,12 @@ function demoStep(batch: number): Probe {
   return { op, work: batch, unit: 'images/s' };
 }
 
-const PROBES: Record<string, (arg?: number) => Probe> = { gemm, stream, demo_step: (b) => demoStep(b ?? 90) };
+const PROBES: Record<string, (arg?: number) => Probe> = {
+  gemm,
+  stream,
+  demo_step: (b) => demoStep(b ?? 90),
+  demo_step_profiled: (b) => demoStep(b ?? 90),
+};
 const ROUNDS = 15;
 const OPS_PER_ROUND = 4;
 
@@ -82,11 +92,20 @@ async function main(): Promise<void> {
   console.log('ready');
   await once(process.stdin, 'data');
   const ms: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) ms.push(await round(probe));
-  ms.sort((a, b) => a - b);
-  const median = ms[ROUNDS >> 1];
-  const rate = probe.unit === 'images/s' ? (probe.work * 1e3) / median : probe.work / median / 1e6;
-  console.log(JSON.stringify({ probe: spec, ms_per_op: median, rate, unit: probe.unit }));
+  const kernelMs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    if (name === 'demo_step_profiled') {
+      const profile = await profileKernels(() => round(probe));
+      ms.push(profile.wallMs / OPS_PER_ROUND);
+      kernelMs.push((profile.wallMs - profile.otherMs) / OPS_PER_ROUND);
+    } else ms.push(await round(probe));
+  }
+  const msPerOp = median(ms);
+  const rate = probe.unit === 'images/s' ? (probe.work * 1e3) / msPerOp : probe.work / msPerOp / 1e6;
+  const split = kernelMs.length
+    ? { kernel_ms_per_op: median(kernelMs), outside_kernels_ms_per_op: median(ms.map((m, i) => m - kernelMs[i])) }
+    : {};
+  console.log(JSON.stringify({ probe: spec, ms_per_op: msPerOp, rate, unit: probe.unit, ...split }));
   process.exit(0);
 }
 

@@ -9,6 +9,11 @@
  * `*_scaling` is the two processes' combined rate over one alone's: 2 when the cores do not slow
  * each other (the workers bench's `network_speedup` is the same question asked of its worker
  * threads, with the work split).
+ * Which part of the demo's step the other core slows: the same step with every kernel timed
+ * (`demo_step_profiled`, lib/backend/kernel_profile.ts), its ms per step inside tfjs kernels
+ * (`demo_step_kernel_ms_*`) and outside them (`demo_step_outside_kernels_ms_*`: tfjs's engine and
+ * tape, the kit's JavaScript, the fused BatchNorm passes, the profiler's own timing), alone and each
+ * of two at once, and `*_slowdown` = each of two / alone (1 = no contention).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +25,9 @@ interface ProbeResult {
   ms_per_op: number;
   rate: number;
   unit: string;
+  /** demo_step_profiled only */
+  kernel_ms_per_op?: number;
+  outside_kernels_ms_per_op?: number;
 }
 
 const PROBE = join(__dirname, '_cores_probe.ts');
@@ -61,19 +69,37 @@ async function together(probe: string, count: number): Promise<ProbeResult[]> {
 
 export const benchmark: Benchmark = {
   description:
-    "one process alone vs two at once: a cache-bound matrix product, a memory-bound element-wise pass and the demo network's half-batch step (what two cores give)",
+    "one process alone vs two at once: a cache-bound matrix product, a memory-bound element-wise pass and the demo network's half-batch step, inside and outside its kernels (what two cores give)",
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 3);
     if (!Number.isInteger(repeats) || repeats < 1)
       throw new Error(`cores bench: BENCH_REPEATS=${process.env.BENCH_REPEATS}, expected a positive integer`);
     const record: Record<string, unknown> = { repeats, load_average_start: loadavg()[0] };
-    for (const probe of ['gemm', 'stream', `demo_step:${HALF_BATCH}`]) {
+    for (const probe of ['gemm', 'stream', `demo_step:${HALF_BATCH}`, `demo_step_profiled:${HALF_BATCH}`]) {
       const key = probe.split(':')[0];
       const alone: ProbeResult[] = [];
       const each: ProbeResult[] = [];
       for (let r = 0; r < repeats; r++) {
         alone.push(...(await together(probe, 1)));
         each.push(...(await together(probe, 2)));
+      }
+      if (key === 'demo_step_profiled') {
+        for (const [part, field] of [
+          ['kernel', 'kernel_ms_per_op'],
+          ['outside_kernels', 'outside_kernels_ms_per_op'],
+        ] as const) {
+          const values = (results: ProbeResult[]): number[] =>
+            results.map((x) => {
+              const v = x[field];
+              if (typeof v !== 'number') throw new Error(`cores bench: probe ${probe} gave no ${field}`);
+              return v;
+            });
+          const [a, e] = [median(values(alone)), median(values(each))];
+          record[`demo_step_${part}_ms_1_process`] = +a.toFixed(2);
+          record[`demo_step_${part}_ms_each_of_2`] = +e.toFixed(2);
+          record[`demo_step_${part}_slowdown`] = +(e / a).toFixed(3);
+        }
+        continue;
       }
       const [a, e] = [median(alone.map((x) => x.rate)), median(each.map((x) => x.rate))];
       record[`${key}_unit`] = alone[0].unit;
