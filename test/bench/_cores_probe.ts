@@ -1,9 +1,10 @@
 /**
  * One process of `npm run bench -- cores` (test/bench/cores.ts): runs one kind of work on the wasm
  * backend in a loop and prints its speed. It prints `ready` after its warm-up and starts timing when
- * a line arrives on stdin, so that the parent can start several of them at once.
+ * a line arrives on stdin, so that the parent can start several of them at once. Its warm-up is
+ * BENCH_WARMUP rounds of 4 ops (default 100, see WARMUP_ROUNDS).
  *   node --import tsx test/bench/_cores_probe.ts <gemm|stream|demo_step:<batch>|demo_step_profiled:<batch>>
- * Output: one JSON line {"probe", "ms_per_op", "rate", "unit"}: GFLOP/s (gemm), GB/s moved (stream)
+ * Output: one JSON line {"probe", "warmup_rounds", "ms_per_op", "rate", "unit"}: GFLOP/s (gemm), GB/s moved (stream)
  * or images/s (demo_step). `demo_step_profiled` is demo_step with every kernel timed
  * (lib/backend/kernel_profile.ts) and adds "kernel_ms_per_op" (time inside tfjs kernels) and
  * "outside_kernels_ms_per_op" (the rest: tfjs's engine and tape, the kit's JavaScript, the fused
@@ -67,6 +68,14 @@ const PROBES: Record<string, (arg?: number) => Probe> = {
 };
 const ROUNDS = 15;
 const OPS_PER_ROUND = 4;
+/**
+ * rounds before `ready` (BENCH_WARMUP overrides): V8 goes on compiling the demo step's JavaScript on
+ * background threads for its first few hundred steps (user CPU 1.6 ms a step above the wall time after
+ * 50 steps at batch 90, 0.5 after 400), on the idle core when one process runs alone, against the
+ * other process when two do: the demo's half-batch step scaled 1.59-1.65x after 20 steps, 1.93x after
+ * 200, 1.96-2.00x after 400-600 (2026-12-02)
+ */
+const WARMUP_ROUNDS = 100;
 
 async function round(probe: Probe): Promise<number> {
   const t0 = performance.now();
@@ -88,7 +97,10 @@ async function main(): Promise<void> {
   }
   await initBackend('wasm', { quiet: true });
   const probe = make(arg === undefined ? undefined : Number(arg));
-  for (let i = 0; i < 5; i++) await round(probe);
+  const warmup = Number(process.env.BENCH_WARMUP ?? WARMUP_ROUNDS);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new Error(`_cores_probe: BENCH_WARMUP=${process.env.BENCH_WARMUP}, expected a non-negative integer`);
+  for (let i = 0; i < warmup; i++) await round(probe);
   console.log('ready');
   await once(process.stdin, 'data');
   const ms: number[] = [];
@@ -105,7 +117,7 @@ async function main(): Promise<void> {
   const split = kernelMs.length
     ? { kernel_ms_per_op: median(kernelMs), outside_kernels_ms_per_op: median(ms.map((m, i) => m - kernelMs[i])) }
     : {};
-  console.log(JSON.stringify({ probe: spec, ms_per_op: msPerOp, rate, unit: probe.unit, ...split }));
+  console.log(JSON.stringify({ probe: spec, warmup_rounds: warmup, ms_per_op: msPerOp, rate, unit: probe.unit, ...split }));
   process.exit(0);
 }
 

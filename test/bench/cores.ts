@@ -6,6 +6,9 @@
  * kinds: a matrix product that stays in the caches (`gemm`, bound by arithmetic), an add and a relu
  * over 16 MB arrays (`stream`, bound by memory bandwidth) and what a training worker does with half
  * the demo's batch (`demo_step`: the demo network's forward and backward at batch 90, 32 px).
+ * Each process warms up for BENCH_WARMUP rounds of 4 ops first (`warmup_rounds`; default 100,
+ * _cores_probe.ts says why: after 5, as before, V8's compiler threads of two processes competed for
+ * the cores).
  * `*_scaling` is the two processes' combined rate over one alone's: 2 when the cores do not slow
  * each other (the workers bench's `network_speedup` is the same question asked of its worker
  * threads, with the work split).
@@ -25,6 +28,8 @@ interface ProbeResult {
   ms_per_op: number;
   rate: number;
   unit: string;
+  /** rounds of 4 ops before timing (BENCH_WARMUP, default in _cores_probe.ts) */
+  warmup_rounds: number;
   /** demo_step_profiled only */
   kernel_ms_per_op?: number;
   outside_kernels_ms_per_op?: number;
@@ -101,6 +106,7 @@ export const benchmark: Benchmark = {
         }
         continue;
       }
+      record.warmup_rounds = alone[0].warmup_rounds;
       const [a, e] = [median(alone.map((x) => x.rate)), median(each.map((x) => x.rate))];
       record[`${key}_unit`] = alone[0].unit;
       record[`${key}_rate_1_process`] = +a.toFixed(2);

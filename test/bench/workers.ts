@@ -7,11 +7,14 @@
  * network alone below), so both see the same machine load; a block's first run is not timed (it
  * follows the other setup's block, whose threads filled the caches: with steps alternating one by
  * one, the parallel step's forward and backward took 38 and 53 ms against 30 and 43-46 back to
- * back, 2026-12-02). Medians over BENCH_REPEATS (default 7) rounds after BENCH_WARMUP (default 10)
+ * back, 2026-12-02). Medians over BENCH_REPEATS (default 7) rounds after BENCH_WARMUP (default 60)
  * warm-up rounds: a new worker thread's first ten or so steps run up to twice as slow (25 eval
  * embeddings in a row on 2 workers: 70-87 ms for the first twelve, 37-49 ms after; each worker's
  * isolate compiles the JavaScript around the kernels and grows its heap for itself; V8's wasm
- * tier-up flags did not change it), which one warm-up round would have counted.
+ * tier-up flags did not change it), and V8 goes on compiling on background threads for a few
+ * hundred steps, which then compete with the other worker for the cores (test/bench/_cores_probe.ts:
+ * two processes' demo step 1.6x after 20 steps, 2.0x after 400): 60 rounds give every setup 300
+ * steps first (10, as before, gave the network alone on 2 workers 1.32-1.43x, 100 gave 1.58x).
  * BENCH_WORKERS (default SEE_WORKERS or the cores).
  * Where the parallel step's time goes, in the same rounds: the network alone (forward with the tape
  * open, then backward from a zero dL/dE) on a second pool of workers, the batch split over all of them
@@ -73,7 +76,9 @@ export const benchmark: Benchmark = {
   description: 'demo training step and evaluation embedding: 1 thread (trainStep) vs N worker threads, in alternating blocks, one run',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 7);
-    const warmup = Number(process.env.BENCH_WARMUP ?? 10);
+    const warmup = Number(process.env.BENCH_WARMUP ?? 60);
+    if (!Number.isInteger(warmup) || warmup < 0)
+      throw new Error(`workers bench: BENCH_WARMUP=${process.env.BENCH_WARMUP}, expected a non-negative integer`);
     const block = Number(process.env.BENCH_BLOCK ?? 5);
     if (!Number.isInteger(block) || block < 2)
       throw new Error(`workers bench: BENCH_BLOCK=${process.env.BENCH_BLOCK}, expected an integer >= 2`);
