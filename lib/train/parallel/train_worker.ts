@@ -13,6 +13,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { FromWorker, GradientMessage, ToWorker } from './protocol';
 import { SharedFloats } from './shared_floats';
+import { writeWeight } from './write_weight';
 import { heapValues } from '../../backend/wasm_kernels/heap';
 import type { tf as TF } from '../../tf';
 
@@ -64,7 +65,7 @@ async function handle(msg: ToWorker): Promise<void> {
       for (const [name, values] of Object.entries(msg.values)) {
         const v = named.get(name) as TF.Variable | undefined;
         if (!v) throw new Error(`training worker: the network has no weight "${name}"`);
-        tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+        writeWeight(v, values);
       }
       send({ kind: 'weightsSet' }); // the main thread may now write the buffer of `values` again
       return;
