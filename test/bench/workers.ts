@@ -17,7 +17,7 @@
  * steps first (10, as before, gave the network alone on 2 workers 1.32-1.43x, 100 gave 1.58x).
  * BENCH_WORKERS (default SEE_WORKERS or the cores).
  * Where the parallel step's time goes, in the same rounds: the network alone (forward with the tape
- * open, then backward from a zero dL/dE) on a second pool of workers, the batch split over all of them
+ * open, then backward from a fixed dL/dE of the loss's size) on a second pool of workers, the batch split over all of them
  * (`network_ms_workers`) and the whole batch on the first one alone (`network_ms_1_worker`):
  * `network_speedup` is what the cores give the backbone itself (2 = no contention), and
  * `serial_ms` = step_ms_workers - network_ms_workers is the main thread's share (gathering, loss,
@@ -47,23 +47,37 @@ import { type Benchmark, median } from './harness';
 const BATCH = 180;
 const EVAL_BATCH = 500;
 const SIZE = 32;
+const EMBEDDING_DIM = 64;
 
 function demoParts(): StepParts {
-  const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: 64, seed: 1 });
-  const loss = new SeeProxyAnchorLoss({ numClasses: 200, embeddingDim: 64, n: 8, lambda: 0.2, plan: 1, threshold: 0.4, seed: 1 });
+  const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: EMBEDDING_DIM, seed: 1 });
+  const loss = new SeeProxyAnchorLoss({
+    numClasses: 200,
+    embeddingDim: EMBEDDING_DIM,
+    n: 8,
+    lambda: 0.2,
+    plan: 1,
+    threshold: 0.4,
+    seed: 1,
+  });
   return { model, loss, optimizer: new AdamW(buildParamGroups(model, loss, 1e-4)), clip: OFFICIAL_CLIP };
 }
 
-/** forward with the tape open and backward from a zero dL/dE on `count` workers of the pool (the batch split over them) */
+/**
+ * forward with the tape open and backward from `dE` (a fixed dL/dE [B, D], row-major) on `count`
+ * workers of the pool (the batch split over them)
+ */
 async function networkOnly(
   pool: TrainWorkers,
   images: Float32Array,
   shape: [number, number, number, number],
   count: number,
+  dE: Float32Array,
 ): Promise<void> {
   const shards = shardRows(shape[0], count);
-  const rows = await pool.forward(images, shape, shards);
-  await pool.backward(rows.map((r) => new Float32Array(r.length)));
+  await pool.forward(images, shape, shards);
+  const dim = dE.length / shape[0];
+  await pool.backward(shards.map((s) => dE.subarray(s.start * dim, s.end * dim)));
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -101,6 +115,11 @@ export const benchmark: Benchmark = {
     const batch = { images, labels };
     const embedParallel = parallelEmbedder(parallel.model)!;
     const hostImages = (await images.data()) as Float32Array;
+    // dL/dE for the network alone: of the loss's size (the demo's SEE loss gives an rms of 0.023 on
+    // this batch; zeros, as before, made the backward pass 1-2 ms faster than real gradients)
+    const dEs = tf.randomNormal([BATCH, EMBEDDING_DIM], 0, 0.02, 'float32', 4); // [B, D]
+    const dE = (await dEs.data()) as Float32Array;
+    dEs.dispose();
     await network.pushWeights();
     const embedSingle = async (): Promise<void> => {
       const z = single.model.embed(evalImages, false);
@@ -133,8 +152,8 @@ export const benchmark: Benchmark = {
         });
         await inBlock(i, e1, embedSingle);
         await inBlock(i, en, () => embedParallel(evalImages));
-        await inBlock(i, n1, () => networkOnly(network, hostImages, images.shape, 1));
-        await inBlock(i, nn, () => networkOnly(network, hostImages, images.shape, workers));
+        await inBlock(i, n1, () => networkOnly(network, hostImages, images.shape, 1, dE));
+        await inBlock(i, nn, () => networkOnly(network, hostImages, images.shape, workers, dE));
       }
       const [s1, sn, m1, mn, w1, wn] = [median(t1), median(tn), median(e1), median(en), median(n1), median(nn)];
       const phaseNames: Array<keyof StepPhases> = ['push', 'forward', 'loss', 'backward', 'sum', 'apply'];
