@@ -1029,16 +1029,16 @@
   ;; im2row: the patch matrix of a convolution, row-major, for the kit's Conv2D (conv2d.ts): row
   ;; (n, oy, ox) of `count` images from x (NHWC [., h, w, ci] at byte address x) holds, tap after tap
   ;; (i < fh, j < fw), the ci channels of x[n, oy sh - top + i, ox sw - left + j], or ci zeros where
-  ;; that pixel is in the padding: [count ho wo, fh fw ci] floats at dst. One copy per filter row
-  ;; (fw ci floats) where the row lies inside the image, else one per tap, each by $copy_floats or
+  ;; that pixel is in the padding: [count ho wo, fh fw ci] floats at dst. Per filter row one copy of
+  ;; the taps inside the image and a zero fill for those before and after it, by $copy_floats and
   ;; $zero_floats: four floats at a time in SIMD registers (memory.copy and memory.fill leave the
   ;; module for a runtime call each, too costly for the 12-84 bytes of a small layer's taps: the
   ;; demo's stem, 3 channels, spent a quarter of its training step here).
   (func (export "im2row") (param $x i32) (param $dst i32) (param $count i32) (param $h i32) (param $w i32)
     (param $ci i32) (param $ho i32) (param $wo i32) (param $sh i32) (param $sw i32) (param $top i32)
     (param $left i32) (param $fh i32) (param $fw i32)
-    (local $n i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $y i32) (local $col i32)
-    (local $bytes i32) (local $image i32) (local $row i32)
+    (local $n i32) (local $oy i32) (local $ox i32) (local $i i32) (local $lo i32) (local $hi i32) (local $y i32)
+    (local $col i32) (local $bytes i32) (local $image i32) (local $row i32)
     (local.set $bytes (i32.shl (local.get $ci) (i32.const 2)))
     (block $ndone (loop $nloop
       (br_if $ndone (i32.ge_s (local.get $n) (local.get $count)))
@@ -1055,25 +1055,29 @@
             (local.set $y (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (local.get $i)))
             (local.set $row (i32.add (local.get $image) (i32.mul (i32.mul (local.get $y) (local.get $w)) (local.get $bytes))))
             (local.set $col (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
-            (local.set $j (i32.const 0))
-            ;; the fw taps of a filter row read fw neighbouring pixels: one copy when all are inside
-            (if (i32.and (i32.lt_u (local.get $y) (local.get $h))
-                         (i32.and (i32.ge_s (local.get $col) (i32.const 0)) (i32.le_s (i32.add (local.get $col) (local.get $fw)) (local.get $w))))
+            ;; the fw taps of a filter row read fw neighbouring pixels, columns col .. col+fw-1: taps
+            ;; lo .. hi-1 lie inside the image, the ones before and after in the padding (all of
+            ;; them when the row y is): at most one zero fill, one copy and one zero fill
+            (local.set $lo (i32.const 0))
+            (local.set $hi (i32.const 0))
+            (if (i32.lt_u (local.get $y) (local.get $h))
               (then
-                (call $copy_floats (local.get $dst) (i32.add (local.get $row) (i32.mul (local.get $col) (local.get $bytes)))
-                  (i32.mul (local.get $fw) (local.get $bytes)))
-                (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $fw) (local.get $bytes))))
-                (local.set $j (local.get $fw))))
-            (block $jdone (loop $jloop
-              (br_if $jdone (i32.ge_s (local.get $j) (local.get $fw)))
-              (local.set $col (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (local.get $j)))
-              ;; unsigned compares: a negative coordinate is past the end too
-              (if (i32.and (i32.lt_u (local.get $y) (local.get $h)) (i32.lt_u (local.get $col) (local.get $w)))
-                (then (call $copy_floats (local.get $dst) (i32.add (local.get $row) (i32.mul (local.get $col) (local.get $bytes))) (local.get $bytes)))
-                (else (call $zero_floats (local.get $dst) (local.get $bytes))))
-              (local.set $dst (i32.add (local.get $dst) (local.get $bytes)))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br $jloop)))
+                (local.set $lo (select (i32.sub (i32.const 0) (local.get $col)) (i32.const 0) (i32.lt_s (local.get $col) (i32.const 0))))
+                (if (i32.gt_s (local.get $lo) (local.get $fw)) (then (local.set $lo (local.get $fw))))
+                (local.set $hi (i32.sub (local.get $w) (local.get $col)))
+                (if (i32.gt_s (local.get $hi) (local.get $fw)) (then (local.set $hi (local.get $fw))))
+                (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))))
+            (if (local.get $lo) (then (call $zero_floats (local.get $dst) (i32.mul (local.get $lo) (local.get $bytes)))))
+            (if (i32.gt_s (local.get $hi) (local.get $lo))
+              (then
+                (call $copy_floats (i32.add (local.get $dst) (i32.mul (local.get $lo) (local.get $bytes)))
+                  (i32.add (local.get $row) (i32.mul (i32.add (local.get $col) (local.get $lo)) (local.get $bytes)))
+                  (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $bytes)))))
+            (if (i32.lt_s (local.get $hi) (local.get $fw))
+              (then
+                (call $zero_floats (i32.add (local.get $dst) (i32.mul (local.get $hi) (local.get $bytes)))
+                  (i32.mul (i32.sub (local.get $fw) (local.get $hi)) (local.get $bytes)))))
+            (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $fw) (local.get $bytes))))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $iloop)))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
