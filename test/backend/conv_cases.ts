@@ -71,9 +71,10 @@ export const CASES: Case[] = [
   { x: [2, 9, 11, 6], f: [3, 3, 6, 5], s: [2, 2], pad: 'same' }, // patch matrix: channel and column tails
   { x: [1, 6, 13, 8], f: [3, 2, 8, 3], s: [1, 1], pad: 'valid' },
   // im2row's copies of 256 bytes and more (memory.copy and memory.fill, smaller ones in SIMD
-  // registers): filter rows of 3 x 24 channels inside the image, taps of 24 at its edges
+  // registers): filter rows of 3 x 24 channels (288 bytes) inside the image, at its edges a copy of
+  // 2 x 24 (192) and a fill of 24 (96)
   { x: [1, 5, 5, 24], f: [3, 3, 24, 4], s: [1, 1], pad: 'same' },
-  { x: [1, 4, 4, 68], f: [3, 3, 68, 2], s: [2, 2], pad: 'same' }, // taps of 68 channels, in the padding too
+  { x: [1, 4, 4, 68], f: [3, 3, 68, 2], s: [2, 2], pad: 'same' }, // copies and fills of 68 channels (272 bytes) and more
 ];
 
 export function dyShape(c: Case): Shape4 {
