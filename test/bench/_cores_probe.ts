@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { initBackend, tf } from '../../lib/tf';
 import { createEmbeddingModel } from '../../lib/backbones/model';
 import { profileKernels } from '../../lib/backend/kernel_profile';
-import { median } from './harness';
+import { benchEnvInteger, median } from './harness';
 
 interface Probe {
   /** the work, on inputs made once; its result is read once per round */
@@ -97,9 +97,7 @@ async function main(): Promise<void> {
   }
   await initBackend('wasm', { quiet: true });
   const probe = make(arg === undefined ? undefined : Number(arg));
-  const warmup = Number(process.env.BENCH_WARMUP ?? WARMUP_ROUNDS);
-  if (!Number.isInteger(warmup) || warmup < 0)
-    throw new Error(`_cores_probe: BENCH_WARMUP=${process.env.BENCH_WARMUP}, expected a non-negative integer`);
+  const warmup = benchEnvInteger('_cores_probe', 'BENCH_WARMUP', WARMUP_ROUNDS, 0);
   for (let i = 0; i < warmup; i++) await round(probe);
   console.log('ready');
   await once(process.stdin, 'data');

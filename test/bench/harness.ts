@@ -45,6 +45,18 @@ export function makeEmitter(name: string, outDir = join(__dirname, '..', '..', '
   };
 }
 
+/**
+ * An integer setting of a bench from the environment: `fallback` when unset, else its value, refused
+ * (naming `who`, the variable and the bound) unless an integer >= min.
+ */
+export function benchEnvInteger(who: string, name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  const n = Number(raw ?? fallback);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${who}: ${name}=${raw}, expected ${min === 0 ? 'a non-negative integer' : `an integer >= ${min}`}`);
+  return n;
+}
+
 /** The middle value of `xs` (the upper one of the two middle values when their count is even). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -42,7 +42,7 @@ import { TrainWorkers } from '../../lib/train/parallel/worker_pool';
 import { shardRows } from '../../lib/train/parallel/shards';
 import type { BackboneEmbeddingModel } from '../../lib/backbones/model';
 import { tf } from '../../lib/tf';
-import { type Benchmark, median } from './harness';
+import { type Benchmark, benchEnvInteger, median } from './harness';
 
 const BATCH = 180;
 const EVAL_BATCH = 500;
@@ -90,12 +90,8 @@ export const benchmark: Benchmark = {
   description: 'demo training step and evaluation embedding: 1 thread (trainStep) vs N worker threads, in alternating blocks, one run',
   async run(emit) {
     const repeats = Number(process.env.BENCH_REPEATS ?? 7);
-    const warmup = Number(process.env.BENCH_WARMUP ?? 60);
-    if (!Number.isInteger(warmup) || warmup < 0)
-      throw new Error(`workers bench: BENCH_WARMUP=${process.env.BENCH_WARMUP}, expected a non-negative integer`);
-    const block = Number(process.env.BENCH_BLOCK ?? 5);
-    if (!Number.isInteger(block) || block < 2)
-      throw new Error(`workers bench: BENCH_BLOCK=${process.env.BENCH_BLOCK}, expected an integer >= 2`);
+    const warmup = benchEnvInteger('workers bench', 'BENCH_WARMUP', 60, 0);
+    const block = benchEnvInteger('workers bench', 'BENCH_BLOCK', 5, 2);
     const workers = Number(process.env.BENCH_WORKERS ?? trainWorkerCount());
     const single = demoParts();
     const parallel = demoParts();
