@@ -7,7 +7,8 @@
  * is decided by the model (ParamStore), the arithmetic is the same.
  */
 import { tf } from '../tf';
-import { bnReluBackwardOnHeap, bnReluForwardOnHeap } from '../backend/wasm_kernels/bn_relu';
+import { bnReluBackwardOnHeap, bnReluForwardOnHeap, bnReluOnHeap } from '../backend/wasm_kernels/bn_relu';
+import { heapValues } from '../backend/wasm_kernels/heap';
 
 export const BN_EPS = 1e-5;
 
@@ -50,8 +51,85 @@ export function batchNormFrozenFused(
   options: { relu: boolean; residual?: tf.Tensor4D },
   eps: number = BN_EPS,
 ): tf.Tensor4D {
+  const inputs = [x, runningMean, runningVar, weight, bias];
+  const onHeap = bnReluOnHeap([...inputs, options.residual]);
+  const op = tf.customGrad(onHeap ? heapForward(options, eps) : tensorForward(options, eps));
+  return (options.residual ? op(...inputs, options.residual) : op(...inputs)) as tf.Tensor4D;
+}
+
+type Forward = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * The op on the wasm heap: the activations in one pass each way (bn_relu.ts); the [C] arithmetic on
+ * the host in float32, in the order of tensorForward's kernels (each step rounded with Math.fround),
+ * so the tape saves only x (and y) and no kernel runs for a [C] vector: on the demo network that was
+ * 320 of the 600 kernel calls of a forward and backward pass, about 2 ms a pass of tfjs's per-call cost.
+ */
+function heapForward(options: { relu: boolean; residual?: tf.Tensor4D }, eps: number): Forward {
+  return (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xi, mean, variance, w, b] = args as tf.Tensor[];
+    const residual = options.residual ? (args[5] as tf.Tensor) : undefined;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const f = channelFactors(hostValues(mean), hostValues(variance), hostValues(w), hostValues(b), eps);
+    const y = bnReluForwardOnHeap(xi, f.scale, f.shift, residual, options.relu);
+    save(options.relu ? [xi, y] : [xi]); // y only for the ReLU's mask
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [sx, sy]: Array<tf.Tensor | undefined>) => {
+        const parts = bnReluBackwardOnHeap(dy, sx!, sy, f.scale, residual !== undefined);
+        dy.dispose(); // only this node reads it (see batchNormFrozenFused)
+        const c = f.scale.length;
+        const [dMean, dVar, dWeight] = [new Float32Array(c), new Float32Array(c), new Float32Array(c)];
+        const r = Math.fround;
+        for (let k = 0; k < c; k++) {
+          const dScaleTotal = r(parts.sumGx[k] - r(parts.sumG[k] * f.mean[k])); // through scale and shift
+          dMean[k] = -r(parts.sumG[k] * f.scale[k]);
+          dVar[k] = r(dScaleTotal * r(f.scale[k] * r(f.r[k] * f.r[k]))) * -0.5;
+          dWeight[k] = dScaleTotal * f.r[k];
+        }
+        const out = [parts.dx, tf.tensor1d(dMean), tf.tensor1d(dVar), tf.tensor1d(dWeight), tf.tensor1d(parts.sumG)];
+        return parts.g ? [...out, parts.g] : out;
+      },
+    };
+  };
+}
+
+/** A [C] float32 tensor's values on the host (a copy: the heap may move). */
+function hostValues(t: tf.Tensor): Float32Array {
+  const view = heapValues(t);
+  if (!view) throw new Error(`BatchNorm on the wasm heap: ${t.dtype} tensor [${t.shape}] is not a float32 tensor of the wasm backend`);
+  return view.slice();
+}
+
+/** r = 1 / sqrt(var + eps), scale = weight * r, shift = bias - mean * scale, each step rounded to float32 like a kernel's. */
+function channelFactors(
+  mean: Float32Array,
+  variance: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array,
+  eps: number,
+): { mean: Float32Array; r: Float32Array; scale: Float32Array; shift: Float32Array } {
+  const c = mean.length;
+  if (variance.length !== c || weight.length !== c || bias.length !== c)
+    throw new Error(
+      `BatchNorm: mean [${c}], var [${variance.length}], weight [${weight.length}] and bias [${bias.length}] differ in length`,
+    );
+  const r = new Float32Array(c);
+  const scale = new Float32Array(c);
+  const shift = new Float32Array(c);
+  const eps32 = Math.fround(eps);
+  for (let k = 0; k < c; k++) {
+    r[k] = 1 / Math.fround(Math.sqrt(Math.fround(variance[k] + eps32)));
+    scale[k] = weight[k] * r[k];
+    shift[k] = bias[k] - Math.fround(mean[k] * scale[k]);
+  }
+  return { mean, r, scale, shift };
+}
+
+/** The op in tfjs kernels, for every other backend. */
+function tensorForward(options: { relu: boolean; residual?: tf.Tensor4D }, eps: number): Forward {
   const axes = [0, 1, 2];
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  return (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, mean, variance, w, b] = args as tf.Tensor[];
     const residual = options.residual ? (args[5] as tf.Tensor) : undefined;
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -59,13 +137,9 @@ export function batchNormFrozenFused(
     const r = tf.rsqrt(tf.add(variance, eps)); // [C]
     const scale = tf.mul(w, r); // [C]
     const shift = tf.sub(b, tf.mul(mean, scale)); // [C]
-    // one pass on the wasm heap; the same arithmetic in tfjs kernels elsewhere
-    let y = bnReluForwardOnHeap(xi, scale, shift, residual, options.relu);
-    if (!y) {
-      y = tf.add(tf.mul(xi, scale), shift); // [B, H, W, C]
-      if (residual) y = tf.add(y, residual);
-      if (options.relu) y = tf.relu(y);
-    }
+    let y = tf.add(tf.mul(xi, scale), shift); // [B, H, W, C]
+    if (residual) y = tf.add(y, residual);
+    if (options.relu) y = tf.relu(y);
     save(options.relu ? [xi, mean, scale, r, y] : [xi, mean, scale, r]); // y only for the ReLU's mask
     return {
       value: y,
@@ -73,26 +147,20 @@ export function batchNormFrozenFused(
         // a tidy: the tape runs a customGrad's gradFunc outside any scope of its own, so its
         // temporaries would otherwise live until the whole backward pass ends
         const grads = tf.tidy(() => {
-          // one pass on the wasm heap; the same arithmetic in tfjs kernels elsewhere
-          let parts = bnReluBackwardOnHeap(dy, sx!, sy, sScale!, residual !== undefined);
-          if (!parts) {
-            const g = sy ? tf.mul(dy, tf.step(sy)) : dy; // [B, H, W, C]
-            parts = [tf.mul(g, sScale!), tf.sum(tf.mul(g, sx!), axes), tf.sum(g, axes)];
-            if (residual) parts.push(g === dy ? tf.clone(dy) : g);
-          }
-          const [dx, dScale, dShift, dResidual] = parts; // [B, H, W, C], [C], [C], [B, H, W, C]?
+          const g = sy ? tf.mul(dy, tf.step(sy)) : dy; // [B, H, W, C]
+          const dx = tf.mul(g, sScale!); // [B, H, W, C]
+          const dScale = tf.sum(tf.mul(g, sx!), axes); // [C]
+          const dShift = tf.sum(g, axes); // [C]
           const dScaleTotal = tf.sub(dScale, tf.mul(dShift, sMean!)); // [C]: through scale and shift
           const dMean = tf.neg(tf.mul(dShift, sScale!)); // [C]
           const dVar = tf.mul(tf.mul(dScaleTotal, tf.mul(sScale!, tf.square(sR!))), -0.5); // [C]
           const dWeight = tf.mul(dScaleTotal, sR!); // [C]
           const out = [dx, dMean, dVar, dWeight, dShift];
-          return dResidual ? [...out, dResidual] : out;
+          return residual ? [...out, g === dy ? tf.clone(dy) : g] : out;
         });
-        dy.dispose(); // only this node reads it (see above)
+        dy.dispose(); // only this node reads it (see batchNormFrozenFused)
         return grads;
       },
     };
-  });
-  const inputs = [x, runningMean, runningVar, weight, bias];
-  return (options.residual ? op(...inputs, options.residual) : op(...inputs)) as tf.Tensor4D;
+  };
 }

@@ -1,12 +1,14 @@
 /**
  * No silent numbers in training: one read per step returns the loss and, per trainable
- * variable, whether its gradient is finite (sum(g * 0) is 0 exactly when every entry is finite).
+ * variable, whether its gradient is finite (on wasm a host pass over the heap; elsewhere sum(g * 0),
+ * 0 exactly when every entry is finite).
  * A non-finite loss or gradient raises NonFiniteLossError before any weight changes; the loop
  * then names the loss terms (recomputed for that batch from the same random state) and the last
  * good checkpoint, or, with `train.nonFinite: "skip"`, logs the step and goes on.
  */
 import { NonFiniteValueError } from '../method/validation';
 import { tf } from '../tf';
+import { heapValues } from '../backend/wasm_kernels/heap';
 import type { EmbeddingModel, MetricLoss } from '../types';
 import type { Batch } from './contracts';
 
@@ -43,9 +45,18 @@ export function asNonFiniteStep(err: unknown, epoch: number, step: number): NonF
   );
 }
 
-/** The loss value and the variables whose gradient is not finite, in one read. */
+/**
+ * The loss value and the variables whose gradient is not finite, in one read. On wasm the
+ * gradients are checked on the heap by one host pass (gradientsFiniteOnHeap) and only the loss is
+ * read; elsewhere one tensor of [loss, sum(g * 0) per gradient] is built and read.
+ */
 export async function readStepHealth(value: tf.Scalar, grads: tf.NamedTensorMap): Promise<{ loss: number; nonFiniteGradients: string[] }> {
   const names = Object.keys(grads);
+  const finite = gradientsFiniteOnHeap(names.map((n) => grads[n]));
+  if (finite) {
+    const loss = (await value.data())[0];
+    return { loss, nonFiniteGradients: names.filter((_, i) => !finite[i]) };
+  }
   const probe = tf.tidy(() =>
     tf.concat([
       tf.reshape(value, [1]),
@@ -58,6 +69,20 @@ export async function readStepHealth(value: tf.Scalar, grads: tf.NamedTensorMap)
   } finally {
     probe.dispose();
   }
+}
+
+/**
+ * Whether every entry of each gradient is finite, read from the wasm heap in place (no kernel, no
+ * copy: three kernels per gradient before, 165 calls and about 0.7 ms of the demo's step);
+ * undefined off wasm or when a gradient is not float32.
+ */
+export function gradientsFiniteOnHeap(grads: tf.Tensor[]): boolean[] | undefined {
+  const views = grads.map((g) => heapValues(g));
+  if (views.some((v) => v === undefined)) return undefined;
+  return (views as Float32Array[]).map((v) => {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+    return true;
+  });
 }
 
 /** tfjs variable name -> checkpoint key (model/<name>, loss/<index>), for messages. */

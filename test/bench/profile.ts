@@ -4,7 +4,10 @@
  * step, for the demo network (resnet_small.demo, 32 px, batch 180, SEE Proxy-Anchor as the demo
  * trains it) and the two full-size backbones (224 px, Proxy-Anchor with 100 classes, 512-d).
  * One JSON line per network with the step's wall time and its kernels, most expensive first
- * (kernel, calls, self ms, share of the step), plus the most expensive (kernel, input shapes).
+ * (kernel, calls, self ms, share of the step), plus the most expensive (kernel, input shapes), and
+ * `kernel_calls`, every kernel call of the step (a kernel of the kit's built from others counts with
+ * the calls inside it): on the small demo network tfjs's cost per call, not the arithmetic, is
+ * much of the step, and the data-parallel workers each pay it again (`npm run bench -- workers`).
  * BENCH_PROFILE_NETS=demo,resnet50,vit_small restricts the run; BENCH_PROFILE_BATCH=N overrides
  * the full-size batch (default 8); BENCH_PROFILE_TOP=N kernels per line (default 12).
  */
@@ -100,6 +103,7 @@ export const benchmark: Benchmark = {
           batch: net.batch,
           step_ms: +p.wallMs.toFixed(1),
           other_ms: +p.otherMs.toFixed(1),
+          kernel_calls: p.kernels.reduce((n, k) => n + k.calls, 0),
           peak_tensor_mb: +(peak / 2 ** 20).toFixed(1),
           load_average: load,
           kernels: round(p.kernels, top),

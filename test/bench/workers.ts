@@ -23,6 +23,12 @@
  * `serial_ms` = step_ms_workers - network_ms_workers is the main thread's share (gathering, loss,
  * gradient sums, AdamW, weights to the workers), and `step_speedup_bound` = step_ms_1_thread /
  * network_ms_workers the most the parallel step could gain with that share at zero.
+ * What the workers cannot split: the single-thread step at batch FIXED_BATCH (4) costs nearly what
+ * every step pays whatever its batch (tfjs's cost per kernel call, about 550 calls a step, the
+ * loss's and AdamW's), `fixed_ms_1_thread`; each worker pays the network's share of it again and the
+ * main thread the rest, so `step_speedup_bound_fixed` = step_ms_1_thread / (fixed_ms_1_thread +
+ * (step_ms_1_thread - fixed_ms_1_thread) / workers) is what N workers could give if the rest split
+ * perfectly with no contention and no waiting (Amdahl's law with that fixed part).
  * `phase_ms_workers`: medians of the wall ms of each phase of the parallel step as it timed itself
  * (StepPhases in lib/train/parallel/parallel_step.ts: push, forward, loss, backward, sum, apply),
  * and `main_thread_ms` the median of push + loss + sum + apply, the phases in which the workers
@@ -48,6 +54,8 @@ const BATCH = 180;
 const EVAL_BATCH = 500;
 const SIZE = 32;
 const EMBEDDING_DIM = 64;
+/** the batch of the fixed-cost step (see the top of this file) */
+const FIXED_BATCH = 4;
 
 function demoParts(): StepParts {
   const model = createEmbeddingModel('resnet_small.demo', { embeddingDim: EMBEDDING_DIM, seed: 1 });
@@ -106,6 +114,13 @@ export const benchmark: Benchmark = {
       Array.from({ length: BATCH }, (_, i) => Math.floor(i / 2) % 200),
       'int32',
     );
+    const fixedBatch = {
+      images: tf.randomNormal([FIXED_BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 5) as tf.Tensor4D,
+      labels: tf.tensor1d(
+        Array.from({ length: FIXED_BATCH }, (_, i) => Math.floor(i / 2)),
+        'int32',
+      ),
+    };
     const evalImages = tf.randomNormal([EVAL_BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const lrs = { backbone: 1e-3, head: 1e-3, proxies: 1e-1 };
     const batch = { images, labels };
@@ -130,6 +145,7 @@ export const benchmark: Benchmark = {
       const en: number[] = [];
       const n1: number[] = [];
       const nn: number[] = [];
+      const f1: number[] = [];
       const phaseRuns: Array<Partial<StepPhases>> = [];
       let step = 0;
       // `block` runs of fn in a row, the times of all but the first (kept only after the warm-up)
@@ -150,8 +166,9 @@ export const benchmark: Benchmark = {
         await inBlock(i, en, () => embedParallel(evalImages));
         await inBlock(i, n1, () => networkOnly(network, hostImages, images.shape, 1, dE));
         await inBlock(i, nn, () => networkOnly(network, hostImages, images.shape, workers, dE));
+        await inBlock(i, f1, () => trainStep(single, fixedBatch, lrs));
       }
-      const [s1, sn, m1, mn, w1, wn] = [median(t1), median(tn), median(e1), median(en), median(n1), median(nn)];
+      const [s1, sn, m1, mn, w1, wn, fixed] = [median(t1), median(tn), median(e1), median(en), median(n1), median(nn), median(f1)];
       const phaseNames: Array<keyof StepPhases> = ['push', 'forward', 'loss', 'backward', 'sum', 'apply'];
       const phaseMs = Object.fromEntries(phaseNames.map((p) => [p, +median(phaseRuns.map((r) => r[p] ?? 0)).toFixed(1)]));
       const mainThread = phaseRuns.map((r) => (r.push ?? 0) + (r.loss ?? 0) + (r.sum ?? 0) + (r.apply ?? 0));
@@ -174,13 +191,16 @@ export const benchmark: Benchmark = {
         network_speedup: +(w1 / wn).toFixed(3),
         serial_ms: +(sn - wn).toFixed(1),
         step_speedup_bound: +(s1 / wn).toFixed(3),
+        fixed_batch: FIXED_BATCH,
+        fixed_ms_1_thread: +fixed.toFixed(1),
+        step_speedup_bound_fixed: +(s1 / (fixed + (s1 - fixed) / workers)).toFixed(3),
         phase_ms_workers: phaseMs,
         main_thread_ms: +median(mainThread).toFixed(1),
       });
     } finally {
       await stepper.close();
       await network.close();
-      tf.dispose([images, labels, evalImages]);
+      tf.dispose([images, labels, evalImages, fixedBatch.images, fixedBatch.labels]);
       for (const p of [single, parallel]) {
         p.optimizer.dispose();
         p.loss.dispose();
