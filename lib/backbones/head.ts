@@ -4,6 +4,7 @@
  * weight and zero bias (_init_weights), then L2 normalisation (NormLayer = F.normalize(p=2, dim=1)).
  */
 import { tf } from '../tf';
+import { normalizeRows } from './normalize_rows';
 import type { OptionSchema } from '../options';
 import { headEntry, type Head } from './head_entry';
 import { layerNorm } from './layer_norm';
@@ -32,7 +33,7 @@ export class EmbeddingHead extends OrthogonalLinear implements Head {
     return tf.tidy(() => {
       const x = this.lastNorm ? layerNorm(features, null, null, 1e-5) : features; // [B, D]
       const y = this.project(x); // [B, E]
-      return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-12)) as tf.Tensor2D; // F.normalize eps 1e-12
+      return normalizeRows(y); // F.normalize eps 1e-12
     });
   }
 }

@@ -4,6 +4,7 @@
  * DeiT-S, DINO and ViT-S rows (De^384, DN^384, V^384) evaluate: the pretrained features as they are.
  */
 import { tf } from '../tf';
+import { normalizeRows } from './normalize_rows';
 import { headEntry, type Head } from './head_entry';
 
 export class L2NormalizeHead implements Head {
@@ -20,7 +21,7 @@ export class L2NormalizeHead implements Head {
 
   /** features [B, F] -> unit features [B, F] */
   apply(features: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.div(features, tf.maximum(tf.norm(features, 2, 1, true), 1e-12)) as tf.Tensor2D); // [B, F]
+    return normalizeRows(features); // [B, F]
   }
 
   variables(): tf.Variable[] {

@@ -29,3 +29,18 @@ test('global-norm clipping: [3] and [4] with max 1 become [0.6] and [0.8]; below
   assert.equal(tf.memory().numTensors, before);
   assert.throws(() => clampGradients({}, 0), /value=0/);
 });
+
+test('official clamp on wasm: a gradient inside the bounds is passed on as it is; one outside, or with NaN, is clamped', async () => {
+  await initBackend('wasm', { quiet: true });
+  const before = tf.memory().numTensors;
+  const grads = { inside: tf.tensor1d([-10, 0, 9.5, 10]), outside: tf.tensor1d([-25, 3, 10.5]), nan: tf.tensor1d([1, NaN]) };
+  const withGrads = tf.memory().numTensors;
+  const out = clampGradients(grads, 10);
+  assert.equal(out.inside, grads.inside, 'no copy of a gradient the clamp leaves unchanged');
+  assert.notEqual(out.outside, grads.outside);
+  assert.deepEqual(Array.from(await out.outside.data()), [-10, 3, 10]);
+  assert.notEqual(out.nan, grads.nan, 'NaN goes through the clamp kernel');
+  assert.equal(tf.memory().numTensors, withGrads + 2, 'only the clamped ones are new tensors');
+  tf.dispose([...Object.values(grads), out.outside, out.nan]);
+  assert.equal(tf.memory().numTensors, before);
+});
