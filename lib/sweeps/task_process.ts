@@ -3,7 +3,7 @@
  * the local pool's workers and Slurm's array tasks execute (the index defaults to
  * SLURM_ARRAY_TASK_ID). Stops cleanly, at a step boundary with a checkpoint:
  * - on SIGTERM or SIGINT (preemption, scancel, the pool stopping), exit 128 + signal;
- * - when the pool that started it is gone (SEE_KIT_SWEEP_PARENT names its pid, polled every 0.5 s),
+ * - when the pool that started it is gone (SEE_KIT_SWEEP_PARENT names its pid, polled every 0.1 s),
  *   so a killed sweep leaves no orphan training on;
  * - under Slurm on SIGUSR1, which the job script asks for shortly before the time limit
  *   (`--signal=B:USR1@<s>`): the task then requeues itself (`scontrol requeue <job>_<task>`) and
@@ -29,7 +29,13 @@ function taskIndex(arg: string | undefined): number {
   return n;
 }
 
-/** Stops when the pool that started this process has gone (its pid is no longer our parent). */
+/** how often a sweep's run process checks that its pool is still there (one getppid call) */
+const ORPHAN_CHECK_MS = 100;
+
+/**
+ * Stops when the pool that started this process has gone (its pid is no longer our parent), checked
+ * every ORPHAN_CHECK_MS: a small run can finish its last steps in under half a second.
+ */
 function orphanWatch(): { stopped: () => boolean; dispose: () => void } {
   const parent = Number(process.env.SEE_KIT_SWEEP_PARENT);
   if (!Number.isInteger(parent) || parent <= 0) return { stopped: () => false, dispose: () => undefined };
@@ -41,7 +47,7 @@ function orphanWatch(): { stopped: () => boolean; dispose: () => void } {
       gone = true;
       process.stderr.write(`[see-kit] the sweep process ${parent} is gone: stopping at the next step boundary with a checkpoint\n`);
     }
-  }, 500);
+  }, ORPHAN_CHECK_MS);
   timer.unref();
   return { stopped: () => gone, dispose: () => clearInterval(timer) };
 }

@@ -47,7 +47,9 @@ async function until(what: string, probe: () => boolean, child: Child, timeoutMs
 }
 
 before(async () => {
-  const base = await tinyGlyphRun(root, 2); // 2 epochs of 3 steps, a checkpoint per epoch
+  // 3 epochs of 3 steps, a checkpoint per epoch: with 2, the orphans of step 1 below could finish before
+  // they saw their sweep gone (0-1 stopped itself in 2 tries of 2 epochs on a fast machine, 2026-12-03)
+  const base = await tinyGlyphRun(root, 3);
   sweepFile = join(root, 'sweep.json');
   writeFileSync(
     sweepFile,
