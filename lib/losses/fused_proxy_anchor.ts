@@ -12,18 +12,23 @@
  * the positive pairs masked and the row sums S, then W of the block and (when x gets a gradient)
  * V += E^T q with q = the block's proxies / (1 + S). The [C, N] matrix never exists whole (one block
  * of at most 2,048 classes, 9 MB at N = 1,152), nothing is sliced, transposed or concatenated, and
- * the backward pass only scales W and V. With many classes the upper ones go to a helper thread on
+ * the backward pass only scales W and V. What is left (P, the loss, the factors of the gradient, the
+ * backward pass, and for proxyAnchorOfRawRows the rows' normalisation and its gradient) is loops on
+ * the host over N or C values (pa_host_terms.ts) and two SIMD passes over C x D (l2_rows,
+ * scale_project_rows), no tfjs kernel. With many classes the upper ones go to a helper thread on
  * the other core (pa_helper.ts, helperSplit; none with SEE_WORKERS=1), whose blocks are the same
  * blocks, so W and S are the same bits either way and V differs by the order of one sum.
  * Equal to proxyAnchorNormalized (proxy_anchor_plain.ts, plain tensor operations) up to float
  * rounding (tested); other backends use that function.
  */
 import { tf } from '../tf';
-import { addressOf, heapMemory, heapTensor, type WasmBackend } from '../backend/wasm_kernels/heap';
+import { addressOf, heapMemory, heapTensor, heapValues, type WasmBackend } from '../backend/wasm_kernels/heap';
 import { heapKernels, type HeapKernels } from '../backend/wasm_kernels/simd';
 import { BLOCK, paNegativeBlocks, type PaBlocksJob } from './pa_blocks';
 import { paHelper, type HelperOutputs } from './pa_helper';
-import { batchClasses, proxyAnchorNormalized } from './proxy_anchor_plain';
+import { proxyAnchorNormalized } from './proxy_anchor_plain';
+import { l2Normalize } from './l2_normalize';
+import { addPositiveTerms, paTail, type PaTail } from './pa_host_terms';
 
 /** multiply-adds of one [C, N, D] product below which the helper thread takes no share (about 3 ms) */
 const HELPER_MIN_WORK = 1 << 26;
@@ -43,33 +48,6 @@ function zeros(backend: WasmBackend, shape: number[]): tf.Tensor {
   const t = heapTensor(backend, shape);
   backend.typedArrayFromHeap(t).fill(0);
   return t;
-}
-
-/** what the backward pass reads; v only when x gets a gradient */
-interface Saved {
-  w: tf.Tensor; // [C, D] W
-  sums: tf.Tensor; // [C] S
-  posExp: tf.Tensor; // [N] exp(-alpha (cos_{i, y_i} - mrg))
-  posSum: tf.Tensor; // [U, 1] P
-  oneHotT: tf.Tensor; // [U, N]
-  distinct: tf.Tensor; // [U, 1] int32, the classes U
-  x: tf.Tensor; // [N, D]
-  p: tf.Tensor; // [C, D]
-  v?: tf.Tensor; // [N, D] V
-}
-
-const SAVED_ORDER = ['w', 'sums', 'posExp', 'posSum', 'oneHotT', 'distinct', 'x', 'p', 'v'] as const;
-
-function toList(s: Saved): tf.Tensor[] {
-  return SAVED_ORDER.flatMap((key) => {
-    const t = s[key];
-    return t ? [t] : [];
-  });
-}
-
-function fromList(list: tf.Tensor[]): Saved {
-  const [w, sums, posExp, posSum, oneHotT, distinct, x, p, v] = list;
-  return { w, sums, posExp, posSum, oneHotT, distinct, x, p, v };
 }
 
 /** the helper's outputs into the heap: its rows of W and S, its positives' cosines, its share of V */
@@ -175,35 +153,118 @@ function negativeTerms({ k, x, labels, p, margin, alpha, wantX }: Problem): Nega
   return terms;
 }
 
-function forward(problem: Problem): { loss: tf.Scalar; saved: Saved } {
-  const { x, labels, p, margin, alpha } = problem;
-  const [c] = p.shape;
-  const n = labels.length;
-  const { classes, oneHotT } = batchClasses(labels); // U distinct classes, [U, N]
-  const u = classes.length;
-  const { w, v, sums, posCos } = negativeTerms(problem);
-  const posExp = tf.exp(tf.sub(alpha * margin, tf.mul(posCos, alpha))); // [N] exp(-alpha (cos - mrg))
-  const local1hT = tf.tensor2d(oneHotT, [u, n]); // [U, N]
-  const posSum = tf.matMul(local1hT, tf.reshape(posExp, [n, 1])); // [U, 1] P_c
-  const loss = tf.add(tf.div(tf.sum(tf.log1p(posSum)), u), tf.div(tf.sum(tf.log1p(sums)), c)) as tf.Scalar;
-  const distinct = tf.tensor2d(Int32Array.from(classes), [u, 1], 'int32'); // [U, 1]
-  return { loss, saved: { w, v, sums, posExp, posSum, oneHotT: local1hT, distinct, x, p } };
+/** what the forward pass leaves the backward pass on the host: the factors, and the row norms when it normalised */
+interface HostSaved {
+  tail: PaTail;
+  xNorms?: Float32Array; // [N]
+  pNorms?: Float32Array; // [C]
 }
 
-/** [dL/dx (when V was computed, else null), dL/dp] */
-function backward(dy: tf.Tensor, s: Saved, alpha: number): [tf.Tensor | null, tf.Tensor] {
-  const [c, d] = s.w.shape;
-  const [u, n] = s.oneHotT.shape;
-  const colCoef = tf.reshape(tf.div(tf.mul(dy, alpha / c), tf.add(s.sums, 1)), [c, 1]); // [C, 1]
-  const perSample = tf.matMul(tf.reshape(s.posSum, [1, u]), s.oneHotT); // [1, N] P_{y_i}
-  const rowCoef = tf.div(tf.mul(tf.reshape(s.posExp, [1, n]), tf.mul(dy, -alpha / u)), tf.add(perSample, 1)); // [1, N]
-  const weighted1hT = tf.mul(s.oneHotT, rowCoef); // [U, N]
-  const dpPos = tf.scatterND(s.distinct, tf.matMul(weighted1hT, s.x), [c, d]); // [C, D]
-  const dp = tf.add(tf.mul(s.w, colCoef), dpPos); // [C, D]
-  if (!s.v) return [null, dp];
-  const ownProxies = tf.gather(s.p, tf.reshape(s.distinct, [u])); // [U, D]
-  const dxPos = tf.matMul(weighted1hT, ownProxies, true, false); // [N, D] rowCoef_i p_{y_i}
-  return [tf.add(tf.mul(s.v, tf.mul(dy, alpha / c)), dxPos), dp]; // [N, D], [C, D]
+/** unit rows of a raw [R, D] tensor in a new heap tensor (l2_rows), and their norms */
+function unitRows(k: HeapKernels, backend: WasmBackend, raw: tf.Tensor2D): { unit: tf.Tensor2D; norms: Float32Array } {
+  const [rows, d] = raw.shape;
+  const unit = heapTensor(backend, [rows, d]) as tf.Tensor2D;
+  const norms = heapTensor(backend, [rows]);
+  try {
+    k.l2_rows(addressOf(backend, raw), addressOf(backend, unit), addressOf(backend, norms), rows, d);
+    return { unit, norms: heapValues(norms)!.slice() };
+  } finally {
+    norms.dispose();
+  }
+}
+
+/**
+ * The loss, with the tensors and host values its backward pass reads; with `normalize`, x and p are
+ * raw rows, normalised here first (the saved x and p are the unit rows either way).
+ */
+function forward(problem: Problem, normalize: boolean): { loss: tf.Scalar; saved: tf.Tensor[]; host: HostSaved } {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const { k } = problem;
+  const xs = normalize ? unitRows(k, backend, problem.x) : { unit: problem.x, norms: undefined };
+  const ps = normalize ? unitRows(k, backend, problem.p) : { unit: problem.p, norms: undefined };
+  const [x, p] = [xs.unit, ps.unit];
+  const { w, v, sums, posCos } = negativeTerms({ ...problem, x, p });
+  const tail = paTail(heapValues(posCos)!, heapValues(sums)!, problem.labels, problem.margin, problem.alpha);
+  tf.dispose([sums, posCos]);
+  // saved in this order (backward reads them so); v only when x gets a gradient
+  const saved = v ? [w, x, p, v] : [w, x, p];
+  return { loss: tf.scalar(tail.loss), saved, host: { tail, xNorms: xs.norms, pNorms: ps.norms } };
+}
+
+/**
+ * [dL/dx (when V was computed, else null), dL/dp]: dp = g alpha/C W_c / (1 + S_c) by scale_project_rows,
+ * the positive terms on the host (addPositiveTerms), then through the normalisation (scale_project_rows
+ * with the norms) when the forward pass normalised.
+ */
+function backward(
+  k: HeapKernels,
+  dy: tf.Tensor,
+  saved: tf.Tensor[],
+  host: HostSaved,
+  labels: Int32Array,
+  alpha: number,
+): [tf.Tensor | null, tf.Tensor] {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const [w, x, p, v] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+  const [c, d] = w.shape as [number, number];
+  const n = labels.length;
+  const dp = heapTensor(backend, [c, d]); // [C, D]
+  const dx = v ? heapTensor(backend, [n, d]) : null; // [N, D]
+  const factors = heapTensor(backend, [c + c + n]); // [C] g alpha/C / (1 + S_c), then the norms of p [C] and of x [N]
+  try {
+    const at = (t: tf.Tensor): number => addressOf(backend, t);
+    // views after the last allocation
+    const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+    const view = (t: tf.Tensor): Float32Array => heap.subarray(at(t) / 4, at(t) / 4 + t.size);
+    const g = heap[at(dy) / 4];
+    const scratch = view(factors);
+    const negative = (g * alpha) / c;
+    host.tail.classFactor.forEach((f, j) => (scratch[j] = negative * f));
+    k.scale_project_rows(at(w), at(factors), 0, 0, c, d, at(dp));
+    addPositiveTerms(
+      { g, alpha, tail: host.tail, labels, d, x: view(x), p: view(p), v: v ? view(v) : undefined },
+      view(dp),
+      dx ? view(dx) : undefined,
+    );
+    if (host.pNorms) {
+      scratch.set(host.pNorms, c);
+      k.scale_project_rows(at(dp), 0, at(p), at(factors) + 4 * c, c, d, at(dp));
+    }
+    if (dx && host.xNorms) {
+      scratch.set(host.xNorms, 2 * c);
+      k.scale_project_rows(at(dx), 0, at(x), at(factors) + 8 * c, n, d, at(dx));
+    }
+  } finally {
+    factors.dispose();
+  }
+  return [dx, dp];
+}
+
+/** Proxy-Anchor fused on wasm, of unit rows or (normalize) raw ones; the callers below pick the backend. */
+function fusedCore(
+  k: HeapKernels,
+  x: tf.Tensor2D,
+  labels: Int32Array,
+  p: tf.Tensor2D,
+  o: { margin: number; alpha: number; constantEmbeddings: boolean; normalize: boolean },
+): tf.Scalar {
+  const { margin, alpha, normalize } = o;
+  if (o.constantEmbeddings) {
+    // x is captured, not an input: the tape asks for the proxies' gradient only (saved tensors are cloned)
+    const core = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const { loss, saved, host } = forward({ k, x, labels, p: args[0] as tf.Tensor2D, margin, alpha, wantX: false }, normalize);
+      (args[1] as tf.GradSaveFunc)(saved);
+      return { value: loss, gradFunc: (dy: tf.Tensor, list: tf.Tensor[]) => [backward(k, dy, list, host, labels, alpha)[1]] };
+    });
+    return core(p) as tf.Scalar;
+  }
+  const core = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const problem = { k, x: args[0] as tf.Tensor2D, labels, p: args[1] as tf.Tensor2D, margin, alpha, wantX: true };
+    const { loss, saved, host } = forward(problem, normalize);
+    (args[2] as tf.GradSaveFunc)(saved);
+    return { value: loss, gradFunc: (dy: tf.Tensor, list: tf.Tensor[]) => backward(k, dy, list, host, labels, alpha) as tf.Tensor[] };
+  });
+  return core(x, p) as tf.Scalar;
 }
 
 /**
@@ -222,23 +283,25 @@ export function fusedProxyAnchor(
   const k = heapKernels();
   if (!k || xn.dtype !== 'float32' || pn.dtype !== 'float32')
     return proxyAnchorNormalized(xn, labels, pn, margin, alpha, constantEmbeddings);
-  if (constantEmbeddings) {
-    // xn is captured, not an input: the tape asks for the proxies' gradient only (saved tensors are cloned)
-    const core = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const { loss, saved } = forward({ k, x: xn, labels, p: args[0] as tf.Tensor2D, margin, alpha, wantX: false });
-      (args[1] as tf.GradSaveFunc)(toList(saved));
-      return { value: loss, gradFunc: (dy: tf.Tensor, list: tf.Tensor[]) => [tf.tidy(() => backward(dy, fromList(list), alpha)[1])] };
-    });
-    return core(pn) as tf.Scalar;
-  }
-  const core = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const problem = { k, x: args[0] as tf.Tensor2D, labels, p: args[1] as tf.Tensor2D, margin, alpha, wantX: true };
-    const { loss, saved } = forward(problem);
-    (args[2] as tf.GradSaveFunc)(toList(saved));
-    return {
-      value: loss,
-      gradFunc: (dy: tf.Tensor, list: tf.Tensor[]) => tf.tidy(() => backward(dy, fromList(list), alpha) as tf.Tensor[]),
-    };
-  });
-  return core(xn, pn) as tf.Scalar;
+  return fusedCore(k, xn, labels, pn, { margin, alpha, constantEmbeddings, normalize: false });
+}
+
+/**
+ * Proxy-Anchor of raw rows x [N, D] against raw proxies p [C, D], both normalised as the official
+ * l2_norm: fusedProxyAnchor(l2Normalize(x), labels, l2Normalize(p)), with the normalisation inside
+ * the fused op on wasm (its forward and backward on the host instead of about 40 kernel calls a
+ * term) and as tensor operations elsewhere. What the losses call.
+ */
+export function proxyAnchorOfRawRows(
+  x: tf.Tensor2D,
+  labels: Int32Array,
+  p: tf.Tensor2D,
+  margin = 0.1,
+  alpha = 32,
+  constantEmbeddings = false,
+): tf.Scalar {
+  const k = heapKernels();
+  if (!k || x.dtype !== 'float32' || p.dtype !== 'float32')
+    return tf.tidy(() => proxyAnchorNormalized(l2Normalize(x), labels, l2Normalize(p), margin, alpha, constantEmbeddings));
+  return fusedCore(k, x, labels, p, { margin, alpha, constantEmbeddings, normalize: true });
 }

@@ -1,7 +1,7 @@
 /** Metric-learning losses, one per file; every loss implements MetricLoss. */
 export { proxyAnchorLoss, ProxyAnchorLoss } from './proxy_anchor';
 export { proxyAnchorNormalized } from './proxy_anchor_plain';
-export { fusedProxyAnchor } from './fused_proxy_anchor';
+export { fusedProxyAnchor, proxyAnchorOfRawRows } from './fused_proxy_anchor';
 export type { ProxyAnchorOptions, ProxyLossConfig } from './proxy_anchor';
 export { seeProxyAnchorLoss, SeeProxyAnchorLoss } from './see_proxy_anchor';
 export type { SeeOptions, SeeStepInfo } from './see_proxy_anchor';

@@ -3,15 +3,15 @@
  * and SEE's `SEEProxyAnchor.proxy_loss`):
  *   pos = 1/|P+| sum_{c in P+} log(1 + sum_{i: y_i = c} exp(-alpha (cos_ic - mrg)))
  *   neg = 1/C    sum_{c}       log(1 + sum_{i: y_i != c} exp( alpha (cos_ic + mrg)))
- * Computed by fusedProxyAnchor (fused_proxy_anchor.ts: block by block on the wasm heap) on wasm and
- * by proxyAnchorNormalized (proxy_anchor_plain.ts: plain tensor operations) elsewhere.
+ * Computed by proxyAnchorOfRawRows (fused_proxy_anchor.ts: block by block on the wasm heap, the
+ * normalisation inside) on wasm and by proxyAnchorNormalized (proxy_anchor_plain.ts: plain tensor
+ * operations) elsewhere.
  */
 import { tf } from '../tf';
 import type { MetricLoss } from '../types';
 import type { OptionSchema } from '../options';
 import { assertRank2, readLabels } from '../method/validation';
-import { l2Normalize } from './l2_normalize';
-import { fusedProxyAnchor } from './fused_proxy_anchor';
+import { proxyAnchorOfRawRows } from './fused_proxy_anchor';
 import { lossEntry } from './loss_entry';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
@@ -45,10 +45,10 @@ export function proxyAnchorLoss(
   if (n === 0) throw new Error(`${where}: empty batch`);
   const lab = readLabels(labels, n, c, where);
   return tf.tidy(() =>
-    fusedProxyAnchor(
-      l2Normalize(embeddings),
+    proxyAnchorOfRawRows(
+      embeddings,
       lab,
-      l2Normalize(proxies),
+      proxies,
       options.margin ?? PROXY_ANCHOR_OPTIONS.margin.default,
       options.alpha ?? PROXY_ANCHOR_OPTIONS.alpha.default,
     ),

@@ -17,10 +17,9 @@ import { constantExpansion, expandFromHost, readExpansionInputs, type ExpansionR
 import { SeededRandom } from '../random';
 import { expansionThreshold, type SelectionPlan, type ThresholdSettings } from '../method/schedule';
 import { assertRank2, readLabels } from '../method/validation';
-import { l2Normalize } from './l2_normalize';
 import { lossEntry } from './loss_entry';
 import { PROXY_ANCHOR_OPTIONS, type ProxyLossConfig } from './proxy_anchor';
-import { fusedProxyAnchor } from './fused_proxy_anchor';
+import { proxyAnchorOfRawRows } from './fused_proxy_anchor';
 import { kaimingNormalFanOut, uniqueName } from './proxy_init';
 
 /** SEE's options, flat (the schedule's three values included): defaults and their sources. */
@@ -89,11 +88,12 @@ export function seeProxyAnchorLoss(
     const e = constantExpansion(x, labels, proxies, o);
     const { points, labels: _l, ...rest } = e;
     info = rest;
-    const pn = l2Normalize(proxies as tf.Tensor2D); // [C, D]
-    const batchLoss = fusedProxyAnchor(l2Normalize(x), lab, pn, o.margin, o.alpha);
+    const batchLoss = proxyAnchorOfRawRows(x, lab, proxies as tf.Tensor2D, o.margin, o.alpha);
     // points are unit vectors already; normalising again matches the official l2_norm call
     const augLoss =
-      e.pointLabels.length === 0 ? tf.scalar(0) : fusedProxyAnchor(l2Normalize(points), e.pointLabels, pn, o.margin, o.alpha, true);
+      e.pointLabels.length === 0
+        ? tf.scalar(0)
+        : proxyAnchorOfRawRows(points, e.pointLabels, proxies as tf.Tensor2D, o.margin, o.alpha, true);
     const loss = tf.add(batchLoss, tf.mul(augLoss, o.lambda)) as tf.Scalar;
     return { loss, batchLoss, augLoss };
   });
@@ -227,7 +227,7 @@ export class SeeProxyAnchorLoss implements MetricLoss {
     const lab = readLabels(labels, b, this.proxies.shape[0], where);
     this.pending?.x.dispose();
     this.pending = { x: tf.keep(tf.clone(embeddings)), labels: lab };
-    return tf.tidy(() => fusedProxyAnchor(l2Normalize(embeddings), lab, l2Normalize(this.proxies), this.margin, this.alpha));
+    return tf.tidy(() => proxyAnchorOfRawRows(embeddings, lab, this.proxies, this.margin, this.alpha));
   }
 
   /**
@@ -263,7 +263,7 @@ export class SeeProxyAnchorLoss implements MetricLoss {
   /** PA of the synthetic points (constants) against the proxies (fused on wasm); 0 when nothing was expanded. */
   private syntheticTerm(points: tf.Tensor2D, pointLabels: Int32Array): tf.Scalar {
     if (pointLabels.length === 0) return tf.scalar(0);
-    return fusedProxyAnchor(l2Normalize(points), pointLabels, l2Normalize(this.proxies), this.margin, this.alpha, true);
+    return proxyAnchorOfRawRows(points, pointLabels, this.proxies, this.margin, this.alpha, true);
   }
 
   dispose(): void {

@@ -123,3 +123,50 @@ test('exp_mask_sum equals a float64 loop: exponentials, positives masked and rep
     if (c < c0 || c >= c0 + rows) assert.equal(p[i], -5, `pos[${i}] written for a class outside the block`);
   });
 });
+
+test('l2_rows and scale_project_rows equal float64 loops: unit rows and norms, scaled rows, the gradient through the normalisation', async () => {
+  await initBackend('wasm', { quiet: true });
+  const k = heapKernels()!;
+  const b = tf.backend() as unknown as WasmBackend;
+  const u = seededUniform(8);
+  for (const d of [7, 16]) {
+    const rows = 4; // d 7: one vector of 4 and a tail of 3
+    const x = u(rows * d, -2, 2);
+    const g = u(rows * d, -1, 1);
+    const f = u(rows, 0.5, 3);
+    const before = tf.memory().numTensors;
+    const [xt, unit, norms, gt, ft, scaled, projected] = [
+      tf.tensor2d(x, [rows, d]),
+      tf.zeros([rows, d]),
+      tf.zeros([rows]),
+      tf.tensor2d(g, [rows, d]),
+      tf.tensor1d(f),
+      tf.zeros([rows, d]),
+      tf.zeros([rows, d]),
+    ];
+    const at = (t: tf.Tensor): number => addressOf(b, t);
+    k.l2_rows(at(xt), at(unit), at(norms), rows, d);
+    k.scale_project_rows(at(gt), at(ft), 0, 0, rows, d, at(scaled)); // out = g f[r]
+    k.scale_project_rows(at(gt), 0, at(unit), at(norms), rows, d, at(projected)); // through the normalisation
+    const [uv, nv, sv, pv] = await Promise.all([unit.data(), norms.data(), scaled.data(), projected.data()]);
+    tf.dispose([xt, unit, norms, gt, ft, scaled, projected]);
+    assert.equal(tf.memory().numTensors, before);
+    for (let r = 0; r < rows; r++) {
+      const o = r * d;
+      let ss = 0;
+      for (let j = 0; j < d; j++) ss += x[o + j] ** 2;
+      const norm = Math.sqrt(ss + 1e-12);
+      assert.ok(Math.abs(nv[r] - norm) <= 1e-6 * norm, `d ${d} norm ${r}: ${nv[r]} vs ${norm}`);
+      // d(x / |x|) applied to g: (g - x (g . x) / |x|^2) / |x|
+      let gx = 0;
+      for (let j = 0; j < d; j++) gx += g[o + j] * x[o + j];
+      for (let j = 0; j < d; j++) {
+        const [wantUnit, wantScaled] = [x[o + j] / norm, g[o + j] * f[r]];
+        const wantProjected = (g[o + j] - (x[o + j] * gx) / (norm * norm)) / norm;
+        assert.ok(Math.abs(uv[o + j] - wantUnit) <= 1e-6, `d ${d} unit [${r},${j}]: ${uv[o + j]} vs ${wantUnit}`);
+        assert.ok(Math.abs(sv[o + j] - wantScaled) <= 1e-6 * Math.abs(wantScaled), `d ${d} scaled [${r},${j}]`);
+        assert.ok(Math.abs(pv[o + j] - wantProjected) <= 2e-6, `d ${d} projected [${r},${j}]: ${pv[o + j]} vs ${wantProjected}`);
+      }
+    }
+  }
+});

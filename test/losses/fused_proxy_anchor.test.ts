@@ -1,7 +1,8 @@
 /**
- * The fused Proxy-Anchor (lib/losses/fused_proxy_anchor.ts) on wasm equals the plain one
- * (proxyAnchorNormalized, lib/losses/proxy_anchor_plain.ts): loss, dL/dproxies and, for the batch
- * term, dL/dembeddings; with more classes than one block (several blocks and a last partial one),
+ * The fused Proxy-Anchor (lib/losses/fused_proxy_anchor.ts) on wasm, of unit rows and of raw rows
+ * normalised inside (proxyAnchorOfRawRows), equals the plain one (proxyAnchorNormalized,
+ * lib/losses/proxy_anchor_plain.ts, on l2Normalize'd rows): loss, dL/dproxies and, for the batch
+ * term, dL/dembeddings (all with respect to the raw rows); with more classes than one block (several blocks and a last partial one),
  * fewer classes than rows, classes without rows, and tensors freed. Off wasm it is the plain function.
  * With SEE_WORKERS above 1 the helper thread takes the upper classes: the same bits for the loss and
  * dL/dproxies as on one thread, dL/dx up to the order of one sum.
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { l2Normalize } from '../../lib/losses/l2_normalize';
 import { proxyAnchorNormalized } from '../../lib/losses/proxy_anchor_plain';
-import { fusedProxyAnchor, helperSplit } from '../../lib/losses/fused_proxy_anchor';
+import { fusedProxyAnchor, helperSplit, proxyAnchorOfRawRows } from '../../lib/losses/fused_proxy_anchor';
 import { PaHelper, paHelper, paHelperStarted } from '../../lib/losses/pa_helper';
 import { seededUniform } from '../backend/random';
 
@@ -21,8 +22,11 @@ interface Result {
   grads: Float32Array[];
 }
 
+/** fused: fusedProxyAnchor on l2Normalize'd inputs; raw: proxyAnchorOfRawRows (the normalisation inside); plain: proxyAnchorNormalized */
+type Kind = 'fused' | 'raw' | 'plain';
+
 async function lossAndGrads(
-  fused: boolean,
+  kind: Kind,
   constant: boolean,
   x: Float32Array,
   labels: Int32Array,
@@ -33,13 +37,15 @@ async function lossAndGrads(
   const before = tf.memory().numTensors;
   const xs = tf.tensor2d(x, [labels.length, d]);
   const ps = tf.tensor2d(p, [c, d]);
-  const pa = fused ? fusedProxyAnchor : proxyAnchorNormalized;
+  const unit = kind === 'fused' ? fusedProxyAnchor : proxyAnchorNormalized;
+  const pa = (e: tf.Tensor2D, q: tf.Tensor2D, constantEmbeddings: boolean): tf.Scalar =>
+    kind === 'raw'
+      ? proxyAnchorOfRawRows(e, labels, q, 0.1, 32, constantEmbeddings)
+      : unit(l2Normalize(e), labels, l2Normalize(q), 0.1, 32, constantEmbeddings);
   const { value, grads } = tf.tidy(() =>
     constant
-      ? tf.valueAndGrads((q: tf.Tensor) => pa(l2Normalize(xs), labels, l2Normalize(q as tf.Tensor2D), 0.1, 32, true))([ps])
-      : tf.valueAndGrads((q: tf.Tensor, e: tf.Tensor) => pa(l2Normalize(e as tf.Tensor2D), labels, l2Normalize(q as tf.Tensor2D), 0.1, 32))(
-          [ps, xs],
-        ),
+      ? tf.valueAndGrads((q: tf.Tensor) => pa(xs, q as tf.Tensor2D, true))([ps])
+      : tf.valueAndGrads((q: tf.Tensor, e: tf.Tensor) => pa(e as tf.Tensor2D, q as tf.Tensor2D, false))([ps, xs]),
   );
   const out = { loss: (await value.data())[0], grads: await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array)) };
   tf.dispose([xs, ps, value, ...grads]);
@@ -58,7 +64,7 @@ function relativeGap(fused: Float32Array, plain: Float32Array): { worst: number;
   return { worst, scale };
 }
 
-test('fused Proxy-Anchor equals the plain one on wasm: synthetic points and batch term, several class blocks', async () => {
+test('fused Proxy-Anchor, of unit and of raw rows, equals the plain one on wasm: synthetic points and batch term, several class blocks', async () => {
   await initBackend('wasm', { quiet: true });
   const saved = process.env.SEE_WORKERS;
   process.env.SEE_WORKERS = '2'; // a second thread allowed; none of these sizes is worth one
@@ -74,19 +80,21 @@ test('fused Proxy-Anchor equals the plain one on wasm: synthetic points and batc
     const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % Math.min(c, 50));
     const p = u(c * d);
     for (const constant of [true, false]) {
-      const what = `n ${n} C ${c} D ${d} ${constant ? 'constant points' : 'batch'}`;
-      const fused = await lossAndGrads(true, constant, x, labels, p, c, d);
-      const plain = await lossAndGrads(false, constant, x, labels, p, c, d);
-      assert.ok(Math.abs(fused.loss - plain.loss) <= 1e-5 * Math.abs(plain.loss), `${what}: loss ${fused.loss} vs ${plain.loss}`);
-      assert.equal(fused.grads.length, constant ? 1 : 2, `${what}: gradients`);
-      fused.grads.forEach((g, j) => {
-        const { worst, scale } = relativeGap(g, plain.grads[j]);
-        assert.ok(worst <= 1e-4 * scale, `${what}: ${j === 0 ? 'dL/dproxies' : 'dL/dx'} differ by ${worst} (largest entry ${scale})`);
-        assert.ok(
-          g.some((v) => v !== 0),
-          `${what}: gradient ${j} is all zeros`,
-        );
-      });
+      const plain = await lossAndGrads('plain', constant, x, labels, p, c, d);
+      for (const kind of ['fused', 'raw'] as const) {
+        const what = `${kind}: n ${n} C ${c} D ${d} ${constant ? 'constant points' : 'batch'}`;
+        const fused = await lossAndGrads(kind, constant, x, labels, p, c, d);
+        assert.ok(Math.abs(fused.loss - plain.loss) <= 1e-5 * Math.abs(plain.loss), `${what}: loss ${fused.loss} vs ${plain.loss}`);
+        assert.equal(fused.grads.length, constant ? 1 : 2, `${what}: gradients`);
+        fused.grads.forEach((g, j) => {
+          const { worst, scale } = relativeGap(g, plain.grads[j]);
+          assert.ok(worst <= 1e-4 * scale, `${what}: ${j === 0 ? 'dL/dproxies' : 'dL/dx'} differ by ${worst} (largest entry ${scale})`);
+          assert.ok(
+            g.some((v) => v !== 0),
+            `${what}: gradient ${j} is all zeros`,
+          );
+        });
+      }
     }
   }
   if (saved === undefined) delete process.env.SEE_WORKERS;
@@ -94,20 +102,23 @@ test('fused Proxy-Anchor equals the plain one on wasm: synthetic points and batc
   assert.equal(paHelperStarted(), false, 'the helper thread started for work below its share');
 });
 
-test('on cpu the fused Proxy-Anchor is the plain function', async () => {
+test('on cpu the fused Proxy-Anchor, of unit or raw rows, is the plain function', async () => {
   await initBackend('cpu', { quiet: true });
   const u = seededUniform(62);
   const labels = Int32Array.from([0, 1, 1, 3]);
   const x = u(4 * 6);
   const p = u(5 * 6);
   for (const constant of [true, false]) {
-    const a = await lossAndGrads(true, constant, x, labels, p, 5, 6);
-    const b = await lossAndGrads(false, constant, x, labels, p, 5, 6);
-    assert.equal(a.loss, b.loss);
-    assert.deepEqual(
-      a.grads.map((g) => Array.from(g)),
-      b.grads.map((g) => Array.from(g)),
-    );
+    const b = await lossAndGrads('plain', constant, x, labels, p, 5, 6);
+    for (const kind of ['fused', 'raw'] as const) {
+      const a = await lossAndGrads(kind, constant, x, labels, p, 5, 6);
+      assert.equal(a.loss, b.loss, kind);
+      assert.deepEqual(
+        a.grads.map((g) => Array.from(g)),
+        b.grads.map((g) => Array.from(g)),
+        kind,
+      );
+    }
   }
 });
 
@@ -124,7 +135,7 @@ test('with SEE_WORKERS=2 the helper thread computes the upper classes: loss and 
   const saved = process.env.SEE_WORKERS;
   const run = async (workers: string): Promise<Result[]> => {
     process.env.SEE_WORKERS = workers;
-    return [await lossAndGrads(true, true, x, labels, p, c, d), await lossAndGrads(true, false, x, labels, p, c, d)];
+    return [await lossAndGrads('fused', true, x, labels, p, c, d), await lossAndGrads('fused', false, x, labels, p, c, d)];
   };
   let one: Result[];
   let two: Result[];

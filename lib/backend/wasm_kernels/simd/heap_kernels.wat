@@ -578,6 +578,136 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; l2_rows: the official l2_norm of `rows` rows of d values at x: out = x / norm with norm =
+  ;; sqrt(sum(x^2) + 1e-12) (float32 sums in four lanes, then the tail), each row's norm stored at norms
+  ;; (out may be x): the fused Proxy-Anchor's normalisation of its raw rows and proxies
+  (func (export "l2_rows") (param $x i32) (param $out i32) (param $norms i32) (param $rows i32) (param $d i32)
+    (local $r i32) (local $row i32) (local $orow i32) (local $i i32) (local $end4 i32)
+    (local $acc v128) (local $n4 v128) (local $s f32) (local $t f32) (local $norm f32)
+    (local.set $end4 (i32.and (local.get $d) (i32.const -4)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2))))
+        (local.set $orow (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $sumDone
+          (loop $sum
+            (br_if $sumDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $n4 (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $n4) (local.get $n4))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sum)))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $sumTailDone
+          (loop $sumTail
+            (br_if $sumTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $t (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $s (f32.add (local.get $s) (f32.mul (local.get $t) (local.get $t))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $sumTail)))
+        (local.set $norm (f32.sqrt (f32.add (local.get $s) (f32.const 1e-12))))
+        (f32.store (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 2))) (local.get $norm))
+        (local.set $n4 (f32x4.splat (local.get $norm)))
+        (local.set $i (i32.const 0))
+        (block $outDone
+          (loop $outLoop
+            (br_if $outDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (v128.store (i32.add (local.get $orow) (i32.shl (local.get $i) (i32.const 2)))
+              (f32x4.div (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $n4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $outLoop)))
+        (block $outTailDone
+          (loop $outTail
+            (br_if $outTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (f32.store (i32.add (local.get $orow) (i32.shl (local.get $i) (i32.const 2)))
+              (f32.div (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $norm)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $outTail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; scale_project_rows: for `rows` rows of d values, out = g * f[r] (f 0: factor 1), then when norms is
+  ;; not 0 the gradient through l2_rows: out = (out - u (out . u)) / norms[r], u the row's unit vector
+  ;; (out may be g): the fused Proxy-Anchor's dL/dproxies from W, and its gradients through the normalisation
+  (func (export "scale_project_rows") (param $g i32) (param $f i32) (param $u i32) (param $norms i32)
+    (param $rows i32) (param $d i32) (param $out i32)
+    (local $r i32) (local $off i32) (local $i i32) (local $end4 i32)
+    (local $acc v128) (local $v4 v128) (local $s4 v128) (local $dot4 v128) (local $inv4 v128)
+    (local $scale f32) (local $dot f32) (local $inv f32) (local $t f32)
+    (local.set $end4 (i32.and (local.get $d) (i32.const -4)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $off (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2)))
+        (local.set $scale (f32.const 1))
+        (if (local.get $f)
+          (then (local.set $scale (f32.load (i32.add (local.get $f) (i32.shl (local.get $r) (i32.const 2)))))))
+        (local.set $s4 (f32x4.splat (local.get $scale)))
+        ;; out = g * scale, with out . u summed on the way
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $dot (f32.const 0))
+        (local.set $i (i32.const 0))
+        (block $scaleDone
+          (loop $scaleLoop
+            (br_if $scaleDone (i32.ge_u (local.get $i) (local.get $end4)))
+            (local.set $v4 (f32x4.mul (v128.load (i32.add (i32.add (local.get $g) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))))
+                                      (local.get $s4)))
+            (v128.store (i32.add (i32.add (local.get $out) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))) (local.get $v4))
+            (if (local.get $norms)
+              (then
+                (local.set $acc (f32x4.add (local.get $acc)
+                  (f32x4.mul (local.get $v4) (v128.load (i32.add (i32.add (local.get $u) (local.get $off)) (i32.shl (local.get $i) (i32.const 2)))))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $scaleLoop)))
+        (block $scaleTailDone
+          (loop $scaleTail
+            (br_if $scaleTailDone (i32.ge_u (local.get $i) (local.get $d)))
+            (local.set $t (f32.mul (f32.load (i32.add (i32.add (local.get $g) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))))
+                                   (local.get $scale)))
+            (f32.store (i32.add (i32.add (local.get $out) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))) (local.get $t))
+            (if (local.get $norms)
+              (then
+                (local.set $dot (f32.add (local.get $dot)
+                  (f32.mul (local.get $t) (f32.load (i32.add (i32.add (local.get $u) (local.get $off)) (i32.shl (local.get $i) (i32.const 2)))))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $scaleTail)))
+        (if (local.get $norms)
+          (then
+            (local.set $dot (f32.add (local.get $dot)
+              (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                       (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))))
+            (local.set $inv (f32.div (f32.const 1) (f32.load (i32.add (local.get $norms) (i32.shl (local.get $r) (i32.const 2))))))
+            (local.set $dot4 (f32x4.splat (local.get $dot)))
+            (local.set $inv4 (f32x4.splat (local.get $inv)))
+            (local.set $i (i32.const 0))
+            (block $projDone
+              (loop $projLoop
+                (br_if $projDone (i32.ge_u (local.get $i) (local.get $end4)))
+                (v128.store (i32.add (i32.add (local.get $out) (local.get $off)) (i32.shl (local.get $i) (i32.const 2)))
+                  (f32x4.mul
+                    (f32x4.sub (v128.load (i32.add (i32.add (local.get $out) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))))
+                               (f32x4.mul (v128.load (i32.add (i32.add (local.get $u) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))))
+                                          (local.get $dot4)))
+                    (local.get $inv4)))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $projLoop)))
+            (block $projTailDone
+              (loop $projTail
+                (br_if $projTailDone (i32.ge_u (local.get $i) (local.get $d)))
+                (f32.store (i32.add (i32.add (local.get $out) (local.get $off)) (i32.shl (local.get $i) (i32.const 2)))
+                  (f32.mul
+                    (f32.sub (f32.load (i32.add (i32.add (local.get $out) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))))
+                             (f32.mul (f32.load (i32.add (i32.add (local.get $u) (local.get $off)) (i32.shl (local.get $i) (i32.const 2))))
+                                      (local.get $dot)))
+                    (local.get $inv)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $projTail)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
   ;; col_sum: out[j] = sum_i x[i, j] for x [rows, cols] row-major, row by row in float64 at acc (cols
   ;; doubles, 8-byte aligned, zeroed here), each rounded to float32 at the end: the Sum over leading axes
   ;; (every bias gradient), the same additions in the same order as a float64 loop in JavaScript

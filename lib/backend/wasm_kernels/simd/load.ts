@@ -98,6 +98,10 @@ export interface HeapKernels {
   row2im_add: PatchPass;
   /** see heap_kernels.wat: LayerNorm of `rows` rows of d values (weight and bias when w is not 0), with each row's mean and rstd */
   layer_norm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  /** see heap_kernels.wat: the official l2_norm of `rows` rows of d values (out may be x), each row's norm stored at norms */
+  l2_rows(x: number, out: number, norms: number, rows: number, d: number): void;
+  /** see heap_kernels.wat: out = g * f[r] per row (f 0: 1), then with norms (not 0) the gradient through l2_rows of unit rows u */
+  scale_project_rows(g: number, f: number, u: number, norms: number, rows: number, d: number, out: number): void;
   /** see heap_kernels.wat: out[j] = sum over the rows of x [rows, cols], accumulated in float64 at acc (cols doubles, 8-byte aligned) */
   col_sum(x: number, rows: number, cols: number, acc: number, out: number): void;
   /** see heap_kernels.wat: LayerNorm's dx from x, dy and the forward's mean and rstd; with w (not 0) also dw and db summed over the rows */
