@@ -32,24 +32,25 @@ test('profileKernels counts calls per kernel and per input shapes; self times ad
   tf.dispose([a, b]);
 });
 
-test('a kernel made of kernels is charged its own time only (a 1x1 Conv2DBackpropFilter runs BatchMatMul inside)', async () => {
+test('a kernel made of kernels is charged its own time only (a 3x3 stride-1 Conv2DBackpropInput runs Conv2D inside)', async () => {
   await initBackend('wasm', { quiet: true });
-  const x = tf.ones([2, 9, 9, 8]);
-  const dy = tf.ones([2, 9, 9, 16]);
+  const dy = tf.ones([2, 7, 7, 16]);
+  const filter = tf.ones([3, 3, 8, 16]);
   const p = await profileKernels(() => {
-    const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    // the full convolution of dy with the flipped filter (conv2d_backprop_input.ts)
+    const g = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
       strides: [1, 1],
       pad: 'valid',
       dataFormat: 'NHWC',
-      filterShape: [1, 1, 8, 16], // x^T dy as a tf.matMul (conv2d_backprop_filter.ts)
+      inputShape: [2, 9, 9, 8],
     } as unknown as tf.NamedAttrMap) as tf.Tensor;
     g.dispose();
   });
-  const outer = p.kernels.find((k) => k.kernel === 'Conv2DBackpropFilter');
-  const inner = p.kernels.find((k) => k.kernel === 'BatchMatMul');
+  const outer = p.kernels.find((k) => k.kernel === 'Conv2DBackpropInput');
+  const inner = p.kernels.find((k) => k.kernel === 'Conv2D');
   assert.ok(outer && inner, `expected both kernels, got ${p.kernels.map((k) => k.kernel).join(', ')}`);
   assert.ok(outer.selfMs + inner.selfMs <= p.wallMs + 1e-6);
-  tf.dispose([x, dy]);
+  tf.dispose([dy, filter]);
 });
 
 test('profileKernels restores the kernels, also when the work throws', async () => {
