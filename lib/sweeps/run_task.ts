@@ -11,6 +11,7 @@ import { runExperiment } from '../experiments/run_experiment';
 import type { RunMetrics } from '../train/loop';
 import type { ProgressSink } from '../train/progress';
 import type { StopRequest } from '../train/stop_signal';
+import { removeStaleLock } from '../train/run_lock';
 import type { PlannedRun } from './sweep_definition';
 import type { SweepFolder } from './sweep_folder';
 
@@ -36,7 +37,10 @@ export function isFinished(folder: SweepFolder, run: PlannedRun): boolean {
 export async function runSweepTask(folder: SweepFolder, index: number, options: TaskOptions = {}): Promise<TaskOutcome> {
   const plan = folder.readPlan();
   const run = folder.runAt(plan, index);
-  if (isFinished(folder, run)) return { run, status: 'already finished', resumed: false };
+  if (isFinished(folder, run)) {
+    removeStaleLock(folder.runPath(run)); // left by a process killed as it finished
+    return { run, status: 'already finished', resumed: false };
+  }
   const runPath = folder.runPath(run);
   const resumed = existsSync(join(runPath, 'config.json'));
   const { metrics } = await runExperiment(run.spec, {

@@ -101,6 +101,21 @@ export function liveLockHolder(dir: string): LockHolder | undefined {
   return h && holderAlive(h) ? h : undefined;
 }
 
+/**
+ * Removes the folder's lock when its holder is gone (stale), for a run nobody will start again: a
+ * finished run whose process was killed between writing metrics.json and releasing its lock. Returns
+ * the removed holder; a live holder's lock, one from another host and a file the kit did not write
+ * stay.
+ */
+export function removeStaleLock(dir: string): LockHolder | undefined {
+  const path = join(dir, LOCK_FILE);
+  if (!existsSync(path)) return undefined;
+  const h = parseHolder(readFileSync(path, 'utf8'));
+  if (!h || holderAlive(h)) return undefined;
+  rmSync(path, { force: true });
+  return h;
+}
+
 /** Throws RunLockedError when a live process holds the folder. */
 export function assertNotLocked(dir: string): void {
   const h = liveLockHolder(dir);

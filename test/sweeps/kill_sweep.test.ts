@@ -5,7 +5,8 @@
  *    step boundary with a checkpoint (a `stopped` event, SIGHUP); the sweep is started again at once
  *    and waits for them to let go of their folders;
  * 2. SIGKILL to the whole process group once a run has finished and another has a checkpoint;
- * then started again: finished runs are skipped (their files untouched, one start in their log),
+ * then started again: finished runs are skipped (their files untouched, one start in their log; the
+ * lock of a run killed between its metrics.json and its lock's release removed),
  * unfinished ones resume from their checkpoints; every run equals the uninterrupted sweep's run
  * (metrics, every checkpoint tensor, each step's loss, the files) and results.json is the same.
  */

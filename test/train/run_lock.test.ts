@@ -4,7 +4,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { acquireRunLock, assertNotLocked, holderAlive, liveLockHolder, LOCK_FILE, RunLockedError } from '../../lib/train/run_lock';
+import {
+  acquireRunLock,
+  assertNotLocked,
+  holderAlive,
+  liveLockHolder,
+  LOCK_FILE,
+  removeStaleLock,
+  RunLockedError,
+} from '../../lib/train/run_lock';
 
 const root = mkdtempSync(join(tmpdir(), 'see-lock-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -111,4 +119,24 @@ test('under Slurm, a lock of an earlier run of the same job (lower SLURM_RESTART
     for (const k of ['SLURM_JOB_ID', 'SLURM_RESTART_COUNT']) if (saved[k] === undefined) delete process.env[k];
     Object.assign(process.env, saved);
   }
+});
+
+test("removeStaleLock removes a killed holder's lock only: a live one, another host's and a foreign file stay", () => {
+  const dir = join(root, 'finished');
+  const lock = acquireRunLock(dir);
+  writeFileSync(join(dir, 'metrics.json'), '{}');
+  assert.equal(removeStaleLock(dir), undefined, 'our own live lock');
+  assert.ok(existsSync(join(dir, LOCK_FILE)));
+  lock.release();
+  assert.equal(removeStaleLock(dir), undefined, 'no lock at all');
+  const dead = { pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00.000Z' };
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify(dead) + '\n');
+  assert.deepEqual(removeStaleLock(dir), dead);
+  assert.deepEqual(readdirSync(dir), ['metrics.json'], 'the stale lock is gone, the run stays');
+  const other = { ...dead, host: `${hostname()}-elsewhere` };
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify(other));
+  assert.equal(removeStaleLock(dir), undefined, 'another host: cannot be checked');
+  writeFileSync(join(dir, LOCK_FILE), 'garbage');
+  assert.equal(removeStaleLock(dir), undefined, 'not a lock this kit wrote');
+  assert.ok(existsSync(join(dir, LOCK_FILE)));
 });
