@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { liveLockHolder, removeStaleLock } from '../train/run_lock';
-import { isFinished } from './run_task';
+import { liveLockHolder } from '../train/run_lock';
+import { skipIfFinished } from './run_task';
 import type { PlannedRun } from './sweep_definition';
 import type { SweepFolder, SweepPlan } from './sweep_folder';
 
@@ -74,10 +74,8 @@ export async function runPool(folder: SweepFolder, plan: SweepPlan, opts: PoolOp
   const outcome: PoolOutcome = { trained: [], skipped: [], failed: [] };
   const queue: PlannedRun[] = [];
   for (const run of plan.runs) {
-    if (isFinished(folder, run)) {
-      removeStaleLock(folder.runPath(run)); // left by a process killed as it finished
-      outcome.skipped.push(run.id);
-    } else queue.push(run);
+    if (skipIfFinished(folder, run)) outcome.skipped.push(run.id);
+    else queue.push(run);
   }
   const active = new Map<string, ChildProcess>();
   const waitingSince = new Map<string, number>();

@@ -34,13 +34,20 @@ export function isFinished(folder: SweepFolder, run: PlannedRun): boolean {
   return existsSync(join(folder.runPath(run), 'metrics.json'));
 }
 
+/**
+ * Whether a sweep skips this run because it has finished; its stale lock, left by a process killed
+ * between writing metrics.json and releasing the lock, is removed then (nobody starts the run again).
+ */
+export function skipIfFinished(folder: SweepFolder, run: PlannedRun): boolean {
+  if (!isFinished(folder, run)) return false;
+  removeStaleLock(folder.runPath(run));
+  return true;
+}
+
 export async function runSweepTask(folder: SweepFolder, index: number, options: TaskOptions = {}): Promise<TaskOutcome> {
   const plan = folder.readPlan();
   const run = folder.runAt(plan, index);
-  if (isFinished(folder, run)) {
-    removeStaleLock(folder.runPath(run)); // left by a process killed as it finished
-    return { run, status: 'already finished', resumed: false };
-  }
+  if (skipIfFinished(folder, run)) return { run, status: 'already finished', resumed: false };
   const runPath = folder.runPath(run);
   const resumed = existsSync(join(runPath, 'config.json'));
   const { metrics } = await runExperiment(run.spec, {

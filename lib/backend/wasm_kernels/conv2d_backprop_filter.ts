@@ -52,9 +52,10 @@ const MAX_PATCH = 1 << 25;
 const GRADIENT_PASSES = 8;
 
 /**
- * dW [fh, fw, Ci, Co] (the product's [fh*fw*Ci, Co] as is) with the SIMD kernels: for each part (patchChunks), the row-major patch matrix
- * [rows, fh*fw*Ci] (im2row), read transposed in place by the kit's product, times those rows of dy
- * [rows, Co], added onto dW on the heap (the first part writes it).
+ * dW [fh, fw, Ci, Co] (the product's [fh*fw*Ci, Co] as is) with the SIMD kernels: for each part
+ * (patchChunks), the row-major patch matrix [rows, fh*fw*Ci] (im2row), read transposed in place by
+ * the kit's product, times those rows of dy [rows, Co], added onto dW on the heap (the first part
+ * writes it).
  */
 function filterGradientOnHeap(
   simd: HeapKernels,
