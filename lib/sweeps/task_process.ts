@@ -3,8 +3,8 @@
  * the local pool's workers and Slurm's array tasks execute (the index defaults to
  * SLURM_ARRAY_TASK_ID). Stops cleanly, at a step boundary with a checkpoint:
  * - on SIGTERM or SIGINT (preemption, scancel, the pool stopping), exit 128 + signal;
- * - when the pool that started it is gone (SEE_KIT_SWEEP_PARENT names its pid, polled every 0.1 s),
- *   so a killed sweep leaves no orphan training on;
+ * - when the pool that started it is gone (SEE_KIT_SWEEP_PARENT names its pid, read again at every
+ *   step boundary), so a killed sweep leaves no orphan training on;
  * - under Slurm on SIGUSR1, which the job script asks for shortly before the time limit
  *   (`--signal=B:USR1@<s>`): the task then requeues itself (`scontrol requeue <job>_<task>`) and
  *   its next start resumes from the checkpoint.
@@ -29,27 +29,26 @@ function taskIndex(arg: string | undefined): number {
   return n;
 }
 
-/** how often a sweep's run process checks that its pool is still there (one getppid call) */
-const ORPHAN_CHECK_MS = 100;
-
 /**
- * Stops when the pool that started this process has gone (its pid is no longer our parent), checked
- * every ORPHAN_CHECK_MS: a small run can finish its last steps in under half a second.
+ * Stops when the pool that started this process has gone (its pid is no longer our parent). The
+ * training loop asks at every step boundary, and each question reads the parent pid afresh (one
+ * getppid call): a small run's remaining steps cannot outrun a timer, whatever the machine's speed.
  */
-function orphanWatch(): { stopped: () => boolean; dispose: () => void } {
+function orphanWatch(): { stopped: () => boolean } {
   const parent = Number(process.env.SEE_KIT_SWEEP_PARENT);
-  if (!Number.isInteger(parent) || parent <= 0) return { stopped: () => false, dispose: () => undefined };
+  if (!Number.isInteger(parent) || parent <= 0) return { stopped: () => false };
   // once the pool is gone, nothing reads our output: a write must not end the process (EPIPE) before it checkpoints
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  let gone = process.ppid !== parent;
-  const timer = setInterval(() => {
-    if (!gone && process.ppid !== parent) {
-      gone = true;
-      process.stderr.write(`[see-kit] the sweep process ${parent} is gone: stopping at the next step boundary with a checkpoint\n`);
-    }
-  }, ORPHAN_CHECK_MS);
-  timer.unref();
-  return { stopped: () => gone, dispose: () => clearInterval(timer) };
+  let gone = false;
+  return {
+    stopped: () => {
+      if (!gone && process.ppid !== parent) {
+        gone = true;
+        process.stderr.write(`[see-kit] the sweep process ${parent} is gone: stopping at the next step boundary with a checkpoint\n`);
+      }
+      return gone;
+    },
+  };
 }
 
 /** Asks Slurm to put this task back in the queue (after a checkpoint before the time limit). */
@@ -93,7 +92,6 @@ export async function runTaskProcess(folderPath: string | undefined, indexArg: s
     }
     throw err;
   } finally {
-    orphan.dispose();
     signals.dispose();
   }
 }

@@ -234,8 +234,8 @@ async function trainHoldingLock(opts: TrainOptions, config: TrainConfig, staleLo
           tf.dispose([batch.images, batch.labels]);
           throw new Error(`BatchSource gave more than itersPerEpoch=${iters} batches in epoch ${epoch}`);
         }
-        // a turn of the event loop: signal handlers and timers (StopSignals, a sweep task's watch on
-        // its pool) run only there, and a step whose batch and reads are already resolved never yields
+        // a turn of the event loop: signal handlers (StopSignals) run only there, and a step whose
+        // batch and reads are already resolved never yields
         await new Promise<void>((resolve) => setImmediate(resolve));
         const signal = opts.stop?.signal;
         if (signal) {

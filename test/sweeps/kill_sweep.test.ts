@@ -48,8 +48,10 @@ async function until(what: string, probe: () => boolean, child: Child, timeoutMs
 }
 
 before(async () => {
-  // 3 epochs of 3 steps, a checkpoint per epoch: with 2, the orphans of step 1 below could finish before
-  // they saw their sweep gone (0-1 stopped itself in 2 tries of 2 epochs on a fast machine, 2026-12-03)
+  // 3 epochs of 3 steps, a checkpoint per epoch. A run process reads its parent pid at every step
+  // boundary, so an orphan of step 1 below stops at its first boundary after the kill: the later of the
+  // two to log a step has 8 steps left then, the earlier may have finished on a loaded machine (when the
+  // check was a 0.5 s timer, both orphans finished first in 2 tries of 2 epochs on a fast machine)
   const base = await tinyGlyphRun(root, 3);
   sweepFile = join(root, 'sweep.json');
   writeFileSync(
@@ -116,6 +118,7 @@ test('a sweep killed twice (its process, then its process group) and started aga
       `${id}: neither stopped itself when its sweep was gone nor finished (${JSON.stringify(events(runs, id, 'stopped'))})`,
     );
   }
+  t.diagnostic(`orphans that stopped themselves: ${stoppedOrphans.join(', ') || 'none'}`);
   assert.ok(stoppedOrphans.length >= 1, 'at least one orphan stopped itself when its sweep was gone');
   await new Promise((r) => setTimeout(r, 200));
   for (const id of IDS) assert.equal(liveLockHolder(join(runs, 'tiny', id)), undefined, `${id}: no process left after the group kill`);
