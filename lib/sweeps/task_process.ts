@@ -32,7 +32,7 @@ function taskIndex(arg: string | undefined): number {
 /**
  * Stops when the pool that started this process has gone (its pid is no longer our parent). The
  * training loop asks at every step boundary, and each question reads the parent pid afresh (one
- * getppid call): a small run's remaining steps cannot outrun a timer, whatever the machine's speed.
+ * getppid call): no polling timer that a small run's last steps could outrun on a fast machine.
  */
 function orphanWatch(): { stopped: () => boolean } {
   const parent = Number(process.env.SEE_KIT_SWEEP_PARENT);
