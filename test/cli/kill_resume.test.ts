@@ -7,7 +7,7 @@
  * refuses, naming the first; once that one is killed, its lock does not block the resume.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -52,11 +52,23 @@ function describePoint(p: Point): string {
   return p.kind === 'step' ? `after step ${p.step} of epoch ${p.epoch} (+${p.delayMs} ms)` : `inside ${p.kind} #${p.nth}`;
 }
 
+/** The epoch a run started with `args` trains first: 0, or the one after its checkpoint when resumed. */
+function firstEpochOf(id: string, args: string[]): number {
+  const dir = new RunDir(dirOf(id));
+  if (!args.includes('--resume') || !dir.hasCheckpoint()) return 0;
+  const { state } = readCheckpoint(dir.checkpointPath);
+  return state.inEpoch ? state.inEpoch.epoch : state.epoch + 1;
+}
+
 /** Starts a run (fresh or resumed), kills it at `point`, checks what it left. */
 async function killAt(id: string, args: string[], point: Point): Promise<void> {
   if (point.kind === 'step') {
     const attempt = attemptsIn(dirOf(id)) + 1;
-    const child = startCli(args);
+    // held at the evaluation that ends the kill's epoch (one per epoch, counted from this process's
+    // first), so that no machine is fast enough to finish the run before the kill arrives; a kill that
+    // lands there still finds that epoch's checkpoint unwritten
+    const hold = `evaluate@${point.epoch - firstEpochOf(id, args) + 1}`;
+    const child = startCli(args, { SEE_KIT_PAUSE: hold, SEE_KIT_PAUSE_MS: '120000' });
     await waitForLog(dirOf(id), (r) => r.kind === 'step' && r.epoch === point.epoch && r.step === point.step, child, 60000, attempt);
     await new Promise((r) => setTimeout(r, point.delayMs));
     await kill(child);
@@ -85,7 +97,7 @@ test('SIGKILL at random points (5 trials), then --resume: the same metrics, para
   const rng = keyedRandom(seed, 17);
   const randomPoint = (kind: Point['kind']): Point => {
     if (kind !== 'step') return { kind, nth: rng.int(1, EPOCHS + 1) };
-    const at = rng.int(0, EPOCHS * STEPS - 1); // not the very last step: the run could finish before the kill
+    const at = rng.int(0, EPOCHS * STEPS); // the last step too: killAt holds the run before it can finish
     return { kind, epoch: Math.floor(at / STEPS), step: at % STEPS, delayMs: rng.int(0, 40) };
   };
   const kinds: Point['kind'][] = ['step', 'evaluate', 'checkpoint-write'];
@@ -114,12 +126,24 @@ test('SIGKILL at random points (5 trials), then --resume: the same metrics, para
 
 test('SIGTERM stops at the next step boundary: checkpoint, `stopped` event, exit 143; --resume finishes it identically', async (t) => {
   const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
-  const at = keyedRandom(seed, 23).int(0, EPOCHS * STEPS - 1);
+  // not in the last epoch: the run is held at the end of the signal's epoch (below) and must have a
+  // step boundary after that evaluation
+  const at = keyedRandom(seed, 23).int(0, (EPOCHS - 1) * STEPS);
   const [epoch, step] = [Math.floor(at / STEPS), at % STEPS];
   t.diagnostic(`SIGTERM after step ${step} of epoch ${epoch}`);
-  const child = startCli(train('term'));
+  // held at that epoch's evaluation until the signal is in, so that no machine is fast enough to
+  // finish the run before it arrives
+  const release = join(root, 'term.release');
+  const child = startCli(train('term'), {
+    SEE_KIT_PAUSE: `evaluate@${epoch + 1}`,
+    SEE_KIT_PAUSE_UNTIL: release,
+    SEE_KIT_PAUSE_MS: '120000',
+  });
   await waitForLog(dirOf('term'), (r) => r.kind === 'step' && r.epoch === epoch && r.step === step, child);
   child.proc.kill('SIGTERM');
+  // announced at once, or (held at the evaluation) once the hold ends
+  await waitForStderr(child, /SIGTERM: stopping at the next step boundary|pause point evaluate #\d reached/);
+  writeFileSync(release, '');
   const { code, signal } = await child.exited;
   assert.deepEqual([code, signal], [143, null], child.err.join(''));
   assert.match(child.err.join(''), /SIGTERM: stopping at the next step boundary with a checkpoint/);
