@@ -84,6 +84,18 @@ export function waitForStderr(child: Child, pattern: RegExp, timeoutMs = 60000):
   return poll(`stderr ${pattern}`, () => pattern.exec(child.err.join(''))?.[0], child, timeoutMs);
 }
 
+/**
+ * Sends a stop signal to a run started held at an evaluation (SEE_KIT_PAUSE=evaluate@<n> with
+ * SEE_KIT_PAUSE_UNTIL=`release`), so that it cannot finish before the signal arrives: waits until
+ * the run announces the signal, or (when the hold was reached first) until it says it is held, then
+ * releases the hold so that it stops at its next step boundary.
+ */
+export async function signalHeldRun(child: Child, signal: NodeJS.Signals, release: string, timeoutMs = 60000): Promise<void> {
+  child.proc.kill(signal);
+  await waitForStderr(child, new RegExp(`${signal}: stopping at the next step boundary|pause point evaluate #\\d+ reached`), timeoutMs);
+  writeFileSync(release, '');
+}
+
 const isLifeStart = (r: LogRecord): boolean => r.kind === 'event' && (r.event === 'start' || r.event === 'resume');
 
 /** How many times the run was started or resumed, as its log says. */

@@ -7,14 +7,14 @@
  * refuses, naming the first; once that one is killed, its lock does not block the resume.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { keyedRandom } from '../../lib/random';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { RunDir } from '../../lib/train/run_dir';
-import { assertSameRun, attemptsIn, runCli, startCli, tinyGlyphRun, waitForLog, waitForStderr, type Child } from './child';
+import { assertSameRun, attemptsIn, runCli, signalHeldRun, startCli, tinyGlyphRun, waitForLog, waitForStderr, type Child } from './child';
 
 const root = mkdtempSync(join(tmpdir(), 'see-kill-'));
 const runs = join(root, 'runs');
@@ -140,10 +140,7 @@ test('SIGTERM stops at the next step boundary: checkpoint, `stopped` event, exit
     SEE_KIT_PAUSE_MS: '120000',
   });
   await waitForLog(dirOf('term'), (r) => r.kind === 'step' && r.epoch === epoch && r.step === step, child);
-  child.proc.kill('SIGTERM');
-  // announced at once, or (held at the evaluation) once the hold ends
-  await waitForStderr(child, /SIGTERM: stopping at the next step boundary|pause point evaluate #\d reached/);
-  writeFileSync(release, '');
+  await signalHeldRun(child, 'SIGTERM', release);
   const { code, signal } = await child.exited;
   assert.deepEqual([code, signal], [143, null], child.err.join(''));
   assert.match(child.err.join(''), /SIGTERM: stopping at the next step boundary with a checkpoint/);

@@ -16,7 +16,7 @@ import { arraySpec, checkSlurmOptions, DEFAULT_SLURM, sbatchScript, submissions 
 import { defineSweep, expandSweep } from '../../lib/sweeps/sweep_definition';
 import { mergePlan, SweepFolder } from '../../lib/sweeps/sweep_folder';
 import { RunDir } from '../../lib/train/run_dir';
-import { REPO, runCli, startCli, tinyGlyphRun, waitForLog, waitForStderr } from '../cli/child';
+import { REPO, runCli, signalHeldRun, startCli, tinyGlyphRun, waitForLog } from '../cli/child';
 
 const root = mkdtempSync(join(tmpdir(), 'see-slurm-'));
 const fakeBin = join(root, 'bin');
@@ -191,10 +191,7 @@ test('a run under Slurm: its log names the array task; SIGUSR1 checkpoints and r
   });
   const dir = join(folder.path, 'SEE-seed1');
   await waitForLog(dir, (r) => r.kind === 'step' && r.epoch === 0 && r.step === 1, first, 120000);
-  first.proc.kill('SIGUSR1');
-  // announced at once, or (held at the evaluation) once the hold ends
-  await waitForStderr(first, /SIGUSR1: stopping at the next step boundary|pause point evaluate #1 reached/, 120000);
-  writeFileSync(release, '');
+  await signalHeldRun(first, 'SIGUSR1', release, 120000);
   const { code } = await first.exited;
   assert.equal(code, 138, first.err.join(''));
   assert.match(first.err.join(''), /requeued Slurm job 4243_3: its next start resumes from the checkpoint/);
