@@ -1,4 +1,4 @@
-// Node-API binding of the kit's AVX2 matrix product (see_gemm_kernel.h), built at `npm install` by
+// Node-API binding of the kit's AVX2 / AVX-512 matrix product (see_gemm_kernel.h), built at `npm install` by
 // scripts/native/build_native.ts into build/native/see_gemm.node and loaded by
 // lib/backend/wasm_kernels/native_gemm.ts. It computes in place on a WebAssembly memory's bytes
 // (tfjs-backend-wasm's heap, or the Proxy-Anchor helper's own memory), addressed like the kit's
@@ -6,11 +6,15 @@
 //
 //   gemm(bytes: Uint8Array, a, aRowStride, aColStride, b, bRowStride, bColStride, c, m, k, n, accumulate)
 //   supported(): boolean   (this CPU has AVX2 and FMA)
+//   width(): number        (the SIMD width in use, 256 or 512: the widest the CPU has unless set)
+//   setWidth(bits): number (256, or 512 where the CPU has AVX-512F; returns the width now in use;
+//                           a RangeError names what this CPU allows otherwise)
 //
 // Every address the product would touch is checked against bytes' length first (a RangeError
 // names the operand), so a wrong address cannot write outside the memory.
 #include <node_api.h>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -115,12 +119,37 @@ napi_value Supported(napi_env env, napi_callback_info) {
   return result;
 }
 
+napi_value Width(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_int32(env, see_gemm::width(), &result);
+  return result;
+}
+
+napi_value SetWidth(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  double bits = 0;
+  if (argc != 1 || !readNumber(env, argv[0], "bits", &bits)) return nullptr;
+  const bool whole = bits == 256.0 || bits == 512.0;
+  if (!whole || !see_gemm::setWidth(static_cast<int>(bits))) {
+    char shown[32];
+    std::snprintf(shown, sizeof shown, "%g", bits);
+    fail(env, nullptr,
+         std::string("see_gemm: setWidth(") + shown + "): expected 256" + (see_gemm::cpuHasAvx512() ? " or 512" : " (this CPU has no AVX-512F)"), true);
+    return nullptr;
+  }
+  return Width(env, info);
+}
+
 } // namespace
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"supported", nullptr, Supported, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"width", nullptr, Width, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setWidth", nullptr, SetWidth, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -70,7 +70,8 @@ export function buildNative(root: string, env: NodeJS.ProcessEnv = process.env, 
 if (require.main === module) {
   const required = process.argv.includes('--required');
   const built = buildNative(join(__dirname, '..'));
-  if (built.ok) console.log(`[see-kit] native matrix product built: ${built.detail} (AVX2 + FMA, used where the CPU has them)`);
+  if (built.ok)
+    console.log(`[see-kit] native matrix product built: ${built.detail} (AVX2 + FMA, 512-bit tiles where the CPU has AVX-512F)`);
   else {
     console.log(`[see-kit] native matrix product not built: ${built.detail}; the WebAssembly product is used`);
     if (required) process.exit(1);

@@ -155,6 +155,7 @@ export async function initBackend(
 
 /** the wasm backend's matrix product (gemmVariant) in words */
 const MATMUL_WORDS: Record<string, string> = {
+  'avx512-fma': `native AVX-512F + FMA (${NATIVE_GEMM_PATH}; SEE_NATIVE_AVX512=0 for AVX2, SEE_NATIVE_GEMM=0 for WebAssembly only)`,
   'avx2-fma': `native AVX2 + FMA (${NATIVE_GEMM_PATH}; SEE_NATIVE_GEMM=0 for WebAssembly only)`,
   fma: 'WebAssembly SIMD with fused multiply-adds',
   'mul-add': 'WebAssembly SIMD',

@@ -5,8 +5,9 @@
  * stores too), more rows than one block of A, A and B given transposed (read in place), k = 0, single
  * rows and columns; the memory around C is left as it was, and the scratch buffer is freed; both
  * variants of the inner step (multiply then add, and relaxed SIMD's fused multiply-add, which this Node
- * must load), and the native AVX2 product (native/see_gemm.cc, which npm install builds here) on the
- * same cases plus the tails of its own 6 x 16 tile and 256-deep blocks of k. BatchMatMul's routing
+ * must load), and the native product (native/see_gemm.cc, which npm install builds here) on the
+ * same cases plus the tails of its own 6 x 16 tile (AVX2) and 6 x 32 tile (AVX-512F) and 256-deep
+ * blocks of k, at each SIMD width the CPU has; the two widths give the same bits. BatchMatMul's routing
  * (transposes, batches) is tested against cpu in batch_mat_mul.test.ts; the addon's loading and
  * bounds checks in native_gemm.test.ts.
  */
@@ -48,6 +49,12 @@ const SHAPES: Array<[number, number, number, boolean, boolean]> = [
   [10, 20, 140, true, false],
   [7, 700, 100, false, false], // B packed past 256 KB: blocks of 256 values of k (256, 256, 188)
   [7, 700, 100, true, true],
+  // the 512-bit tile (6 x 32, products wider than 16): whole tiles, a last panel of 1-31 columns, A in place or packed
+  [12, 64, 32, false, false],
+  [6, 9, 64, true, false],
+  [5, 300, 47, false, false],
+  [19, 70, 161, false, true], // n > 128: A packed, last panel of 1 column
+  [7, 600, 200, true, false], // B packed past 256 KB: blocks of 256 values of k
 ];
 
 /** float64 product of row-major a [m, k] and b ([k, n], or [n, k] when transposed) */
@@ -100,12 +107,66 @@ for (const fma of [false, true]) {
   });
 }
 
-test('gemmOnHeap with the native AVX2 product (built by npm install) equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak', async () => {
+/** the SIMD widths the native product can use on this CPU: 256, and 512 where it has AVX-512F */
+function nativeWidths(): number[] {
+  const { native } = loadNativeGemm('required');
+  try {
+    native!.setWidth(512);
+    return [256, 512];
+  } catch {
+    return [256];
+  } finally {
+    loadNativeGemm('required'); // back to the default width
+  }
+}
+
+for (const width of nativeWidths()) {
+  test(`gemmOnHeap with the native product at ${width} bits (built by npm install) equals a float64 product on every tail, block and stride; the memory around C is untouched; no leak`, async () => {
+    await initBackend('wasm', { quiet: true });
+    const { native } = loadNativeGemm('required', undefined, width === 512);
+    try {
+      assert.equal(native!.width(), width);
+      const loaded = loadHeapKernels(wasmMemory(), true, native);
+      assert.equal(loaded.gemm, width === 512 ? 'avx512-fma' : 'avx2-fma');
+      await checkShapes(loaded.kernels);
+    } finally {
+      loadNativeGemm('required');
+    }
+  });
+}
+
+test('the native product gives the same bits at 256 and 512 bits; where the CPU lacks AVX-512F, 512 is refused naming it', async () => {
   await initBackend('wasm', { quiet: true });
   const { native } = loadNativeGemm('required');
-  const loaded = loadHeapKernels(wasmMemory(), true, native);
-  assert.equal(loaded.gemm, 'avx2-fma');
-  await checkShapes(loaded.kernels);
+  const widths = nativeWidths();
+  if (widths.length === 1) {
+    assert.throws(() => native!.setWidth(512), /setWidth\(512\): expected 256 \(this CPU has no AVX-512F\)/);
+    assert.equal(native!.width(), 256);
+    return;
+  }
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const bytes = new Uint8Array(memory.buffer);
+  const f = new Float32Array(memory.buffer);
+  const u = seededUniform(43);
+  try {
+    for (const [m, k, n, aT, bT] of SHAPES) {
+      if (m * n === 0) continue;
+      f.set(u(m * k), 0);
+      f.set(u(k * n), m * k);
+      const a = 0;
+      const b = 4 * m * k;
+      const c = b + 4 * k * n;
+      const results = widths.map((w) => {
+        native!.setWidth(w);
+        native!.gemm(bytes, a, aT ? 1 : k, aT ? m : 1, b, bT ? 1 : n, bT ? k : 1, c, m, k, n, false);
+        return f.slice(c / 4, c / 4 + m * n);
+      });
+      const differ = results[0].findIndex((v, i) => !Object.is(v, results[1][i]));
+      assert.equal(differ, -1, `m ${m}, k ${k}, n ${n}: C[${differ}] is ${results[0][differ]} at 256 bits, ${results[1][differ]} at 512`);
+    }
+  } finally {
+    loadNativeGemm('required');
+  }
 });
 
 async function checkShapes(kernels: HeapKernels): Promise<void> {

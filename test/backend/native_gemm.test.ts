@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadNativeGemm, nativeGemmMode, NATIVE_GEMM_FILE } from '../../lib/backend/wasm_kernels/native_gemm';
+import { loadNativeGemm, nativeGemmMode, wantsAvx512, NATIVE_GEMM_FILE } from '../../lib/backend/wasm_kernels/native_gemm';
 import { buildNative } from '../../scripts/build_native';
 
 const ROOT = join(__dirname, '..', '..');
@@ -22,11 +22,51 @@ test('SEE_NATIVE_GEMM: unset or auto, 0, 1; anything else is refused with the ex
   assert.throws(() => nativeGemmMode('yes'), /SEE_NATIVE_GEMM="yes": expected auto .*, 0 .* or 1/);
 });
 
+test('SEE_NATIVE_AVX512: unset or auto, 0; anything else is refused with the expected values', () => {
+  assert.equal(wantsAvx512(undefined), true);
+  assert.equal(wantsAvx512(' auto '), true);
+  assert.equal(wantsAvx512('0'), false);
+  assert.throws(() => wantsAvx512('1'), /SEE_NATIVE_AVX512="1": expected auto .* or 0/);
+});
+
+test('setWidth takes 256 or 512 (where the CPU has AVX-512F) and refuses anything else, naming it and keeping the width', () => {
+  const { native } = loadNativeGemm('required');
+  const before = native!.width();
+  assert.equal(native!.setWidth(256), 256);
+  for (const bad of [300, 512.5, 128])
+    assert.throws(
+      () => native!.setWidth(bad),
+      (e: Error) => e instanceof RangeError && e.message.startsWith(`see_gemm: setWidth(${bad}): expected 256`),
+    );
+  assert.equal(native!.width(), 256);
+  loadNativeGemm('required');
+  assert.equal(native!.width(), before);
+});
+
+test('an addon built from the source before AVX-512 (no setWidth) is named and refused when required, passed over otherwise', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'see-native-old-'));
+  try {
+    const old = join(dir, 'see_gemm_old.js');
+    writeFileSync(old, 'module.exports = { gemm() {}, supported() { return true; } };');
+    const passed = loadNativeGemm('auto', old);
+    assert.equal(passed.native, undefined);
+    assert.match(passed.why, /built from an older source without AVX-512 tiles \(npm run native rebuilds it\)/);
+    assert.throws(() => loadNativeGemm('required', old), /SEE_NATIVE_GEMM=1: .*older source/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('npm install built the addon here and it loads; 0 turns it off; a missing addon is named, and refused only when required', () => {
   assert.ok(existsSync(NATIVE_GEMM_FILE), `${NATIVE_GEMM_FILE} was not built (npm run native says why)`);
   const auto = loadNativeGemm('auto');
   assert.ok(auto.native, auto.why);
-  assert.match(auto.why, /AVX2 \+ FMA/);
+  assert.match(auto.why, /\((AVX2|AVX-512F) \+ FMA\)/);
+  assert.equal(auto.why.includes('AVX-512F'), auto.native!.width() === 512);
+  const narrow = loadNativeGemm('auto', NATIVE_GEMM_FILE, false);
+  assert.match(narrow.why, /\(AVX2 \+ FMA\)/);
+  assert.equal(narrow.native!.width(), 256);
+  loadNativeGemm('auto');
   assert.equal(loadNativeGemm('off').native, undefined);
   const missing = join(tmpdir(), 'no-such-dir', 'see_gemm.node');
   const fallback = loadNativeGemm('auto', missing);

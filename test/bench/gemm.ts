@@ -1,14 +1,16 @@
 /**
  * `npm run bench -- gemm`: the kit's float32 matrix product on wasm (lib/backend/wasm_kernels/gemm.ts,
  * behind BatchMatMul and Conv2D) in both variants of its WebAssembly inner step, fused multiply-add
- * (relaxed SIMD) and multiply then add (SEE_WASM_FMA=0), and the native AVX2 product on the same heap
- * (native_gemm.ts, the default where npm install built it; its fields are null where it is not), against tfjs-backend-wasm 4.22's own
+ * (relaxed SIMD) and multiply then add (SEE_WASM_FMA=0), and the native product on the same heap
+ * (native_gemm.ts, the default where npm install built it; its fields are null where it is not) at
+ * the width it uses (`native_width`: 512 where the CPU has AVX-512F) and, where that is 512, also at
+ * 256 bits (`native_avx2_*`, SEE_NATIVE_AVX512=0's product), against tfjs-backend-wasm 4.22's own
  * BatchMatMul (XNNPACK's fully connected operator, plain operands: its fastest path), side by side on
  * one thread, the order of the three rotating every round. Shapes [M, K] x [K, N] of the products the
  * kit runs most: SEE's synthetic term at SOP's class count (a block of 2,048 classes against 1,152
  * points, both products), ResNet-50's patch matrices and 1x1 convolutions at batch 8, ViT-S/16's MLP
  * at batch 8, and 1024^3. Each timed call allocates its output and frees it; nothing is read back.
- * One JSON line per shape: native_ms, fma_ms, mul_add_ms, xnnpack_ms (medians), GFLOP/s of each,
+ * One JSON line per shape: native_ms, native_avx2_ms, fma_ms, mul_add_ms, xnnpack_ms (medians), GFLOP/s of each,
  * speedups over XNNPACK, and the largest relative difference of each result from XNNPACK's.
  */
 import { tf } from '../../lib/tf';
@@ -46,6 +48,16 @@ export const benchmark: Benchmark = {
     const { native, why } = loadNativeGemm('auto');
     if (!native) console.log(`# bench gemm: no native product (${why})`);
     const withNative = native ? loadHeapKernels(memory, true, native).kernels : undefined;
+    const nativeWidth = native?.width();
+    // the native product at `bits` for one call, then back to its default width
+    const atWidth = (bits: number, call: () => tf.TensorInfo) => (): tf.TensorInfo => {
+      native!.setWidth(bits);
+      try {
+        return call();
+      } finally {
+        native!.setWidth(nativeWidth!);
+      }
+    };
     const attrs = { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
     for (const s of SHAPES) {
       const a = tf.randomUniform([s.m, s.k], -1, 1, 'float32', 1); // [M, K]
@@ -64,6 +76,7 @@ export const benchmark: Benchmark = {
         { name: 'mul_add', call: kit(unfused), ms: [] },
         { name: 'xnnpack', call: xnnpack, ms: [] },
         ...(withNative ? [{ name: 'native', call: kit(withNative), ms: [] }] : []),
+        ...(withNative && nativeWidth === 512 ? [{ name: 'native_avx2', call: atWidth(256, kit(withNative)), ms: [] }] : []),
       ];
       const results: Float32Array[] = [];
       for (const r of runs) {
@@ -82,18 +95,21 @@ export const benchmark: Benchmark = {
       }
       tf.dispose([a, b]);
       const flops = 2 * s.m * s.k * s.n;
-      const [fma, mulAdd, xnn, nat] = runs.map((r) => median(r.ms));
+      const [fma, mulAdd, xnn, nat, nat256] = runs.map((r) => median(r.ms));
       emit({
         setting: s.name,
         m: s.m,
         k: s.k,
         n: s.n,
         rounds: ROUNDS,
+        native_width: nativeWidth ?? null,
         native_ms: nat === undefined ? null : +nat.toFixed(2),
+        native_avx2_ms: nat256 === undefined ? null : +nat256.toFixed(2),
         fma_ms: +fma.toFixed(2),
         mul_add_ms: +mulAdd.toFixed(2),
         xnnpack_ms: +xnn.toFixed(2),
         native_gflops: nat === undefined ? null : +(flops / nat / 1e6).toFixed(1),
+        native_avx2_gflops: nat256 === undefined ? null : +(flops / nat256 / 1e6).toFixed(1),
         fma_gflops: +(flops / fma / 1e6).toFixed(1),
         mul_add_gflops: +(flops / mulAdd / 1e6).toFixed(1),
         xnnpack_gflops: +(flops / xnn / 1e6).toFixed(1),
@@ -103,6 +119,8 @@ export const benchmark: Benchmark = {
         fma_max_rel_diff: maxRelDiff(results[0], results[2]),
         mul_add_max_rel_diff: maxRelDiff(results[1], results[2]),
         native_max_rel_diff: results[3] ? maxRelDiff(results[3], results[2]) : null,
+        // 0 expected: both widths add the same products in the same order
+        native_avx2_max_rel_diff: results[4] ? maxRelDiff(results[4], results[3]) : null,
       });
     }
   },

@@ -6,7 +6,7 @@
  * this one at 38-47 with fused multiply-adds (relaxed SIMD, the default), 31-36 without
  * (SEE_WASM_FMA=0; then bit for bit XNNPACK's results on every shape of the bench), on the shapes of
  * ResNet-50's, ViT-S's and SEE's products (`npm run bench -- gemm`). Where the kernels carry the
- * native AVX2 product (native_gemm.ts, the default where it is built), gemmOnHeap hands it the whole
+ * native AVX2 / AVX-512 product (native_gemm.ts, the default where it is built), gemmOnHeap hands it the whole
  * product instead: the same operands on the same memory, at about twice the speed.
  *
  * Blocking as in GotoBLAS: B is packed once into panels of 8 columns ([k][8] floats each); then for

@@ -1,14 +1,17 @@
 /**
- * The kit's matrix product as a Node addon for x86-64 CPUs with AVX2 and FMA (native/see_gemm.cc),
- * built at `npm install` by scripts/build_native.ts into build/native/see_gemm.node. It computes in
- * place on the same memory as the WebAssembly kernels (tfjs-wasm's heap, or the Proxy-Anchor
- * helper's own memory): WebAssembly's SIMD is 128 bits wide, AVX2's 256, and this product runs at
- * about twice the WebAssembly one on this machine (`npm run bench -- gemm`). gemmOnHeap uses it when
- * the kernels were loaded with it (simd/load.ts); everything else stays WebAssembly.
+ * The kit's matrix product as a Node addon for x86-64 CPUs with AVX2 and FMA, with 512-bit tiles
+ * where the CPU has AVX-512F (native/see_gemm.cc), built at `npm install` by scripts/build_native.ts
+ * into build/native/see_gemm.node. It computes in place on the same memory as the WebAssembly kernels
+ * (tfjs-wasm's heap, or the Proxy-Anchor helper's own memory): WebAssembly's SIMD is 128 bits wide,
+ * AVX2's 256 and AVX-512's 512, and this product runs at about twice the WebAssembly one with AVX2
+ * and twice that again with AVX-512 (`npm run bench -- gemm`). gemmOnHeap uses it when the kernels
+ * were loaded with it (simd/load.ts); everything else stays WebAssembly.
  *
  * SEE_NATIVE_GEMM: unset or `auto` = use it where it is built and the CPU has AVX2 and FMA, else the
  * WebAssembly product; `0` = the WebAssembly product only; `1` = required: loading throws, naming
  * why it cannot be used.
+ * SEE_NATIVE_AVX512: unset or `auto` = 512-bit tiles where the CPU has AVX-512F; `0` = 256-bit (AVX2)
+ * only. Both widths give the same bits (the same fused multiply-adds in the same order).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +35,10 @@ export interface NativeGemm {
   ): void;
   /** this CPU has AVX2 and FMA */
   supported(): boolean;
+  /** the SIMD width in use, 256 or 512 (process-wide) */
+  width(): number;
+  /** 256, or 512 where the CPU has AVX-512F (a RangeError otherwise); returns the width in use */
+  setWidth(bits: number): number;
 }
 
 export type NativeGemmMode = 'auto' | 'off' | 'required';
@@ -51,6 +58,16 @@ export function nativeGemmMode(value: string | undefined = process.env.SEE_NATIV
   );
 }
 
+/** SEE_NATIVE_AVX512: whether the native product may use 512-bit tiles where the CPU has AVX-512F */
+export function wantsAvx512(value: string | undefined = process.env.SEE_NATIVE_AVX512): boolean {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === 'auto') return true;
+  if (v === '0') return false;
+  throw new Error(
+    `SEE_NATIVE_AVX512="${value}": expected auto (512-bit tiles where the CPU has AVX-512F; the default) or 0 (256-bit AVX2 tiles only)`,
+  );
+}
+
 export interface NativeGemmChoice {
   /** the addon, or undefined: the WebAssembly product is used */
   native: NativeGemm | undefined;
@@ -58,8 +75,11 @@ export interface NativeGemmChoice {
   why: string;
 }
 
-/** Loads the addon at `file` as `mode` asks; throws only when `mode` is 'required' and it cannot be used. */
-export function loadNativeGemm(mode: NativeGemmMode, file: string = NATIVE_GEMM_FILE): NativeGemmChoice {
+/**
+ * Loads the addon at `file` as `mode` asks, with 512-bit tiles where the CPU has them unless `avx512`
+ * is false; throws only when `mode` is 'required' and it cannot be used.
+ */
+export function loadNativeGemm(mode: NativeGemmMode, file: string = NATIVE_GEMM_FILE, avx512: boolean = wantsAvx512()): NativeGemmChoice {
   if (mode === 'off') return { native: undefined, why: 'SEE_NATIVE_GEMM=0' };
   const refuse = (why: string): NativeGemmChoice => {
     if (mode === 'required') throw new Error(`SEE_NATIVE_GEMM=1: the native matrix product cannot be used: ${why}`);
@@ -74,8 +94,21 @@ export function loadNativeGemm(mode: NativeGemmMode, file: string = NATIVE_GEMM_
     return refuse(`${file} did not load: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (typeof native.gemm !== 'function' || typeof native.supported !== 'function') return refuse(`${file} is not the kit's see_gemm addon`);
+  if (typeof native.setWidth !== 'function')
+    return refuse(`${file} was built from an older source without AVX-512 tiles (npm run native rebuilds it)`);
   if (!native.supported()) return refuse('this CPU lacks AVX2 or FMA');
-  return { native, why: `${file} (AVX2 + FMA)` };
+  // the widest the CPU has, or 256 when asked; process-wide: every loader of the process asks the same (the environment)
+  const width = avx512 ? widest(native) : native.setWidth(256);
+  return { native, why: `${file} (${width === 512 ? 'AVX-512F' : 'AVX2'} + FMA)` };
+}
+
+/** 512 where the CPU has AVX-512F (then set), else 256 */
+function widest(native: NativeGemm): number {
+  try {
+    return native.setWidth(512);
+  } catch {
+    return native.width();
+  }
 }
 
 let cached: { mode: NativeGemmMode; choice: NativeGemmChoice } | undefined;

@@ -129,15 +129,16 @@ export interface HeapKernels {
   pack_b(b: number, sk: number, sn: number, k: number, n: number, bp: number): void;
   /** see heap_kernels.wat: C (acc 0) or C + (acc 1) packed A [m, kc] times packed B [kc, n]; kc >= 1 */
   gemm(a: number, bp: number, bstride: number, c: number, ldc: number, m: number, kc: number, n: number, acc: number): void;
-  /** the native AVX2 product on the same memory (../native_gemm.ts): gemmOnHeap's whole product when present */
+  /** the native AVX2 / AVX-512 product on the same memory (../native_gemm.ts): gemmOnHeap's whole product when present */
   native?: NativeGemm;
 }
 
 /**
- * Which matrix product gemmOnHeap runs: the native one (256-bit fused multiply-adds, AVX2), or the
+ * Which matrix product gemmOnHeap runs: the native one (fused multiply-adds, 512-bit with AVX-512F or
+ * 256-bit with AVX2), or the
  * WebAssembly one with a fused multiply-add per step (relaxed SIMD) or a multiply then an add (SIMD 1.0).
  */
-export type GemmVariant = 'avx2-fma' | 'fma' | 'mul-add';
+export type GemmVariant = 'avx512-fma' | 'avx2-fma' | 'fma' | 'mul-add';
 
 /**
  * SEE_WASM_FMA: unset or 1 = fused multiply-adds in the matrix product where the WebAssembly has
@@ -190,5 +191,5 @@ export function loadHeapKernels(
   const kernels: HeapKernels = { ...base };
   if (fused) kernels.gemm = (new WebAssembly.Instance(fused, { env: { memory } }).exports as unknown as Pick<HeapKernels, 'gemm'>).gemm;
   if (native) kernels.native = native;
-  return { kernels, gemm: native ? 'avx2-fma' : fused ? 'fma' : 'mul-add' };
+  return { kernels, gemm: native ? (native.width() === 512 ? 'avx512-fma' : 'avx2-fma') : fused ? 'fma' : 'mul-add' };
 }
