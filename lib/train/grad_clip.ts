@@ -7,7 +7,7 @@
  * clamp's map may hold too (entries it left as they were): dispose those once.
  */
 import { tf } from '../tf';
-import { heapValues } from '../backend/wasm_kernels/heap';
+import { absMaxOnHeap } from '../backend/wasm_kernels/abs_max';
 
 export type GradClip = { kind: 'none' } | { kind: 'value'; value: number } | { kind: 'norm'; maxNorm: number };
 
@@ -28,10 +28,8 @@ export function clampGradients(grads: tf.NamedTensorMap, value: number): tf.Name
 
 /** Whether every entry of `g` is in [-value, value] (NaN is not), read on the wasm heap; false off wasm. */
 function withinOnHeap(g: tf.Tensor, value: number): boolean {
-  const v = heapValues(g);
-  if (!v) return false;
-  for (let i = 0; i < v.length; i++) if (!(Math.abs(v[i]) <= value)) return false;
-  return true;
+  const max = absMaxOnHeap(g);
+  return max !== undefined && max <= value;
 }
 
 /** Scales all gradients together so their global L2 norm is at most maxNorm. */

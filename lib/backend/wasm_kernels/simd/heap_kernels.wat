@@ -708,6 +708,42 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; abs_max: the largest |x[i]| of n floats, NaN when any is NaN, Infinity when any is infinite and
+  ;; none NaN; 0 for n = 0. One pass for the step's checks of every gradient: finite (abs_max <
+  ;; Infinity) and within a clamp value (abs_max <= value). On the bits: |x| is x's bits without the
+  ;; sign, and for those unsigned integer order is float order with every NaN above Infinity, so the
+  ;; largest bits (i32x4.max_u: one instruction, where f32x4.max's NaN rules cost V8 several a step)
+  ;; reinterpreted as a float are the answer; two accumulators, eight floats a step.
+  (func (export "abs_max") (param $x i32) (param $n i32) (result f32)
+    (local $i i32) (local $end8 i32) (local $a v128) (local $b v128) (local $mask v128) (local $s i32) (local $t i32)
+    (local.set $end8 (i32.and (local.get $n) (i32.const -8)))
+    (local.set $mask (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+    (block $vecDone
+      (loop $vec
+        (br_if $vecDone (i32.ge_u (local.get $i) (local.get $end8)))
+        (local.set $a (i32x4.max_u (local.get $a)
+          (v128.and (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mask))))
+        (local.set $b (i32x4.max_u (local.get $b)
+          (v128.and (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mask))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $vec)))
+    (local.set $a (i32x4.max_u (local.get $a) (local.get $b)))
+    (local.set $s (i32x4.extract_lane 0 (local.get $a)))
+    (local.set $t (i32x4.extract_lane 1 (local.get $a)))
+    (if (i32.gt_u (local.get $t) (local.get $s)) (then (local.set $s (local.get $t))))
+    (local.set $t (i32x4.extract_lane 2 (local.get $a)))
+    (if (i32.gt_u (local.get $t) (local.get $s)) (then (local.set $s (local.get $t))))
+    (local.set $t (i32x4.extract_lane 3 (local.get $a)))
+    (if (i32.gt_u (local.get $t) (local.get $s)) (then (local.set $s (local.get $t))))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $t (i32.and (i32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 0x7fffffff)))
+        (if (i32.gt_u (local.get $t) (local.get $s)) (then (local.set $s (local.get $t))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail)))
+    (f32.reinterpret_i32 (local.get $s)))
+
   ;; col_sum: out[j] = sum_i x[i, j] for x [rows, cols] row-major, row by row in float64 at acc (cols
   ;; doubles, 8-byte aligned, zeroed here), each rounded to float32 at the end: the Sum over leading axes
   ;; (every bias gradient), the same additions in the same order as a float64 loop in JavaScript

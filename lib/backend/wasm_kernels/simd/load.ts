@@ -119,6 +119,8 @@ export interface HeapKernels {
   ): void;
   /** see heap_kernels.wat: g (the gradient of softmax_rows' output p, rows of n) becomes scale p (g - sum g p), in place */
   softmax_rows_backward(p: number, g: number, rows: number, n: number, scale: number): void;
+  /** see heap_kernels.wat: the largest |x| of n floats at x (NaN when any is NaN, 0 when n is 0) */
+  abs_max(x: number, n: number): number;
   /** see heap_kernels.wat: each of `rows` rows of n floats at x, in place, becomes softmax(scale x) (scale > 0) */
   softmax_rows(x: number, rows: number, n: number, scale: number): void;
   /** see heap_kernels.wat: rows [0, m) of A (row stride lda floats, kc floats each) into gemm's blocks of 4 rows at ap */
