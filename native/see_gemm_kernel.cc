@@ -58,6 +58,19 @@ void packA(Strided a, int m0, int rows, int k0, int depth, float* out) {
   }
 }
 
+// the first rows x cols of a tile held in buf (rows of `width` floats) to c (row length ldc), added when add:
+// the last tile of a product whose m or n is not a multiple of the tile's
+void storePart(const float* buf, int width, float* c, int ldc, int rows, int cols, bool add) {
+  for (int r = 0; r < rows; r++) {
+    float* row = c + static_cast<std::ptrdiff_t>(r) * ldc;
+    const float* from = buf + r * width;
+    if (add)
+      for (int j = 0; j < cols; j++) row[j] += from[j];
+    else
+      for (int j = 0; j < cols; j++) row[j] = from[j];
+  }
+}
+
 // a 6 x 16 tile: acc = sum over depth of A's 6 rows times a packed panel of B (depth x 16); row r of
 // A at step kk is ap[r * rowStep + kk * kStep]: a packed panel has rowStep 1 and kStep MR, rows read
 // in place their row length and 1. Written to c (row length ldc) as rows x cols, added to it when add
@@ -118,13 +131,7 @@ void tile(const float* ap, std::ptrdiff_t rowStep, std::ptrdiff_t kStep, const f
     _mm256_store_ps(buf[r], acc[r][0]);
     _mm256_store_ps(buf[r] + 8, acc[r][1]);
   }
-  for (int r = 0; r < rows; r++) {
-    float* row = c + static_cast<std::ptrdiff_t>(r) * ldc;
-    if (add)
-      for (int j = 0; j < cols; j++) row[j] += buf[r][j];
-    else
-      for (int j = 0; j < cols; j++) row[j] = buf[r][j];
-  }
+  storePart(&buf[0][0], NR, c, ldc, rows, cols, add);
 }
 
 // the same as tile with a 6 x 32 tile of C in twelve 512-bit registers and a packed panel of B of
@@ -187,13 +194,7 @@ void tile512(const float* ap, std::ptrdiff_t rowStep, std::ptrdiff_t kStep, cons
     _mm512_store_ps(buf[r], acc[r][0]);
     _mm512_store_ps(buf[r] + 16, acc[r][1]);
   }
-  for (int r = 0; r < rows; r++) {
-    float* row = c + static_cast<std::ptrdiff_t>(r) * ldc;
-    if (add)
-      for (int j = 0; j < cols; j++) row[j] += buf[r][j];
-    else
-      for (int j = 0; j < cols; j++) row[j] = buf[r][j];
-  }
+  storePart(&buf[0][0], NR512, c, ldc, rows, cols, add);
 }
 
 using TileFn = void (*)(const float*, std::ptrdiff_t, std::ptrdiff_t, const float*, int, float*, int, int, int, bool);
