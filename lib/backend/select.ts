@@ -19,7 +19,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
 import { gemmVariant, wantsFma } from './wasm_kernels/simd';
-import { NATIVE_GEMM_PATH, nativeGemmFromEnv, nativeGemmMode } from './wasm_kernels/native_gemm';
+import { NATIVE_GEMM_PATH, nativeGemmFromEnv, nativeGemmMode, wantsAvx512 } from './wasm_kernels/native_gemm';
 import { registerWebGpuTrainingKernels } from './webgpu_kernels';
 import { destroyWebGpuDevice, probeWebGpu, registerWebGpuBackend, webgpuFactoryError } from './webgpu_backend';
 import { adapterLine, adapterName, type AdapterDescription } from './webgpu_adapter';
@@ -119,6 +119,7 @@ export async function initBackend(
   options: { quiet?: boolean } = {},
 ): Promise<BackendInfo> {
   wantsFma(); // SEE_WASM_FMA is checked on every backend, so a wrong value never waits for the first product
+  wantsAvx512(); // and SEE_NATIVE_AVX512
   if (nativeGemmMode() === 'required') nativeGemmFromEnv(); // likewise SEE_NATIVE_GEMM: throws now where 1 cannot be met
   if (current && (request === current.requested || request === current.name || request === 'auto')) {
     return current;

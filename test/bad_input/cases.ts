@@ -439,6 +439,14 @@ export const CASES: BadInputCase[] = [
     run: (w, id) => cli(['train', configFile(w, 'fma', {}), '--runs-root', w.runs, '--run-id', id], { SEE_WASM_FMA: 'yes' }),
   },
   {
+    input: '`SEE_NATIVE_AVX512` neither auto nor 0',
+    through: 'see-kit train (environment)',
+    folder: 'fresh',
+    expect:
+      /SEE_NATIVE_AVX512="1": expected auto \(512-bit tiles where the CPU has AVX-512F; the default\) or 0 \(256-bit AVX2 tiles only\)/,
+    run: (w, id) => cli(['train', configFile(w, 'avx512', {}), '--runs-root', w.runs, '--run-id', id], { SEE_NATIVE_AVX512: '1' }),
+  },
+  {
     input: 'resume: the data now has a truncated image',
     through: 'see-kit train --resume --data-root',
     folder: 'resume',
