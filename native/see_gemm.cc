@@ -6,6 +6,7 @@
 //
 //   gemm(bytes: Uint8Array, a, aRowStride, aColStride, b, bRowStride, bColStride, c, m, k, n, accumulate)
 //   supported(): boolean   (this CPU has AVX2 and FMA)
+//   widths(): number[]     (the SIMD widths this CPU allows: [256], or [256, 512] with AVX-512F)
 //   width(): number        (the SIMD width in use, 256 or 512: the widest the CPU has unless set)
 //   setWidth(bits): number (256, or 512 where the CPU has AVX-512F; returns the width now in use;
 //                           a RangeError names what this CPU allows otherwise)
@@ -119,6 +120,19 @@ napi_value Supported(napi_env env, napi_callback_info) {
   return result;
 }
 
+napi_value Widths(napi_env env, napi_callback_info) {
+  const bool wide = see_gemm::cpuHasAvx512();
+  napi_value result, bits;
+  napi_create_array_with_length(env, wide ? 2 : 1, &result);
+  napi_create_int32(env, 256, &bits);
+  napi_set_element(env, result, 0, bits);
+  if (wide) {
+    napi_create_int32(env, 512, &bits);
+    napi_set_element(env, result, 1, bits);
+  }
+  return result;
+}
+
 napi_value Width(napi_env env, napi_callback_info) {
   napi_value result;
   napi_create_int32(env, see_gemm::width(), &result);
@@ -148,6 +162,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"supported", nullptr, Supported, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"widths", nullptr, Widths, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"width", nullptr, Width, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setWidth", nullptr, SetWidth, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -199,11 +199,7 @@ void tile512(const float* ap, std::ptrdiff_t rowStep, std::ptrdiff_t kStep, cons
 
 using TileFn = void (*)(const float*, std::ptrdiff_t, std::ptrdiff_t, const float*, int, float*, int, int, int, bool);
 
-// the blocked product (see the header) with panels of B W columns wide and tileFn's W-wide tiles
-template <int W>
-void blocked(Strided a, Strided b, float* c, int m, int k, int n, bool accumulate, float* scratch, TileFn tileFn);
-
-std::atomic<int> widthInUse{0}; // 0 until the first call: the widest this CPU has
+std::atomic<int> widthInUse{0}; // 0 until setWidth: width() is then the widest this CPU has
 
 } // namespace
 
@@ -241,6 +237,7 @@ bool setWidth(int bits) {
 
 namespace {
 
+// the blocked product (see the header) with panels of B W columns wide and tileFn's W-wide tiles
 template <int W>
 void blocked(Strided a, Strided b, float* c, int m, int k, int n, bool accumulate, float* scratch, TileFn tileFn) {
   // blocks of k as the 256-bit product's (depthOf): both widths then add the same values in the same order

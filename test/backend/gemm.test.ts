@@ -109,15 +109,7 @@ for (const fma of [false, true]) {
 
 /** the SIMD widths the native product can use on this CPU: 256, and 512 where it has AVX-512F */
 function nativeWidths(): number[] {
-  const { native } = loadNativeGemm('required');
-  try {
-    native!.setWidth(512);
-    return [256, 512];
-  } catch {
-    return [256];
-  } finally {
-    loadNativeGemm('required'); // back to the default width
-  }
+  return loadNativeGemm('required').native!.widths();
 }
 
 for (const width of nativeWidths()) {

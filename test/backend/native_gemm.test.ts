@@ -15,7 +15,7 @@ import { buildNative } from '../../scripts/build_native';
 const ROOT = join(__dirname, '..', '..');
 
 test('SEE_NATIVE_GEMM: unset or auto, 0, 1; anything else is refused with the expected values', () => {
-  assert.equal(nativeGemmMode(undefined), 'auto');
+  assert.equal(nativeGemmMode(''), 'auto'); // unset (undefined would read the environment)
   assert.equal(nativeGemmMode(' auto '), 'auto');
   assert.equal(nativeGemmMode('0'), 'off');
   assert.equal(nativeGemmMode('1'), 'required');
@@ -23,15 +23,22 @@ test('SEE_NATIVE_GEMM: unset or auto, 0, 1; anything else is refused with the ex
 });
 
 test('SEE_NATIVE_AVX512: unset or auto, 0; anything else is refused with the expected values', () => {
-  assert.equal(wantsAvx512(undefined), true);
+  assert.equal(wantsAvx512(''), true); // unset (undefined would read the environment)
   assert.equal(wantsAvx512(' auto '), true);
   assert.equal(wantsAvx512('0'), false);
   assert.throws(() => wantsAvx512('1'), /SEE_NATIVE_AVX512="1": expected auto .* or 0/);
 });
 
-test('setWidth takes 256 or 512 (where the CPU has AVX-512F) and refuses anything else, naming it and keeping the width', () => {
+test('setWidth takes each width widths() lists (256, and 512 where the CPU has AVX-512F) and refuses anything else, naming it and keeping the width', () => {
   const { native } = loadNativeGemm('required');
   const before = native!.width();
+  assert.equal(native!.widths()[0], 256);
+  assert.equal(
+    before,
+    wantsAvx512() ? Math.max(...native!.widths()) : 256,
+    'the default width is the widest listed (256 under SEE_NATIVE_AVX512=0)',
+  );
+  for (const w of native!.widths()) assert.equal(native!.setWidth(w), w);
   assert.equal(native!.setWidth(256), 256);
   for (const bad of [300, 512.5, 128])
     assert.throws(

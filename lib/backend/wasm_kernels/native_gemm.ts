@@ -35,6 +35,8 @@ export interface NativeGemm {
   ): void;
   /** this CPU has AVX2 and FMA */
   supported(): boolean;
+  /** the SIMD widths this CPU allows: [256], or [256, 512] where it has AVX-512F */
+  widths(): number[];
   /** the SIMD width in use, 256 or 512 (process-wide) */
   width(): number;
   /** 256, or 512 where the CPU has AVX-512F (a RangeError otherwise); returns the width in use */
@@ -94,21 +96,12 @@ export function loadNativeGemm(mode: NativeGemmMode, file: string = NATIVE_GEMM_
     return refuse(`${file} did not load: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (typeof native.gemm !== 'function' || typeof native.supported !== 'function') return refuse(`${file} is not the kit's see_gemm addon`);
-  if (typeof native.setWidth !== 'function')
+  if (typeof native.setWidth !== 'function' || typeof native.widths !== 'function')
     return refuse(`${file} was built from an older source without AVX-512 tiles (npm run native rebuilds it)`);
   if (!native.supported()) return refuse('this CPU lacks AVX2 or FMA');
   // the widest the CPU has, or 256 when asked; process-wide: every loader of the process asks the same (the environment)
-  const width = avx512 ? widest(native) : native.setWidth(256);
+  const width = native.setWidth(avx512 ? Math.max(...native.widths()) : 256);
   return { native, why: `${file} (${width === 512 ? 'AVX-512F' : 'AVX2'} + FMA)` };
-}
-
-/** 512 where the CPU has AVX-512F (then set), else 256 */
-function widest(native: NativeGemm): number {
-  try {
-    return native.setWidth(512);
-  } catch {
-    return native.width();
-  }
 }
 
 let cached: { mode: NativeGemmMode; choice: NativeGemmChoice } | undefined;
