@@ -6,8 +6,8 @@
 // packed takes at most 256 KB: then C is written once and never read back, which matters for the
 // narrow products of convolutions with few channels), B's rows are packed into panels of NR = 16
 // columns ([depth][16] floats, zeros past n); for each block of MC rows, A's block is packed into
-// panels of MR = 6 rows ([depth][6] floats, zeros past m; rows contiguous along k are read in place
-// instead when n <= 128, where too few tiles would reuse a packed value); a 6 x 16 tile of C lives in twelve
+// panels of MR = 6 rows ([depth][6] floats, zeros past m; an A contiguous along k or, transposed,
+// along m is read in place instead when n <= 128, where too few tiles would reuse a packed value); a 6 x 16 tile of C lives in twelve
 // 256-bit registers while one panel of A and one of B go past (12 fused multiply-adds for two loads
 // of B and six broadcasts of A per step of k). A's block (MC x KC, 96 KB) stays in L2, a panel of B
 // (KC x 16, 16 KB) in L1. The first block of k writes C (unless accumulate), the next ones add to

@@ -49,6 +49,8 @@ const SHAPES: Array<[number, number, number, boolean, boolean]> = [
   [10, 20, 140, true, false],
   [7, 700, 100, false, false], // B packed past 256 KB: blocks of 256 values of k (256, 256, 188)
   [7, 700, 100, true, true],
+  [13, 600, 128, true, false], // A transposed, read in place (n <= 128) through blocks of k; last tile of 1 row
+  [6, 40, 200, true, false], // A transposed and packed (n > 128): one whole panel of rows side by side
   // the 512-bit tile (6 x 32, products wider than 16): whole tiles, a last panel of 1-31 columns, A in place or packed
   [12, 64, 32, false, false],
   [6, 9, 64, true, false],
