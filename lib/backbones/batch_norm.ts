@@ -9,6 +9,7 @@
 import { tf } from '../tf';
 import { bnReluBackwardOnHeap, bnReluForwardOnHeap, bnReluOnHeap } from '../backend/wasm_kernels/bn_relu';
 import { heapValues } from '../backend/wasm_kernels/heap';
+import type { GradientHandoff } from './gradient_handoff';
 
 export const BN_EPS = 1e-5;
 
@@ -41,6 +42,8 @@ export const batchNormFrozen = tf.op({
  * D = d scale - d shift * mean, d weight = D * r and d var = -D * scale * r^2 / 2.
  * The incoming gradient dy is freed as soon as these are computed: tfjs's tape would keep every
  * layer's dy until the whole backward pass ends, as much memory again as the activations.
+ * With `residualGradientTo`, d residual is given there instead of to the tape (the residual is then
+ * not one of the op's tape inputs; gradient_handoff.ts).
  */
 export function batchNormFrozenFused(
   x: tf.Tensor4D,
@@ -48,13 +51,27 @@ export function batchNormFrozenFused(
   runningVar: tf.Tensor1D,
   weight: tf.Tensor1D,
   bias: tf.Tensor1D,
-  options: { relu: boolean; residual?: tf.Tensor4D },
+  options: BnReluOptions,
   eps: number = BN_EPS,
 ): tf.Tensor4D {
   const inputs = [x, runningMean, runningVar, weight, bias];
   const onHeap = bnReluOnHeap([...inputs, options.residual]);
   const op = tf.customGrad(onHeap ? heapForward(options, eps) : tensorForward(options, eps));
-  return (options.residual ? op(...inputs, options.residual) : op(...inputs)) as tf.Tensor4D;
+  return (options.residual && !options.residualGradientTo ? op(...inputs, options.residual) : op(...inputs)) as tf.Tensor4D;
+}
+
+/** What follows the BatchNorm: the ReLU or not, the residual sum or not, and where d residual goes (the tape unless said). */
+export interface BnReluOptions {
+  relu: boolean;
+  residual?: tf.Tensor4D;
+  residualGradientTo?: GradientHandoff;
+}
+
+/** The gradients of the op's tape inputs, with d residual (last of `grads`) given to the handoff when there is one. */
+function routeResidualGradient(grads: tf.Tensor[], options: BnReluOptions): tf.Tensor[] {
+  if (!options.residual || !options.residualGradientTo) return grads;
+  options.residualGradientTo.give(grads[grads.length - 1]);
+  return grads.slice(0, -1);
 }
 
 type Forward = Parameters<typeof tf.customGrad>[0];
@@ -65,10 +82,10 @@ type Forward = Parameters<typeof tf.customGrad>[0];
  * so the tape saves only x (and y) and no kernel runs for a [C] vector: on the demo network that was
  * 289 of the 600 kernel calls of a forward and backward pass (1-1.5 ms of a pass at batch 2 here).
  */
-function heapForward(options: { relu: boolean; residual?: tf.Tensor4D }, eps: number): Forward {
+function heapForward(options: BnReluOptions, eps: number): Forward {
   return (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, mean, variance, w, b] = args as tf.Tensor[];
-    const residual = options.residual ? (args[5] as tf.Tensor) : undefined;
+    const residual = residualOf(args, options);
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const f = channelFactors(hostValues(mean), hostValues(variance), hostValues(w), hostValues(b), eps);
     const y = bnReluForwardOnHeap(xi, f.scale, f.shift, residual, options.relu);
@@ -88,10 +105,16 @@ function heapForward(options: { relu: boolean; residual?: tf.Tensor4D }, eps: nu
           dWeight[k] = dScaleTotal * f.r[k];
         }
         const out = [parts.dx, tf.tensor1d(dMean), tf.tensor1d(dVar), tf.tensor1d(dWeight), tf.tensor1d(parts.sumG)];
-        return parts.g ? [...out, parts.g] : out;
+        return routeResidualGradient(parts.g ? [...out, parts.g] : out, options);
       },
     };
   };
+}
+
+/** The residual: the op's sixth tape input, or the options' own where its gradient is handed over. */
+function residualOf(args: Array<tf.Tensor | tf.GradSaveFunc>, options: BnReluOptions): tf.Tensor | undefined {
+  if (!options.residual) return undefined;
+  return options.residualGradientTo ? options.residual : (args[5] as tf.Tensor);
 }
 
 /** A [C] float32 tensor's values on the host (a copy: the heap may move). */
@@ -127,11 +150,11 @@ function channelFactors(
 }
 
 /** The op in tfjs kernels, for every other backend. */
-function tensorForward(options: { relu: boolean; residual?: tf.Tensor4D }, eps: number): Forward {
+function tensorForward(options: BnReluOptions, eps: number): Forward {
   const axes = [0, 1, 2];
   return (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, mean, variance, w, b] = args as tf.Tensor[];
-    const residual = options.residual ? (args[5] as tf.Tensor) : undefined;
+    const residual = residualOf(args, options);
     const save = args[args.length - 1] as tf.GradSaveFunc;
     // inside a customGrad's forward the tape is off: these are plain kernels, freed by its scope
     const r = tf.rsqrt(tf.add(variance, eps)); // [C]
@@ -159,7 +182,7 @@ function tensorForward(options: { relu: boolean; residual?: tf.Tensor4D }, eps: 
           return residual ? [...out, g === dy ? tf.clone(dy) : g] : out;
         });
         dy.dispose(); // only this node reads it (see batchNormFrozenFused)
-        return grads;
+        return routeResidualGradient(grads, options);
       },
     };
   };

@@ -7,6 +7,7 @@
 import { tf } from '../tf';
 import { batchNormFrozenFused } from './batch_norm';
 import { conv2dTorch, maxPool2dTorch } from './conv';
+import { GradientHandoff } from './gradient_handoff';
 import type { ParamSpec, ParamStore } from './params';
 
 export interface ResNetConfig {
@@ -81,14 +82,29 @@ export function resnetSpecs(cfg: ResNetConfig): ParamSpec[] {
   return specs;
 }
 
-/** frozen BatchNorm, then the residual sum and the ReLU when asked, as one op (batch_norm.ts) */
-function bn(p: ParamStore, prefix: string, x: tf.Tensor4D, relu: boolean, residual?: tf.Tensor4D): tf.Tensor4D {
+/** frozen BatchNorm, then the residual sum (its gradient given to `residualGradientTo` if set) and the ReLU when asked, as one op (batch_norm.ts) */
+function bn(
+  p: ParamStore,
+  prefix: string,
+  x: tf.Tensor4D,
+  relu: boolean,
+  residual?: tf.Tensor4D,
+  residualGradientTo?: GradientHandoff,
+): tf.Tensor4D {
   const g = (n: string): tf.Tensor1D => p.get(`${prefix}.${n}`) as tf.Tensor1D;
-  return batchNormFrozenFused(x, g('running_mean'), g('running_var'), g('weight'), g('bias'), { relu, residual });
+  return batchNormFrozenFused(x, g('running_mean'), g('running_var'), g('weight'), g('bias'), { relu, residual, residualGradientTo });
 }
 
-function conv(p: ParamStore, key: string, x: tf.Tensor4D, stride: number, padding: number, inputGradient = true): tf.Tensor4D {
-  return conv2dTorch(x, p.get(key) as tf.Tensor4D, null, stride, padding, inputGradient);
+function conv(
+  p: ParamStore,
+  key: string,
+  x: tf.Tensor4D,
+  stride: number,
+  padding: number,
+  inputGradient = true,
+  addInputGradientFrom?: GradientHandoff,
+): tf.Tensor4D {
+  return conv2dTorch(x, p.get(key) as tf.Tensor4D, null, stride, padding, inputGradient, addInputGradientFrom);
 }
 
 /** Last-stage feature map [B, h, w, C] of NHWC images [B, H, W, 3]. */
@@ -108,12 +124,19 @@ export const resnetFeatureMap = tf.op({
   },
 });
 
-/** torchvision Bottleneck: 1x1 -> 3x3 (stride) -> 1x1, plus the (downsampled) identity. */
+/**
+ * torchvision Bottleneck: 1x1 -> 3x3 (stride) -> 1x1, plus the (downsampled) identity. In a block
+ * without downsampling, x's two gradients (through conv1 and through the residual sum) meet in
+ * conv1's input gradient, not in an Add of the tape's: the residual sum's op hands its gradient over
+ * (gradient_handoff.ts). With downsampling they meet in the tape's Add: the downsampling
+ * convolution's only other input is its kernel, and a tape asked for other gradients would skip it.
+ */
 function bottleneck(p: ParamStore, b: BlockShape, x: tf.Tensor4D): tf.Tensor4D {
-  let y = bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0), true); // [B, h, w, width]
+  const xGradient = b.downsample ? undefined : new GradientHandoff();
+  let y = bn(p, `${b.prefix}.bn1`, conv(p, `${b.prefix}.conv1.weight`, x, 1, 0, true, xGradient), true); // [B, h, w, width]
   y = bn(p, `${b.prefix}.bn2`, conv(p, `${b.prefix}.conv2.weight`, y, b.stride, 1), true); // [B, h/s, w/s, width]
   const identity = b.downsample ? bn(p, `${b.prefix}.downsample.1`, conv(p, `${b.prefix}.downsample.0.weight`, x, b.stride, 0), false) : x;
-  return bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0), true, identity); // [B, h/s, w/s, out]
+  return bn(p, `${b.prefix}.bn3`, conv(p, `${b.prefix}.conv3.weight`, y, 1, 0), true, identity, xGradient); // [B, h/s, w/s, out]
 }
 
 /** SEE's ResNet features: global average pool + global max pool of the last stage -> [B, C]. */

@@ -9,7 +9,8 @@
  * reference BLAS unless an optimised one is installed); LD_LIBRARY_PATH may point it to another
  * (recorded as torch_ld_library_path).
  * One JSON line per (model, mode, threads): img_per_s, torch_img_per_s, ratio (kit / torch), the
- * training step's cost in inferences of the same batch, and (1 thread) peak_tensor_mb, the most
+ * training step's cost in inferences of the same batch (the kit's inferences and steps alternate,
+ * medians of each), and (1 thread) peak_tensor_mb, the most
  * bytes live on the wasm heap during the step. BENCH_REPEATS (default 2) timed repeats after one warm-up; random
  * weights (speed only); BENCH_MODELS=a,b runs only those registry names.
  */
@@ -120,6 +121,22 @@ function runTorch(threads: number, repeats: number): Map<string, TorchResult> {
   return out;
 }
 
+/** Wall and CPU times (this process, all its threads) of calls timed one by one: their median wall ms and mean CPU ms. */
+function timedRuns(): { time(fn: () => Promise<unknown>): Promise<void>; medianMs(): number; meanCpuMs(): number } {
+  const wall: number[] = [];
+  let cpuMs = 0;
+  return {
+    async time(fn) {
+      const c0 = process.cpuUsage();
+      wall.push(await timeMs(fn, 1, 0));
+      const c = process.cpuUsage(c0);
+      cpuMs += (c.user + c.system) / 1000;
+    },
+    medianMs: () => [...wall].sort((a, b) => a - b)[Math.floor(wall.length / 2)],
+    meanCpuMs: () => cpuMs / wall.length,
+  };
+}
+
 interface KitResult {
   infer_ms: number;
   train_ms: number;
@@ -159,22 +176,21 @@ async function measureKit(name: string, workers: number, repeats: number): Promi
     };
     const batch = { images: xt, labels: rows };
     const step = (): Promise<number> => (stepper ? stepper.step(batch, lrs, { epoch: 0, step: 0 }) : trainStep(parts, batch, lrs));
-    /** median wall ms and mean CPU ms of this process (all its threads) after one warm-up */
-    const timed = async (fn: () => Promise<unknown>): Promise<[number, number]> => {
-      await fn(); // warm-up: XNNPACK operators, optimizer slots
-      const c0 = process.cpuUsage();
-      const wall = await timeMs(fn, repeats, 0);
-      const c = process.cpuUsage(c0);
-      return [wall, (c.user + c.system) / 1000 / repeats];
-    };
-    const [inferMs, inferCpu] = await timed(infer);
+    await infer(); // warm-up: XNNPACK operators
     heap.reset();
-    const [trainMs, trainCpu] = await timed(step);
+    await step(); // warm-up: optimizer slots
+    // the two alternate, one of each per round, so that the machine's speed changing during the run
+    // (a shared VM's does, by 10% and more within minutes) moves both alike: train_over_inference
+    const [inferRun, trainRun] = [timedRuns(), timedRuns()];
+    for (let i = 0; i < repeats; i++) {
+      await inferRun.time(infer);
+      await trainRun.time(step);
+    }
     return {
-      infer_ms: inferMs,
-      train_ms: trainMs,
-      infer_cpu_ms: inferCpu,
-      train_cpu_ms: trainCpu,
+      infer_ms: inferRun.medianMs(),
+      train_ms: trainRun.medianMs(),
+      infer_cpu_ms: inferRun.meanCpuMs(),
+      train_cpu_ms: trainRun.meanCpuMs(),
       heap_peak_mb: workers > 1 ? undefined : heap.peak() / 2 ** 20,
     };
   } finally {

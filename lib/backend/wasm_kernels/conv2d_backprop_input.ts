@@ -56,7 +56,7 @@ function zeroedInputGradient(backend: WasmBackend, xShape: number[]): tf.Tensor4
  * dx [N, H, W, Ci] of a strided convolution with the SIMD kernels: for each part (patchChunks: about
  * `cache` floats, whole images or bands of output rows of one image), the patch gradients dy [rows, Co]
  * x W^T [Co, fh*fw*Ci] (W read transposed in place), added back onto dx while they are in the cache
- * (row2im_add, the adjoint of im2row).
+ * (row2im_add, the adjoint of im2row). dx starts as zeros, or is `onto` (added into in place).
  */
 function stridedBackpropInputOnHeap(
   simd: HeapKernels,
@@ -67,10 +67,11 @@ function stridedBackpropInputOnHeap(
   g: PatchGeometry,
   maxPatch: number,
   cache: number,
+  onto?: tf.Tensor4D,
 ): tf.Tensor4D {
   const [fh, fw, ci, co] = w.shape;
   const k = fh * fw * ci;
-  const dx = zeroedInputGradient(backend, xShape); // [N, H, W, Ci]
+  const dx = onto ?? zeroedInputGradient(backend, xShape); // [N, H, W, Ci]
   const chunks = patchChunks(xShape[0], g, ci, co, maxPatch, FILTER_PACKS, cache);
   if (chunks.length === 0) return dx;
   const cols = heapTensor(backend, [largestRows(chunks, g), k]); // [rows of a part, fh*fw*Ci]
@@ -126,6 +127,13 @@ function padOrCrop(t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): 
   return { t: tf.slice(t, begin, size), before: Math.max(0, before), after: Math.max(0, after) };
 }
 
+/** How the kernel runs: patch gradients of at most `maxPatch` values, built with `kernels()` in parts of about `cache` floats. */
+interface InputGradientPlan {
+  maxPatch: number;
+  kernels: () => HeapKernels | undefined;
+  cache: number;
+}
+
 /**
  * The kernel; strided convolutions build their patch gradients for at most `maxPatch` values at a time,
  * with the SIMD kernels `kernels()` returns (heapKernels; a test passes none to run the path without
@@ -134,70 +142,109 @@ function padOrCrop(t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): 
 export const conv2dBackpropInputKernel =
   (maxPatch: number, kernels: () => HeapKernels | undefined = heapKernels, cache = L2_PATCH) =>
   (args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend?: unknown }): tf.Tensor => {
-    const { inputs, attrs } = args;
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const backend = wasmBackendOf(args, NAME);
-    return tf.tidy(() => {
-      let dy = asTensor(inputs, 'dy', NAME) as tf.Tensor4D;
-      const w = asTensor(inputs, 'filter', NAME) as tf.Tensor4D;
-      const nchw = dataFormat === 'NCHW';
-      const xShape: [number, number, number, number] = nchw
-        ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]]
-        : [...inputShape];
-      if (nchw) dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
-      check(dy.rank === 4 && w.rank === 4, NAME, () => `dy and filter must be rank 4, got ${dy.shape} and ${w.shape}`);
-      const [fh, fw, ci, co] = w.shape;
-      const info = tf.backend_util.computeConv2DInfo(xShape, w.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-      check(xShape[3] === ci, NAME, () => `inputShape ${inputShape} has ${xShape[3]} channels, the filter ${w.shape} expects ${ci}`);
-      check(
-        dy.shape[0] === xShape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
-        NAME,
-        () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`,
-      );
-      const geometry = patchGeometry(info, fh, fw);
-      if (isPointwise(geometry, xShape[1], xShape[2])) {
-        const [n, h, wd] = xShape;
-        const simd = kernels();
-        if (simd && dy.dtype === 'float32' && w.dtype === 'float32') {
-          // dx [M, Ci] = dy [M, Co] times W^T, W [Ci, Co] read transposed in place, written as [N, H, W, Ci]
-          // (no reshape and no engine call: four calls before, each about 8 us)
-          const dx = heapTensor(backend, xShape) as tf.Tensor4D; // [N, H, W, Ci]
-          const rows = { address: addressOf(backend, dy), rowStride: co, colStride: 1 }; // [M, Co]
-          const wT = { address: addressOf(backend, w), rowStride: 1, colStride: co }; // [Co, Ci]
-          gemmOnHeap(heapMemory(backend), simd, rows, wT, addressOf(backend, dx), n * h * wd, co, ci);
-          return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
-        }
-        const dy2 = tf.reshape(dy, [n * h * wd, co]); // [M, Co]
-        const dx = tf.reshape(tf.matMul(dy2, tf.reshape(w, [ci, co]), false, true), xShape) as tf.Tensor4D; // [N, H, W, Ci]
-        return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
-      }
-      if (info.strideHeight > 1 || info.strideWidth > 1) {
-        check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
-        const simd = kernels();
-        const dx = simd
-          ? stridedBackpropInputOnHeap(simd, backend, dy, w, xShape, geometry, maxPatch, cache)
-          : stridedBackpropInput(backend, dy, w, xShape, geometry, maxPatch);
-        return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
-      }
-      const [, h, wd] = xShape;
-      let d = insertZeros(insertZeros(dy, 1, info.strideHeight), 2, info.strideWidth) as tf.Tensor4D; // [N, Hd, Wd, Co]
-      const top = fh - 1 - info.padInfo.top;
-      const left = fw - 1 - info.padInfo.left;
-      const rows = padOrCrop(d, 1, top, h + fh - 1 - d.shape[1] - top);
-      d = rows.t;
-      const cols = padOrCrop(d, 2, left, wd + fw - 1 - d.shape[2] - left);
-      d = cols.t;
-      const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [fh, fw, Co, Ci]
-      const pads: [[number, number], [number, number], [number, number], [number, number]] = [
-        [0, 0],
-        [rows.before, rows.after],
-        [cols.before, cols.after],
-        [0, 0],
-      ];
-      const dx = tf.conv2d(d, flipped as tf.Tensor4D, 1, pads, 'NHWC'); // [N, H, W, Ci]
-      return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
-    });
+    const dy = asTensor(args.inputs, 'dy', NAME) as tf.Tensor4D;
+    const w = asTensor(args.inputs, 'filter', NAME) as tf.Tensor4D;
+    return inputGradient(backend, dy, w, args.attrs as unknown as tf.Conv2DBackpropInputAttrs, { maxPatch, kernels, cache })!;
   };
+
+/**
+ * `onto` + dL/dx of a convolution [N, H, W, Ci], computed into `onto` in place (its old values are
+ * gone; the caller owns it, nothing else may hold it), on wasm where the SIMD kernels take it: a
+ * pointwise convolution's product adds onto it as it writes (no pass of its own), a strided one's patch
+ * gradients are added back onto it instead of onto zeros. Undefined where no such path runs (another
+ * backend, NCHW, the stride-1 convolution of dy, no SIMD kernels): the caller adds the kernel's dx.
+ * What a ResNet block's two input gradients use (lib/backbones/gradient_handoff.ts), so that tfjs's
+ * tape does not sum them with an Add kernel: two activation-sized reads and a write per block.
+ */
+export function conv2dBackpropInputOnto(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  attrs: tf.Conv2DBackpropInputAttrs,
+  onto: tf.Tensor4D,
+): tf.Tensor4D | undefined {
+  if (tf.getBackend() !== 'wasm' || attrs.dataFormat === 'NCHW' || !heapKernels()) return undefined;
+  if ([dy, filter, onto].some((t) => t.dtype !== 'float32')) return undefined;
+  check(
+    onto.shape.every((d, i) => d === attrs.inputShape[i]),
+    NAME,
+    () => `the gradient to add onto has shape [${onto.shape}], the convolution's input [${attrs.inputShape}]`,
+  );
+  const backend = tf.backend() as unknown as WasmBackend;
+  return inputGradient(backend, dy, filter, attrs, { maxPatch: MAX_PATCH, kernels: heapKernels, cache: L2_PATCH }, onto);
+}
+
+/** The kernel's work (see the file's comment); with `onto`, only the paths that add onto it, else undefined. */
+function inputGradient(
+  backend: WasmBackend,
+  dyIn: tf.Tensor4D,
+  w: tf.Tensor4D,
+  attrs: tf.Conv2DBackpropInputAttrs,
+  { maxPatch, kernels, cache }: InputGradientPlan,
+  onto?: tf.Tensor4D,
+): tf.Tensor4D | undefined {
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
+  return tf.tidy(() => {
+    let dy = dyIn;
+    const nchw = dataFormat === 'NCHW';
+    const xShape: [number, number, number, number] = nchw ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]] : [...inputShape];
+    if (nchw) dy = tf.transpose(dy, [0, 2, 3, 1]); // [N, Ho, Wo, Co]
+    check(dy.rank === 4 && w.rank === 4, NAME, () => `dy and filter must be rank 4, got ${dy.shape} and ${w.shape}`);
+    const [fh, fw, ci, co] = w.shape;
+    const info = tf.backend_util.computeConv2DInfo(xShape, w.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    check(xShape[3] === ci, NAME, () => `inputShape ${inputShape} has ${xShape[3]} channels, the filter ${w.shape} expects ${ci}`);
+    check(
+      dy.shape[0] === xShape[0] && dy.shape[1] === info.outHeight && dy.shape[2] === info.outWidth && dy.shape[3] === co,
+      NAME,
+      () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`,
+    );
+    const geometry = patchGeometry(info, fh, fw);
+    if (isPointwise(geometry, xShape[1], xShape[2])) {
+      const [n, h, wd] = xShape;
+      const simd = kernels();
+      if (simd && dy.dtype === 'float32' && w.dtype === 'float32') {
+        // dx [M, Ci] = dy [M, Co] times W^T, W [Ci, Co] read transposed in place, written as [N, H, W, Ci]
+        // (no reshape and no engine call: four calls before, each about 8 us)
+        const dx = onto ?? (heapTensor(backend, xShape) as tf.Tensor4D); // [N, H, W, Ci]
+        const rows = { address: addressOf(backend, dy), rowStride: co, colStride: 1 }; // [M, Co]
+        const wT = { address: addressOf(backend, w), rowStride: 1, colStride: co }; // [Co, Ci]
+        gemmOnHeap(heapMemory(backend), simd, rows, wT, addressOf(backend, dx), n * h * wd, co, ci, onto !== undefined);
+        return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+      }
+      if (onto) return undefined;
+      const dy2 = tf.reshape(dy, [n * h * wd, co]); // [M, Co]
+      const dx = tf.reshape(tf.matMul(dy2, tf.reshape(w, [ci, co]), false, true), xShape) as tf.Tensor4D; // [N, H, W, Ci]
+      return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+    }
+    if (info.strideHeight > 1 || info.strideWidth > 1) {
+      check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
+      const simd = kernels();
+      if (onto && !simd) return undefined;
+      const dx = simd
+        ? stridedBackpropInputOnHeap(simd, backend, dy, w, xShape, geometry, maxPatch, cache, onto)
+        : stridedBackpropInput(backend, dy, w, xShape, geometry, maxPatch);
+      return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+    }
+    if (onto) return undefined;
+    const [, h, wd] = xShape;
+    let d = insertZeros(insertZeros(dy, 1, info.strideHeight), 2, info.strideWidth) as tf.Tensor4D; // [N, Hd, Wd, Co]
+    const top = fh - 1 - info.padInfo.top;
+    const left = fw - 1 - info.padInfo.left;
+    const rows = padOrCrop(d, 1, top, h + fh - 1 - d.shape[1] - top);
+    d = rows.t;
+    const cols = padOrCrop(d, 2, left, wd + fw - 1 - d.shape[2] - left);
+    d = cols.t;
+    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [fh, fw, Co, Ci]
+    const pads: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [rows.before, rows.after],
+      [cols.before, cols.after],
+      [0, 0],
+    ];
+    const dx = tf.conv2d(d, flipped as tf.Tensor4D, 1, pads, 'NHWC'); // [N, H, W, Ci]
+    return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+  });
+}
 
 export const conv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: NAME,
