@@ -114,6 +114,45 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// a Float32Array argument's values and length, or false (an exception set naming it)
+bool readFloats(napi_env env, napi_value value, const char* name, float** data, std::size_t* length) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  if (!isTyped || napi_get_typedarray_info(env, value, &type, length, &raw, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
+    fail(env, nullptr, std::string("see_gemm: add: ") + name + " must be a Float32Array");
+    return false;
+  }
+  *data = static_cast<float*>(raw);
+  return true;
+}
+
+// out = a + b element-wise (float32 additions, so the same bits as JavaScript's a[i] + b[i] stored
+// in a Float32Array); the data-parallel step's sum of two workers' gradients (parallel_step.ts)
+napi_value Add(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc != 3) {
+    fail(env, nullptr, "see_gemm: add takes 3 arguments (a, b, out)");
+    return nullptr;
+  }
+  float *a, *b, *out;
+  std::size_t na, nb, nout;
+  if (!readFloats(env, argv[0], "a", &a, &na) || !readFloats(env, argv[1], "b", &b, &nb) || !readFloats(env, argv[2], "out", &out, &nout))
+    return nullptr;
+  if (na != nout || nb != nout) {
+    fail(env, nullptr,
+         "see_gemm: add: a, b and out must have the same length, got " + std::to_string(na) + ", " + std::to_string(nb) + " and " +
+             std::to_string(nout),
+         true);
+    return nullptr;
+  }
+  for (std::size_t i = 0; i < nout; i++) out[i] = a[i] + b[i];
+  return nullptr;
+}
+
 napi_value Supported(napi_env env, napi_callback_info) {
   napi_value result;
   napi_get_boolean(env, see_gemm::cpuSupported(), &result);
@@ -161,6 +200,7 @@ napi_value SetWidth(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"supported", nullptr, Supported, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"widths", nullptr, Widths, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"width", nullptr, Width, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,6 +1,7 @@
 /**
  * The native AVX2 matrix product's build and loading (scripts/build_native.ts,
- * lib/backend/wasm_kernels/native_gemm.ts) and the addon's own argument and bounds checks. Its
+ * lib/backend/wasm_kernels/native_gemm.ts), the addon's own argument and bounds checks, and its
+ * element-wise add (the data-parallel step's gradient sums). Its
  * results are checked against a float64 product in gemm.test.ts, and through every kernel that uses
  * gemmOnHeap against the cpu backend in the kernel tests (the native product is the default there).
  */
@@ -108,6 +109,23 @@ test('the addon computes in place and refuses operands that reach past the memor
   assert.throws(() => native!.gemm(bytes, 0, 2, 1, 16, 2, 1, 32, 2.5, 2, 2, false), /m, k and n must be integers/);
   assert.throws(() => native!.gemm(f as unknown as Uint8Array, 0, 2, 1, 16, 2, 1, 32, 2, 2, 2, false), /bytes must be a Uint8Array/);
   assert.deepEqual(Array.from(f.subarray(8, 12)), [45, 52, 81, 94], 'a refused call wrote to C');
+});
+
+test("the addon's add writes a + b element-wise, the bits of JavaScript's float32 sums (with a shared buffer too), and refuses mismatched or non-float32 arrays", () => {
+  const { native } = loadNativeGemm('required');
+  assert.equal(typeof native!.add, 'function', 'the addon built by npm install has add');
+  for (const n of [0, 1, 15, 16, 17, 1000]) {
+    const a = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i + 1) * 10 ** ((i % 7) - 3)));
+    const b = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.cos(3 * i) * 10 ** ((i % 5) - 2)));
+    const out = new Float32Array(new SharedArrayBuffer(4 * n)).fill(7);
+    native!.add!(a, b, out);
+    const want = Float32Array.from(a, (v, i) => v + b[i]);
+    assert.deepEqual(Array.from(out), Array.from(want), `length ${n}`);
+  }
+  const three = new Float32Array(3);
+  assert.throws(() => native!.add!(three, new Float32Array(2), three), /a, b and out must have the same length, got 3, 2 and 3/);
+  assert.throws(() => native!.add!(three, three, new Float64Array(3) as unknown as Float32Array), /out must be a Float32Array/);
+  assert.throws(() => (native!.add as unknown as (a: unknown) => void)(three), /add takes 3 arguments/);
 });
 
 test('buildNative compiles a loadable addon, and a failed compile leaves no addon and no partial file behind', () => {

@@ -17,7 +17,7 @@ import { SeeProxyAnchorLoss } from '../../lib/losses/see_proxy_anchor';
 import { AdamW } from '../../lib/train/adamw';
 import { buildParamGroups } from '../../lib/train/param_groups';
 import { NonFiniteLossError, trainStep, type StepParts } from '../../lib/train/train_step';
-import type { StepPhases } from '../../lib/train/parallel/parallel_step';
+import { addInOrder, type StepPhases } from '../../lib/train/parallel/parallel_step';
 import { openStepper, parallelEmbedder } from '../../lib/train/parallel/stepper';
 import { shardRows } from '../../lib/train/parallel/shards';
 import { trainWorkerCount, trainWorkerPlan } from '../../lib/train/parallel/worker_count';
@@ -180,6 +180,33 @@ test('a worker that fails at start reports its error instead of hanging', { time
   optimizer.dispose();
   loss.dispose();
   model.dispose();
+});
+
+test("the workers' gradients are summed in worker order, with the native add and without it (SEE_NATIVE_GEMM=0) to the same bits", () => {
+  const parts = [1, 2, 3].map((s) => Float32Array.from({ length: 37 }, (_, i) => Math.fround(Math.sin(s * (i + 1)) * 10 ** ((i % 6) - 3))));
+  const want = Float32Array.from(parts[0], (v, i) => Math.fround(Math.fround(v + parts[1][i]) + parts[2][i])); // ((a + b) + c)
+  const before = process.env.SEE_NATIVE_GEMM;
+  try {
+    for (const mode of ['auto', '0']) {
+      process.env.SEE_NATIVE_GEMM = mode;
+      const two = new Float32Array(37);
+      addInOrder(parts.slice(0, 2), two);
+      assert.deepEqual(
+        Array.from(two),
+        Array.from(parts[0], (v, i) => Math.fround(v + parts[1][i])),
+        `two parts, SEE_NATIVE_GEMM=${mode}`,
+      );
+      const three = new Float32Array(37);
+      addInOrder(parts, three);
+      assert.deepEqual(Array.from(three), Array.from(want), `three parts, SEE_NATIVE_GEMM=${mode}`);
+      const one = new Float32Array(37);
+      addInOrder(parts.slice(0, 1), one);
+      assert.deepEqual(Array.from(one), Array.from(parts[0]), `one part, SEE_NATIVE_GEMM=${mode}`);
+    }
+  } finally {
+    if (before === undefined) delete process.env.SEE_NATIVE_GEMM;
+    else process.env.SEE_NATIVE_GEMM = before;
+  }
 });
 
 test('shardRows splits a batch into contiguous near-equal shares', () => {

@@ -5,7 +5,8 @@
  * (tfjs-wasm's heap, or the Proxy-Anchor helper's own memory): WebAssembly's SIMD is 128 bits wide,
  * AVX2's 256 and AVX-512's 512, and this product runs at about twice the WebAssembly one with AVX2
  * and twice that again with AVX-512 (`npm run bench -- gemm`). gemmOnHeap uses it when the kernels
- * were loaded with it (simd/load.ts); everything else stays WebAssembly.
+ * were loaded with it (simd/load.ts); everything else stays WebAssembly, but for one more export: the
+ * data-parallel step sums two workers' gradients with its `add` (lib/train/parallel/parallel_step.ts).
  *
  * SEE_NATIVE_GEMM: unset or `auto` = use it where it is built and the CPU has AVX2 and FMA, else the
  * WebAssembly product; `0` = the WebAssembly product only; `1` = required: loading throws, naming
@@ -33,6 +34,8 @@ export interface NativeGemm {
     n: number,
     accumulate: boolean,
   ): void;
+  /** out = a + b element-wise, three Float32Arrays of one length (the data-parallel step's gradient sums); absent from addons built before it */
+  add?(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** this CPU has AVX2 and FMA */
   supported(): boolean;
   /** the SIMD widths this CPU allows: [256], or [256, 512] where it has AVX-512F */

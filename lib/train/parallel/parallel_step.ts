@@ -14,28 +14,48 @@
  */
 import { tf } from '../../tf';
 import { readToHost } from '../../backend/host_values';
-import { heapValues } from '../../backend/wasm_kernels/heap';
+import { heapTensor, heapValues, type WasmBackend } from '../../backend/wasm_kernels/heap';
+import { nativeGemmFromEnv } from '../../backend/wasm_kernels/native_gemm';
 import type { MetricLoss } from '../../types';
 import { applyStep, startDeferredTerm, tapeTerm, type StepParts } from '../train_step';
 import type { Batch } from '../contracts';
 import { shardRows } from './shards';
 import type { TrainWorkers } from './worker_pool';
-import type { SharedFloats } from './shared_floats';
 
 /**
- * Element-wise sum of the workers' gradients of one weight, in worker order, written into `into`
- * (the pool's reused buffer: tf.tensor copies it out before the next sum); undefined when none got one.
+ * The workers' gradients of one weight summed element-wise in worker order, as a new float32 tensor of
+ * `shape`; undefined when none got one. On wasm the sum is written straight into the tensor's heap
+ * memory in one pass: summing into a shared buffer and then copying it into a tensor took ResNet-50's
+ * 25.5 M gradients three passes, 56 ms of a 2-worker step here (the step's `sum` phase).
  */
-function sumInOrder(parts: Array<Float32Array | null>, into: SharedFloats): Float32Array | undefined {
-  let sum: Float32Array | undefined;
-  for (const g of parts) {
-    if (!g) continue;
-    if (!sum) {
-      sum = into.views([g.length])[0];
-      sum.set(g);
-    } else for (let i = 0; i < sum.length; i++) sum[i] += g[i];
+function summedGradient(parts: Array<Float32Array | null>, shape: number[]): tf.Tensor | undefined {
+  const present = parts.filter((g): g is Float32Array => g !== null);
+  if (present.length === 0) return undefined;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (present.some((g) => g.length !== size))
+    throw new Error(
+      `data-parallel step: a worker's gradient has ${present.find((g) => g.length !== size)!.length} values, the weight [${shape}] ${size}`,
+    );
+  const out = tf.getBackend() === 'wasm' ? heapTensor(tf.backend() as unknown as WasmBackend, shape) : undefined;
+  const sum = out ? heapValues(out)! : new Float32Array(size); // a heap view: written before anything else allocates
+  addInOrder(present, sum);
+  return out ?? tf.tensor(sum, shape, 'float32');
+}
+
+/**
+ * sum = parts[0] + parts[1] + parts[2] + ..., element-wise, added left to right; the first two with
+ * the native addon's `add` where it is loaded (ResNet-50's gradients on two workers: 8 ms, against 47 for this loop in JavaScript here).
+ */
+export function addInOrder(parts: Float32Array[], sum: Float32Array): void {
+  const [first, second] = parts;
+  if (!second) {
+    sum.set(first);
+    return;
   }
-  return sum;
+  const native = nativeGemmFromEnv();
+  if (native?.add) native.add(first, second, sum);
+  else for (let i = 0; i < sum.length; i++) sum[i] = first[i] + second[i];
+  for (const p of parts.slice(2)) for (let i = 0; i < sum.length; i++) sum[i] += p[i];
 }
 
 /**
@@ -151,11 +171,11 @@ export async function parallelTrainStep(
   ended('backward');
   const grads: tf.NamedTensorMap = { ...main.grads };
   workers.trainable.forEach((v, k) => {
-    const sum = sumInOrder(
+    const sum = summedGradient(
       fromWorkers.map((w) => w[k]),
-      workers.sumBuffer,
+      v.shape,
     );
-    if (sum) grads[v.name] = tf.tensor(sum, v.shape, 'float32');
+    if (sum) grads[v.name] = sum;
   });
   ended('sum');
   let lossValue: number;

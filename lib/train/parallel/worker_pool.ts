@@ -76,8 +76,6 @@ export class TrainWorkers {
   private readonly weightBuffer = new SharedFloats();
   /** every worker's acknowledgement of the last push: until then a worker may still read weightBuffer */
   private weightsCopied: Promise<unknown> = Promise.resolve();
-  /** where parallel_step.ts sums one weight's gradients from the workers, reused */
-  readonly sumBuffer = new SharedFloats();
   /** where a batch's images travel to the workers, a view per shard, reused (see shardViews) */
   private readonly imageBuffer = new SharedFloats();
 
