@@ -9,7 +9,8 @@
  * one thread, the order of the three rotating every round. Shapes [M, K] x [K, N] of the products the
  * kit runs most: SEE's synthetic term at SOP's class count (a block of 2,048 classes against 1,152
  * points, both products), ResNet-50's patch matrices and 1x1 convolutions at batch 8, ViT-S/16's MLP
- * at batch 8, and 1024^3. Each timed call allocates its output and frees it; nothing is read back.
+ * at batch 8, 1024^3, and three filter gradients of ResNet-50 whose A (the patches) is given transposed
+ * (`transposed_a`; XNNPACK's BatchMatMul with transposeA). Each timed call allocates its output and frees it; nothing is read back.
  * One JSON line per shape: native_ms, native_avx2_ms, fma_ms, mul_add_ms, xnnpack_ms (medians), GFLOP/s of each,
  * speedups over XNNPACK, and the largest relative difference of each result from XNNPACK's.
  */
@@ -22,7 +23,8 @@ import { loadNativeGemm } from '../../lib/backend/wasm_kernels/native_gemm';
 import { maxRelDiff } from '../backend/random';
 import { type Benchmark, median } from './harness';
 
-const SHAPES: Array<{ name: string; m: number; k: number; n: number }> = [
+/** transposedA: A given as [k, m] (read in place with row stride 1), as the filter gradients' patches are */
+const SHAPES: Array<{ name: string; m: number; k: number; n: number; transposedA?: boolean }> = [
   { name: 'SEE cosines (2048 classes x 1152 points)', m: 2048, k: 128, n: 1152 },
   { name: 'SEE class sums W (2048 x 1152 x 128)', m: 2048, k: 1152, n: 128 },
   { name: 'ResNet-50 layer1 3x3 patches', m: 25088, k: 576, n: 64 },
@@ -31,6 +33,9 @@ const SHAPES: Array<{ name: string; m: number; k: number; n: number }> = [
   { name: 'ViT-S MLP fc1', m: 1576, k: 384, n: 1536 },
   { name: 'ViT-S MLP fc2', m: 1576, k: 1536, n: 384 },
   { name: 'square 1024', m: 1024, k: 1024, n: 1024 },
+  { name: 'ResNet-50 layer1 1x1 reduction filter gradient (A transposed)', m: 256, k: 25088, n: 64, transposedA: true },
+  { name: 'ResNet-50 layer2 3x3 filter gradient, one part (A transposed)', m: 1152, k: 784, n: 128, transposedA: true },
+  { name: 'ResNet-50 layer3 1x1 expansion filter gradient (A transposed)', m: 256, k: 1568, n: 1024, transposedA: true },
 ];
 
 const ROUNDS = Number(process.env.BENCH_REPEATS ?? 5);
@@ -58,13 +63,13 @@ export const benchmark: Benchmark = {
         native!.setWidth(nativeWidth!);
       }
     };
-    const attrs = { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
     for (const s of SHAPES) {
-      const a = tf.randomUniform([s.m, s.k], -1, 1, 'float32', 1); // [M, K]
+      const attrs = { transposeA: s.transposedA === true, transposeB: false } as unknown as tf.NamedAttrMap;
+      const a = tf.randomUniform(s.transposedA ? [s.k, s.m] : [s.m, s.k], -1, 1, 'float32', 1); // [M, K], or [K, M] transposed
       const b = tf.randomUniform([s.k, s.n], -1, 1, 'float32', 2); // [K, N]
       const kit = (kernels: HeapKernels) => (): tf.TensorInfo => {
         const out = backend.makeOutput([s.m, s.n], 'float32'); // [M, N]
-        const left = { address: addressOf(backend, a), rowStride: s.k, colStride: 1 };
+        const left = { address: addressOf(backend, a), rowStride: s.transposedA ? 1 : s.k, colStride: s.transposedA ? s.m : 1 };
         const right = { address: addressOf(backend, b), rowStride: s.n, colStride: 1 };
         gemmOnHeap(heapMemory(backend), kernels, left, right, addressOf(backend, out), s.m, s.k, s.n);
         return out;
@@ -101,6 +106,7 @@ export const benchmark: Benchmark = {
         m: s.m,
         k: s.k,
         n: s.n,
+        transposed_a: s.transposedA === true,
         rounds: ROUNDS,
         native_width: nativeWidth ?? null,
         native_ms: nat === undefined ? null : +nat.toFixed(2),
