@@ -61,14 +61,18 @@ bool checkOperand(napi_env env, const char* name, double address, double rowStri
   return true;
 }
 
+// the call's `count` arguments into argv, or false (an exception set naming `usage`) when it has another number
+bool argumentsOf(napi_env env, napi_callback_info info, std::size_t count, napi_value* argv, const char* usage) {
+  std::size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return false;
+  if (argc != count) return fail(env, nullptr, usage);
+  return true;
+}
+
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
   napi_value argv[12];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  if (argc != 12) {
-    fail(env, nullptr, "see_gemm: gemm takes 12 arguments (bytes, a, aRowStride, aColStride, b, bRowStride, bColStride, c, m, k, n, accumulate)");
+  if (!argumentsOf(env, info, 12, argv, "see_gemm: gemm takes 12 arguments (bytes, a, aRowStride, aColStride, b, bRowStride, bColStride, c, m, k, n, accumulate)"))
     return nullptr;
-  }
   bool isTyped = false;
   napi_is_typedarray(env, argv[0], &isTyped);
   if (!isTyped) {
@@ -131,13 +135,8 @@ bool readFloats(napi_env env, napi_value value, const char* name, float** data, 
 // out = a + b element-wise (float32 additions, so the same bits as JavaScript's a[i] + b[i] stored
 // in a Float32Array); the data-parallel step's sum of two workers' gradients (parallel_step.ts)
 napi_value Add(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  if (argc != 3) {
-    fail(env, nullptr, "see_gemm: add takes 3 arguments (a, b, out)");
-    return nullptr;
-  }
+  if (!argumentsOf(env, info, 3, argv, "see_gemm: add takes 3 arguments (a, b, out)")) return nullptr;
   float *a, *b, *out;
   std::size_t na, nb, nout;
   if (!readFloats(env, argv[0], "a", &a, &na) || !readFloats(env, argv[1], "b", &b, &nb) || !readFloats(env, argv[2], "out", &out, &nout))
@@ -179,11 +178,9 @@ napi_value Width(napi_env env, napi_callback_info) {
 }
 
 napi_value SetWidth(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
   double bits = 0;
-  if (argc != 1 || !readNumber(env, argv[0], "bits", &bits)) return nullptr;
+  if (!argumentsOf(env, info, 1, argv, "see_gemm: setWidth takes 1 argument (bits)") || !readNumber(env, argv[0], "bits", &bits)) return nullptr;
   const bool whole = bits == 256.0 || bits == 512.0;
   if (!whole || !see_gemm::setWidth(static_cast<int>(bits))) {
     char shown[32];

@@ -46,6 +46,7 @@ test('setWidth takes each width widths() lists (256, and 512 where the CPU has A
       () => native!.setWidth(bad),
       (e: Error) => e instanceof RangeError && e.message.startsWith(`see_gemm: setWidth(${bad}): expected 256`),
     );
+  assert.throws(() => (native!.setWidth as unknown as () => number)(), /setWidth takes 1 argument \(bits\)/);
   assert.equal(native!.width(), 256);
   loadNativeGemm('required');
   assert.equal(native!.width(), before);
@@ -108,6 +109,7 @@ test('the addon computes in place and refuses operands that reach past the memor
   assert.throws(() => native!.gemm(bytes, 2, 2, 1, 16, 2, 1, 32, 2, 2, 2, false), /operand A needs a non-negative 4-byte-aligned address/);
   assert.throws(() => native!.gemm(bytes, 0, 2, 1, 16, 2, 1, 32, 2.5, 2, 2, false), /m, k and n must be integers/);
   assert.throws(() => native!.gemm(f as unknown as Uint8Array, 0, 2, 1, 16, 2, 1, 32, 2, 2, 2, false), /bytes must be a Uint8Array/);
+  assert.throws(() => (native!.gemm as unknown as (...args: unknown[]) => void)(bytes, 0, 2, 1), /gemm takes 12 arguments/);
   assert.deepEqual(Array.from(f.subarray(8, 12)), [45, 52, 81, 94], 'a refused call wrote to C');
 });
 
