@@ -26,7 +26,7 @@ import type { TrainWorkers } from './worker_pool';
  * The workers' gradients of one weight summed element-wise in worker order, as a new float32 tensor of
  * `shape`; undefined when none got one. On wasm the sum is written straight into the tensor's heap
  * memory in one pass: summing into a shared buffer and then copying it into a tensor took ResNet-50's
- * 25.5 M gradients three passes, 56 ms of a 2-worker step here (the step's `sum` phase).
+ * 25.5 M gradients three passes, 50-56 ms of a 2-worker step here (the step's `sum` phase).
  */
 function summedGradient(parts: Array<Float32Array | null>, shape: number[]): tf.Tensor | undefined {
   const present = parts.filter((g): g is Float32Array => g !== null);
