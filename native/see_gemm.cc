@@ -5,6 +5,8 @@
 // WebAssembly kernels: byte addresses and strides in floats.
 //
 //   gemm(bytes: Uint8Array, a, aRowStride, aColStride, b, bRowStride, bColStride, c, m, k, n, accumulate)
+//   add(a, b, out)         (out = a + b element-wise, three Float32Arrays of one length: the
+//                           data-parallel step's gradient sums)
 //   supported(): boolean   (this CPU has AVX2 and FMA)
 //   widths(): number[]     (the SIMD widths this CPU allows: [256], or [256, 512] with AVX-512F)
 //   width(): number        (the SIMD width in use, 256 or 512: the widest the CPU has unless set)
@@ -69,23 +71,23 @@ bool argumentsOf(napi_env env, napi_callback_info info, std::size_t count, napi_
   return true;
 }
 
+// a typed array argument of type `want`: its data and length (in elements), or false (a TypeError set with `message`)
+bool typedArrayOf(napi_env env, napi_value value, napi_typedarray_type want, const std::string& message, void** data, std::size_t* length) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  napi_typedarray_type type;
+  if (!isTyped || napi_get_typedarray_info(env, value, &type, length, data, nullptr, nullptr) != napi_ok || type != want)
+    return fail(env, nullptr, message);
+  return true;
+}
+
 napi_value Gemm(napi_env env, napi_callback_info info) {
   napi_value argv[12];
   if (!argumentsOf(env, info, 12, argv, "see_gemm: gemm takes 12 arguments (bytes, a, aRowStride, aColStride, b, bRowStride, bColStride, c, m, k, n, accumulate)"))
     return nullptr;
-  bool isTyped = false;
-  napi_is_typedarray(env, argv[0], &isTyped);
-  if (!isTyped) {
-    fail(env, nullptr, "see_gemm: bytes must be a Uint8Array over the memory");
-    return nullptr;
-  }
-  napi_typedarray_type type;
-  size_t length = 0;
+  std::size_t length = 0;
   void* data = nullptr;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
-    fail(env, nullptr, "see_gemm: bytes must be a Uint8Array over the memory");
-    return nullptr;
-  }
+  if (!typedArrayOf(env, argv[0], napi_uint8_array, "see_gemm: bytes must be a Uint8Array over the memory", &data, &length)) return nullptr;
   static const char* names[] = {"a", "aRowStride", "aColStride", "b", "bRowStride", "bColStride", "c", "m", "k", "n"};
   double v[10];
   for (int i = 0; i < 10; i++)
@@ -118,16 +120,10 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// a Float32Array argument's values and length, or false (an exception set naming it)
+// add's Float32Array argument `name`: its values and length, or false (a TypeError naming it)
 bool readFloats(napi_env env, napi_value value, const char* name, float** data, std::size_t* length) {
-  bool isTyped = false;
-  napi_is_typedarray(env, value, &isTyped);
-  napi_typedarray_type type;
   void* raw = nullptr;
-  if (!isTyped || napi_get_typedarray_info(env, value, &type, length, &raw, nullptr, nullptr) != napi_ok || type != napi_float32_array) {
-    fail(env, nullptr, std::string("see_gemm: add: ") + name + " must be a Float32Array");
-    return false;
-  }
+  if (!typedArrayOf(env, value, napi_float32_array, std::string("see_gemm: add: ") + name + " must be a Float32Array", &raw, length)) return false;
   *data = static_cast<float*>(raw);
   return true;
 }
