@@ -8,8 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../lib/tf';
 import { seededUniform, maxRelDiff } from './random';
-import { CASES, convLoop, dyShape, padsOf, runKernelDirectly, type Case } from './conv_cases';
-import { conv2dBackpropInputKernel } from '../../lib/backend/wasm_kernels/conv2d_backprop_input';
+import { CASES, convLoop, dyShape, padsOf, runKernelDirectly, takesPatchGradients, type Case } from './conv_cases';
+import { conv2dBackpropInputKernel, FEW_ROWS_PER_CHANNEL } from '../../lib/backend/wasm_kernels/conv2d_backprop_input';
+
+const patchGradientCases = CASES.filter((c) => takesPatchGradients(c, FEW_ROWS_PER_CHANNEL));
 
 async function backpropInput(backend: 'wasm' | 'cpu', c: Case, w: Float32Array, dy: Float32Array, nchw = false): Promise<Float32Array> {
   await initBackend(backend, { quiet: true });
@@ -44,10 +46,25 @@ test('Conv2DBackpropInput on wasm equals cpu (strides 1/2/4, same/valid/explicit
   }
 });
 
-test('Conv2DBackpropInput on wasm (strided: patch gradients added back) gives the same sums when built in parts', async () => {
+test('Conv2DBackpropInput on wasm runs a convolution of dy only where the patch-gradient path is not taken', async () => {
+  await initBackend('wasm', { quiet: true });
+  const u = seededUniform(45);
+  const strideOne = CASES.filter((c) => c.s[0] === 1 && c.s[1] === 1 && (c.f[0] > 1 || c.f[1] > 1));
+  const few = strideOne.filter((c) => takesPatchGradients(c, FEW_ROWS_PER_CHANNEL));
+  assert.ok(few.length >= 2 && few.length < strideOne.length, 'stride-1 cases on both sides of FEW_ROWS_PER_CHANNEL');
+  for (const c of strideOne) {
+    const w = u(c.f.reduce((a, b) => a * b));
+    const dy = u(dyShape(c).reduce((a, b) => a * b));
+    const profile = await tf.profile(() => backpropInput('wasm', c, w, dy));
+    const convolutions = profile.kernels.filter((k) => k.name === 'Conv2D').length;
+    assert.equal(convolutions, few.includes(c) ? 0 : 1, `${JSON.stringify(c)}: Conv2D kernels run`);
+  }
+});
+
+test('Conv2DBackpropInput on wasm (patch gradients added back) gives the same sums when built in parts', async () => {
   await initBackend('wasm', { quiet: true });
   const u = seededUniform(43);
-  for (const c of CASES.filter((k) => k.s[0] > 1 || k.s[1] > 1)) {
+  for (const c of patchGradientCases) {
     const w = u(c.f.reduce((a, b) => a * b));
     const dy = u(dyShape(c).reduce((a, b) => a * b));
     const whole = await backpropInput('wasm', c, w, dy);
@@ -62,12 +79,11 @@ test('Conv2DBackpropInput on wasm (strided: patch gradients added back) gives th
   }
 });
 
-test('Conv2DBackpropInput on wasm, strided, without the SIMD kernels (col2im by strided copies) equals the SIMD path (row2im_add)', async () => {
+test('Conv2DBackpropInput on wasm without the SIMD kernels (col2im by strided copies, or the convolution of dy at stride 1) equals the SIMD path (row2im_add)', async () => {
   await initBackend('wasm', { quiet: true });
   const u = seededUniform(44);
-  const strided = CASES.filter((k) => k.s[0] > 1 || k.s[1] > 1);
-  assert.ok(strided.length >= 5, 'strided cases to compare');
-  for (const c of strided) {
+  assert.ok(patchGradientCases.length >= 7, 'patch-gradient cases to compare');
+  for (const c of patchGradientCases) {
     const w = u(c.f.reduce((a, b) => a * b));
     const dy = u(dyShape(c).reduce((a, b) => a * b));
     const inputs = { dy: { data: dy, shape: dyShape(c) }, filter: { data: w, shape: c.f } };

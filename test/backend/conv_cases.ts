@@ -75,7 +75,27 @@ export const CASES: Case[] = [
   // 2 x 24 (192) and a fill of 24 (96)
   { x: [1, 5, 5, 24], f: [3, 3, 24, 4], s: [1, 1], pad: 'same' },
   { x: [1, 4, 4, 68], f: [3, 3, 68, 2], s: [2, 2], pad: 'same' }, // copies and fills of 68 channels (272 bytes) and more
+  // stride 1 with few rows of dy per output channel (12 against 16 channels; 18 against 12): the input
+  // gradient takes the patch-gradient path (FEW_ROWS_PER_CHANNEL), as ResNet-50's layer3 and layer4 do
+  { x: [1, 3, 4, 8], f: [3, 3, 8, 16], s: [1, 1], pad: 'same' },
+  {
+    x: [2, 3, 3, 5],
+    f: [2, 3, 5, 12],
+    s: [1, 1],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
 ];
+
+/** Whether the wasm input gradient of case `c` computes patch gradients and adds them back (a stride above 1, or few rows of dy per output channel) rather than convolving dy with the flipped filter. */
+export function takesPatchGradients(c: Case, fewRowsPerChannel: number): boolean {
+  const [, ho, wo, co] = dyShape(c);
+  return c.s[0] > 1 || c.s[1] > 1 || c.x[0] * ho * wo < fewRowsPerChannel * co;
+}
 
 export function dyShape(c: Case): Shape4 {
   const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.s, 1, c.pad);

@@ -5,12 +5,14 @@
  *
  * That is a stride-1 XNNPACK convolution of dy, with sh-1 / sw-1 zeros inserted between its
  * rows / columns, against the filter flipped in space and with in/out channels swapped
- * ([fh, fw, Co, Ci]), padded by fh-1-padTop before and whatever makes the output H rows after
+ * ([fh, fw, Co, Ci], flipped_filter.ts), padded by fh-1-padTop before and whatever makes the output H rows after
  * (a negative pad crops instead). Source: the transposed-convolution identity, as in
  * TensorFlow's conv_grad_input_ops.cc; attrs of tfjs-core's conv2DBackpropInput op.
  * With a stride above 1, three quarters (stride 2) of that convolution's inputs are the inserted
  * zeros; there the kernel computes the patch gradients dy [M, Co] x W^T [Co, fh*fw*Ci] as a plain
- * product and adds them back onto the image: with the SIMD kernels a part of about one core's L2
+ * product and adds them back onto the image (so does a stride-1 one whose dy has few rows per output
+ * channel, FEW_ROWS_PER_CHANNEL, where the flipped filter costs more than the convolution saves; with
+ * the SIMD kernels only): with the SIMD kernels a part of about one core's L2
  * cache at a time (patchChunks, im2col.ts), added back by `row2im_add` (heap_kernels.wat, the adjoint
  * of im2row) while it is in the cache: 1.4x, 2.5x and 3.6x faster than the JavaScript strided copies
  * on ResNet-50's 1x1/2 downsample and layer2 3x3/2 and the demo's 3x3/2 (`npm run bench -- conv`,
@@ -35,6 +37,7 @@ import {
   type PatchGeometry,
 } from './im2col';
 import { asTensor, check, insertZeros } from './kernel_tensors';
+import { flippedFilter } from './flipped_filter';
 import { heapKernels, type HeapKernels } from './simd';
 
 const NAME = 'Conv2DBackpropInput';
@@ -42,6 +45,14 @@ const NAME = 'Conv2DBackpropInput';
 const MAX_PATCH = 1 << 25;
 /** the same, for the bench (conv.ts) */
 export const INPUT_GRADIENT_MAX_PATCH = MAX_PATCH;
+/**
+ * A stride-1 convolution's input gradient takes the patch-gradient path (as strided ones do) when dy
+ * has fewer rows (N Ho Wo) than this many per output channel: there the flipped filter the stride-1
+ * convolution needs (fh fw Ci Co values copied) costs more than the convolution saves. Measured on
+ * ResNet-50's 3x3 layers at batch 2, 4 and 8 (a scratch script, 2026-12-03): the patch gradients won
+ * at 0.4-6.1 rows per channel (by 10-49%), the convolution of dy at 12-392 (by 5-17%).
+ */
+export const FEW_ROWS_PER_CHANNEL = 8;
 /** a part's patch gradients may hold this many times the filter's floats, which each part's product packs */
 const FILTER_PACKS = 2;
 
@@ -216,7 +227,9 @@ function inputGradient(
       const dx = tf.reshape(tf.matMul(dy2, tf.reshape(w, [ci, co]), false, true), xShape) as tf.Tensor4D; // [N, H, W, Ci]
       return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
     }
-    if (info.strideHeight > 1 || info.strideWidth > 1) {
+    const strided = info.strideHeight > 1 || info.strideWidth > 1;
+    const fewRows = dy.shape[0] * info.outHeight * info.outWidth < FEW_ROWS_PER_CHANNEL * co;
+    if (strided || (fewRows && kernels() && dy.dtype === 'float32' && w.dtype === 'float32')) {
       check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
       const simd = kernels();
       if (onto && !simd) return undefined;
@@ -234,7 +247,7 @@ function inputGradient(
     d = rows.t;
     const cols = padOrCrop(d, 2, left, wd + fw - 1 - d.shape[2] - left);
     d = cols.t;
-    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]); // [fh, fw, Co, Ci]
+    const flipped = flippedFilter(backend, w); // [fh, fw, Co, Ci]
     const pads: [[number, number], [number, number], [number, number], [number, number]] = [
       [0, 0],
       [rows.before, rows.after],

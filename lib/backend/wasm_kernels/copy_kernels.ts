@@ -2,7 +2,7 @@
  * Transpose, Reverse, Slice, StridedSlice and PadV2 for wasm as one strided copy on the heap (strided_copy.ts),
  * replacing tfjs-backend-wasm 4.22's kernels where they are slow (measured on this machine):
  * - Transpose of rank 5 (ViT's qkv split [B, N, 3, h, hd] -> [3, B, h, N, hd]): ~100 ns a value;
- * - Reverse (the flipped filters of Conv2DBackpropInput, [3, 3, 512, 512]): ~50 ns a value;
+ * - Reverse (e.g. a [3, 3, 512, 512] filter flipped in space): ~50 ns a value;
  * - Slice with short rows (a 3- or 16-channel NHWC crop): one TypedArray.set per row, ~30 ns a value.
  * Transposes of rank 4 or less stay on wasm's own kernel (a few ns a value), as do contiguous slices.
  * Semantics: tfjs-core's (slice_util.parseSliceParams for Slice; util.parseAxisParam for Reverse).
