@@ -14,7 +14,7 @@
  * Official eps: 1e-4 because the scripts train with use_fp16 (docs/official-recipe.md section 5).
  */
 import { tf } from '../tf';
-import { heapAdamW, type AdamWScalars, type AdamWUpdate } from '../backend/wasm_kernels/adamw_update';
+import { heapAdamW, heapAdamWInPlace, type AdamWScalars, type AdamWUpdate } from '../backend/wasm_kernels/adamw_update';
 
 export interface AdamWOptions {
   beta1: number;
@@ -87,8 +87,10 @@ export class AdamW {
    */
   step(grads: tf.NamedTensorMap, lrs: Readonly<Record<string, number>>): void {
     const { beta1, beta2, eps } = this.options;
-    // one pass per variable on the wasm heap (bit for bit the composite), the composite elsewhere
+    // one pass per variable on the wasm heap (bit for bit the composite), written over the weight and
+    // its moments where nothing else holds them; the composite elsewhere
     const update = heapAdamW() ?? compositeUpdate;
+    const inPlace = heapAdamWInPlace();
     for (const g of this.groups) {
       const lr = lrs[g.name];
       if (lr === undefined || !Number.isFinite(lr) || lr < 0) {
@@ -107,6 +109,7 @@ export class AdamW {
           stepSize: lr / (1 - beta1 ** slot.step),
           sqrtBiasCorrection2: Math.sqrt(1 - beta2 ** slot.step),
         };
+        if (inPlace?.(variable, slot.m, slot.v, grad, scalars)) continue;
         tf.tidy(() => {
           const [p, m, v] = update(variable, slot.m, slot.v, grad, scalars);
           slot.m.assign(m);

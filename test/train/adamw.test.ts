@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { initBackend, tf } from '../../lib/tf';
 import { AdamW, compositeUpdate } from '../../lib/train/adamw';
 import { heapAdamW } from '../../lib/backend/wasm_kernels/adamw_update';
+import type { WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { assertNoTensorLeak } from '../helpers/leaks';
 
 /** torch.optim.AdamW's update for one parameter, written as plain loops (float64). */
@@ -173,3 +174,35 @@ test('on wasm AdamW (heap update) still matches torch.optim.AdamW and leaks noth
   tf.dispose([a, g]);
   opt.dispose();
 });
+
+test('on wasm AdamW writes over a weight held by nothing else, and gives a weight whose memory is shared new memory: the same values, the sharer untouched', async () => {
+  await initBackend('wasm', { quiet: true });
+  // the same values in memory of their own each
+  const alone = tf.tidy(() => tf.variable(tf.randomNormal([1030], 0, 1, 'float32', 7), true, 'adamw_alone'));
+  const shared = tf.tidy(() => tf.variable(tf.randomNormal([1030], 0, 1, 'float32', 7), true, 'adamw_shared'));
+  const opts = [alone, shared].map((v) => new AdamW([{ name: 'g', variables: [v], weightDecay: 0.01 }]));
+  const g = tf.randomNormal([1030], 0, 3, 'float32', 8);
+  for (let s = 0; s < 3; s++) {
+    const aliveAddress = heapAddress(alone);
+    const prior = await shared.data();
+    const sharer = shared.clone(); // shares the weight's memory until the step
+    opts[0].step({ [alone.name]: g }, { g: 1e-2 });
+    opts[1].step({ [shared.name]: g }, { g: 1e-2 });
+    assert.equal(heapAddress(alone), aliveAddress, `step ${s}: the lone weight was written in place`);
+    assert.notEqual(heapAddress(shared), heapAddress(sharer), `step ${s}: the shared weight got new memory`);
+    assert.deepEqual(await sharer.data(), prior, `step ${s}: the sharer kept the values it had`);
+    assert.notDeepEqual(await shared.data(), prior, `step ${s}: the shared weight moved`);
+    sharer.dispose();
+    const [a, b] = [await alone.data(), await shared.data()];
+    assert.deepEqual(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength), `step ${s}`);
+  }
+  const states = await Promise.all(opts.map((o) => o.getState()));
+  assert.deepEqual(states[0].get('g/0'), states[1].get('g/0'), 'the same moments');
+  tf.dispose([alone, shared, g]);
+  opts.forEach((o) => o.dispose());
+});
+
+/** where a tensor's values are on the wasm heap */
+function heapAddress(t: tf.Tensor): number {
+  return (tf.backend() as unknown as WasmBackend).dataIdMap.get(t.dataId).memoryOffset;
+}

@@ -60,6 +60,14 @@ export function heapMemory(backend: WasmBackend): KernelMemory {
 }
 
 /**
+ * Whether `t` alone holds its heap memory (tfjs's reference count is 1: no clone, reshape or tensor
+ * saved by a tape shares it), so that writing over it in place changes no other tensor.
+ */
+export function holdsMemoryAlone(backend: WasmBackend, t: tf.TensorInfo): boolean {
+  return backend.dataIdMap.get(t.dataId).refCount === 1;
+}
+
+/**
  * A new float32 tensor of `shape` with its own (uninitialised) heap memory, for code that writes
  * every value itself (the SIMD passes); tracked by the enclosing tidy like any tensor.
  */

@@ -8,14 +8,14 @@
  * shared the write would change the other tensors too, so those get the assign.
  */
 import { tf } from '../../tf';
-import { heapValues, type WasmBackend } from '../../backend/wasm_kernels/heap';
+import { heapValues, holdsMemoryAlone, type WasmBackend } from '../../backend/wasm_kernels/heap';
 
 /** Whether the write went in place (`true`) or through a new tensor (`false`). */
 export function writeWeight(v: tf.Variable, values: Float32Array): boolean {
   if (values.length !== v.size)
     throw new Error(`writeWeight: ${values.length} values for weight ${v.name} of shape [${v.shape}] (${v.size} values)`);
   const heap = heapValues(v);
-  if (heap && (tf.backend() as unknown as WasmBackend).dataIdMap.get(v.dataId).refCount === 1) {
+  if (heap && holdsMemoryAlone(tf.backend() as unknown as WasmBackend, v)) {
     heap.set(values);
     return true;
   }
