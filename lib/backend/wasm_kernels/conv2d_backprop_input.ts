@@ -50,7 +50,7 @@ export const INPUT_GRADIENT_MAX_PATCH = MAX_PATCH;
  * has fewer rows (N Ho Wo) than this many per output channel: there the flipped filter the stride-1
  * convolution needs (fh fw Ci Co values copied) costs more than the convolution saves. Measured on
  * ResNet-50's 3x3 layers at batch 2, 4 and 8 (a scratch script, 2026-12-03): the patch gradients won
- * at 0.4-6.1 rows per channel (by 10-49%), the convolution of dy at 12-392 (by 5-17%).
+ * at 0.2-6.1 rows per channel (by 11-48%), the convolution of dy at 12-392 (by 5-32%).
  */
 export const FEW_ROWS_PER_CHANNEL = 8;
 /** a part's patch gradients may hold this many times the filter's floats, which each part's product packs */
