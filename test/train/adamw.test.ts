@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { initBackend, tf } from '../../lib/tf';
 import { AdamW, compositeUpdate } from '../../lib/train/adamw';
 import { heapAdamW } from '../../lib/backend/wasm_kernels/adamw_update';
-import type { WasmBackend } from '../../lib/backend/wasm_kernels/heap';
+import { addressOf, type WasmBackend } from '../../lib/backend/wasm_kernels/heap';
 import { assertNoTensorLeak } from '../helpers/leaks';
 
 /** torch.optim.AdamW's update for one parameter, written as plain loops (float64). */
@@ -204,5 +204,5 @@ test('on wasm AdamW writes over a weight held by nothing else, and gives a weigh
 
 /** where a tensor's values are on the wasm heap */
 function heapAddress(t: tf.Tensor): number {
-  return (tf.backend() as unknown as WasmBackend).dataIdMap.get(t.dataId).memoryOffset;
+  return addressOf(tf.backend() as unknown as WasmBackend, t);
 }

@@ -210,10 +210,11 @@ function inputGradient(
       () => `dy shape ${dy.shape} does not match the forward output [${xShape[0]},${info.outHeight},${info.outWidth},${co}]`,
     );
     const geometry = patchGeometry(info, fh, fw);
+    const simd = kernels();
+    const float32 = dy.dtype === 'float32' && w.dtype === 'float32';
     if (isPointwise(geometry, xShape[1], xShape[2])) {
       const [n, h, wd] = xShape;
-      const simd = kernels();
-      if (simd && dy.dtype === 'float32' && w.dtype === 'float32') {
+      if (simd && float32) {
         // dx [M, Ci] = dy [M, Co] times W^T, W [Ci, Co] read transposed in place, written as [N, H, W, Ci]
         // (no reshape and no engine call: four calls before, each about 8 us)
         const dx = onto ?? (heapTensor(backend, xShape) as tf.Tensor4D); // [N, H, W, Ci]
@@ -229,9 +230,8 @@ function inputGradient(
     }
     const strided = info.strideHeight > 1 || info.strideWidth > 1;
     const fewRows = dy.shape[0] * info.outHeight * info.outWidth < FEW_ROWS_PER_CHANNEL * co;
-    if (strided || (fewRows && kernels() && dy.dtype === 'float32' && w.dtype === 'float32')) {
-      check(dy.dtype === 'float32' && w.dtype === 'float32', NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
-      const simd = kernels();
+    if (strided || (fewRows && simd && float32)) {
+      check(float32, NAME, () => `dy and filter must be float32, got ${dy.dtype} and ${w.dtype}`);
       if (onto && !simd) return undefined;
       const dx = simd
         ? stridedBackpropInputOnHeap(simd, backend, dy, w, xShape, geometry, maxPatch, cache, onto)
@@ -254,7 +254,7 @@ function inputGradient(
       [cols.before, cols.after],
       [0, 0],
     ];
-    const dx = tf.conv2d(d, flipped as tf.Tensor4D, 1, pads, 'NHWC'); // [N, H, W, Ci]
+    const dx = tf.conv2d(d, flipped, 1, pads, 'NHWC'); // [N, H, W, Ci]
     return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
   });
 }
