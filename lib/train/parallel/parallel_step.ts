@@ -32,10 +32,8 @@ function summedGradient(parts: Array<Float32Array | null>, shape: number[]): tf.
   const present = parts.filter((g): g is Float32Array => g !== null);
   if (present.length === 0) return undefined;
   const size = shape.reduce((a, b) => a * b, 1);
-  if (present.some((g) => g.length !== size))
-    throw new Error(
-      `data-parallel step: a worker's gradient has ${present.find((g) => g.length !== size)!.length} values, the weight [${shape}] ${size}`,
-    );
+  const misfit = present.find((g) => g.length !== size);
+  if (misfit) throw new Error(`data-parallel step: a worker's gradient has ${misfit.length} values, the weight [${shape}] ${size}`);
   const out = tf.getBackend() === 'wasm' ? heapTensor(tf.backend() as unknown as WasmBackend, shape) : undefined;
   const sum = out ? heapValues(out)! : new Float32Array(size); // a heap view: written before anything else allocates
   addInOrder(present, sum);
